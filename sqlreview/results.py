@@ -1,0 +1,198 @@
+"""The plain data every stage hands to the next.
+
+The analyzer fills these in, the reporters only read them. Nothing here knows
+pglast or Django, so a report can be built (and tested) from hand-made values
+and every object serializes to JSON through ``to_json()``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlreview.pg.locks import LockMode
+
+JSON_SCHEMA_VERSION = 1
+
+
+class Cost(enum.Enum):
+    """What a statement does to the table's data, cheapest first."""
+
+    NONE = "none"
+    METADATA = "metadata only"
+    DATA_CHANGE = "data change"
+    SCAN = "full scan"
+    INDEX_BUILD = "index build"
+    REWRITE = "full rewrite"
+    UNKNOWN = "unknown"
+
+    @property
+    def rank(self) -> int:
+        # Unknown sorts with the worst: we cannot vouch for it.
+        return len(_COST_ORDER) if self is Cost.UNKNOWN else _COST_ORDER.index(self)
+
+    @property
+    def reads_whole_table(self) -> bool:
+        return self in (Cost.SCAN, Cost.INDEX_BUILD, Cost.REWRITE)
+
+    @property
+    def is_slow(self) -> bool:
+        """Takes time proportional to the table's size."""
+        return self.reads_whole_table or self is Cost.DATA_CHANGE
+
+
+_COST_ORDER = [
+    Cost.NONE,
+    Cost.METADATA,
+    Cost.DATA_CHANGE,
+    Cost.SCAN,
+    Cost.INDEX_BUILD,
+    Cost.REWRITE,
+]
+
+
+class Level(enum.IntEnum):
+    """Severity of a finding and risk of a statement; also ``--fail-on``."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Level:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(level.label for level in cls)
+            raise ValueError(f"unknown level {text!r}: choose one of {choices}") from None
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    """The strongest lock one statement takes on one relation."""
+
+    relation: str
+    mode: LockMode
+    # Index of the statement whose COMMIT releases it; None when it is released
+    # at the end of the statement itself (autocommit).
+    held_until: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "relation": self.relation,
+            "mode": self.mode.pg_locks_name,
+            "held_until": self.held_until,
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Level
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity.label, "message": self.message}
+
+
+@dataclass
+class StatementResult:
+    """One SQL statement and what running it on Postgres would do."""
+
+    index: int
+    sql: str
+    file: str = "-"
+    line: int = 1
+    kind: str = ""
+    actions: list[str] = field(default_factory=list)
+    locks: list[LockEntry] = field(default_factory=list)
+    rewrites: list[str] = field(default_factory=list)
+    scans: list[str] = field(default_factory=list)
+    new_relations: list[str] = field(default_factory=list)
+    cost: Cost = Cost.NONE
+    risk: Level | None = Level.LOW  # None: unknown (the statement was not understood)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    in_transaction: bool = False
+    error: str | None = None
+    # Set by the Django pipeline: which migration operation emitted it.
+    operation: str | None = None
+
+    @property
+    def strongest_lock(self) -> LockEntry | None:
+        return max(self.locks, key=lambda entry: entry.mode, default=None)
+
+    @property
+    def blocks(self) -> tuple[str, ...]:
+        strongest = self.strongest_lock
+        return strongest.mode.blocks if strongest else ()
+
+    @property
+    def risk_label(self) -> str:
+        return self.risk.label if self.risk else "unknown"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "file": self.file,
+            "line": self.line,
+            "sql": self.sql,
+            "kind": self.kind,
+            "actions": list(self.actions),
+            "operation": self.operation,
+            "locks": [lock.to_json() for lock in self.locks],
+            "blocks": list(self.blocks),
+            "rewrites": list(self.rewrites),
+            "scans": list(self.scans),
+            "new_relations": list(self.new_relations),
+            "cost": self.cost.value,
+            "risk": self.risk_label,
+            "in_transaction": self.in_transaction,
+            "findings": [finding.to_json() for finding in self.findings],
+            "notes": list(self.notes),
+            "error": self.error,
+        }
+
+
+@dataclass
+class TransactionHold:
+    """A lock that blocks traffic, held from one statement until COMMIT."""
+
+    relation: str
+    mode: LockMode
+    acquired_at: int
+    released_at: int | None  # None: the input ends inside the transaction
+    held_through: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "relation": self.relation,
+            "mode": self.mode.pg_locks_name,
+            "acquired_at": self.acquired_at,
+            "released_at": self.released_at,
+            "held_through": list(self.held_through),
+        }
+
+
+@dataclass
+class SqlAnalysis:
+    """The analysis of one SQL input (a file, stdin, or one migration)."""
+
+    file: str
+    pg_version: int
+    statements: list[StatementResult] = field(default_factory=list)
+    holds: list[TransactionHold] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "pg_version": self.pg_version,
+            "statements": [statement.to_json() for statement in self.statements],
+            "holds": [hold.to_json() for hold in self.holds],
+        }

