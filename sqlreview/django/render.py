@@ -1,0 +1,132 @@
+"""Render one migration's SQL exactly as Django's schema editor emits it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlreview.django.editor import StatementLog, collecting_editor, tracked_migration
+from sqlreview.django.errors import describe_error
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.migrations.migration import Migration
+    from django.db.migrations.state import ProjectState
+
+    from sqlreview.pg.schema import Schema
+
+
+@dataclass
+class RenderedStatement:
+    """One statement of a migration, attributed to the operation that emitted it."""
+
+    # One statement as Django emits it (with its trailing ';'), or for kinds
+    # "python" and "opaque" a one-line SQL comment standing in for it.
+    sql: str
+    # Index into migration.operations (top level); deferred SQL (FKs, indexes
+    # run at the end of the migration) keeps the index of the operation that
+    # deferred it.
+    operation_index: int | None
+    operation: str | None  # that operation's describe()
+    kind: Literal["sql", "python", "opaque"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sql": self.sql,
+            "operation_index": self.operation_index,
+            "operation": self.operation,
+            "kind": self.kind,
+        }
+
+
+@dataclass
+class RenderedMigration:
+    app_label: str
+    name: str
+    atomic: bool
+    statements: list[RenderedStatement] = field(default_factory=list)
+    # The whole text exactly as `manage.py sqlmigrate app_label name` prints it
+    # (BEGIN;/COMMIT; when atomic, "-- describe()" comments, final newline);
+    # "" when there is nothing to print.
+    sql_text: str = ""
+    error: str | None = None  # rendering failed; statements may be partial
+    applied_on_scratch: bool = False
+    apply_error: str | None = None  # replay: it failed to apply, was recorded as applied
+    warnings: list[str] = field(default_factory=list)
+    # The catalog of the database at this migration's parent state (replay:
+    # exact; live: the live database). None when it could not be read.
+    schema_before: Schema | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.app_label}.{self.name}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "app_label": self.app_label,
+            "name": self.name,
+            "atomic": self.atomic,
+            "statements": [statement.to_json() for statement in self.statements],
+            "sql_text": self.sql_text,
+            "error": self.error,
+            "applied_on_scratch": self.applied_on_scratch,
+            "apply_error": self.apply_error,
+            "warnings": list(self.warnings),
+        }
+
+
+def render_migration(
+    connection: BaseDatabaseWrapper, migration: Migration, state: ProjectState
+) -> tuple[RenderedMigration, ProjectState]:
+    """Collect ``migration``'s SQL from ``state`` (its parent state), as sqlmigrate does.
+
+    ``state`` is mutated into the migration's end state and returned (when
+    rendering fails it is left half-way: the caller must rebuild it).
+    Nothing is executed on the database but the schema editor's own
+    introspection queries.
+    """
+    rendered = RenderedMigration(migration.app_label, migration.name, bool(migration.atomic))
+    log = StatementLog(migration.operations)
+    editor = collecting_editor(connection, log, atomic=bool(migration.atomic))
+    try:
+        with editor:
+            state = tracked_migration(migration, log).apply(state, editor, collect_sql=True)
+    except Exception as error:
+        rendered.error = describe_error(error)
+    descriptions = [_describe(operation) for operation in migration.operations]
+    rendered.statements = [
+        RenderedStatement(
+            sql=entry.sql,
+            operation_index=entry.operation_index,
+            operation=None
+            if entry.operation_index is None
+            else descriptions[entry.operation_index],
+            kind=entry.kind,
+        )
+        for entry in log.entries
+    ]
+    in_transaction = bool(migration.atomic) and connection.features.can_rollback_ddl
+    rendered.sql_text = sqlmigrate_text(connection, editor.collected_sql, in_transaction)
+    return rendered, state
+
+
+def sqlmigrate_text(
+    connection: BaseDatabaseWrapper, collected_sql: list[str], in_transaction: bool
+) -> str:
+    """What ``sqlmigrate`` writes to stdout for these collected lines."""
+    output = "\n".join(collected_sql)
+    if not output:
+        return ""  # sqlmigrate prints "No operations found." on stderr only
+    if in_transaction:
+        begin = connection.ops.start_transaction_sql()
+        commit = connection.ops.end_transaction_sql()
+        output = f"{begin}\n{output}\n{commit}"
+    # OutputWrapper.write() adds the newline unless the text ends with one.
+    return output if output.endswith("\n") else output + "\n"
+
+
+def _describe(operation: Any) -> str:
+    try:
+        return str(operation.describe())
+    except Exception as error:
+        return f"{type(operation).__name__} (describe() failed: {describe_error(error)})"

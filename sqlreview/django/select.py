@@ -1,0 +1,317 @@
+"""Which migrations to review, and which must run before them.
+
+Three ways to choose, mirroring Django's own commands:
+
+* pending (the default): what ``migrate`` would run on ``--database``, in its
+  order, with its squash handling (the loader's replacement logic against the
+  applied migrations);
+* named targets: ``app_label`` (all of that app's migrations),
+  ``app_label:0007`` or ``app_label:0007_name`` (unique prefixes, as
+  ``sqlmigrate`` resolves them);
+* ``all_migrations``: every migration of the project's own apps.
+
+Selection only reads: it never creates the ``django_migrations`` table nor an
+SQLite file. Targets and ``--all`` do not touch the database at all; they use
+the graph of an unmigrated database, where a squashed migration replaces its
+originals.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlreview.django.errors import DjangoSetupError, describe_error
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.migration import Migration
+
+MigrationKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class SelectionRequest:
+    """What the user asked to review (the CLI flags, parsed)."""
+
+    targets: tuple[str, ...] = ()
+    all_migrations: bool = False
+    include_third_party: bool = False
+    database: str = "default"
+
+
+@dataclass
+class Selection:
+    """The migrations under review and the walk that leads to each of them.
+
+    ``walk`` lists, in the order ``migrate`` applies them on an empty
+    database, every migration needed to reach the reviewed ones (the reviewed
+    ones included). Replaying ``walk`` on an empty database puts each reviewed
+    migration exactly at its parent state.
+    """
+
+    reviewed: list[MigrationKey]
+    walk: list[MigrationKey]
+    loader: MigrationLoader = field(repr=False)
+    warnings: list[str] = field(default_factory=list)
+
+    def migration(self, key: MigrationKey) -> Migration:
+        migration: Migration = self.loader.graph.nodes[key]
+        return migration
+
+
+def select_migrations(request: SelectionRequest) -> Selection:
+    """Resolve ``request`` into a :class:`Selection` (Django must be set up)."""
+    from django.db import connections
+
+    if request.database not in connections:
+        known = ", ".join(sorted(connections))
+        raise DjangoSetupError(
+            f"unknown database alias {request.database!r}: choose one of {known} (--database)"
+        )
+    if request.targets and request.all_migrations:
+        raise DjangoSetupError("name migrations or pass --all, not both")
+    if request.targets:
+        return _select_targets(request.targets)
+    if request.all_migrations:
+        return _select_all(request.include_third_party)
+    return _select_pending(request.database)
+
+
+# -- loading ---------------------------------------------------------------
+
+
+def load_graph(connection: BaseDatabaseWrapper | None, replace: bool = True) -> MigrationLoader:
+    """A MigrationLoader, with every loading failure turned into a user message.
+
+    ``connection=None`` gives the graph of an empty database.
+    """
+    from django.db.migrations.loader import MigrationLoader
+
+    with loading_errors("default" if connection is None else connection.alias):
+        return MigrationLoader(connection, replace_migrations=replace)
+
+
+@contextlib.contextmanager
+def loading_errors(alias: str) -> Iterator[None]:
+    """Turn what loading migrations can raise into :class:`DjangoSetupError`."""
+    from django.db import DatabaseError
+    from django.db.migrations.exceptions import (
+        BadMigrationError,
+        CircularDependencyError,
+        NodeNotFoundError,
+    )
+
+    try:
+        yield
+    except SyntaxError as error:
+        raise DjangoSetupError(
+            f"a migration file has a syntax error ({error.filename}, line {error.lineno}): "
+            "fix it and run again"
+        ) from error
+    except ImportError as error:
+        raise DjangoSetupError(
+            f"a migrations module failed to import ({describe_error(error)}): "
+            "fix the import (or install the missing package) and run again"
+        ) from error
+    except (BadMigrationError, NodeNotFoundError, CircularDependencyError, ValueError) as error:
+        raise DjangoSetupError(
+            f"the migration graph is broken ({describe_error(error)}): "
+            "`manage.py showmigrations` shows the same problem; fix the migration files"
+        ) from error
+    except DatabaseError as error:
+        raise _unreachable(alias, error) from error
+
+
+def full_plan(loader: MigrationLoader) -> list[MigrationKey]:
+    """Every node, in the order ``migrate`` applies them on an empty database.
+
+    This is ``MigrationExecutor.migration_plan(leaf_nodes, clean_start=True)``
+    without needing an executor (and its recorder).
+    """
+    seen: set[MigrationKey] = set()
+    plan: list[MigrationKey] = []
+    for leaf in loader.graph.leaf_nodes():
+        for key in loader.graph.forwards_plan(leaf):
+            if key not in seen:
+                seen.add(key)
+                plan.append(key)
+    return plan
+
+
+def _walk_to(loader: MigrationLoader, reviewed: list[MigrationKey]) -> list[MigrationKey]:
+    needed: set[MigrationKey] = set()
+    for key in reviewed:
+        needed.update(loader.graph.forwards_plan(key))
+    return [key for key in full_plan(loader) if key in needed]
+
+
+def _conflict_warnings(loader: MigrationLoader) -> list[str]:
+    conflicts: dict[str, list[str]] = loader.detect_conflicts()
+    return [
+        f"app {app!r} has conflicting leaf migrations ({', '.join(names)}); "
+        "`migrate` refuses to run until they are merged (makemigrations --merge)"
+        for app, names in sorted(conflicts.items())
+    ]
+
+
+# -- pending ----------------------------------------------------------------
+
+
+def _select_pending(alias: str) -> Selection:
+    from django.db import connections
+
+    connection = connections[alias]
+    warnings: list[str] = []
+    if _is_missing_sqlite_file(connection):
+        # Connecting would create the file; a database that does not exist
+        # has nothing applied.
+        reader: BaseDatabaseWrapper | None = None
+    else:
+        _check_reachable(connection, alias)
+        reader = connection
+    executor = _make_executor(reader, alias)
+    loader = executor.loader
+    warnings.extend(_conflict_warnings(loader))
+    plan: list[tuple[Migration, bool]] = executor.migration_plan(loader.graph.leaf_nodes())
+    reviewed = [(migration.app_label, migration.name) for migration, backwards in plan]
+    applied = set(loader.applied_migrations or {})
+    pending = set(reviewed)
+    walk = [key for key in full_plan(loader) if key in applied or key in pending]
+    if reader is not None:
+        warnings.extend(_history_warnings(loader, connection))
+    return Selection(reviewed=reviewed, walk=walk, loader=loader, warnings=warnings)
+
+
+def _make_executor(connection: BaseDatabaseWrapper | None, alias: str) -> MigrationExecutor:
+    from django.db.migrations.executor import MigrationExecutor
+
+    with loading_errors(alias):
+        return MigrationExecutor(connection)
+
+
+def _history_warnings(loader: MigrationLoader, connection: BaseDatabaseWrapper) -> list[str]:
+    from django.db.migrations.exceptions import InconsistentMigrationHistory
+
+    try:
+        loader.check_consistent_history(connection)
+    except InconsistentMigrationHistory as error:
+        return [f"{error} (`migrate` refuses to run on this history)"]
+    return []
+
+
+def _is_missing_sqlite_file(connection: BaseDatabaseWrapper) -> bool:
+    if connection.vendor != "sqlite":
+        return False
+    name = str(connection.settings_dict.get("NAME") or "")
+    if not name or name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
+        return False
+    return not os.path.exists(name)
+
+
+def _check_reachable(connection: BaseDatabaseWrapper, alias: str) -> None:
+    try:
+        connection.ensure_connection()
+    except Exception as error:
+        raise _unreachable(alias, error) from error
+
+
+def _unreachable(alias: str, error: BaseException) -> DjangoSetupError:
+    return DjangoSetupError(
+        f"cannot read which migrations are applied on database {alias!r} "
+        f"({describe_error(error)}): name the migrations to review "
+        "(e.g. `library` or `library:0007`) or pass --all to review every migration "
+        "of the project's apps"
+    )
+
+
+# -- named targets ------------------------------------------------------------
+
+
+def _select_targets(targets: tuple[str, ...]) -> Selection:
+    disk = load_graph(None, replace=False)
+    keys_by_target = [_resolve_target(disk, target) for target in targets]
+    named = {key for keys in keys_by_target if keys is not None for key in keys}
+    squashed = load_graph(None)
+    # Like MigrationExecutor.migration_plan: a replaced migration named
+    # explicitly is only in the graph without replacements.
+    loader = squashed if named <= set(squashed.graph.nodes) else disk
+    chosen: set[MigrationKey] = set(named)
+    for target, keys in zip(targets, keys_by_target, strict=True):
+        if keys is None:  # an app label alone: that app's migrations in this graph
+            chosen.update(key for key in loader.graph.nodes if key[0] == target)
+    plan = full_plan(loader)
+    reviewed = [key for key in plan if key in chosen]
+    return Selection(
+        reviewed=reviewed,
+        walk=_walk_to(loader, reviewed),
+        loader=loader,
+        warnings=_conflict_warnings(loader),
+    )
+
+
+def _resolve_target(loader: MigrationLoader, target: str) -> list[MigrationKey] | None:
+    """``app:prefix`` -> its key; ``app`` -> None (all of it, resolved later)."""
+    from django.apps import apps
+    from django.db.migrations.loader import AmbiguityError
+
+    app_label, _, prefix = target.partition(":")
+    try:
+        apps.get_app_config(app_label)
+    except LookupError:
+        raise DjangoSetupError(
+            f"no installed app with label {app_label!r}: check INSTALLED_APPS "
+            "(targets are app_label or app_label:migration_prefix)"
+        ) from None
+    if app_label not in loader.migrated_apps:
+        raise DjangoSetupError(f"app {app_label!r} does not have migrations")
+    if not prefix:
+        return None
+    if (app_label, prefix) in loader.disk_migrations:
+        return [(app_label, prefix)]
+    try:
+        migration = loader.get_migration_by_prefix(app_label, prefix)
+    except AmbiguityError:
+        raise DjangoSetupError(
+            f"more than one migration of app {app_label!r} starts with {prefix!r}: "
+            "give more of the name"
+        ) from None
+    except KeyError:
+        raise DjangoSetupError(
+            f"no migration of app {app_label!r} starts with {prefix!r}: "
+            f"`manage.py showmigrations {app_label}` lists them"
+        ) from None
+    return [(migration.app_label, migration.name)]
+
+
+# -- --all ----------------------------------------------------------------------
+
+
+def _select_all(include_third_party: bool) -> Selection:
+    loader = load_graph(None)
+    own = {label for label in loader.migrated_apps if include_third_party or is_own_app(label)}
+    reviewed = [key for key in full_plan(loader) if key[0] in own]
+    warnings = _conflict_warnings(loader)
+    if not reviewed:
+        warnings.append("the project's own apps have no migrations")
+    return Selection(
+        reviewed=reviewed, walk=_walk_to(loader, reviewed), loader=loader, warnings=warnings
+    )
+
+
+def is_own_app(app_label: str) -> bool:
+    """Whether an app belongs to the project rather than to Django or a dependency."""
+    import django
+    from django.apps import apps
+
+    path = os.path.realpath(apps.get_app_config(app_label).path)
+    parts = path.split(os.sep)
+    if "site-packages" in parts or "dist-packages" in parts:
+        return False
+    django_dir = os.path.realpath(os.path.dirname(django.__file__))
+    return not (path == django_dir or path.startswith(django_dir + os.sep))
