@@ -1,0 +1,365 @@
+"""The statement analyzer: SQL in, one ``StatementResult`` per statement out.
+
+For every statement: parse (``parse.py``), classify into actions
+(``classify.py``), look each action up in the knowledge table
+(``knowledge.py``), account for the transaction it runs in (locks are held
+until COMMIT), run the checks (``checks.py``), grade the risk, and finally
+let the schema model learn from the statement so the next one is judged
+against the schema it will really meet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from pglast import ast
+from pglast.enums import TransactionStmtKind, VariableSetKind
+
+from sqlreview.pg import knowledge
+from sqlreview.pg.checks import ResolvedAction, StatementFacts, run_checks
+from sqlreview.pg.classify import Action, Classified, Context, Session, classify
+from sqlreview.pg.knowledge import Role
+from sqlreview.pg.locks import LockMode
+from sqlreview.pg.parse import ParsedStatement, parse_statements
+from sqlreview.pg.rules import rule
+from sqlreview.pg.schema import Schema, relation_key
+from sqlreview.results import (
+    Cost,
+    Finding,
+    Level,
+    LockEntry,
+    SqlAnalysis,
+    StatementResult,
+    TransactionHold,
+)
+
+# Kinds whose target is created by the statement itself.
+_CREATING_KINDS = frozenset(
+    {"CREATE TABLE", "CREATE TABLE AS", "CREATE VIEW", "CREATE MATERIALIZED VIEW",
+     "CREATE SEQUENCE"}
+)
+_UTC_NAMES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "universal", "zulu", "z"})
+
+
+@dataclass(frozen=True)
+class AnalyzerOptions:
+    pg_version: int
+    # The migration runner or the database role sets lock_timeout (SR201 off).
+    assume_lock_timeout: bool = False
+
+
+@dataclass
+class _Transaction:
+    started_at: int
+    holds: list[TransactionHold] = field(default_factory=list)
+    members: list[StatementResult] = field(default_factory=list)
+
+
+class Analyzer:
+    """Analyses statements one after another, keeping schema, session and
+    transaction state between them. ``analyze_sql`` is the one-shot form."""
+
+    def __init__(self, options: AnalyzerOptions, schema: Schema | None = None,
+                 file: str = "-") -> None:
+        self.options = options
+        self.schema = schema.copy() if schema is not None else Schema()
+        self.session = Session()
+        self.file = file
+        self.results: list[StatementResult] = []
+        self.holds: list[TransactionHold] = []
+        self._transaction: _Transaction | None = None
+
+    # --- feeding ---------------------------------------------------------------
+
+    def feed(self, sql: str, *, operation: str | None = None, line_offset: int = 0
+             ) -> list[StatementResult]:
+        """Analyse every statement of ``sql``."""
+        produced = []
+        for parsed in parse_statements(sql):
+            result = self._analyze(parsed, operation)
+            result.line += line_offset
+            produced.append(result)
+        return produced
+
+    def feed_opaque(self, description: str, *, operation: str | None = None,
+                    note: str = "") -> StatementResult:
+        """Code sqlreview cannot see into (a Django ``RunPython``): it may read
+        and write any table, for as long as it takes."""
+        result = self._new_result(description, 1, operation)
+        result.kind = "PYTHON"
+        result.cost = Cost.UNKNOWN
+        result.actions = [description]
+        if note:
+            result.notes.append(note)
+        self._account_slow_statement(result)
+        result.risk = max([Level.MEDIUM, *(f.severity for f in result.findings)])
+        self.results.append(result)
+        if self._transaction is not None:
+            self._transaction.members.append(result)
+        return result
+
+    def finish(self) -> SqlAnalysis:
+        if self._transaction is not None:
+            begin = self.results[self._transaction.started_at]
+            begin.findings.append(rule("SR204").finding(
+                f"the transaction opened at statement {begin.index} is never committed"))
+            self._close_transaction(released_at=None)
+        return SqlAnalysis(file=self.file, pg_version=self.options.pg_version,
+                           statements=self.results, holds=self.holds)
+
+    # --- one statement -------------------------------------------------------------
+
+    def _new_result(self, sql: str, line: int, operation: str | None) -> StatementResult:
+        return StatementResult(index=len(self.results), sql=sql, file=self.file, line=line,
+                               operation=operation,
+                               in_transaction=self._transaction is not None)
+
+    def _analyze(self, parsed: ParsedStatement, operation: str | None) -> StatementResult:
+        result = self._new_result(parsed.text, parsed.line, operation)
+        if parsed.node is None:
+            self._record_unparsed(result, parsed.error or "could not parse")
+            return result
+        context = Context(self.schema, self.session, self.options.pg_version)
+        classified = classify(parsed.node, context)
+        resolved = [self._resolve(action) for action in classified.actions]
+        self._describe(result, classified, resolved)
+        self._transaction_before(parsed.node, result, resolved)
+        result.findings.extend(run_checks(StatementFacts(
+            resolved, self.session, self.options.pg_version, self.options.assume_lock_timeout)))
+        self._account_slow_statement(result)
+        result.risk = _grade(result, resolved)
+        self.results.append(result)
+        self._track_locks(result)
+        self._transaction_after(parsed.node, result)
+        self._update_session(parsed.node)
+        self.schema.learn(parsed.node)
+        return result
+
+    def _record_unparsed(self, result: StatementResult, error: str) -> None:
+        result.error = error
+        result.kind = "UNPARSED"
+        result.cost = Cost.UNKNOWN
+        result.risk = None
+        result.findings.append(rule("SR001").finding(error))
+        self.results.append(result)
+        if self._transaction is not None:
+            self._transaction.members.append(result)
+
+    def _resolve(self, action: Action) -> ResolvedAction:
+        try:
+            entry = knowledge.lookup(action.kind, action.variant, self.options.pg_version)
+        except knowledge.UnknownKind:
+            entry = knowledge.lookup("OTHER", "", self.options.pg_version)
+        existing = frozenset(
+            name
+            for names in action.relations.values()
+            for name in names
+            if self._pre_exists(name, action)
+        )
+        return ResolvedAction(action, entry, existing)
+
+    def _pre_exists(self, name: str, action: Action) -> bool:
+        if action.kind in _CREATING_KINDS and name in action.related(Role.TARGET):
+            return False
+        return not self.schema.is_new(_key(name))
+
+    def _describe(self, result: StatementResult, classified: Classified,
+                  resolved: list[ResolvedAction]) -> None:
+        result.kind = classified.kind
+        result.actions = [r.action.description for r in resolved if r.action.description]
+        locks: dict[str, LockEntry] = {}
+        for r in resolved:
+            for role, mode in _locks_of(r):
+                for name in r.action.related(role):
+                    current = locks.get(_key(name))
+                    if current is None or mode > current.mode:
+                        locks[_key(name)] = LockEntry(current.relation if current else name, mode)
+            _extend_unique(result.scans, *_names_in_roles(r, r.entry.scanned_roles))
+            _extend_unique(result.rewrites, *_names_in_roles(r, r.entry.rewritten_roles))
+            _extend_unique(result.notes, *r.action.notes)
+            new = [n for names in r.action.relations.values() for n in names
+                   if n not in r.existing]
+            _extend_unique(result.new_relations, *new)
+        result.locks = list(locks.values())
+        costs = [r.entry.cost for r in resolved] or [Cost.NONE]
+        result.cost = max(costs, key=lambda cost: cost.rank)
+        if result.new_relations:
+            result.notes.append(
+                f"created in this input, empty and unused: {', '.join(result.new_relations)}"
+            )
+
+    # --- transactions ------------------------------------------------------------------
+
+    def _transaction_before(self, node: ast.Node, result: StatementResult,
+                            resolved: list[ResolvedAction]) -> None:
+        if self._transaction is None:
+            return
+        for r in resolved:
+            if not r.entry.transactional:
+                result.findings.append(rule("SR203").finding(
+                    f"{r.action.description} inside the transaction opened at statement "
+                    f"{self._transaction.started_at}"))
+
+    def _transaction_after(self, node: ast.Node, result: StatementResult) -> None:
+        if not isinstance(node, ast.TransactionStmt):
+            if self._transaction is not None:
+                self._transaction.members.append(result)
+            return
+        kind = node.kind
+        if kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START):
+            if self._transaction is None:
+                self._transaction = _Transaction(started_at=result.index)
+                result.in_transaction = True
+            else:
+                result.notes.append("already inside a transaction: Postgres ignores it")
+        elif kind in (TransactionStmtKind.TRANS_STMT_COMMIT,
+                      TransactionStmtKind.TRANS_STMT_ROLLBACK,
+                      TransactionStmtKind.TRANS_STMT_PREPARE):
+            if self._transaction is not None:
+                self._close_transaction(released_at=result.index)
+        elif self._transaction is not None:
+            self._transaction.members.append(result)
+
+    def _close_transaction(self, released_at: int | None) -> None:
+        transaction = self._transaction
+        assert transaction is not None
+        for member in transaction.members:
+            member.locks = [dataclasses.replace(lock, held_until=released_at)
+                            for lock in member.locks]
+        for hold in transaction.holds:
+            hold.released_at = released_at
+            self.holds.append(hold)
+        self._transaction = None
+        if self.session.lock_timeout_local:
+            self.session.lock_timeout = self.session.lock_timeout_local = False
+
+    def _track_locks(self, result: StatementResult) -> None:
+        """Remember locks that block traffic on existing tables until COMMIT."""
+        transaction = self._transaction
+        if transaction is None:
+            return
+        held = {hold.relation: hold for hold in transaction.holds}
+        for lock in result.locks:
+            blocks_traffic = lock.mode.conflicts_with(LockMode.ROW_EXCLUSIVE)
+            if not blocks_traffic or lock.relation in result.new_relations:
+                continue
+            hold = held.get(lock.relation)
+            if hold is None:
+                transaction.holds.append(TransactionHold(
+                    relation=lock.relation, mode=lock.mode, acquired_at=result.index,
+                    released_at=None))
+            elif lock.mode > hold.mode:
+                hold.mode = lock.mode
+
+    def _account_slow_statement(self, result: StatementResult) -> None:
+        """SR202: a slow statement runs while earlier statements' locks block traffic."""
+        transaction = self._transaction
+        if transaction is None or not _is_slow(result):
+            return
+        for hold in transaction.holds:
+            if hold.acquired_at >= result.index:
+                continue
+            hold.held_through.append(result.index)
+            result.findings.append(rule("SR202").finding(
+                f"{hold.mode.sql_name} on {hold.relation} (taken at statement "
+                f"{hold.acquired_at}) is held during this {result.cost.value}"))
+
+    # --- session settings --------------------------------------------------------------
+
+    def _update_session(self, node: ast.Node) -> None:
+        if not isinstance(node, ast.VariableSetStmt):
+            return
+        name = (node.name or "").lower()
+        resetting = node.kind in (VariableSetKind.VAR_RESET, VariableSetKind.VAR_RESET_ALL,
+                                  VariableSetKind.VAR_SET_DEFAULT)
+        value = "" if resetting else _setting_value(node)
+        if name == "lock_timeout" or node.kind == VariableSetKind.VAR_RESET_ALL:
+            enabled = value not in ("", "0", "0s", "0ms")
+            local = bool(node.is_local)
+            if local and self._transaction is None:
+                return  # SET LOCAL outside a transaction has no effect
+            self.session.lock_timeout = enabled
+            self.session.lock_timeout_local = enabled and local
+        if name == "timezone" or node.kind == VariableSetKind.VAR_RESET_ALL:
+            self.session.time_zone_is_utc = value.lower() in _UTC_NAMES
+
+
+def _setting_value(node: ast.VariableSetStmt) -> str:
+    for argument in node.args or ():
+        if isinstance(argument, ast.A_Const) and argument.val is not None:
+            value = argument.val
+            if isinstance(value, ast.String):
+                return str(value.sval)
+            if isinstance(value, ast.Integer):
+                return str(value.ival)
+    return ""
+
+
+def _locks_of(resolved: ResolvedAction) -> list[tuple[Role, LockMode]]:
+    if resolved.action.lock_mode is not None:
+        return [(Role.TARGET, resolved.action.lock_mode)]
+    return list(resolved.entry.locks.items())
+
+
+def _names_in_roles(resolved: ResolvedAction, roles: frozenset[Role]) -> list[str]:
+    return [name for role in roles for name in resolved.action.related(role)]
+
+
+def _extend_unique(target: list[str], *items: str) -> None:
+    for item in items:
+        if item not in target:
+            target.append(item)
+
+
+def _key(name: str) -> str:
+    schema, _, relation = name.rpartition(".")
+    return relation_key(schema or None, relation)
+
+
+def _is_slow(result: StatementResult) -> bool:
+    if result.cost is Cost.UNKNOWN:
+        return True
+    if not result.cost.is_slow:
+        return False
+    touched = set(result.scans) | set(result.rewrites) | {lock.relation for lock in result.locks}
+    return any(name not in result.new_relations for name in touched)
+
+
+def _grade(result: StatementResult, resolved: list[ResolvedAction]) -> Level:
+    """Risk from what the lock blocks, what the statement costs, and its findings."""
+    existing_locks = [lock.mode for lock in result.locks
+                      if lock.relation not in result.new_relations]
+    strongest = max(existing_locks, default=None)
+    base = _base_risk(strongest, result.cost, resolved)
+    return max([base, *(finding.severity for finding in result.findings)])
+
+
+def _base_risk(strongest: LockMode | None, cost: Cost,
+               resolved: list[ResolvedAction]) -> Level:
+    if cost is Cost.UNKNOWN:
+        return Level.MEDIUM
+    if strongest is None:
+        return Level.LOW
+    blocks_writes = strongest.conflicts_with(LockMode.ROW_EXCLUSIVE)
+    blocks_reads = strongest.conflicts_with(LockMode.ACCESS_SHARE)
+    touches_existing_data = any(r.existing for r in resolved)
+    if blocks_writes and touches_existing_data:
+        if cost is Cost.REWRITE:
+            return Level.CRITICAL
+        if cost in (Cost.SCAN, Cost.INDEX_BUILD, Cost.DATA_CHANGE):
+            return Level.HIGH
+    if blocks_reads:
+        return Level.MEDIUM
+    return Level.LOW
+
+
+def analyze_sql(sql: str, *, options: AnalyzerOptions, schema: Schema | None = None,
+                file: str = "-") -> SqlAnalysis:
+    """Analyse one SQL input from a clean session, seeded with ``schema``."""
+    analyzer = Analyzer(options, schema, file)
+    analyzer.feed(sql)
+    return analyzer.finish()
+
+
+__all__ = ["Analyzer", "AnalyzerOptions", "Finding", "analyze_sql"]

@@ -1,0 +1,452 @@
+"""What each kind of statement locks and costs, per PostgreSQL version.
+
+This module is data. The classifier (``classify.py``) turns a parsed statement
+into actions, each naming a *kind* (a row key below), a *variant* (the facts
+that change the verdict, such as "volatile default") and the relations it
+touches in each *role*. The analyzer looks the action up here. The README's
+lock reference is rendered from this table (``render_markdown()``), so the
+code and the documentation cannot drift apart.
+
+Sources: the PostgreSQL manual's pages for each command (the "lock" paragraphs
+of ALTER TABLE, CREATE INDEX, REINDEX, ...), "Explicit Locking", and the
+release notes of the version in ``since``/``until``. Every row that can be
+observed on the test server is also checked against it (tests/truth/).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlreview.pg.locks import LockMode
+from sqlreview.results import Cost
+
+
+class Role(enum.Enum):
+    """How a relation takes part in an action."""
+
+    TARGET = "target"  # the table (or view, sequence) the statement is about
+    REFERENCED = "referenced"  # the other side of a foreign key
+    PARENT = "parent"  # the partitioned (or inheritance) parent
+    PARTITION = "partition"  # the partition being attached or detached
+    SOURCE = "source"  # tables a query only reads
+    INDEX = "index"  # the index the statement is about
+    OWNED = "owned"  # sequences owned by the target's columns
+
+
+ACCESS_SHARE = LockMode.ACCESS_SHARE
+ROW_SHARE = LockMode.ROW_SHARE
+ROW_EXCLUSIVE = LockMode.ROW_EXCLUSIVE
+SHARE_UPDATE_EXCLUSIVE = LockMode.SHARE_UPDATE_EXCLUSIVE
+SHARE = LockMode.SHARE
+SHARE_ROW_EXCLUSIVE = LockMode.SHARE_ROW_EXCLUSIVE
+EXCLUSIVE = LockMode.EXCLUSIVE
+ACCESS_EXCLUSIVE = LockMode.ACCESS_EXCLUSIVE
+
+T = Role.TARGET
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row: the effect of ``kind`` (in ``variant``) on ``[since, until)``."""
+
+    kind: str
+    variant: str = ""
+    locks: Mapping[Role, LockMode] = field(default_factory=dict)
+    cost: Cost = Cost.METADATA
+    # Roles whose relations are read in full / get new storage. By default the
+    # target's, when the cost says so.
+    scans: frozenset[Role] | None = None
+    rewrites: frozenset[Role] | None = None
+    transactional: bool = True
+    since: int | None = None
+    until: int | None = None
+    note: str = ""
+
+    def applies_to(self, pg_version: int) -> bool:
+        return (self.since is None or pg_version >= self.since) and (
+            self.until is None or pg_version < self.until
+        )
+
+    @property
+    def scanned_roles(self) -> frozenset[Role]:
+        if self.scans is not None:
+            return self.scans
+        return frozenset({T}) if self.cost.reads_whole_table else frozenset()
+
+    @property
+    def rewritten_roles(self) -> frozenset[Role]:
+        if self.rewrites is not None:
+            return self.rewrites
+        return frozenset({T}) if self.cost is Cost.REWRITE else frozenset()
+
+    @property
+    def versions(self) -> str:
+        if self.since and self.until:
+            return f"{self.since}–{self.until - 1}"
+        if self.since:
+            return f"{self.since}+"
+        if self.until:
+            return f"< {self.until}"
+        return "all"
+
+
+AE = {T: ACCESS_EXCLUSIVE}
+SUE = {T: SHARE_UPDATE_EXCLUSIVE}
+SRE = {T: SHARE_ROW_EXCLUSIVE}
+_T_AND_REF = frozenset({T, Role.REFERENCED})
+_NO_ROLES: frozenset[Role] = frozenset()
+
+KNOWLEDGE: tuple[Entry, ...] = (
+    # --- ALTER TABLE: columns ---------------------------------------------------
+    Entry("ALTER TABLE ADD COLUMN", "", AE, Cost.METADATA,
+          note="nullable, no default: catalog only"),
+    Entry("ALTER TABLE ADD COLUMN", "constant default", AE, Cost.REWRITE, until=11,
+          note="every row gets the default written"),
+    Entry("ALTER TABLE ADD COLUMN", "constant default", AE, Cost.METADATA, since=11,
+          note="the default is stored in the catalog, rows are not touched"),
+    Entry("ALTER TABLE ADD COLUMN", "volatile default", AE, Cost.REWRITE,
+          note="now(), random(), nextval() (serial), gen_random_uuid(): computed per row"),
+    Entry("ALTER TABLE ADD COLUMN", "identity", AE, Cost.REWRITE,
+          note="every row gets a value from the new sequence"),
+    Entry("ALTER TABLE ADD COLUMN", "stored generated", AE, Cost.REWRITE,
+          note="the expression is computed and stored for every row"),
+    Entry("ALTER TABLE ADD COLUMN", "virtual generated", AE, Cost.METADATA, since=18,
+          note="computed on read (PostgreSQL 18)"),
+    Entry("ALTER TABLE ADD COLUMN", "not null without default", AE, Cost.SCAN,
+          note="fails on a table with rows; the check reads the table"),
+    Entry("ALTER TABLE DROP COLUMN", "", AE, Cost.METADATA,
+          note="the column is hidden; space is reclaimed by later rewrites"),
+    Entry("ALTER TABLE ALTER COLUMN TYPE", "", AE, Cost.REWRITE,
+          note="every row converted, every index on the table rebuilt"),
+    Entry("ALTER TABLE ALTER COLUMN TYPE", "binary coercible", AE, Cost.METADATA,
+          note="varchar(n) to a larger n or text, numeric precision up, ..."),
+    Entry("ALTER TABLE ALTER COLUMN SET DEFAULT", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN DROP DEFAULT", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN SET NOT NULL", "", AE, Cost.SCAN,
+          note="reads every row to prove there is no NULL"),
+    Entry("ALTER TABLE ALTER COLUMN SET NOT NULL", "proven by a valid CHECK", AE, Cost.METADATA,
+          since=12, note="a validated CHECK (col IS NOT NULL) makes the scan unnecessary"),
+    Entry("ALTER TABLE ALTER COLUMN DROP NOT NULL", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN SET STATISTICS", "", SUE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN SET (attribute option)", "", SUE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN RESET (attribute option)", "", SUE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN SET STORAGE", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN SET COMPRESSION", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN ADD IDENTITY", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN SET IDENTITY", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN DROP IDENTITY", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN SET EXPRESSION", "", AE, Cost.REWRITE, since=17),
+    Entry("ALTER TABLE ALTER COLUMN DROP EXPRESSION", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN OPTIONS", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE RENAME COLUMN", "", AE, Cost.METADATA,
+          note="running code that uses the old name breaks"),
+    # --- ALTER TABLE: constraints ------------------------------------------------
+    Entry("ALTER TABLE ADD CONSTRAINT CHECK", "", AE, Cost.SCAN,
+          note="reads every row to validate"),
+    Entry("ALTER TABLE ADD CONSTRAINT CHECK", "NOT VALID", AE, Cost.METADATA,
+          note="new rows are checked; existing rows wait for VALIDATE"),
+    Entry("ALTER TABLE ADD CONSTRAINT CHECK", "NOT ENFORCED", AE, Cost.METADATA, since=18),
+    Entry("ALTER TABLE ADD CONSTRAINT NOT NULL", "", AE, Cost.SCAN, since=18),
+    Entry("ALTER TABLE ADD CONSTRAINT NOT NULL", "NOT VALID", AE, Cost.METADATA, since=18),
+    Entry("ALTER TABLE ADD CONSTRAINT UNIQUE", "", AE, Cost.INDEX_BUILD,
+          note="builds the unique index while holding the lock"),
+    Entry("ALTER TABLE ADD CONSTRAINT UNIQUE", "USING INDEX", AE, Cost.METADATA,
+          note="adopts an index built beforehand, e.g. CONCURRENTLY"),
+    Entry("ALTER TABLE ADD CONSTRAINT PRIMARY KEY", "", AE, Cost.INDEX_BUILD),
+    Entry("ALTER TABLE ADD CONSTRAINT PRIMARY KEY", "USING INDEX", AE, Cost.METADATA,
+          note="columns must already be NOT NULL, or they are scanned"),
+    Entry("ALTER TABLE ADD CONSTRAINT EXCLUDE", "", AE, Cost.INDEX_BUILD),
+    Entry("ALTER TABLE ADD CONSTRAINT FOREIGN KEY", "",
+          {T: SHARE_ROW_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE}, Cost.SCAN,
+          scans=_T_AND_REF,
+          note="blocks writes on both tables while every row is checked"),
+    Entry("ALTER TABLE ADD CONSTRAINT FOREIGN KEY", "NOT VALID",
+          {T: SHARE_ROW_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE}, Cost.METADATA,
+          note="brief; existing rows wait for VALIDATE"),
+    Entry("ALTER TABLE ADD CONSTRAINT FOREIGN KEY", "NOT ENFORCED",
+          {T: SHARE_ROW_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE}, Cost.METADATA,
+          since=18),
+    Entry("ALTER TABLE VALIDATE CONSTRAINT", "", SUE, Cost.SCAN,
+          note="reads every row but lets reads and writes go on"),
+    Entry("ALTER TABLE VALIDATE CONSTRAINT", "foreign key",
+          {T: SHARE_UPDATE_EXCLUSIVE, Role.REFERENCED: ROW_SHARE}, Cost.SCAN,
+          scans=_T_AND_REF),
+    Entry("ALTER TABLE DROP CONSTRAINT", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE DROP CONSTRAINT", "foreign key",
+          {T: ACCESS_EXCLUSIVE, Role.REFERENCED: ACCESS_EXCLUSIVE}, Cost.METADATA,
+          note="removes the constraint's triggers on the referenced table too"),
+    Entry("ALTER TABLE ALTER CONSTRAINT", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE RENAME CONSTRAINT", "", AE, Cost.METADATA),
+    # --- ALTER TABLE: table-wide ---------------------------------------------------
+    Entry("ALTER TABLE RENAME", "", AE, Cost.METADATA,
+          note="running code that uses the old name breaks"),
+    Entry("ALTER TABLE SET SCHEMA", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE SET (storage parameter)", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE SET (storage parameter)", "weak parameter", SUE, Cost.METADATA,
+          note="fillfactor, autovacuum_*, toast.*, parallel_workers and planner options"),
+    Entry("ALTER TABLE RESET (storage parameter)", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE RESET (storage parameter)", "weak parameter", SUE, Cost.METADATA),
+    Entry("ALTER TABLE SET LOGGED", "", AE, Cost.REWRITE),
+    Entry("ALTER TABLE SET UNLOGGED", "", AE, Cost.REWRITE),
+    Entry("ALTER TABLE SET TABLESPACE", "", AE, Cost.REWRITE,
+          note="copies the table's files"),
+    Entry("ALTER TABLE SET ACCESS METHOD", "", AE, Cost.REWRITE, since=15),
+    Entry("ALTER TABLE CLUSTER ON", "", SUE, Cost.METADATA),
+    Entry("ALTER TABLE SET WITHOUT CLUSTER", "", SUE, Cost.METADATA),
+    Entry("ALTER TABLE ENABLE/DISABLE TRIGGER", "", SRE, Cost.METADATA),
+    Entry("ALTER TABLE ENABLE/DISABLE RULE", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE ROW LEVEL SECURITY", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE REPLICA IDENTITY", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE OWNER TO", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE INHERIT", "", {T: ACCESS_EXCLUSIVE, Role.PARENT: SHARE_UPDATE_EXCLUSIVE},
+          Cost.METADATA),
+    Entry("ALTER TABLE NO INHERIT", "",
+          {T: ACCESS_EXCLUSIVE, Role.PARENT: SHARE_UPDATE_EXCLUSIVE}, Cost.METADATA),
+    Entry("ALTER TABLE OF", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE ATTACH PARTITION", "",
+          {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.SCAN,
+          scans=frozenset({Role.PARTITION}), until=12),
+    Entry("ALTER TABLE ATTACH PARTITION", "",
+          {T: SHARE_UPDATE_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.SCAN,
+          scans=frozenset({Role.PARTITION}), since=12,
+          note="reads the partition to check the bound, unless a CHECK proves it"),
+    Entry("ALTER TABLE DETACH PARTITION", "",
+          {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.METADATA),
+    Entry("ALTER TABLE DETACH PARTITION", "CONCURRENTLY",
+          {T: SHARE_UPDATE_EXCLUSIVE, Role.PARTITION: SHARE_UPDATE_EXCLUSIVE}, Cost.METADATA,
+          transactional=False, since=14),
+    Entry("ALTER TABLE (other)", "", AE, Cost.METADATA,
+          note="a subcommand sqlreview has no row for: assumed the strongest lock"),
+    # --- indexes -------------------------------------------------------------------
+    Entry("CREATE INDEX", "", {T: SHARE}, Cost.INDEX_BUILD,
+          note="blocks writes (not reads) for the whole build"),
+    Entry("CREATE INDEX", "CONCURRENTLY", SUE, Cost.INDEX_BUILD, transactional=False,
+          note="two scans, waits for running transactions; reads and writes go on"),
+    Entry("DROP INDEX", "", {T: ACCESS_EXCLUSIVE, Role.INDEX: ACCESS_EXCLUSIVE}, Cost.METADATA,
+          note="locks the index's table"),
+    Entry("DROP INDEX", "CONCURRENTLY",
+          {T: SHARE_UPDATE_EXCLUSIVE, Role.INDEX: ACCESS_EXCLUSIVE}, Cost.METADATA,
+          transactional=False),
+    Entry("REINDEX", "", {T: SHARE, Role.INDEX: ACCESS_EXCLUSIVE}, Cost.INDEX_BUILD,
+          note="blocks writes; queries that would use the index wait too"),
+    Entry("REINDEX", "CONCURRENTLY", SUE, Cost.INDEX_BUILD, transactional=False, since=12),
+    Entry("ALTER INDEX RENAME", "", {Role.INDEX: ACCESS_EXCLUSIVE}, Cost.METADATA, until=12),
+    Entry("ALTER INDEX RENAME", "", {Role.INDEX: SHARE_UPDATE_EXCLUSIVE}, Cost.METADATA,
+          since=12),
+    Entry("ALTER INDEX SET TABLESPACE", "", {Role.INDEX: ACCESS_EXCLUSIVE}, Cost.METADATA),
+    Entry("ALTER INDEX (other)", "", {Role.INDEX: ACCESS_EXCLUSIVE}, Cost.METADATA),
+    # --- tables, views, sequences ----------------------------------------------------
+    Entry("CREATE TABLE", "", {T: ACCESS_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE},
+          Cost.METADATA, scans=_NO_ROLES, note="a new, empty table"),
+    Entry("CREATE TABLE", "PARTITION OF",
+          {T: ACCESS_EXCLUSIVE, Role.PARENT: ACCESS_EXCLUSIVE,
+           Role.REFERENCED: SHARE_ROW_EXCLUSIVE},
+          Cost.METADATA, note="locks the partitioned parent"),
+    Entry("CREATE TABLE AS", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
+          Cost.DATA_CHANGE, scans=frozenset({Role.SOURCE})),
+    Entry("DROP TABLE", "",
+          {T: ACCESS_EXCLUSIVE, Role.REFERENCED: ACCESS_EXCLUSIVE, Role.OWNED: ACCESS_EXCLUSIVE},
+          Cost.METADATA, note="also locks tables its foreign keys point at"),
+    Entry("TRUNCATE", "", AE, Cost.DATA_CHANGE, rewrites=frozenset({T}),
+          note="new empty storage; the data is gone"),
+    Entry("CREATE VIEW", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.METADATA),
+    Entry("CREATE OR REPLACE VIEW", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
+          Cost.METADATA),
+    Entry("ALTER VIEW", "", AE, Cost.METADATA),
+    Entry("DROP VIEW", "", AE, Cost.METADATA),
+    Entry("CREATE MATERIALIZED VIEW", "",
+          {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
+          scans=frozenset({Role.SOURCE})),
+    Entry("REFRESH MATERIALIZED VIEW", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
+          Cost.REWRITE, scans=frozenset({Role.SOURCE}), note="blocks reads of the view"),
+    Entry("REFRESH MATERIALIZED VIEW", "CONCURRENTLY",
+          {T: EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
+          scans=frozenset({T, Role.SOURCE}), rewrites=_NO_ROLES,
+          note="reads go on; needs a unique index"),
+    Entry("ALTER MATERIALIZED VIEW", "", AE, Cost.METADATA),
+    Entry("DROP MATERIALIZED VIEW", "", AE, Cost.METADATA),
+    Entry("CREATE SEQUENCE", "", AE, Cost.METADATA),
+    Entry("ALTER SEQUENCE", "", SRE, Cost.METADATA),
+    Entry("DROP SEQUENCE", "", AE, Cost.METADATA),
+    Entry("CREATE TRIGGER", "", SRE, Cost.METADATA),
+    Entry("DROP TRIGGER", "", AE, Cost.METADATA),
+    Entry("CREATE RULE", "", AE, Cost.METADATA),
+    Entry("DROP RULE", "", AE, Cost.METADATA),
+    Entry("CREATE POLICY", "", AE, Cost.METADATA),
+    Entry("ALTER POLICY", "", AE, Cost.METADATA),
+    Entry("DROP POLICY", "", AE, Cost.METADATA),
+    Entry("CREATE STATISTICS", "", SUE, Cost.METADATA),
+    Entry("COMMENT", "", SUE, Cost.METADATA),
+    Entry("GRANT/REVOKE", "", {}, Cost.METADATA, note="no table lock"),
+    Entry("LOCK TABLE", "", AE, Cost.NONE, note="the mode it names, ACCESS EXCLUSIVE if none"),
+    # --- maintenance -------------------------------------------------------------------
+    Entry("VACUUM", "", SUE, Cost.SCAN, transactional=False),
+    Entry("VACUUM FULL", "", AE, Cost.REWRITE, transactional=False),
+    Entry("ANALYZE", "", SUE, Cost.METADATA, scans=_NO_ROLES,
+          note="reads a sample, not the whole table"),
+    Entry("CLUSTER", "", AE, Cost.REWRITE),
+    # --- data ----------------------------------------------------------------------------
+    Entry("SELECT", "", {T: ACCESS_SHARE, Role.SOURCE: ACCESS_SHARE}, Cost.NONE),
+    Entry("SELECT", "FOR UPDATE/SHARE", {T: ROW_SHARE, Role.SOURCE: ACCESS_SHARE}, Cost.NONE),
+    Entry("INSERT", "", {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
+          scans=_NO_ROLES),
+    Entry("UPDATE", "", {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
+          scans=_NO_ROLES, note="with a WHERE clause: the rows it matches"),
+    Entry("UPDATE", "all rows", {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
+          Cost.DATA_CHANGE, scans=frozenset({T}),
+          note="every row rewritten and locked until COMMIT"),
+    Entry("DELETE", "", {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
+          scans=_NO_ROLES),
+    Entry("DELETE", "all rows", {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
+          Cost.DATA_CHANGE, scans=frozenset({T})),
+    Entry("MERGE", "", {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
+          scans=_NO_ROLES, since=15),
+    # --- no table lock -------------------------------------------------------------------
+    Entry("CREATE TYPE", "", {}, Cost.NONE),
+    Entry("ALTER TYPE", "", {}, Cost.NONE),
+    Entry("ALTER TYPE ADD VALUE", "", {}, Cost.NONE, transactional=False, until=12,
+          note="cannot run inside a transaction block before PostgreSQL 12"),
+    Entry("ALTER TYPE ADD VALUE", "", {}, Cost.NONE, since=12,
+          note="the new value cannot be used before COMMIT"),
+    Entry("DROP TYPE", "", {}, Cost.NONE),
+    Entry("CREATE EXTENSION", "", {}, Cost.NONE, note="what its script does is not analysed"),
+    Entry("DROP EXTENSION", "", {}, Cost.NONE),
+    Entry("CREATE FUNCTION", "", {}, Cost.NONE),
+    Entry("DROP FUNCTION", "", {}, Cost.NONE),
+    Entry("CREATE SCHEMA", "", {}, Cost.NONE),
+    Entry("DROP SCHEMA", "", {}, Cost.NONE),
+    Entry("DO", "", {}, Cost.UNKNOWN, note="an anonymous code block: opaque to sqlreview"),
+    Entry("CALL", "", {}, Cost.UNKNOWN, note="a procedure: opaque to sqlreview"),
+    Entry("SET", "", {}, Cost.NONE),
+    Entry("RESET", "", {}, Cost.NONE),
+    Entry("SHOW", "", {}, Cost.NONE),
+    Entry("TRANSACTION", "", {}, Cost.NONE, note="BEGIN, COMMIT, ROLLBACK, SAVEPOINT"),
+    Entry("SET CONSTRAINTS", "", {}, Cost.NONE,
+          note="IMMEDIATE runs pending deferred checks now"),
+    Entry("CREATE DATABASE", "", {}, Cost.NONE, transactional=False),
+    Entry("DROP DATABASE", "", {}, Cost.NONE, transactional=False),
+    Entry("ALTER SYSTEM", "", {}, Cost.NONE, transactional=False),
+    Entry("OTHER", "", {}, Cost.UNKNOWN,
+          note="a statement kind sqlreview has no row for: review it by hand"),
+)
+
+
+class UnknownKind(LookupError):
+    pass
+
+
+def lookup(kind: str, variant: str, pg_version: int) -> Entry:
+    """The row for ``kind``/``variant`` on ``pg_version``; falls back to the plain variant."""
+    for wanted in (variant, ""):
+        for entry in KNOWLEDGE:
+            if entry.kind == kind and entry.variant == wanted and entry.applies_to(pg_version):
+                return entry
+    raise UnknownKind(f"no knowledge for {kind!r} ({variant!r}) on PostgreSQL {pg_version}")
+
+
+def kinds() -> list[str]:
+    return sorted({entry.kind for entry in KNOWLEDGE})
+
+
+def render_markdown() -> str:
+    """The lock reference table for the README."""
+    lines = [
+        "| Statement | Variant | Lock on the table | Other locks | Cost | PostgreSQL | Notes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for entry in KNOWLEDGE:
+        target = entry.locks.get(T) or entry.locks.get(Role.INDEX)
+        others = ", ".join(
+            f"{role.value}: {mode.sql_name}"
+            for role, mode in entry.locks.items()
+            if role is not T and not (role is Role.INDEX and T not in entry.locks)
+        )
+        note = entry.note
+        if not entry.transactional:
+            note = "not in a transaction block" + (f"; {note}" if note else "")
+        lines.append(
+            f"| {entry.kind} | {entry.variant or '—'} | "
+            f"{target.sql_name if target else '—'} | {others or '—'} | {entry.cost.value} | "
+            f"{entry.versions} | {note} |"
+        )
+    return "\n".join(lines)
+
+
+# --- function volatility ---------------------------------------------------------
+# A column default is evaluated once (PG 11+) unless it is volatile. Built-in
+# functions seen in defaults, by volatility; any other function is assumed
+# volatile, so the verdict errs on the side of a rewrite.
+VOLATILE_FUNCTIONS = frozenset(
+    {
+        "random",
+        "random_normal",
+        "clock_timestamp",
+        "timeofday",
+        "gen_random_uuid",
+        "uuidv4",
+        "uuidv7",
+        "uuid_generate_v1",
+        "uuid_generate_v1mc",
+        "uuid_generate_v4",
+        "nextval",
+        "setval",
+        "txid_current",
+        "pg_current_xact_id",
+    }
+)
+NON_VOLATILE_FUNCTIONS = frozenset(
+    {
+        "now",
+        "statement_timestamp",
+        "transaction_timestamp",
+        "current_date",
+        "current_timestamp",
+        "localtimestamp",
+        "lower",
+        "upper",
+        "coalesce",
+        "concat",
+        "length",
+        "to_jsonb",
+        "jsonb_build_object",
+        "jsonb_build_array",
+        "json_build_object",
+        "array",
+        "make_date",
+        "make_interval",
+        "md5",
+        "abs",
+        "round",
+        "trim",
+        "btrim",
+        "replace",
+        "substring",
+        "left",
+        "right",
+        "date_trunc",
+        "timezone",
+        "to_char",
+        "to_timestamp",
+        "to_date",
+    }
+)
+
+# Storage parameters that ALTER TABLE SET/RESET changes under SHARE UPDATE
+# EXCLUSIVE rather than ACCESS EXCLUSIVE (manual, ALTER TABLE, "SET").
+WEAK_STORAGE_PARAMETERS_PREFIXES = ("autovacuum_", "toast.", "toast_tuple_target")
+WEAK_STORAGE_PARAMETERS = frozenset(
+    {
+        "fillfactor",
+        "parallel_workers",
+        "vacuum_index_cleanup",
+        "vacuum_truncate",
+        "log_autovacuum_min_duration",
+        "user_catalog_table",
+        "toast_tuple_target",
+    }
+)
+
+# Statements that cannot run inside a transaction block.
+NOT_IN_TRANSACTION_NOTE = "cannot run inside a transaction block"

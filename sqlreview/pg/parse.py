@@ -1,0 +1,119 @@
+"""Split SQL text into statements and parse each one with pglast.
+
+Every statement keeps its source text and position. A statement that pglast
+cannot parse is kept too, with the parser's message, so the rest of the input
+is still analysed and the report still has a row for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pglast
+from pglast import ast
+from pglast.parser import ParseError, scan
+
+
+@dataclass(frozen=True)
+class ParsedStatement:
+    text: str
+    offset: int  # character offset of the statement in the input
+    line: int  # 1-based line where the statement starts
+    node: ast.Node | None
+    error: str | None = None
+
+
+def parse_statements(sql: str) -> list[ParsedStatement]:
+    """All statements of ``sql`` in input order; comments and blank ones are skipped."""
+    try:
+        raw_statements = pglast.parse_sql(sql)
+    except ParseError:
+        return _parse_one_by_one(sql)
+    return [_from_raw(sql, raw) for raw in raw_statements]
+
+
+def _from_raw(sql: str, raw: ast.RawStmt) -> ParsedStatement:
+    start = raw.stmt_location or 0
+    end = start + raw.stmt_len if raw.stmt_len else len(sql)
+    text = sql[start:end].strip().rstrip(";").strip()
+    return ParsedStatement(text=text, offset=start, line=_line_of(sql, start), node=raw.stmt)
+
+
+def _parse_one_by_one(sql: str) -> list[ParsedStatement]:
+    """The fallback when the whole input does not parse: split on top-level
+    semicolons with the scanner, then parse each piece on its own."""
+    statements = []
+    for span_start, end in _split_spans(sql):
+        start = span_start + _leading_comments_length(sql[span_start:end])
+        text = sql[start:end].strip().rstrip(";").strip()
+        if not text:
+            continue
+        offset = start + (len(sql[start:end]) - len(sql[start:end].lstrip()))
+        try:
+            nodes = pglast.parse_sql(text)
+        except ParseError as error:
+            statements.append(_unparsed(sql, offset, text, error))
+            continue
+        if not nodes:
+            continue  # only comments
+        node = nodes[0].stmt if len(nodes) == 1 else None
+        problem = None if node is not None else "several statements where one was expected"
+        statements.append(
+            ParsedStatement(text=text, offset=offset, line=_line_of(sql, offset), node=node,
+                            error=problem)
+        )
+    return statements
+
+
+def _unparsed(sql: str, offset: int, text: str, error: ParseError) -> ParsedStatement:
+    message = error.args[0] if error.args else str(error)
+    location = error.args[1] if len(error.args) > 1 else None
+    if isinstance(location, int):
+        message = f"{message} (line {_line_of(text, location)} of the statement)"
+    return ParsedStatement(
+        text=text, offset=offset, line=_line_of(sql, offset), node=None, error=message
+    )
+
+
+def _split_spans(sql: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the statements, split at ``;`` tokens."""
+    try:
+        tokens = scan(sql)
+    except ParseError:
+        # An unterminated quote or comment: the scanner cannot go on, so the
+        # rest of the input becomes one (unparseable) statement.
+        return _split_naively(sql)
+    spans = []
+    start = 0
+    for token in tokens:
+        if token.name == "ASCII_59":  # ';'
+            spans.append((start, token.end + 1))
+            start = token.end + 1
+    spans.append((start, len(sql)))
+    return spans
+
+
+def _leading_comments_length(chunk: str) -> int:
+    try:
+        tokens = scan(chunk)
+    except ParseError:
+        return 0
+    for token in tokens:
+        if token.name not in ("SQL_COMMENT", "C_COMMENT"):
+            return int(token.start)
+    return len(chunk)
+
+
+def _split_naively(sql: str) -> list[tuple[int, int]]:
+    spans = []
+    start = 0
+    for position, char in enumerate(sql):
+        if char == ";":
+            spans.append((start, position + 1))
+            start = position + 1
+    spans.append((start, len(sql)))
+    return spans
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1

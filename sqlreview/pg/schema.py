@@ -1,0 +1,427 @@
+"""What the analyzer knows of the database's tables before a statement runs.
+
+The model is learnt from SQL (``CREATE TABLE`` and ``ALTER`` statements earlier
+in the same input, or a ``--schema`` file such as ``pg_dump --schema-only``),
+or read from a live catalog (``introspect.py``). Only what changes a verdict is
+kept: column types and nullability, constraints, indexes, partitions, owned
+sequences, and whether a relation was created by the input under review.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+from dataclasses import dataclass, field
+
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType, ObjectType
+
+from sqlreview.pg.parse import parse_statements
+from sqlreview.pg.types import ColumnType, is_serial
+
+
+class RelationKind(enum.Enum):
+    TABLE = "table"
+    PARTITIONED_TABLE = "partitioned table"
+    VIEW = "view"
+    MATERIALIZED_VIEW = "materialized view"
+    SEQUENCE = "sequence"
+    INDEX = "index"
+    FOREIGN_TABLE = "foreign table"
+
+
+class ConstraintKind(enum.Enum):
+    CHECK = "check"
+    UNIQUE = "unique"
+    PRIMARY_KEY = "primary key"
+    FOREIGN_KEY = "foreign key"
+    EXCLUDE = "exclude"
+    NOT_NULL = "not null"
+
+
+@dataclass
+class Column:
+    name: str
+    type: ColumnType | None
+    not_null: bool = False
+
+
+@dataclass
+class Constraint:
+    name: str
+    kind: ConstraintKind
+    valid: bool = True
+    referenced: str | None = None  # foreign keys: the referenced table's key
+    not_null_column: str | None = None  # CHECK (col IS NOT NULL) proves this column
+
+
+@dataclass
+class Relation:
+    name: str
+    kind: RelationKind
+    columns: dict[str, Column] = field(default_factory=dict)
+    constraints: dict[str, Constraint] = field(default_factory=dict)
+    table: str | None = None  # indexes: the table's key
+    parent: str | None = None  # partitions: the partitioned table's key
+    owned_sequences: list[str] = field(default_factory=list)
+    new: bool = False  # created by the input under review: empty, nobody uses it yet
+
+    @property
+    def is_table_like(self) -> bool:
+        return self.kind in (
+            RelationKind.TABLE,
+            RelationKind.PARTITIONED_TABLE,
+            RelationKind.FOREIGN_TABLE,
+        )
+
+
+def relation_key(schema: str | None, name: str) -> str:
+    """How a relation is looked up: unqualified for ``public``."""
+    return name if schema in (None, "", "public") else f"{schema}.{name}"
+
+
+def range_var_key(node: ast.RangeVar) -> str:
+    return relation_key(node.schemaname, node.relname)
+
+
+def range_var_display(node: ast.RangeVar) -> str:
+    """How a relation is reported: as the SQL names it."""
+    return f"{node.schemaname}.{node.relname}" if node.schemaname else node.relname
+
+
+@dataclass
+class Schema:
+    relations: dict[str, Relation] = field(default_factory=dict)
+
+    @classmethod
+    def from_sql(cls, sql: str) -> Schema:
+        """Learn from every DDL statement of ``sql``; DML and errors are ignored."""
+        schema = cls()
+        for statement in parse_statements(sql):
+            if statement.node is not None:
+                schema.learn(statement.node, mark_new=False)
+        return schema
+
+    def copy(self) -> Schema:
+        return copy.deepcopy(self)
+
+    def get(self, key: str) -> Relation | None:
+        return self.relations.get(key)
+
+    def is_new(self, key: str) -> bool:
+        relation = self.relations.get(key)
+        return relation is not None and relation.new
+
+    def column(self, table: str, column: str) -> Column | None:
+        relation = self.relations.get(table)
+        return relation.columns.get(column) if relation else None
+
+    def find_constraint(self, table: str, name: str) -> Constraint | None:
+        relation = self.relations.get(table)
+        return relation.constraints.get(name) if relation else None
+
+    def foreign_keys_of(self, table: str) -> list[Constraint]:
+        relation = self.relations.get(table)
+        if relation is None:
+            return []
+        return [c for c in relation.constraints.values() if c.kind is ConstraintKind.FOREIGN_KEY]
+
+    def referencing(self, table: str) -> list[tuple[str, Constraint]]:
+        """(table, constraint) of every foreign key that points at ``table``."""
+        return [
+            (key, constraint)
+            for key, relation in self.relations.items()
+            for constraint in relation.constraints.values()
+            if constraint.kind is ConstraintKind.FOREIGN_KEY and constraint.referenced == table
+        ]
+
+    def partitions_of(self, table: str) -> list[str]:
+        return [key for key, rel in self.relations.items() if rel.parent == table]
+
+    def indexes_of(self, table: str) -> list[str]:
+        return [
+            key
+            for key, rel in self.relations.items()
+            if rel.kind is RelationKind.INDEX and rel.table == table
+        ]
+
+    def add(self, relation: Relation) -> None:
+        self.relations[relation.name] = relation
+
+    def drop(self, key: str) -> None:
+        relation = self.relations.pop(key, None)
+        if relation is None:
+            return
+        for dependent in self.indexes_of(key) + relation.owned_sequences:
+            self.relations.pop(dependent, None)
+
+    def learn(self, node: ast.Node, *, mark_new: bool = True) -> None:
+        """Apply the effect of one statement to the model."""
+        learner = _LEARNERS.get(type(node))
+        if learner is not None:
+            learner(self, node, mark_new)
+
+
+# --- learning from statements -------------------------------------------------
+
+
+def _learn_create_table(schema: Schema, node: ast.CreateStmt, mark_new: bool) -> None:
+    key = range_var_key(node.relation)
+    kind = RelationKind.PARTITIONED_TABLE if node.partspec else RelationKind.TABLE
+    relation = Relation(name=key, kind=kind, new=mark_new)
+    if node.partbound is not None and node.inhRelations:
+        parent = node.inhRelations[0]
+        if isinstance(parent, ast.RangeVar):
+            relation.parent = range_var_key(parent)
+            parent_relation = schema.get(relation.parent)
+            if parent_relation is not None:
+                relation.columns = copy.deepcopy(parent_relation.columns)
+    schema.add(relation)
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef):
+            _add_column(schema, relation, element)
+        elif isinstance(element, ast.Constraint):
+            _add_constraint(schema, relation, element)
+
+
+def _add_column(schema: Schema, relation: Relation, column: ast.ColumnDef) -> None:
+    column_type = ColumnType.from_node(column.typeName) if column.typeName else None
+    name = column.colname or ""
+    not_null = bool(column.is_not_null)
+    owns_sequence = column.typeName is not None and is_serial(column.typeName)
+    for constraint in column.constraints or ():
+        if not isinstance(constraint, ast.Constraint):
+            continue
+        if constraint.contype in (ConstrType.CONSTR_NOTNULL, ConstrType.CONSTR_PRIMARY):
+            not_null = True
+        if constraint.contype == ConstrType.CONSTR_IDENTITY:
+            owns_sequence = not_null = True
+        _add_constraint(schema, relation, constraint, column=name)
+    if owns_sequence:
+        not_null = True
+        sequence = owned_sequence_name(relation.name, name)
+        schema.add(Relation(name=sequence, kind=RelationKind.SEQUENCE, new=relation.new))
+        relation.owned_sequences.append(sequence)
+    relation.columns[name] = Column(name=name, type=column_type, not_null=not_null)
+
+
+def owned_sequence_name(table_key: str, column: str) -> str:
+    """The sequence Postgres creates for a serial or identity column."""
+    schema, _, table = table_key.rpartition(".")
+    return relation_key(schema or None, f"{table}_{column}_seq")
+
+
+def _add_constraint(
+    schema: Schema, relation: Relation, node: ast.Constraint, column: str | None = None
+) -> None:
+    kind = _CONSTRAINT_KINDS.get(node.contype)
+    if kind is None:
+        return
+    table = relation.name.split(".")[-1]
+    columns = [column] if column else [_name(k) for k in node.keys or ()]
+    name = node.conname or _default_constraint_name(table, columns, kind)
+    referenced = range_var_key(node.pktable) if node.pktable is not None else None
+    relation.constraints[name] = Constraint(
+        name=name,
+        kind=kind,
+        valid=not node.skip_validation,
+        referenced=referenced,
+        not_null_column=_not_null_check_column(node) if kind is ConstraintKind.CHECK else None,
+    )
+    if kind is ConstraintKind.PRIMARY_KEY:
+        for key in columns:
+            if key in relation.columns:
+                relation.columns[key].not_null = True
+    if kind in (ConstraintKind.UNIQUE, ConstraintKind.PRIMARY_KEY, ConstraintKind.EXCLUDE):
+        index = node.indexname or name
+        schema.add(
+            Relation(name=relation_key(None, index) if "." not in relation.name
+                     else f"{relation.name.split('.')[0]}.{index}",
+                     kind=RelationKind.INDEX, table=relation.name, new=relation.new)
+        )
+
+
+_CONSTRAINT_KINDS = {
+    ConstrType.CONSTR_CHECK: ConstraintKind.CHECK,
+    ConstrType.CONSTR_UNIQUE: ConstraintKind.UNIQUE,
+    ConstrType.CONSTR_PRIMARY: ConstraintKind.PRIMARY_KEY,
+    ConstrType.CONSTR_FOREIGN: ConstraintKind.FOREIGN_KEY,
+    ConstrType.CONSTR_EXCLUSION: ConstraintKind.EXCLUDE,
+}
+
+_DEFAULT_SUFFIX = {
+    ConstraintKind.CHECK: "check",
+    ConstraintKind.UNIQUE: "key",
+    ConstraintKind.FOREIGN_KEY: "fkey",
+    ConstraintKind.EXCLUDE: "excl",
+    ConstraintKind.NOT_NULL: "not_null",
+}
+
+
+def _default_constraint_name(table: str, columns: list[str], kind: ConstraintKind) -> str:
+    """The name Postgres gives an unnamed constraint (close enough to look up)."""
+    if kind is ConstraintKind.PRIMARY_KEY:
+        return f"{table}_pkey"
+    middle = "_".join([table, *columns[:1]]) if columns else table
+    return f"{middle}_{_DEFAULT_SUFFIX[kind]}"
+
+
+def _not_null_check_column(node: ast.Constraint) -> str | None:
+    """The column of a ``CHECK (col IS NOT NULL)``, which proves NOT NULL (PG 12+)."""
+    expression = node.raw_expr
+    if (
+        isinstance(expression, ast.NullTest)
+        and expression.nulltesttype == 1  # IS_NOT_NULL
+        and isinstance(expression.arg, ast.ColumnRef)
+    ):
+        fields = expression.arg.fields or ()
+        if fields and isinstance(fields[-1], ast.String):
+            return str(fields[-1].sval)
+    return None
+
+
+def _name(node: ast.Node) -> str:
+    return str(node.sval) if isinstance(node, ast.String) else str(node)
+
+
+def _learn_alter_table(schema: Schema, node: ast.AlterTableStmt, mark_new: bool) -> None:
+    relation = schema.get(range_var_key(node.relation))
+    if relation is None:
+        return
+    for command in node.cmds or ():
+        if isinstance(command, ast.AlterTableCmd):
+            _learn_alter_command(schema, relation, command)
+
+
+def _learn_alter_command(schema: Schema, relation: Relation, cmd: ast.AlterTableCmd) -> None:
+    subtype = cmd.subtype
+    if subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
+        _add_column(schema, relation, cmd.def_)
+    elif subtype == AlterTableType.AT_DropColumn:
+        relation.columns.pop(cmd.name or "", None)
+    elif subtype == AlterTableType.AT_AlterColumnType and isinstance(cmd.def_, ast.ColumnDef):
+        column = relation.columns.get(cmd.name or "")
+        if column is not None and cmd.def_.typeName is not None:
+            column.type = ColumnType.from_node(cmd.def_.typeName)
+    elif subtype == AlterTableType.AT_SetNotNull:
+        _set_not_null(relation, cmd.name, True)
+    elif subtype == AlterTableType.AT_DropNotNull:
+        _set_not_null(relation, cmd.name, False)
+    elif subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint):
+        _add_constraint(schema, relation, cmd.def_)
+    elif subtype == AlterTableType.AT_DropConstraint:
+        relation.constraints.pop(cmd.name or "", None)
+    elif subtype == AlterTableType.AT_ValidateConstraint:
+        constraint = relation.constraints.get(cmd.name or "")
+        if constraint is not None:
+            constraint.valid = True
+    elif subtype == AlterTableType.AT_AttachPartition and isinstance(cmd.def_, ast.PartitionCmd):
+        partition = schema.get(range_var_key(cmd.def_.name))
+        if partition is not None:
+            partition.parent = relation.name
+    elif subtype == AlterTableType.AT_DetachPartition and isinstance(cmd.def_, ast.PartitionCmd):
+        partition = schema.get(range_var_key(cmd.def_.name))
+        if partition is not None:
+            partition.parent = None
+
+
+def _set_not_null(relation: Relation, column_name: str | None, value: bool) -> None:
+    column = relation.columns.get(column_name or "")
+    if column is not None:
+        column.not_null = value
+
+
+def _learn_index(schema: Schema, node: ast.IndexStmt, mark_new: bool) -> None:
+    if not node.idxname:
+        return
+    table = range_var_key(node.relation)
+    key = relation_key(node.relation.schemaname, node.idxname)
+    schema.add(Relation(name=key, kind=RelationKind.INDEX, table=table, new=mark_new))
+
+
+def _learn_drop(schema: Schema, node: ast.DropStmt, mark_new: bool) -> None:
+    for target in node.objects or ():
+        names = [_name(part) for part in target] if isinstance(target, tuple) else []
+        if names:
+            schema.drop(relation_key(names[0] if len(names) > 1 else None, names[-1]))
+
+
+def _learn_rename(schema: Schema, node: ast.RenameStmt, mark_new: bool) -> None:
+    if node.relation is None or not node.newname:
+        return
+    key = range_var_key(node.relation)
+    relation = schema.get(key)
+    if relation is None:
+        return
+    if node.renameType == ObjectType.OBJECT_COLUMN and node.subname in relation.columns:
+        column = relation.columns.pop(node.subname)
+        column.name = node.newname
+        relation.columns[node.newname] = column
+    elif node.renameType == ObjectType.OBJECT_TABCONSTRAINT and node.subname:
+        constraint = relation.constraints.pop(node.subname, None)
+        if constraint is not None:
+            constraint.name = node.newname
+            relation.constraints[node.newname] = constraint
+    elif node.renameType in _RELATION_OBJECT_TYPES:
+        _rename_relation(schema, key, relation_key(node.relation.schemaname, node.newname))
+
+
+_RELATION_OBJECT_TYPES = frozenset(
+    {
+        ObjectType.OBJECT_TABLE,
+        ObjectType.OBJECT_INDEX,
+        ObjectType.OBJECT_VIEW,
+        ObjectType.OBJECT_MATVIEW,
+        ObjectType.OBJECT_SEQUENCE,
+        ObjectType.OBJECT_FOREIGN_TABLE,
+    }
+)
+
+
+def _rename_relation(schema: Schema, old: str, new: str) -> None:
+    relation = schema.relations.pop(old)
+    relation.name = new
+    schema.relations[new] = relation
+    for other in schema.relations.values():
+        if other.table == old:
+            other.table = new
+        if other.parent == old:
+            other.parent = new
+        for constraint in other.constraints.values():
+            if constraint.referenced == old:
+                constraint.referenced = new
+
+
+def _learn_view(schema: Schema, node: ast.ViewStmt, mark_new: bool) -> None:
+    key = range_var_key(node.view)
+    if key not in schema.relations:
+        schema.add(Relation(name=key, kind=RelationKind.VIEW, new=mark_new))
+
+
+def _learn_create_table_as(schema: Schema, node: ast.CreateTableAsStmt, mark_new: bool) -> None:
+    if node.into is None or node.into.rel is None:
+        return
+    kind = (
+        RelationKind.MATERIALIZED_VIEW
+        if node.objtype == ObjectType.OBJECT_MATVIEW
+        else RelationKind.TABLE
+    )
+    schema.add(Relation(name=range_var_key(node.into.rel), kind=kind, new=mark_new))
+
+
+def _learn_sequence(schema: Schema, node: ast.CreateSeqStmt, mark_new: bool) -> None:
+    schema.add(
+        Relation(name=range_var_key(node.sequence), kind=RelationKind.SEQUENCE, new=mark_new)
+    )
+
+
+_LEARNERS = {
+    ast.CreateStmt: _learn_create_table,
+    ast.AlterTableStmt: _learn_alter_table,
+    ast.IndexStmt: _learn_index,
+    ast.DropStmt: _learn_drop,
+    ast.RenameStmt: _learn_rename,
+    ast.ViewStmt: _learn_view,
+    ast.CreateTableAsStmt: _learn_create_table_as,
+    ast.CreateSeqStmt: _learn_sequence,
+}

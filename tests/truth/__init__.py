@@ -1,0 +1,1 @@
+"""Truth tests: the analyzer's predictions checked against a real PostgreSQL."""

@@ -1,0 +1,96 @@
+"""Runs catalog cases on a real server: one template database, cheap clones.
+
+The template gets ``SETUP_SQL`` once.  Transaction cases share one clone
+(each case is rolled back, so they cannot disturb each other); "outside"
+cases commit whatever they do, so each gets a fresh clone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from sqlreview.pg.observe import Observation, observe_in_transaction, observe_outside_transaction
+from sqlreview.scratch import ScratchServer
+from tests.truth.catalog import ROLE_SQL, SETUP_SQL, Case
+
+# How long an outside case may wait for its statement to reach the blocker.
+OUTSIDE_TIMEOUT = 5.0
+
+
+class TruthDatabase:
+    """The loaded template, the shared clone and its connection."""
+
+    def __init__(self, server: ScratchServer) -> None:
+        self.server = server
+        self.template = f"sqlreview_truth_{uuid.uuid4().hex[:8]}"
+        self._databases: list[str] = []
+        self._conn: psycopg.Connection[Any] | None = None
+        self.server_version = server.server_version()
+
+    def start(self) -> None:
+        """Create and fill the template, then the clone for transaction cases."""
+        with self.server.admin_connection() as admin:
+            admin.execute(ROLE_SQL.encode())
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.template)))
+        self._databases.append(self.template)
+        with psycopg.connect(self.server.database_url(self.template), autocommit=True) as conn:
+            conn.execute(SETUP_SQL.encode())
+            # Fresh statistics: the planner then picks realistic plans, and
+            # autovacuum has no reason to visit the template.
+            conn.execute("VACUUM ANALYZE")
+        shared = self.clone()
+        self._conn = psycopg.connect(self.server.database_url(shared), autocommit=False)
+
+    def clone(self) -> str:
+        """A new database copied from the template; returns its name."""
+        name = f"{self.template}_{len(self._databases)}"
+        with self.server.admin_connection() as admin:
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+                    sql.Identifier(name), sql.Identifier(self.template)
+                )
+            )
+        self._databases.append(name)
+        return name
+
+    def drop(self, name: str) -> None:
+        self.server.drop_database(name)
+        self._databases.remove(name)
+
+    def index_names(self) -> frozenset[str]:
+        """Names of the template's indexes, spelled as observations spell them."""
+        assert self._conn is not None
+        rows = self._conn.execute(
+            "SELECT CASE WHEN n.nspname = 'public' THEN c.relname "
+            "ELSE n.nspname || '.' || c.relname END "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('i', 'I')"
+        ).fetchall()
+        self._conn.rollback()
+        return frozenset(name for (name,) in rows)
+
+    def observe(self, case: Case) -> Observation:
+        """Run one case the way its ``method`` says and report what it did."""
+        if case.method == "outside":
+            name = self.clone()
+            try:
+                return observe_outside_transaction(
+                    self.server.database_url(name), case.sql, case.blocker, timeout=OUTSIDE_TIMEOUT
+                )
+            finally:
+                self.drop(name)
+        assert self._conn is not None, "start() first"
+        setup = [case.setup] if case.setup else []
+        return observe_in_transaction(self._conn, case.sql, setup)
+
+    def stop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        for name in reversed(self._databases):
+            self.server.drop_database(name)
+        self._databases.clear()
