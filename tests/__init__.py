@@ -1,0 +1,1 @@
+"""sqlreview test suite."""
