@@ -196,3 +196,85 @@ class SqlAnalysis:
             "statements": [statement.to_json() for statement in self.statements],
             "holds": [hold.to_json() for hold in self.holds],
         }
+
+
+@dataclass
+class Section:
+    """One unit of a review: a SQL file, or one Django migration."""
+
+    title: str
+    analysis: SqlAnalysis
+    # Django migrations only: identity and what happened while rendering.
+    app: str | None = None
+    name: str | None = None
+    atomic: bool | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def statements(self) -> list[StatementResult]:
+        return self.analysis.statements
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "app": self.app,
+            "name": self.name,
+            "atomic": self.atomic,
+            "error": self.error,
+            "warnings": list(self.warnings),
+            "statements": [statement.to_json() for statement in self.statements],
+            "holds": [hold.to_json() for hold in self.analysis.holds],
+        }
+
+
+@dataclass
+class Review:
+    """Everything a reporter needs: the sections and how they were produced."""
+
+    pg_version: int
+    sections: list[Section] = field(default_factory=list)
+    kind: str = "sql"  # "sql" (files) or "migrations" (Django)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # inputs that could not be read
+    settings: dict[str, Any] = field(default_factory=dict)  # mode, scratch version, ...
+
+    @property
+    def statements(self) -> list[StatementResult]:
+        return [statement for section in self.sections for statement in section.statements]
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.errors) or any(section.error for section in self.sections)
+
+    def worst_risk(self) -> Level | None:
+        """The highest risk; an unparsed statement counts as HIGH."""
+        levels = [s.risk if s.risk is not None else Level.HIGH for s in self.statements]
+        return max(levels, default=None)
+
+    def to_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "schema_version": JSON_SCHEMA_VERSION,
+            "pg_version": self.pg_version,
+        }
+        if self.kind == "migrations":
+            document["migrations"] = [section.to_json() for section in self.sections]
+        else:
+            document["files"] = [
+                {"file": section.title, "holds": [h.to_json() for h in section.analysis.holds]}
+                for section in self.sections
+            ]
+            document["statements"] = [s.to_json() for s in self.statements]
+        document["summary"] = summarize(self.statements)
+        document["warnings"] = list(self.warnings)
+        document["errors"] = list(self.errors)
+        document.update({key: value for key, value in self.settings.items()
+                         if key not in document})
+        return document
+
+
+def summarize(statements: list[StatementResult]) -> dict[str, int]:
+    counts = {"statements": len(statements)}
+    for level in reversed(Level):
+        counts[level.label] = sum(1 for s in statements if s.risk is level)
+    counts["unknown"] = sum(1 for s in statements if s.risk is None)
+    return counts

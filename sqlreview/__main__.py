@@ -1,0 +1,3 @@
+from sqlreview.cli import entry_point
+
+entry_point()

@@ -1,0 +1,52 @@
+"""How a statement is shown in a table cell: shared by text and Markdown."""
+
+from __future__ import annotations
+
+from sqlreview.results import Level, StatementResult
+
+RISK_MARKS = {
+    Level.CRITICAL: "critical",
+    Level.HIGH: "high",
+    Level.MEDIUM: "medium",
+    Level.LOW: "low",
+}
+
+
+def what(statement: StatementResult, width: int = 70) -> str:
+    if statement.error:
+        return _shorten(statement.sql, width)
+    text = "; ".join(statement.actions) if statement.actions else statement.kind
+    if statement.kind in ("ALTER TABLE", "ALTER INDEX") and statement.locks:
+        text = f"{statement.kind} {statement.locks[0].relation}: {text}"
+    return _shorten(text, width)
+
+
+def locks(statement: StatementResult) -> list[str]:
+    lines = []
+    for lock in sorted(statement.locks, key=lambda entry: -entry.mode):
+        line = f"{lock.mode.sql_name} {lock.relation}"
+        if lock.held_until is not None:
+            line += f" (to #{lock.held_until})"
+        lines.append(line)
+    return lines
+
+
+def blocks(statement: StatementResult) -> str:
+    return ", ".join(statement.blocks) or "—"
+
+
+def risk(statement: StatementResult) -> str:
+    return statement.risk_label
+
+
+def findings(statement: StatementResult) -> list[str]:
+    return [f"{f.code} {f.message}" for f in statement.findings]
+
+
+def cost(statement: StatementResult) -> str:
+    return statement.cost.value
+
+
+def _shorten(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

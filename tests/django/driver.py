@@ -1,0 +1,263 @@
+"""Run one Django scenario in a fresh process and print its findings as JSON.
+
+Django can be configured once per process, so every test project runs here:
+``python tests/django/driver.py SCENARIO '{"json": "args"}'``. The last line
+of stdout is the JSON result; the tests assert on it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlreview.django.errors import DjangoSetupError
+from sqlreview.django.setup import setup_django
+
+Result = dict[str, Any]
+
+
+def _select(**kwargs: Any) -> Result:
+    from sqlreview.django.select import SelectionRequest, select_migrations
+
+    try:
+        selection = select_migrations(SelectionRequest(**kwargs))
+    except DjangoSetupError as error:
+        return {"error": str(error)}
+    return {
+        "reviewed": [".".join(key) for key in selection.reviewed],
+        "walk": [".".join(key) for key in selection.walk],
+        "warnings": selection.warnings,
+    }
+
+
+def _render(mode: str = "replay", scratch_url: str | None = None, **kwargs: Any) -> Result:
+    from sqlreview.django.run import render_migrations
+    from sqlreview.django.select import SelectionRequest
+
+    try:
+        result = render_migrations(SelectionRequest(**kwargs), mode, scratch_url)  # type: ignore[arg-type]
+    except DjangoSetupError as error:
+        return {"error": str(error)}
+    data = result.to_json()
+    for migration, rendered in zip(data["migrations"], result.migrations, strict=True):
+        migration["has_schema_before"] = rendered.schema_before is not None
+    return data
+
+
+def _scratch_databases(url: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'sqlreview_replay%'"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _interrupted_render(scratch_url: str | None) -> Result:
+    """Interrupt a replay half-way (Ctrl-C while rendering): what is left behind?"""
+    from django.db import connections
+
+    from sqlreview.django import run
+
+    original_connection = connections["default"]
+    original_render = run.render_migration
+
+    def interrupt(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    run.render_migration = interrupt
+    try:
+        _render(scratch_url=scratch_url, targets=("shop",))
+    except KeyboardInterrupt:
+        interrupted = True
+    else:
+        interrupted = False
+    finally:
+        run.render_migration = original_render
+    return {
+        "interrupted": interrupted,
+        "connection_restored": connections["default"] is original_connection,
+    }
+
+
+def shop_replay(project: str, scratch_url: str) -> Result:
+    setup_django("shopproj.settings", project)
+    result = _render(scratch_url=scratch_url)
+    result["interrupt"] = _interrupted_render(scratch_url)
+    result["interrupt"]["leftover_databases"] = _scratch_databases(scratch_url)
+    return result
+
+
+def shop_live(project: str) -> Result:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    setup_django("shopproj.settings", project)
+    call_command("migrate", "shop", "0003", verbosity=0)
+    # squashy half applied: the squashed migration cannot be used.
+    MigrationRecorder(connection).record_applied("squashy", "0001_initial")
+    before = _database_snapshot()
+    result = _render(mode="live")
+    result["before"] = before
+    result["after"] = _database_snapshot()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW default_transaction_read_only")
+        result["read_only_after"] = cursor.fetchone()[0]
+    return result
+
+
+def _database_snapshot() -> Result:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' ORDER BY 1"
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT name FROM shop_customer ORDER BY id")
+        customers = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT app, name FROM django_migrations ORDER BY id")
+        applied = [".".join(row) for row in cursor.fetchall()]
+        cursor.execute("SELECT extname FROM pg_extension ORDER BY 1")
+        extensions = [row[0] for row in cursor.fetchall()]
+    return {
+        "tables": tables,
+        "customers": customers,
+        "applied": applied,
+        "extensions": extensions,
+    }
+
+
+def _embedded_dirs() -> set[str]:
+    return {
+        name for name in os.listdir(tempfile.gettempdir()) if name.startswith("sqlreview-pg-")
+    }
+
+
+def shop_sqlite(project: str) -> Result:
+    setup_django("shopproj.settings", project)
+    sqlite_path = os.environ["SHOP_SQLITE_PATH"]
+    selections = {
+        "unreachable": _select(database="unreachable"),
+        "unknown_alias": _select(database="nope"),
+        "unknown_app": _select(targets=("nope",)),
+        "ambiguous": _select(targets=("shop:000",)),
+        "unknown_prefix": _select(targets=("shop:9999",)),
+        "both": _select(targets=("shop",), all_migrations=True),
+        "shop_0002": _select(targets=("shop:0002",)),
+        "squashy_app": _select(targets=("squashy",)),
+        "squashy_replaced": _select(targets=("squashy:0002",)),
+        "squashy_exact": _select(targets=("squashy:0001_initial",)),
+        "all": _select(all_migrations=True),
+        "all_third_party": _select(all_migrations=True, include_third_party=True),
+    }
+    dirs_before = _embedded_dirs()
+    replay = _render()  # embedded server started and stopped by sqlreview
+    live = _render(mode="live")
+    interrupt = _interrupted_render(None)
+    return {
+        "selections": selections,
+        "replay": replay,
+        "live": live,
+        "interrupt": interrupt,
+        "embedded_dirs_left": sorted(_embedded_dirs() - dirs_before),
+        "sqlite_created": os.path.exists(sqlite_path),
+    }
+
+
+def broken(project: str) -> Result:
+    errors: Result = {}
+    for label, settings in (("missing", "sqlreview_no_such_settings"), ("bad", "brokenproj.badsettings")):
+        try:
+            setup_django(settings, project)
+        except DjangoSetupError as error:
+            errors[label] = str(error)
+    setup_django("brokenproj.settings", project)
+    errors["import_all"] = _select(all_migrations=True).get("error")
+    errors["import_pending"] = _select().get("error")
+    return errors
+
+
+def sample(project: str, scratch_url: str) -> Result:
+    """The acceptance walk: our sql_text == sqlmigrate's, for every migration."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    setup_django("sampleproject.settings", project)
+    rendered = _render(scratch_url=scratch_url, all_migrations=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        tables_after_replay = cursor.fetchone()[0]
+    mismatches: list[Result] = []
+    live: Result = {}
+    for migration in rendered["migrations"]:
+        app, name = migration["app_label"], migration["name"]
+        if (app, name) == ("library", "0022_rename_publisher_imprint"):
+            live = _sample_live(migration)
+        out = io.StringIO()
+        call_command("sqlmigrate", app, name, stdout=out, stderr=io.StringIO())
+        if out.getvalue() != migration["sql_text"]:
+            mismatches.append(
+                {"migration": f"{app}.{name}", "ours": migration["sql_text"], "django": out.getvalue()}
+            )
+        call_command("migrate", app, name, verbosity=0)
+    return {
+        "count": len(rendered["migrations"]),
+        "labels": [f"{m['app_label']}.{m['name']}" for m in rendered["migrations"]],
+        "errors": [m["error"] or m["apply_error"] for m in rendered["migrations"] if m["error"] or m["apply_error"]],
+        "mismatches": mismatches,
+        "tables_after_replay": tables_after_replay,
+        "live": live,
+    }
+
+
+def _sample_live(replayed: Result) -> Result:
+    """library.0022 nests a RunPython that writes an audit row: live must not run it."""
+    from django.db import connection
+
+    def audit_rows() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM library_auditlogentry")
+            count: int = cursor.fetchone()[0]
+            return count
+
+    before = audit_rows()
+    result = _render(mode="live")
+    after_live = audit_rows()
+    out = io.StringIO()
+    from django.core.management import call_command
+
+    call_command("sqlmigrate", "library", "0022", stdout=out, stderr=io.StringIO())
+    after_sqlmigrate = audit_rows()
+    return {
+        "reviewed": [f"{m['app_label']}.{m['name']}" for m in result.get("migrations", [])],
+        "same_as_replay": [m["sql_text"] for m in result.get("migrations", [])]
+        == [replayed["sql_text"]],
+        "statements": result.get("migrations", [{}])[0].get("statements"),
+        "rows_before": before,
+        "rows_after_live": after_live,
+        "rows_after_sqlmigrate": after_sqlmigrate,
+    }
+
+
+SCENARIOS: dict[str, Callable[..., Result]] = {
+    "shop_replay": shop_replay,
+    "shop_live": shop_live,
+    "shop_sqlite": shop_sqlite,
+    "broken": broken,
+    "sample": sample,
+}
+
+if __name__ == "__main__":
+    scenario, arguments = sys.argv[1], json.loads(sys.argv[2])
+    output = SCENARIOS[scenario](**arguments)
+    sys.stdout.write("\n" + json.dumps(output) + "\n")
