@@ -116,7 +116,7 @@ def loading_errors(alias: str) -> Iterator[None]:
         ) from error
     except ImportError as error:
         raise DjangoSetupError(
-            f"a migrations module failed to import ({describe_error(error)}): "
+            f"a migrations module failed to import{_where(error)} ({describe_error(error)}): "
             "fix the import (or install the missing package) and run again"
         ) from error
     except (BadMigrationError, NodeNotFoundError, CircularDependencyError, ValueError) as error:
@@ -126,6 +126,18 @@ def loading_errors(alias: str) -> Iterator[None]:
         ) from error
     except DatabaseError as error:
         raise _unreachable(alias, error) from error
+
+
+def _where(error: BaseException) -> str:
+    """`` in path/to/migrations/0003_x.py, line 5`` for the innermost migration file."""
+    found = ""
+    traceback = error.__traceback__
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if f"{os.sep}migrations{os.sep}" in filename:
+            found = f" in {filename}, line {traceback.tb_lineno}"
+        traceback = traceback.tb_next
+    return found
 
 
 def full_plan(loader: MigrationLoader) -> list[MigrationKey]:
@@ -225,7 +237,7 @@ def _unreachable(alias: str, error: BaseException) -> DjangoSetupError:
     return DjangoSetupError(
         f"cannot read which migrations are applied on database {alias!r} "
         f"({describe_error(error)}): name the migrations to review "
-        "(e.g. `library` or `library:0007`) or pass --all to review every migration "
+        "(app_label or app_label:0007) or pass --all to review every migration "
         "of the project's apps"
     )
 
@@ -251,7 +263,9 @@ def _select_targets(targets: tuple[str, ...]) -> Selection:
         reviewed=reviewed,
         walk=_walk_to(loader, reviewed),
         loader=loader,
-        warnings=_conflict_warnings(loader),
+        # Without replacements a squashed migration and its originals are two
+        # leaves: not a conflict migrate would see.
+        warnings=_conflict_warnings(squashed),
     )
 
 

@@ -13,7 +13,6 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from sqlreview.django.errors import DjangoSetupError
@@ -138,9 +137,7 @@ def _database_snapshot() -> Result:
 
 
 def _embedded_dirs() -> set[str]:
-    return {
-        name for name in os.listdir(tempfile.gettempdir()) if name.startswith("sqlreview-pg-")
-    }
+    return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith("sqlreview-pg-")}
 
 
 def shop_sqlite(project: str) -> Result:
@@ -176,7 +173,10 @@ def shop_sqlite(project: str) -> Result:
 
 def broken(project: str) -> Result:
     errors: Result = {}
-    for label, settings in (("missing", "sqlreview_no_such_settings"), ("bad", "brokenproj.badsettings")):
+    for label, settings in (
+        ("missing", "sqlreview_no_such_settings"),
+        ("bad", "brokenproj.badsettings"),
+    ):
         try:
             setup_django(settings, project)
         except DjangoSetupError as error:
@@ -207,13 +207,21 @@ def sample(project: str, scratch_url: str) -> Result:
         call_command("sqlmigrate", app, name, stdout=out, stderr=io.StringIO())
         if out.getvalue() != migration["sql_text"]:
             mismatches.append(
-                {"migration": f"{app}.{name}", "ours": migration["sql_text"], "django": out.getvalue()}
+                {
+                    "migration": f"{app}.{name}",
+                    "ours": migration["sql_text"],
+                    "django": out.getvalue(),
+                }
             )
         call_command("migrate", app, name, verbosity=0)
     return {
         "count": len(rendered["migrations"]),
         "labels": [f"{m['app_label']}.{m['name']}" for m in rendered["migrations"]],
-        "errors": [m["error"] or m["apply_error"] for m in rendered["migrations"] if m["error"] or m["apply_error"]],
+        "errors": [
+            m["error"] or m["apply_error"]
+            for m in rendered["migrations"]
+            if m["error"] or m["apply_error"]
+        ],
         "mismatches": mismatches,
         "tables_after_replay": tables_after_replay,
         "live": live,

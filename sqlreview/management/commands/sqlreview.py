@@ -6,7 +6,9 @@ the command takes exactly the flags of the CLI (``--help`` prints them).
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 import sys
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -17,11 +19,16 @@ RunDjango = Callable[[list[str]], "int | None"]
 
 
 def _cli_entry() -> RunDjango | None:
+    """``sqlreview.cli.run_django``, told that Django is already configured."""
     try:
         cli = importlib.import_module("sqlreview.cli")
     except ImportError:
         return None
-    entry: RunDjango | None = getattr(cli, "run_django", None)
+    entry: Callable[..., int | None] | None = getattr(cli, "run_django", None)
+    if entry is None:
+        return None
+    if "configured" in inspect.signature(entry).parameters:
+        return functools.partial(entry, configured=True)
     return entry
 
 

@@ -1,0 +1,381 @@
+"""The Django side against the real embedded PostgreSQL, one process per project.
+
+Each scenario of ``driver.py`` runs once per module (Django configures once
+per process) and several tests assert on its JSON result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from sqlreview.scratch import ScratchServer
+from tests.django.projects import write_broken_project, write_shop_project
+
+REPO = Path(__file__).resolve().parents[2]
+DRIVER = Path(__file__).with_name("driver.py")
+SAMPLE = REPO / "sample_migrations"
+FK = "shop_order_customer_id_f638df20_fk_shop_customer_id"
+
+Result = dict[str, Any]
+
+
+def run_driver(scenario: str, env: dict[str, str] | None = None, **arguments: Any) -> Result:
+    environment = {
+        key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"
+    }
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    environment.update(env or {})
+    process = subprocess.run(
+        [sys.executable, str(DRIVER), scenario, json.dumps(arguments)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=600,
+        check=False,
+    )
+    assert process.returncode == 0, process.stderr
+    result: Result = json.loads(process.stdout.strip().splitlines()[-1])
+    return result
+
+
+def by_name(result: Result) -> dict[str, Result]:
+    return {f"{m['app_label']}.{m['name']}": m for m in result["migrations"]}
+
+
+def public_tables(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+@pytest.fixture(scope="module")
+def shop_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_shop_project(tmp_path_factory.mktemp("shopproject"))
+
+
+# -- replay on a PostgreSQL-configured project --------------------------------
+
+
+@pytest.fixture(scope="module")
+def shop_replay(pg_server: ScratchServer, shop_project: Path) -> Iterator[tuple[Result, str]]:
+    with pg_server.temporary_database(prefix="sqlreview_test") as configured:
+        result = run_driver(
+            "shop_replay",
+            env={"SHOP_DATABASE_URL": configured},
+            project=str(shop_project),
+            scratch_url=pg_server.url,
+        )
+        yield result, configured
+
+
+def test_replay_selects_pending_in_migrate_order(shop_replay: tuple[Result, str]) -> None:
+    result, _ = shop_replay
+    assert result["mode"] == "replay"
+    assert result["server_version"] >= 14
+    assert list(by_name(result)) == [
+        "contenttypes.0001_initial",
+        "contenttypes.0002_remove_content_type_name",
+        "exotic.0001_extension",
+        "exotic.0002_thing",
+        "exotic.0003_thing_size",
+        "shop.0001_initial",
+        "shop.0002_runsql",
+        "shop.0003_concurrent",
+        "shop.0004_python",
+        "shop.0005_remove_order_customer",
+        # Nothing of squashy is applied: the squashed migration replaces both.
+        "squashy.0001_squashed_0002_item_price",
+    ]
+
+
+def test_replay_never_touches_the_configured_database(shop_replay: tuple[Result, str]) -> None:
+    _, configured = shop_replay
+    assert public_tables(configured) == []
+
+
+def test_deferred_sql_belongs_to_the_operation_that_deferred_it(
+    shop_replay: tuple[Result, str],
+) -> None:
+    statements = by_name(shop_replay[0])["shop.0001_initial"]["statements"]
+    assert [(s["operation_index"], s["sql"].split(" (")[0]) for s in statements] == [
+        (0, 'CREATE TABLE "shop_customer"'),
+        (1, 'CREATE TABLE "shop_order"'),
+        (2, 'CREATE TABLE "shop_tag"'),
+        # Executed at the end of the migration, deferred by CreateModel Order:
+        (
+            1,
+            f'ALTER TABLE "shop_order" ADD CONSTRAINT "{FK}" FOREIGN KEY',
+        ),
+        (1, 'CREATE INDEX "shop_order_customer_id_f638df20" ON "shop_order"'),
+        (1, 'CREATE INDEX "shop_order_note_94455a30" ON "shop_order"'),
+        (1, 'CREATE INDEX "shop_order_note_94455a30_like" ON "shop_order"'),
+    ]
+    assert {s["operation"] for s in statements[3:]} == {"Create model Order"}
+    assert all(s["kind"] == "sql" and s["sql"].endswith(";") for s in statements)
+
+
+def test_runsql_params_are_interpolated_as_sqlmigrate_does(
+    shop_replay: tuple[Result, str],
+) -> None:
+    migration = by_name(shop_replay[0])["shop.0002_runsql"]
+    assert [s["sql"] for s in migration["statements"]] == [
+        "INSERT INTO shop_customer (name) VALUES ('O''Brien 100%');",
+        "UPDATE shop_customer SET name = upper(name);",
+        # PostgreSQL's backend sends a RunSQL string whole, as one execute().
+        "CREATE TABLE shop_audit (id integer);CREATE INDEX shop_audit_id ON shop_audit (id);",
+    ]
+    assert [s["operation_index"] for s in migration["statements"]] == [0, 0, 1]
+
+
+def test_non_atomic_migration_has_no_transaction(shop_replay: tuple[Result, str]) -> None:
+    migrations = by_name(shop_replay[0])
+    concurrent = migrations["shop.0003_concurrent"]
+    assert concurrent["atomic"] is False
+    assert concurrent["applied_on_scratch"] is True
+    assert concurrent["sql_text"] == (
+        "--\n"
+        "-- Concurrently create index shop_customer_name_idx on field(s) name of model customer\n"
+        "--\n"
+        'CREATE INDEX CONCURRENTLY "shop_customer_name_idx" ON "shop_customer" ("name");\n'
+    )
+    assert migrations["shop.0002_runsql"]["sql_text"].startswith(
+        "BEGIN;\n--\n-- Raw SQL operation\n"
+    )
+    assert migrations["shop.0002_runsql"]["sql_text"].endswith(";\nCOMMIT;\n")
+
+
+def test_run_python_is_a_placeholder_in_operation_order(shop_replay: tuple[Result, str]) -> None:
+    migration = by_name(shop_replay[0])["shop.0004_python"]
+    assert [(s["operation_index"], s["kind"]) for s in migration["statements"]] == [
+        (0, "python"),
+        (1, "python"),  # nested in SeparateDatabaseAndState.database_operations
+        (1, "sql"),
+        (2, "sql"),
+    ]
+    assert "shop.migrations.0004_python.top_level" in migration["statements"][0]["sql"]
+    assert "shop.migrations.0004_python.nested" in migration["statements"][1]["sql"]
+    assert migration["statements"][1]["operation"] == "Custom state/database change combination"
+    assert "-- THIS OPERATION CANNOT BE WRITTEN AS SQL" in migration["sql_text"]
+
+
+def test_replay_renders_introspected_constraint_names(shop_replay: tuple[Result, str]) -> None:
+    migration = by_name(shop_replay[0])["shop.0005_remove_order_customer"]
+    assert migration["statements"][0]["sql"] == (
+        f'SET CONSTRAINTS "{FK}" IMMEDIATE; ALTER TABLE "shop_order" DROP CONSTRAINT "{FK}";'
+    )
+
+
+def test_failed_applies_are_recorded_and_the_review_goes_on(
+    shop_replay: tuple[Result, str],
+) -> None:
+    migrations = by_name(shop_replay[0])
+    extension = migrations["exotic.0001_extension"]
+    assert extension["error"] is None
+    assert extension["applied_on_scratch"] is False
+    assert "sqlreview_no_such_extension" in extension["apply_error"]
+    data = migrations["exotic.0002_thing"]
+    assert data["apply_error"].startswith("DoesNotExist")
+    # Rendered from the carried state although its table was never created.
+    after = migrations["exotic.0003_thing_size"]
+    assert after["error"] is None
+    assert [s["sql"] for s in after["statements"]] == [
+        'ALTER TABLE "exotic_thing" ADD COLUMN "size" integer NULL;'
+    ]
+    assert all(m["applied_on_scratch"] for m in migrations.values() if m["app_label"] != "exotic")
+
+
+def test_interrupt_drops_the_scratch_database_and_restores_connections(
+    shop_replay: tuple[Result, str],
+) -> None:
+    interrupt = shop_replay[0]["interrupt"]
+    assert interrupt == {
+        "interrupted": True,
+        "connection_restored": True,
+        "leftover_databases": [],
+    }
+
+
+# -- live mode ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shop_live(pg_server: ScratchServer, shop_project: Path) -> Iterator[Result]:
+    with pg_server.temporary_database(prefix="sqlreview_test") as configured:
+        yield run_driver(
+            "shop_live", env={"SHOP_DATABASE_URL": configured}, project=str(shop_project)
+        )
+
+
+def test_live_mode_writes_nothing_and_runs_no_python(shop_live: Result) -> None:
+    assert shop_live["before"] == shop_live["after"]
+    assert "nested-python-ran" not in shop_live["after"]["customers"]
+    assert "top-python-ran" not in shop_live["after"]["customers"]
+    assert shop_live["read_only_after"] == "off"
+    statements = by_name(shop_live)["shop.0004_python"]["statements"]
+    assert [s["kind"] for s in statements] == ["python", "python", "sql", "sql"]
+
+
+def test_live_mode_uses_originals_of_a_half_applied_squash(shop_live: Result) -> None:
+    names = list(by_name(shop_live))
+    assert "squashy.0002_item_price" in names
+    assert "squashy.0001_squashed_0002_item_price" not in names
+    assert names[0] == "contenttypes.0001_initial"
+    assert "shop.0003_concurrent" not in names  # applied
+
+
+def test_live_mode_warns_when_several_migrations_are_pending(shop_live: Result) -> None:
+    assert shop_live["mode"] == "live"
+    assert any("only the first" in warning for warning in shop_live["warnings"])
+    migrations = shop_live["migrations"]
+    assert migrations[0]["warnings"] == []
+    assert all(m["warnings"] for m in migrations[1:])
+    # The live schema has the FK of shop.0001: its name is introspected.
+    remove = by_name(shop_live)["shop.0005_remove_order_customer"]
+    assert "DROP CONSTRAINT" in remove["statements"][0]["sql"]
+
+
+# -- SQLite-configured project, selection and setup errors ------------------------
+
+
+@pytest.fixture(scope="module")
+def shop_sqlite(shop_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Result:
+    sqlite_path = tmp_path_factory.mktemp("sqlite") / "never-created.sqlite3"
+    # A private TMPDIR: the embedded server's files must be gone afterwards.
+    private_tmp = tmp_path_factory.mktemp("tmp")
+    return run_driver(
+        "shop_sqlite",
+        env={"SHOP_SQLITE_PATH": str(sqlite_path), "TMPDIR": str(private_tmp)},
+        project=str(shop_project),
+    )
+
+
+def test_sqlite_project_replays_postgres_sql_without_creating_the_file(
+    shop_sqlite: Result,
+) -> None:
+    assert shop_sqlite["sqlite_created"] is False
+    replay = shop_sqlite["replay"]
+    assert "error" not in replay
+    migration = by_name(replay)["shop.0001_initial"]
+    assert "GENERATED BY DEFAULT AS IDENTITY" in migration["statements"][0]["sql"]
+    assert migration["sql_text"].startswith("BEGIN;\n")
+    # sqlreview started the embedded server itself, and removed it.
+    assert shop_sqlite["embedded_dirs_left"] == []
+    assert shop_sqlite["interrupt"] == {"interrupted": True, "connection_restored": True}
+
+
+def test_live_mode_needs_postgres(shop_sqlite: Result) -> None:
+    assert "not PostgreSQL" in shop_sqlite["live"]["error"]
+    assert "replay" in shop_sqlite["live"]["error"]
+
+
+def test_selection_errors_say_what_to_do(shop_sqlite: Result) -> None:
+    selections = shop_sqlite["selections"]
+    assert "--all" in selections["unreachable"]["error"]
+    assert "Connection refused" in selections["unreachable"]["error"]
+    assert "choose one of default, unreachable" in selections["unknown_alias"]["error"]
+    assert "no installed app with label 'nope'" in selections["unknown_app"]["error"]
+    assert "more than one migration" in selections["ambiguous"]["error"]
+    assert "showmigrations shop" in selections["unknown_prefix"]["error"]
+    assert "not both" in selections["both"]["error"]
+
+
+def test_named_targets_and_all(shop_sqlite: Result) -> None:
+    selections = shop_sqlite["selections"]
+    assert selections["shop_0002"] == {
+        "reviewed": ["shop.0002_runsql"],
+        "walk": ["shop.0001_initial", "shop.0002_runsql"],
+        "warnings": [],
+    }
+    assert selections["squashy_app"]["reviewed"] == ["squashy.0001_squashed_0002_item_price"]
+    # A replaced migration named explicitly: the graph without replacements.
+    assert selections["squashy_replaced"] == {
+        "reviewed": ["squashy.0002_item_price"],
+        "walk": ["squashy.0001_initial", "squashy.0002_item_price"],
+        "warnings": [],
+    }
+    assert selections["squashy_exact"]["reviewed"] == ["squashy.0001_initial"]
+    own = selections["all"]["reviewed"]
+    assert not any(name.startswith("contenttypes.") for name in own)
+    assert "squashy.0001_squashed_0002_item_price" in own
+    assert "squashy.0001_initial" not in own
+    assert selections["all_third_party"]["reviewed"][:2] == [
+        "contenttypes.0001_initial",
+        "contenttypes.0002_remove_content_type_name",
+    ]
+
+
+def test_setup_errors_say_what_to_do(tmp_path: Path) -> None:
+    project = write_broken_project(tmp_path)
+    errors = run_driver("broken", project=str(project))
+    assert "cannot import the settings module 'sqlreview_no_such_settings'" in errors["missing"]
+    assert "--pythonpath" in errors["missing"]
+    assert "sqlreview_no_such_settings_dependency" in errors["bad"]
+    for key in ("import_all", "import_pending"):
+        assert "broken/migrations/0001_initial.py, line 2" in errors[key]
+        assert "sqlreview_no_such_module" in errors[key]
+
+
+# -- the sample project: byte-identical to sqlmigrate ---------------------------
+
+
+@pytest.fixture(scope="module")
+def sample(pg_server: ScratchServer) -> Iterator[Result]:
+    if not (SAMPLE / "manage.py").exists():
+        pytest.skip("sample_migrations/ is not there yet")
+    with pg_server.temporary_database(prefix="sqlreview_test") as configured:
+        yield run_driver(
+            "sample",
+            env={"SAMPLE_DATABASE_URL": configured},
+            project=str(SAMPLE),
+            scratch_url=pg_server.url,
+        )
+
+
+def test_sql_text_is_byte_identical_to_sqlmigrate(sample: Result) -> None:
+    assert sample["count"] >= 16
+    assert sample["labels"][0].startswith("legacy.0001_squashed_")
+    assert sample["errors"] == []
+    assert sample["mismatches"] == []
+    assert sample["tables_after_replay"] == 0
+
+
+def test_live_mode_does_not_run_nested_run_python(sample: Result) -> None:
+    live = sample["live"]
+    assert live["reviewed"] == ["library.0022_rename_publisher_imprint"]
+    assert live["same_as_replay"] is True
+    assert [s["kind"] for s in live["statements"]] == ["python"]
+    assert live["rows_before"] == live["rows_after_live"] == 0
+    # Django's own sqlmigrate runs it (and writes the row): what we avoid.
+    assert live["rows_after_sqlmigrate"] == 1
+
+
+def test_manage_py_sqlreview_help() -> None:
+    environment = {
+        key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"
+    }
+    environment["PYTHONPATH"] = str(REPO)
+    process = subprocess.run(
+        [sys.executable, "manage.py", "sqlreview", "--help"],
+        cwd=SAMPLE,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    assert process.returncode == 0, process.stderr
+    assert "usage:" in process.stdout
+    assert "sqlreview" in process.stdout
