@@ -93,8 +93,7 @@ def render_migrations(
 
 def _render_replay(selection: Selection, alias: str, scratch_url: str | None) -> DjangoRender:
     with _scratch_server(scratch_url) as server:
-        version = server.server_version()
-        database = server.create_database("sqlreview_replay")
+        version, database = _prepare_scratch_database(server)
         try:
             with scratch_connections(server.database_url(database), alias) as connection:
                 migrations, warnings = _replay_walk(selection, connection)
@@ -120,6 +119,20 @@ def _scratch_server(scratch_url: str | None) -> Iterator[ScratchServer]:
         server.stop()  # a no-op for --scratch-url
 
 
+def _prepare_scratch_database(server: ScratchServer) -> tuple[int, str]:
+    """The server's major version and a new empty database on it."""
+    from sqlreview.scratch import redact
+
+    try:
+        return server.server_version(), server.create_database("sqlreview_replay")
+    except Exception as error:
+        raise DjangoSetupError(
+            f"cannot create a database on the scratch server {redact(server.url)} "
+            f"({describe_error(error)}): its role needs CREATEDB (or omit --scratch-url "
+            "to use the embedded server)"
+        ) from error
+
+
 def _replay_walk(
     selection: Selection, connection: BaseDatabaseWrapper
 ) -> tuple[list[RenderedMigration], list[str]]:
@@ -133,22 +146,23 @@ def _replay_walk(
     warnings: list[str] = []
     state = _initial_state(selection)
     for position, key in enumerate(selection.walk):
-        migration = selection.migration(key)
-        if key in reviewed:
-            schema = schema_facts(connection)
-            result, _ = render_migration(connection, migration, state.clone())
-            result.schema_before = schema
-            rendered.append(result)
-        state, error = _apply_on_scratch(executor, selection, position, state)
-        if key in reviewed:
-            result.applied_on_scratch = error is None
-            result.apply_error = error
-        elif error is not None:
-            warnings.append(
-                f"{key[0]}.{key[1]} (applied before the reviewed migrations) failed on the "
-                f"scratch database ({error}); it was recorded as applied and the SQL after "
-                "it may differ from production"
-            )
+        if key not in reviewed:
+            state, error = _apply_on_scratch(executor, selection, position, state)
+            if error is not None:
+                warnings.append(
+                    f"{key[0]}.{key[1]} (applied before the reviewed migrations) failed on the "
+                    f"scratch database ({error}); it was recorded as applied and the SQL after "
+                    "it may differ from production"
+                )
+            continue
+        # Render against the exact parent schema, then apply for real so the
+        # next migration sees its exact parent schema too.
+        schema = schema_facts(connection)
+        result, _ = render_migration(connection, selection.migration(key), state.clone())
+        result.schema_before = schema
+        state, result.apply_error = _apply_on_scratch(executor, selection, position, state)
+        result.applied_on_scratch = result.apply_error is None
+        rendered.append(result)
     return rendered, warnings
 
 
