@@ -17,6 +17,7 @@ CREATE INDEX t_n_idx ON t (n);
 INSERT INTO t (n, label) SELECT g, 'row ' || g FROM generate_series(1, 200) g;
 CREATE SCHEMA other;
 CREATE TABLE other.u (id integer);
+INSERT INTO other.u VALUES (1), (2);
 """
 
 
@@ -62,10 +63,17 @@ def test_new_and_dropped_relations_are_named_but_not_rewrites(
     created = observe_in_transaction(conn, "CREATE TABLE fresh (id integer PRIMARY KEY)")
     assert created.locks == {"fresh": LockMode.ACCESS_EXCLUSIVE}
     assert not created.rewritten
+    assert not created.scanned, "building the PK index of an empty heap reads nothing"
     dropped = observe_in_transaction(conn, "DROP TABLE t")
     assert dropped.locks == {"t": LockMode.ACCESS_EXCLUSIVE, "t_id_seq": LockMode.ACCESS_EXCLUSIVE}
     assert dropped.index_locks.keys() == {"t_pkey", "t_n_idx"}
     assert not dropped.rewritten
+
+
+def test_truncate_is_a_new_file_but_no_scan(conn: psycopg.Connection[Any]) -> None:
+    observed = observe_in_transaction(conn, "TRUNCATE t")
+    assert observed.rewritten == {"t"}
+    assert not observed.scanned
 
 
 def test_statement_is_rolled_back(conn: psycopg.Connection[Any]) -> None:

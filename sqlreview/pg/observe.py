@@ -19,7 +19,10 @@ scans
     ``seq_scan`` counters in ``pg_stat_xact_user_tables`` (inside a
     transaction) or ``pg_stat_user_tables`` (outside one).  PostgreSQL counts
     every sequential heap scan there, including the ones DDL does to validate
-    a constraint, build an index or copy a table.
+    a constraint, build an index or copy a table.  A scan counts only when
+    ``seq_tup_read`` went up as well and the table existed before: building
+    the indexes of a table that was just created or truncated "scans" an
+    empty heap, which reads nothing.
 
 Statements that refuse to run in a transaction block (``CREATE INDEX
 CONCURRENTLY``, ``VACUUM``...) release their locks as they go, so
@@ -34,9 +37,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -46,6 +49,7 @@ __all__ = [
     "Observation",
     "Observer",
     "RelationInfo",
+    "ScanCount",
     "Snapshot",
     "observe_in_transaction",
     "observe_outside_transaction",
@@ -76,8 +80,8 @@ _OWN_LOCKS_SQL = """
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 """
 
-_XACT_SEQ_SCANS_SQL = "SELECT relid, seq_scan FROM pg_stat_xact_user_tables"
-_SEQ_SCANS_SQL = "SELECT relid, seq_scan FROM pg_stat_user_tables"
+_XACT_SEQ_SCANS_SQL = "SELECT relid, seq_scan, seq_tup_read FROM pg_stat_xact_user_tables"
+_SEQ_SCANS_SQL = "SELECT relid, seq_scan, seq_tup_read FROM pg_stat_user_tables"
 
 # Locks of another backend, with the names of relations visible right now
 # (a relation created by a CONCURRENTLY statement is committed before it waits).
@@ -135,18 +139,25 @@ class RelationInfo:
         return self.kind in INDEX_KINDS
 
 
+class ScanCount(NamedTuple):
+    """A table's sequential-scan counters: scans started, tuples they read."""
+
+    scans: int
+    tuples: int
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The state a statement is measured against.
 
     ``relations`` maps pg_class oids to their description, ``held`` maps oids
     to the lock modes this backend holds on them, ``seq_scans`` maps table
-    oids to their sequential-scan counter.
+    oids to their sequential-scan counters.
     """
 
     relations: Mapping[int, RelationInfo]
     held: Mapping[int, frozenset[LockMode]]
-    seq_scans: Mapping[int, int]
+    seq_scans: Mapping[int, ScanCount]
 
 
 def relation_name(schema: str, relname: str) -> str:
@@ -187,7 +198,7 @@ def read_own_locks(conn: psycopg.Connection[Any]) -> dict[int, frozenset[LockMod
     return {oid: frozenset(modes) for oid, modes in held.items()}
 
 
-def read_seq_scans(conn: psycopg.Connection[Any], *, in_transaction: bool) -> dict[int, int]:
+def read_seq_scans(conn: psycopg.Connection[Any], *, in_transaction: bool) -> dict[int, ScanCount]:
     """Sequential-scan counters by table oid.
 
     Inside a transaction the counters of the transaction itself
@@ -198,7 +209,9 @@ def read_seq_scans(conn: psycopg.Connection[Any], *, in_transaction: bool) -> di
     else:
         conn.execute("SELECT pg_stat_clear_snapshot()")
         rows = conn.execute(_SEQ_SCANS_SQL).fetchall()
-    return {int(relid): int(count or 0) for relid, count in rows}
+    return {
+        int(relid): ScanCount(int(scans or 0), int(tuples or 0)) for relid, scans, tuples in rows
+    }
 
 
 def take_snapshot(conn: psycopg.Connection[Any]) -> Snapshot:
@@ -272,19 +285,16 @@ def diff_filenodes(
 
 
 def diff_scans(
-    before: Mapping[int, int],
-    after: Mapping[int, int],
-    names: Iterable[Mapping[int, RelationInfo]],
+    before: Mapping[int, ScanCount],
+    after: Mapping[int, ScanCount],
+    relations: Mapping[int, RelationInfo],
 ) -> frozenset[str]:
-    """Names of tables whose sequential-scan counter went up."""
-    catalogs = list(names)
+    """Names of tables (among ``relations``, those that existed before) read by a seq scan."""
     scanned: set[str] = set()
     for oid, count in after.items():
-        if count <= before.get(oid, 0):
-            continue
-        info = next((cat[oid] for cat in catalogs if oid in cat), None)
-        if info is not None:
-            scanned.add(info.name)
+        old = before.get(oid, ScanCount(0, 0))
+        if count.scans > old.scans and count.tuples > old.tuples and oid in relations:
+            scanned.add(relations[oid].name)
     return frozenset(scanned)
 
 
@@ -335,7 +345,7 @@ def compare(before: Snapshot, after: Snapshot) -> Observation:
     """The observation between two snapshots of the same transaction."""
     locks, index_locks = diff_locks(before.held, after.held, before.relations, after.relations)
     rewritten, rebuilt = diff_filenodes(before.relations, after.relations)
-    scanned = diff_scans(before.seq_scans, after.seq_scans, [before.relations, after.relations])
+    scanned = diff_scans(before.seq_scans, after.seq_scans, before.relations)
     return Observation(
         locks=locks,
         index_locks=index_locks,
@@ -485,7 +495,7 @@ def observe_outside_transaction(
         index_locks=waiting.granted_indexes,
         rewritten=rewritten,
         rebuilt_indexes=rebuilt,
-        scanned=diff_scans(scans_before, scans_after, [before, after]),
+        scanned=diff_scans(scans_before, scans_after, before),
         waited_for=waiting.requested,
         notes=notes,
     )

@@ -305,6 +305,8 @@ class Case:
     blocker: str | None = None
     setup: str | None = None
     note: str = ""
+    # A contrib extension the case needs; skipped on servers that lack it.
+    requires_extension: str | None = None
 
 
 def _t(id: str, sql: str, note: str = "", setup: str | None = None) -> Case:
@@ -401,6 +403,16 @@ DROP_COLUMN = [
 ]
 
 ALTER_TYPE = [
+    _t(
+        "type-and-not-null-django-combined",
+        f'ALTER TABLE {_BOOK} ALTER COLUMN "notes" TYPE varchar(100), '
+        'ALTER COLUMN "notes" SET NOT NULL',
+        note="Django combines the fragments of one AlterField",
+    ),
+    _t(
+        "type-autofield-to-bigautofield-django",
+        'ALTER TABLE "library_author" ALTER COLUMN "id" TYPE bigint USING "id"::bigint',
+    ),
     _t("type-int-to-bigint", f'ALTER TABLE {_BOOK} ALTER COLUMN "copies" TYPE bigint'),
     _t(
         "type-int-to-bigint-django-using",
@@ -527,6 +539,11 @@ CONSTRAINTS = [
     _t(
         "add-unique-django",
         'ALTER TABLE "library_author" ADD CONSTRAINT "library_author_name_uniq" UNIQUE ("name")',
+    ),
+    _t(
+        "add-check-django-not-blank",
+        f'ALTER TABLE {_BOOK} ADD CONSTRAINT "library_book_title_not_blank" '
+        "CHECK (NOT (\"title\" = ''))",
     ),
     _t(
         "add-unique-deferrable",
@@ -704,6 +721,12 @@ INDEXES = [
     _t(
         "create-unique-index",
         'CREATE UNIQUE INDEX "library_author_name_uidx" ON "library_author" ("name")',
+    ),
+    _t(
+        "create-unique-index-conditional-django",
+        'CREATE UNIQUE INDEX "library_loan_one_open_per_book" ON "library_loan" ("book_id") '
+        'WHERE "returned_on" IS NULL AND "id" < 0',
+        note="Django's UniqueConstraint(condition=...)",
     ),
     _t(
         "create-index-partial",
@@ -901,11 +924,14 @@ CREATE_DROP = [
         "alter-type-rename-value",
         "ALTER TYPE \"library_book_format\" RENAME VALUE 'ebook' TO 'digital'",
     ),
-    _t("create-extension", "CREATE EXTENSION IF NOT EXISTS pg_trgm"),
-    _t(
+    Case(
+        "create-extension", "CREATE EXTENSION IF NOT EXISTS pg_trgm", requires_extension="pg_trgm"
+    ),
+    Case(
         "drop-extension",
         "DROP EXTENSION IF EXISTS pg_trgm",
         setup="CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        requires_extension="pg_trgm",
     ),
     _t(
         "create-trigger",

@@ -7,6 +7,7 @@ cases commit whatever they do, so each gets a fresh clone.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -70,6 +71,13 @@ class TruthDatabase:
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE c.relkind IN ('i', 'I')"
         ).fetchall()
+        self._conn.rollback()
+        return frozenset(name for (name,) in rows)
+
+    @functools.cache  # noqa: B019 - one TruthDatabase per session
+    def available_extensions(self) -> frozenset[str]:
+        assert self._conn is not None
+        rows = self._conn.execute("SELECT name FROM pg_available_extensions").fetchall()
         self._conn.rollback()
         return frozenset(name for (name,) in rows)
 
