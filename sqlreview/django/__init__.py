@@ -10,7 +10,15 @@ Typical use (the CLI's)::
 Django is imported lazily: importing this package does not configure it.
 """
 
+from typing import TYPE_CHECKING
+
 from sqlreview.django.errors import DjangoSetupError
+
+if TYPE_CHECKING:  # the real types for mypy; at run time see __getattr__ below
+    from sqlreview.django.render import RenderedMigration, RenderedStatement
+    from sqlreview.django.run import DjangoRender, render_migrations
+    from sqlreview.django.select import SelectionRequest
+    from sqlreview.django.setup import setup_django
 
 __all__ = [
     "DjangoRender",
