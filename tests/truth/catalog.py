@@ -230,7 +230,7 @@ SELECT 'Author ' || g, 'author' || g || '@example.com', repeat('bio ', g % 20),
 FROM generate_series(1, 300) g;
 
 INSERT INTO "library_publisher" ("name", "country")
-SELECT 'Publisher ' || g, 'US' FROM generate_series(1, 55) g;
+SELECT 'Publisher ' || g, 'US' FROM generate_series(1, 2000) g;
 
 INSERT INTO "library_book" (
     "title", "isbn", "summary", "price", "pages", "copies", "published_at", "metadata",
@@ -1037,7 +1037,11 @@ DML = [
         'INSERT INTO "shop_event" ("id", "happened_on", "kind") '
         "VALUES (99999, '2025-06-01', 'x')",
     ),
-    _t("select-all", f"SELECT count(*) FROM {_BOOK}"),
+    _t(
+        "select-all",
+        f'SELECT sum("price") FROM {_BOOK}',
+        note="not count(*): after VACUUM that is an index-only scan of the primary key",
+    ),
     _t("select-by-pk", 'SELECT * FROM "library_author" WHERE "id" = 3'),
     _t("select-view", 'SELECT * FROM "library_available_books"'),
     _t("select-for-update", 'SELECT * FROM "shop_order" WHERE "id" = 5 FOR UPDATE'),

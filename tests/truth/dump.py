@@ -19,6 +19,15 @@ from sqlreview.scratch import ScratchServer
 from tests.truth.catalog import CASES, Case
 from tests.truth.runner import TruthDatabase
 
+LEGEND = """\
+# locks:       table-level locks the statement newly holds (tables, views, sequences...)
+#              outside cases: those granted at the moment it first waited for the blocker
+# index locks: the same for indexes (not compared by the truth test)
+# waited_for:  outside cases: lock requests seen waiting (compared as locks)
+# rewritten:   tables/matviews that got a new relfilenode (rebuilt ix: same for indexes)
+# scanned:     pre-existing tables whose seq_scan and seq_tup_read both went up
+"""
+
 
 def _locks(locks: Mapping[str, LockMode]) -> str:
     return ", ".join(f"{name}={mode.sql_name}" for name, mode in sorted(locks.items())) or "-"
@@ -61,6 +70,7 @@ def main(argv: list[str]) -> int:
     try:
         truth.start()
         print(f"# PostgreSQL {truth.server_version}, {len(cases)} cases")
+        print(LEGEND)
         errors = 0
         for case in cases:
             observed = truth.observe(case)
