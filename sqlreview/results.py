@@ -210,6 +210,7 @@ class Section:
     atomic: bool | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    sql_text: str | None = None  # the migration's SQL exactly as `sqlmigrate` prints it
 
     @property
     def statements(self) -> list[StatementResult]:
@@ -221,6 +222,7 @@ class Section:
             "name": self.name,
             "atomic": self.atomic,
             "error": self.error,
+            "sql": self.sql_text,
             "warnings": list(self.warnings),
             "statements": [statement.to_json() for statement in self.statements],
             "holds": [hold.to_json() for hold in self.analysis.holds],

@@ -99,6 +99,17 @@ class Analyzer:
             self._transaction.members.append(result)
         return result
 
+    def record_failure(self, message: str) -> StatementResult:
+        """A row for something that could not be rendered at all (SR002)."""
+        result = self._new_result(f"-- not rendered: {message}", 1, None)
+        result.kind = "ERROR"
+        result.cost = Cost.UNKNOWN
+        result.risk = None
+        result.error = message
+        result.findings.append(rule("SR002").finding(message))
+        self.results.append(result)
+        return result
+
     def finish(self) -> SqlAnalysis:
         if self._transaction is not None:
             begin = self.results[self._transaction.started_at]
@@ -162,6 +173,8 @@ class Analyzer:
     def _pre_exists(self, name: str, action: Action) -> bool:
         if action.kind in _CREATING_KINDS and name in action.related(Role.TARGET):
             return False
+        if name in action.creates:
+            return False
         return not self.schema.is_new(_key(name))
 
     def _describe(self, result: StatementResult, classified: Classified,
@@ -175,8 +188,10 @@ class Analyzer:
                     current = locks.get(_key(name))
                     if current is None or mode > current.mode:
                         locks[_key(name)] = LockEntry(current.relation if current else name, mode)
-            _extend_unique(result.scans, *_names_in_roles(r, r.entry.scanned_roles))
-            _extend_unique(result.rewrites, *_names_in_roles(r, r.entry.rewritten_roles))
+            _extend_unique(result.scans, *self._with_storage(
+                _names_in_roles(r, r.entry.scanned_roles)))
+            _extend_unique(result.rewrites, *self._with_storage(
+                _names_in_roles(r, r.entry.rewritten_roles)))
             _extend_unique(result.notes, *r.action.notes)
             new = [n for names in r.action.relations.values() for n in names
                    if n not in r.existing]
@@ -188,6 +203,10 @@ class Analyzer:
             result.notes.append(
                 f"created in this input, empty and unused: {', '.join(result.new_relations)}"
             )
+
+    def _with_storage(self, names: list[str]) -> list[str]:
+        """Partitioned tables and views have no data of their own to scan or rewrite."""
+        return [name for name in names if self.schema.has_storage(_key(name))]
 
     # --- transactions ------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ from sqlreview.pg.schema import (
     ConstraintKind,
     RelationKind,
     Schema,
+    owned_sequence_name,
+    query_relations,
     range_var_display,
     range_var_key,
     relation_key,
@@ -50,6 +52,7 @@ class Action:
     lock_mode: LockMode | None = None  # LOCK TABLE names its own mode
     notes: list[str] = field(default_factory=list)
     column: str | None = None
+    creates: list[str] = field(default_factory=list)  # relations the action brings into being
 
     def add(self, role: Role, *names: str) -> Action:
         bucket = self.relations.setdefault(role, [])
@@ -97,6 +100,51 @@ def _key_of_display(name: str) -> str:
     return relation_key(schema or None, relation)
 
 
+def _partitions(context: Context, name: str) -> list[str]:
+    return [_display(key) for key in context.schema.partitions_of(_key_of_display(name))]
+
+
+def _column_sequence(context: Context, table: str, column: str | None) -> list[str]:
+    found = context.schema.column(_key_of_display(table), column or "")
+    return [found.sequence] if found is not None and found.sequence else []
+
+
+def _owned_sequences(context: Context, table: str) -> list[str]:
+    relation = context.schema.get(_key_of_display(table))
+    return list(relation.owned_sequences) if relation is not None else []
+
+
+def _referenced_by_column(context: Context, table: str, column: str | None) -> list[str]:
+    """Tables the foreign keys on ``column`` point at."""
+    key = _key_of_display(table)
+    return [
+        _display(constraint.referenced)
+        for constraint in context.schema.constraints_on_column(key, column or "")
+        if constraint.kind is ConstraintKind.FOREIGN_KEY and constraint.referenced
+        and constraint.referenced != key
+    ]
+
+
+def _referencing_column(context: Context, table: str, column: str | None) -> list[str]:
+    """Tables whose foreign keys point at ``column``."""
+    key = _key_of_display(table)
+    return [
+        _display(other)
+        for other, _constraint in context.schema.foreign_keys_to_column(key, column or "")
+        if other != key
+    ]
+
+
+def _missing(context: Context, name: str) -> bool:
+    """``name`` is not in a schema that knows tables: IF EXISTS finds nothing."""
+    return bool(context.schema.relations) and context.schema.get(_key_of_display(name)) is None
+
+
+def _no_op(kind: str, description: str) -> Classified:
+    return _single(kind, Action("NO-OP", description=description,
+                                notes=["IF [NOT] EXISTS: nothing to do"]))
+
+
 # --- ALTER TABLE -----------------------------------------------------------------
 
 
@@ -104,15 +152,34 @@ def _alter_table(node: ast.AlterTableStmt, context: Context) -> Classified:
     objtype = node.objtype
     target = range_var_display(node.relation)
     if objtype == ObjectType.OBJECT_INDEX:
-        return _alter_index(node, target)
+        return _alter_index(node, target, context)
     if objtype in _ALTER_OTHER_KINDS:
         kind = _ALTER_OTHER_KINDS[objtype]
         return _single(kind, Action(kind, description=kind, relations={Role.TARGET: [target]}))
+    if node.missing_ok and _missing(context, target):
+        return _no_op("ALTER TABLE", f"ALTER TABLE IF EXISTS {target}")
     actions: list[Action] = []
     for command in node.cmds or ():
         if isinstance(command, ast.AlterTableCmd):
             actions.extend(_alter_table_command(command, target, context))
+    if node.relation.inh:
+        partitions = _partitions(context, target)
+        for action in actions:
+            if action.kind not in _NOT_RECURSIVE:
+                action.add(Role.TARGET, *partitions)
     return Classified("ALTER TABLE", actions)
+
+
+# Subcommands that act on the named table only, not on its partitions.
+_NOT_RECURSIVE = frozenset(
+    {
+        "ALTER TABLE ATTACH PARTITION",
+        "ALTER TABLE DETACH PARTITION",
+        "ALTER TABLE INHERIT",
+        "ALTER TABLE NO INHERIT",
+        "ALTER TABLE ADD CONSTRAINT FOREIGN KEY",
+    }
+)
 
 
 _ALTER_OTHER_KINDS = {
@@ -122,10 +189,20 @@ _ALTER_OTHER_KINDS = {
 }
 
 
-def _alter_index(node: ast.AlterTableStmt, index: str) -> Classified:
+def _alter_index(node: ast.AlterTableStmt, index: str, context: Context) -> Classified:
     actions = []
     for command in node.cmds or ():
         if not isinstance(command, ast.AlterTableCmd):
+            continue
+        if command.subtype == AlterTableType.AT_AttachPartition and isinstance(
+            command.def_, ast.PartitionCmd
+        ) and command.def_.name is not None:
+            child = range_var_display(command.def_.name)
+            action = Action("ALTER INDEX ATTACH PARTITION", description=f"ATTACH PARTITION "
+                            f"{child}").add(Role.INDEX, index)
+            action.add(Role.TARGET, *filter(None, [_table_of_index(context.schema, index)]))
+            action.add(Role.PARTITION, *filter(None, [_table_of_index(context.schema, child)]))
+            actions.append(action)
             continue
         kind = (
             "ALTER INDEX SET TABLESPACE"
@@ -139,7 +216,6 @@ def _alter_index(node: ast.AlterTableStmt, index: str) -> Classified:
 
 # Subcommands whose effect does not depend on details: subtype -> (kind, verb).
 _SIMPLE_SUBCOMMANDS: dict[int, str] = {
-    AlterTableType.AT_DropColumn: "ALTER TABLE DROP COLUMN",
     AlterTableType.AT_DropNotNull: "ALTER TABLE ALTER COLUMN DROP NOT NULL",
     AlterTableType.AT_SetStatistics: "ALTER TABLE ALTER COLUMN SET STATISTICS",
     AlterTableType.AT_SetOptions: "ALTER TABLE ALTER COLUMN SET (attribute option)",
@@ -191,8 +267,36 @@ def _alter_table_command(cmd: ast.AlterTableCmd, target: str, context: Context) 
     if kind == "ALTER TABLE (other)":
         verb = str(cmd.subtype.name).removeprefix("AT_")
     description = f"{verb} {cmd.name}" if cmd.name else verb
-    return [Action(kind, description=description, relations={Role.TARGET: [target]},
-                   column=cmd.name)]
+    action = Action(kind, description=description, relations={Role.TARGET: [target]},
+                    column=cmd.name)
+    if kind in _WHOLE_TABLE_SEQUENCES:
+        action.add(Role.OWNED, *_owned_sequences(context, target))
+    elif kind in _COLUMN_SEQUENCE:
+        action.add(Role.OWNED, *_column_sequence(context, target, cmd.name))
+    if kind == "ALTER TABLE ALTER COLUMN ADD IDENTITY":
+        sequence = owned_sequence_name(_key_of_display(target), cmd.name or "")
+        action.add(Role.OWNED, sequence)
+        action.creates.append(sequence)
+    if (kind, (cmd.name or "").lower()) in _NO_CHANGE:
+        action.variant = "no change"
+    if kind == "ALTER TABLE ALTER COLUMN SET EXPRESSION":
+        column = context.schema.column(_key_of_display(target), cmd.name or "")
+        if column is not None and column.generated == "virtual":
+            action.variant = "virtual"
+    return [action]
+
+
+_WHOLE_TABLE_SEQUENCES = frozenset(
+    {"ALTER TABLE SET LOGGED", "ALTER TABLE SET UNLOGGED", "ALTER TABLE OWNER TO"}
+)
+_COLUMN_SEQUENCE = frozenset(
+    {"ALTER TABLE ALTER COLUMN SET IDENTITY", "ALTER TABLE ALTER COLUMN DROP IDENTITY",
+     "ALTER TABLE DROP COLUMN"}
+)
+# Targets that are where a table already is unless told otherwise: no copy.
+_NO_CHANGE = frozenset(
+    {("ALTER TABLE SET TABLESPACE", "pg_default"), ("ALTER TABLE SET ACCESS METHOD", "heap")}
+)
 
 
 def _add_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
@@ -207,10 +311,17 @@ def _add_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[A
         {Role.TARGET: [target]},
         column=name,
     )
+    if action.variant in ("identity", "volatile default") and _owns_sequence(column):
+        sequence = owned_sequence_name(_key_of_display(target), name)
+        action.add(Role.OWNED, sequence)
+        action.creates.append(sequence)
     actions = [action]
     for constraint in column.constraints or ():
         if isinstance(constraint, ast.Constraint) and constraint.contype in _INLINE_CONSTRAINTS:
-            actions.append(_constraint_action(constraint, target, context, column=name))
+            inline = _constraint_action(constraint, target, context, column=name)
+            if constraint.contype == ConstrType.CONSTR_FOREIGN and action.variant == "":
+                inline.variant = "on a new empty column"
+            actions.append(inline)
     return actions
 
 
@@ -225,6 +336,23 @@ _INLINE_CONSTRAINTS = frozenset(
         ConstrType.CONSTR_FOREIGN,
     }
 )
+
+
+def _owns_sequence(column: ast.ColumnDef) -> bool:
+    if column.typeName is not None and is_serial(column.typeName):
+        return True
+    return any(isinstance(c, ast.Constraint) and c.contype == ConstrType.CONSTR_IDENTITY
+               for c in column.constraints or ())
+
+
+def _drop_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    action = Action("ALTER TABLE DROP COLUMN", description=f"DROP COLUMN {cmd.name}",
+                    relations={Role.TARGET: [target]}, column=cmd.name)
+    action.add(Role.OWNED, *_column_sequence(context, target, cmd.name))
+    action.add(Role.REFERENCED, *_referenced_by_column(context, target, cmd.name))
+    if cmd.behavior == 1:  # CASCADE
+        action.add(Role.REFERENCING, *_referencing_column(context, target, cmd.name))
+    return [action]
 
 
 def _add_column_variant(column: ast.ColumnDef) -> str:
@@ -287,7 +415,13 @@ def _alter_column_type(cmd: ast.AlterTableCmd, target: str, context: Context) ->
     )
     if column.raw_default is not None and not _is_plain_cast_of(column.raw_default, name):
         action.notes.append("a USING expression converts every row")
+        action.add(Role.REFERENCED, *_referenced_by_column(context, target, name))
+        action.add(Role.REFERENCING, *_referencing_column(context, target, name))
         return [action]
+    if existing is not None and existing.identity:
+        action.add(Role.OWNED, *_column_sequence(context, target, name))
+    action.add(Role.REFERENCED, *_referenced_by_column(context, target, name))
+    action.add(Role.REFERENCING, *_referencing_column(context, target, name))
     verdict = judge_type_change(
         existing.type if existing else None,
         new_type,
@@ -297,6 +431,11 @@ def _alter_column_type(cmd: ast.AlterTableCmd, target: str, context: Context) ->
     action.notes.append(verdict.reason)
     if not verdict.rewrites:
         action.variant = "binary coercible"
+        checks = [c for c in context.schema.constraints_on_column(_key_of_display(target), name)
+                  if c.kind is ConstraintKind.CHECK]
+        if checks:
+            action.variant = "binary coercible, re-checked"
+            action.notes.append(f"re-validates {', '.join(c.name for c in checks)}")
     return [action]
 
 
@@ -390,6 +529,9 @@ def _drop_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> l
         action.variant = "foreign key"
         if constraint.referenced and constraint.referenced != _key_of_display(target):
             action.add(Role.REFERENCED, _display(constraint.referenced))
+    if constraint is not None and cmd.behavior == 1:  # CASCADE
+        for column in constraint.columns:
+            action.add(Role.REFERENCING, *_referencing_column(context, target, column))
     return [action]
 
 
@@ -444,6 +586,7 @@ def _inherit(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Acti
 
 _SUBCOMMAND_HANDLERS: dict[int, Callable[[ast.AlterTableCmd, str, Context], list[Action]]] = {
     AlterTableType.AT_AddColumn: _add_column,
+    AlterTableType.AT_DropColumn: _drop_column,
     AlterTableType.AT_AlterColumnType: _alter_column_type,
     AlterTableType.AT_ColumnDefault: _set_default,
     AlterTableType.AT_SetNotNull: _set_not_null,
@@ -482,7 +625,8 @@ def _rename(node: ast.RenameStmt, context: Context) -> Classified:
         action = Action("DROP TRIGGER", description=f"RENAME TRIGGER {node.subname}")
     elif rename_type in _ALTER_OTHER_KINDS:
         kind = _ALTER_OTHER_KINDS[rename_type]
-        return _single(kind, Action(kind, description=f"RENAME TO {new_name}",
+        action_kind = "ALTER SEQUENCE RENAME" if kind == "ALTER SEQUENCE" else kind
+        return _single(kind, Action(action_kind, description=f"RENAME TO {new_name}",
                                     relations={Role.TARGET: [target]}))
     else:
         action = Action("ALTER TABLE RENAME", description=f"RENAME TO {new_name}")
@@ -492,15 +636,27 @@ def _rename(node: ast.RenameStmt, context: Context) -> Classified:
 def _set_schema(node: ast.AlterObjectSchemaStmt, context: Context) -> Classified:
     if node.relation is None:
         return _single("ALTER", Action("GRANT/REVOKE", description="SET SCHEMA"))
+    target = range_var_display(node.relation)
     action = Action("ALTER TABLE SET SCHEMA", description=f"SET SCHEMA {node.newschema}",
-                    relations={Role.TARGET: [range_var_display(node.relation)]})
+                    relations={Role.TARGET: [target]})
+    action.add(Role.OWNED, *_owned_sequences(context, target))
     return _single("ALTER TABLE", action)
 
 
 def _create_table(node: ast.CreateStmt, context: Context) -> Classified:
     target = range_var_display(node.relation)
+    if node.if_not_exists and context.schema.get(_key_of_display(target)) is not None:
+        return _no_op("CREATE TABLE", f"CREATE TABLE IF NOT EXISTS {target}")
     action = Action("CREATE TABLE", description=f"CREATE TABLE {target}",
                     relations={Role.TARGET: [target]})
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef) and _owns_sequence(element):
+            sequence = owned_sequence_name(_key_of_display(target), element.colname or "")
+            action.add(Role.OWNED, sequence)
+            action.creates.append(sequence)
+        elif isinstance(element, ast.TableLikeClause) and element.relation is not None:
+            source = range_var_display(element.relation)
+            action.add(Role.SOURCE, source, *_owned_sequences(context, source))
     if node.partbound is not None:
         action.variant = "PARTITION OF"
         for parent in node.inhRelations or ():
@@ -532,9 +688,7 @@ def _create_table_as(node: ast.CreateTableAsStmt, context: Context) -> Classifie
     action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]})
     action.add(Role.SOURCE, *_read_relations(node.query, context, exclude=()))
     if node.into is not None and node.into.skipData:
-        action.kind = kind
-        action.notes.append("WITH NO DATA: the query is not run")
-        action.relations.pop(Role.SOURCE, None)
+        action.variant = "WITH NO DATA"
     return _single(kind, action)
 
 
@@ -551,6 +705,9 @@ def _refresh(node: ast.RefreshMatViewStmt, context: Context) -> Classified:
     target = range_var_display(node.relation)
     action = Action("REFRESH MATERIALIZED VIEW", "CONCURRENTLY" if node.concurrent else "",
                     f"REFRESH {target}", {Role.TARGET: [target]})
+    relation = context.schema.get(_key_of_display(target))
+    if relation is not None:
+        action.add(Role.SOURCE, *_expand_reads(context, relation.sources))
     return _single("REFRESH MATERIALIZED VIEW", action)
 
 
@@ -560,7 +717,11 @@ def _index(node: ast.IndexStmt, context: Context) -> Classified:
     action = Action("CREATE INDEX", "CONCURRENTLY" if node.concurrent else "",
                     f"CREATE {unique}INDEX {node.idxname or ''}".strip(),
                     {Role.TARGET: [target]})
-    action.add(Role.TARGET, *context.schema.partitions_of(_key_of_display(target)))
+    if node.relation.inh:
+        action.add(Role.TARGET, *_partitions(context, target))
+    existing = context.schema.get(relation_key(node.relation.schemaname, node.idxname or ""))
+    if node.if_not_exists and existing is not None:
+        action.variant = "already exists"
     if node.whereClause is not None:
         action.notes.append("partial index")
     return _single("CREATE INDEX", action)
@@ -584,7 +745,7 @@ def _reindex(node: ast.ReindexStmt, context: Context) -> Classified:
             action.add(Role.TARGET, table)
     else:
         action.description = f"REINDEX TABLE {name}"
-        action.add(Role.TARGET, name)
+        action.add(Role.TARGET, name, *_partitions(context, name))
         action.add(Role.INDEX, *context.schema.indexes_of(_key_of_display(name)))
     if action.variant:
         action.relations.pop(Role.INDEX, None)
@@ -626,7 +787,10 @@ def _drop(node: ast.DropStmt, context: Context) -> Classified:
             if isinstance(target, tuple) else []
         action = Action(kind, "CONCURRENTLY" if node.concurrent else "",
                         f"{kind} {'.'.join(names)}".strip())
-        if kind in _RELATION_DROPS and names:
+        if kind in _RELATION_DROPS and node.missing_ok and _missing(context, ".".join(names)):
+            action.kind = "NO-OP"
+            action.notes.append("IF EXISTS: nothing to drop")
+        elif kind in _RELATION_DROPS and names:
             _drop_relation(action, ".".join(names), context, cascade=node.behavior == 1)
         elif kind in _ON_TABLE_DROPS and len(names) >= 2:
             action.add(Role.TARGET, ".".join(names[:-1]))
@@ -640,12 +804,17 @@ def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -
         action.add(Role.INDEX, name)
         table = _table_of_index(context.schema, name)
         if table:
-            action.add(Role.TARGET, table)
+            action.add(Role.TARGET, table, *_partitions(context, table))
         else:
             action.notes.append("the index's table is unknown (pass --schema)")
         return
-    action.add(Role.TARGET, name)
     relation = context.schema.get(key)
+    if action.kind == "DROP SEQUENCE":
+        action.add(Role.TARGET, name)
+        if cascade and relation is not None and relation.owner:
+            action.add(Role.OWNER, _display(relation.owner))
+        return
+    action.add(Role.TARGET, name, *_partitions(context, name))
     if relation is None:
         return
     action.add(Role.OWNED, *relation.owned_sequences)
@@ -655,7 +824,7 @@ def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -
     if cascade:
         for table, _constraint in context.schema.referencing(key):
             if table != key:
-                action.add(Role.REFERENCED, _display(table))
+                action.add(Role.REFERENCING, _display(table))
 
 
 def _truncate(node: ast.TruncateStmt, context: Context) -> Classified:
@@ -664,8 +833,13 @@ def _truncate(node: ast.TruncateStmt, context: Context) -> Classified:
                     relations={Role.TARGET: list(names)})
     if node.behavior == 1:  # CASCADE
         for name in names:
-            action.add(Role.TARGET, *(_display(t) for t, _ in
-                                      context.schema.referencing(_key_of_display(name))))
+            action.add(Role.TARGET, *map(_display, context.schema.referencing_closure(
+                _key_of_display(name))))
+    for name in list(action.related(Role.TARGET)):
+        action.add(Role.TARGET, *_partitions(context, name))
+    if node.restart_seqs:
+        for name in action.related(Role.TARGET):
+            action.add(Role.OWNED, *_owned_sequences(context, name))
     return _single("TRUNCATE", action)
 
 
@@ -673,7 +847,10 @@ def _lock(node: ast.LockStmt, context: Context) -> Classified:
     names = [range_var_display(r) for r in node.relations or () if isinstance(r, ast.RangeVar)]
     mode = LockMode(node.mode) if node.mode else LockMode.ACCESS_EXCLUSIVE
     action = Action("LOCK TABLE", description=f"LOCK {', '.join(names)} IN {mode.sql_name} MODE",
-                    relations={Role.TARGET: names}, lock_mode=mode)
+                    relations={Role.TARGET: list(names)}, lock_mode=mode)
+    for relation in node.relations or ():
+        if isinstance(relation, ast.RangeVar) and relation.inh:
+            action.add(Role.TARGET, *_expand_reads(context, [range_var_display(relation)]))
     return _single("LOCK TABLE", action)
 
 
@@ -738,8 +915,24 @@ def _statistics(node: ast.CreateStatsStmt, context: Context) -> Classified:
 
 def _alter_sequence(node: ast.AlterSeqStmt, context: Context) -> Classified:
     target = range_var_display(node.sequence)
-    return _single("ALTER SEQUENCE", Action("ALTER SEQUENCE", description=f"ALTER SEQUENCE "
-                                            f"{target}", relations={Role.TARGET: [target]}))
+    action = Action("ALTER SEQUENCE", description=f"ALTER SEQUENCE {target}",
+                    relations={Role.TARGET: [target]})
+    for option in node.options or ():
+        if isinstance(option, ast.DefElem) and option.defname == "owned_by":
+            parts = [p.sval for p in option.arg or () if isinstance(p, ast.String)] \
+                if isinstance(option.arg, tuple) else []
+            if len(parts) >= 2:
+                action.add(Role.OWNER, ".".join(parts[:-1]))
+    return _single("ALTER SEQUENCE", action)
+
+
+def _grant(node: ast.GrantStmt, context: Context) -> Classified:
+    verb = "GRANT" if node.is_grant else "REVOKE"
+    tables = [range_var_display(o) for o in node.objects or () if isinstance(o, ast.RangeVar)]
+    if node.objtype == ObjectType.OBJECT_TABLE and tables:
+        return _single(verb, Action("GRANT/REVOKE ON TABLE", description=f"{verb} ON "
+                                    f"{', '.join(tables)}", relations={Role.TARGET: tables}))
+    return _single(verb, Action("GRANT/REVOKE", description=verb))
 
 
 def _create_sequence(node: ast.CreateSeqStmt, context: Context) -> Classified:
@@ -765,33 +958,77 @@ def _constant(kind: str, description: str | None = None) -> Classifier:
 # --- data statements ---------------------------------------------------------------
 
 
-class _RangeVars(visitors.Visitor):  # type: ignore[misc]
-    def __init__(self) -> None:
-        self.found: list[ast.RangeVar] = []
-        self.ctes: set[str] = set()
-
-    def visit_RangeVar(self, ancestors: object, node: ast.RangeVar) -> None:
-        self.found.append(node)
-
-    def visit_CommonTableExpr(self, ancestors: object, node: ast.CommonTableExpr) -> None:
-        if node.ctename:
-            self.ctes.add(node.ctename)
+def _expand_reads(context: Context, names: Iterable[str]) -> list[str]:
+    """What reading ``names`` really reads: views' tables and partitions too."""
+    expanded: list[str] = []
+    for name in names:
+        key = _key_of_display(name)
+        relation = context.schema.get(key)
+        extra = [_display(k) for k in context.schema.view_sources(key)] \
+            if relation is not None and relation.kind is RelationKind.VIEW else []
+        for item in [name, *extra]:
+            for candidate in [item, *_partitions(context, item)]:
+                if candidate not in expanded:
+                    expanded.append(candidate)
+    return expanded
 
 
 def _read_relations(node: ast.Node | None, context: Context, exclude: Iterable[str]) -> list[str]:
-    if node is None:
-        return []
-    finder = _RangeVars()
-    finder(node)
     excluded = set(exclude)
-    names: list[str] = []
-    for range_var in finder.found:
-        name = range_var_display(range_var)
-        if range_var.schemaname is None and range_var.relname in finder.ctes:
-            continue
-        if name not in excluded and name not in names:
-            names.append(name)
-    return names
+    return [_display(key) for key in query_relations(node) if _display(key) not in excluded]
+
+
+def _storage_relations(context: Context, names: Iterable[str]) -> list[str]:
+    return [n for n in names if context.schema.has_storage(_key_of_display(n))]
+
+
+def _pins_indexed_column(where: ast.Node | None, context: Context, table: str) -> bool:
+    """WHERE compares an indexed column with a value: an index scan, not a full scan."""
+    if where is None:
+        return False
+    indexed = context.schema.indexed_leading_columns(_key_of_display(table))
+    if isinstance(where, ast.BoolExpr) and where.boolop == 0:  # AND
+        return any(_pins_indexed_column(arg, context, table) for arg in where.args or ())
+    if isinstance(where, ast.A_Expr) and where.kind in (0, 7):  # "=", IN
+        operator = [n.sval for n in where.name or () if isinstance(n, ast.String)]
+        if where.kind == 0 and operator != ["="]:
+            return False
+        for side, other in ((where.lexpr, where.rexpr), (where.rexpr, where.lexpr)):
+            if isinstance(side, ast.ColumnRef) and _is_value(other):
+                fields = side.fields or ()
+                if fields and isinstance(fields[-1], ast.String) and fields[-1].sval in indexed:
+                    return True
+    return False
+
+
+def _is_value(node: ast.Node | tuple[ast.Node, ...] | None) -> bool:
+    """A constant, a parameter or a list of them (IN): not another column."""
+    if isinstance(node, ast.TypeCast):
+        return _is_value(node.arg)
+    if isinstance(node, tuple):
+        return all(_is_value(item) for item in node)
+    return isinstance(node, (ast.A_Const, ast.ParamRef))
+
+
+class _NextvalCalls(visitors.Visitor):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.sequences: list[str] = []
+
+    def visit_FuncCall(self, ancestors: object, node: ast.FuncCall) -> None:
+        name = [p.sval for p in node.funcname or () if isinstance(p, ast.String)]
+        args = node.args or ()
+        if name and name[-1] == "nextval" and args:
+            argument = args[0]
+            if isinstance(argument, ast.TypeCast):
+                argument = argument.arg
+            if isinstance(argument, ast.A_Const) and isinstance(argument.val, ast.String):
+                self.sequences.append(str(argument.val.sval))
+
+
+def _nextval_sequences(node: ast.Node) -> list[str]:
+    finder = _NextvalCalls()
+    finder(node)
+    return finder.sequences
 
 
 def _dml(kind: str) -> Classifier:
@@ -799,33 +1036,87 @@ def _dml(kind: str) -> Classifier:
         relation = getattr(node, "relation", None)
         target = range_var_display(relation) if isinstance(relation, ast.RangeVar) else "?"
         action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]})
-        has_where = getattr(node, "whereClause", None) is not None
-        if kind in ("UPDATE", "DELETE") and not has_where:
+        where = getattr(node, "whereClause", None)
+        if kind in ("UPDATE", "DELETE") and where is None:
             action.variant = "all rows"
-        sources = _read_relations(node, context, exclude=())
-        first_target = sources.index(target) if target in sources else -1
-        if first_target >= 0:
-            sources.pop(first_target)
+        sources = _expand_reads(context, _read_relations(node, context, exclude=(target,)))
         action.add(Role.SOURCE, *sources)
+        action.add(Role.SCANNED, *_storage_relations(context, sources))
+        if kind in ("UPDATE", "DELETE", "MERGE"):
+            action.add(Role.TARGET, *_partitions(context, target))
+            if kind == "MERGE" or not _pins_indexed_column(where, context, target):
+                action.add(Role.SCANNED, *_storage_relations(
+                    context, action.related(Role.TARGET)))
+        action.add(Role.OWNED, *_nextval_sequences(node))
+        _foreign_key_checks(action, node, context, kind, target)
         return _single(kind, action)
 
     return classify_dml
 
 
+def _foreign_key_checks(action: Action, node: ast.Node, context: Context, kind: str,
+                        target: str) -> None:
+    """Row locks foreign key checks take at once (deferred ones wait for COMMIT)."""
+    key = _key_of_display(target)
+    written = _written_columns(node)
+    if kind == "INSERT":
+        for sequence_column in _defaulted_sequence_columns(context, key, written):
+            action.add(Role.OWNED, sequence_column)
+    if kind in ("INSERT", "UPDATE"):
+        for constraint in context.schema.foreign_keys_of(key):
+            touched = written is None or any(c in written for c in constraint.columns)
+            if constraint.referenced and not constraint.deferred and touched:
+                action.add(Role.REFERENCED, _display(constraint.referenced))
+    if kind == "DELETE":
+        for other, constraint in context.schema.referencing(key):
+            if other == key:
+                continue
+            if constraint.on_delete in ("c", "n", "d"):
+                action.add(Role.CASCADED, _display(other))
+            elif not constraint.deferred:
+                action.add(Role.REFERENCING, _display(other))
+
+
+def _written_columns(node: ast.Node) -> set[str] | None:
+    """Columns an INSERT lists or an UPDATE sets; None: all of them."""
+    if isinstance(node, ast.InsertStmt):
+        names = {t.name for t in node.cols or () if isinstance(t, ast.ResTarget) and t.name}
+        return names or None
+    if isinstance(node, ast.UpdateStmt):
+        return {t.name for t in node.targetList or () if isinstance(t, ast.ResTarget) and t.name}
+    return None
+
+
+def _defaulted_sequence_columns(context: Context, table: str,
+                                written: set[str] | None) -> list[str]:
+    relation = context.schema.get(table)
+    if relation is None:
+        return []
+    return [column.sequence for column in relation.columns.values()
+            if column.sequence and (written is None or column.name not in written)]
+
+
 def _select(node: ast.SelectStmt, context: Context) -> Classified:
-    names = _read_relations(node, context, exclude=())
+    names = _expand_reads(context, _read_relations(node, context, exclude=()))
+    locked: set[str] = set()
+    for clause in node.lockingClause or ():
+        if isinstance(clause, ast.LockingClause):
+            locked.update(range_var_display(r) for r in clause.lockedRels or ()
+                          if isinstance(r, ast.RangeVar))
+    action = Action("SELECT", description="SELECT")
     if node.lockingClause:
-        action = Action("SELECT", "FOR UPDATE/SHARE", "SELECT ... FOR UPDATE/SHARE")
-        locked = set()
-        for clause in node.lockingClause:
-            if isinstance(clause, ast.LockingClause):
-                locked.update(range_var_display(r) for r in clause.lockedRels or ()
-                              if isinstance(r, ast.RangeVar))
+        action.variant = "FOR UPDATE/SHARE"
+        action.description = "SELECT ... FOR UPDATE/SHARE"
         for name in names:
             action.add(Role.TARGET if not locked or name in locked else Role.SOURCE, name)
-        return _single("SELECT", action)
-    return _single("SELECT", Action("SELECT", description="SELECT",
-                                    relations={Role.SOURCE: names}))
+    else:
+        action.add(Role.SOURCE, *names)
+    single = len(node.fromClause or ()) == 1 and isinstance(node.fromClause[0], ast.RangeVar)
+    for name in _storage_relations(context, names):
+        if not (single and _pins_indexed_column(node.whereClause, context, name)):
+            action.add(Role.SCANNED, name)
+    action.add(Role.OWNED, *_nextval_sequences(node))
+    return _single("SELECT", action)
 
 
 def _transaction(node: ast.TransactionStmt, context: Context) -> Classified:
@@ -870,7 +1161,7 @@ _CLASSIFIERS: dict[type[ast.Node], Classifier] = {
     ast.CreateExtensionStmt: _constant("CREATE EXTENSION"),
     ast.CreateFunctionStmt: _constant("CREATE FUNCTION"),
     ast.CreateSchemaStmt: _constant("CREATE SCHEMA"),
-    ast.GrantStmt: _constant("GRANT/REVOKE"),
+    ast.GrantStmt: _grant,
     ast.GrantRoleStmt: _constant("GRANT/REVOKE"),
     ast.DoStmt: _constant("DO"),
     ast.CallStmt: _constant("CALL"),

@@ -32,7 +32,11 @@ class Role(enum.Enum):
     PARTITION = "partition"  # the partition being attached or detached
     SOURCE = "source"  # tables a query only reads
     INDEX = "index"  # the index the statement is about
-    OWNED = "owned"  # sequences owned by the target's columns
+    OWNED = "owned"  # sequences owned by the target's columns (or used by nextval)
+    OWNER = "owner"  # the table owning the target sequence
+    REFERENCING = "referencing"  # tables whose foreign keys point at the target
+    CASCADED = "cascaded"  # referencing tables changed by ON DELETE CASCADE / SET NULL
+    SCANNED = "scanned"  # relations a query reads in full (no lock of its own)
 
 
 ACCESS_SHARE = LockMode.ACCESS_SHARE
@@ -93,10 +97,19 @@ class Entry:
 
 
 AE = {T: ACCESS_EXCLUSIVE}
+AE_OWNED = {T: ACCESS_EXCLUSIVE, Role.OWNED: ACCESS_EXCLUSIVE}
+TYPE_CHANGE_LOCKS = {T: ACCESS_EXCLUSIVE, Role.OWNED: SHARE_ROW_EXCLUSIVE,
+                     Role.REFERENCED: ACCESS_EXCLUSIVE, Role.REFERENCING: ACCESS_EXCLUSIVE}
+QUERY_LOCKS = {T: ACCESS_SHARE, Role.SOURCE: ACCESS_SHARE, Role.OWNED: ROW_EXCLUSIVE}
+DML_LOCKS = {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE, Role.OWNED: ROW_EXCLUSIVE,
+             Role.REFERENCED: ROW_SHARE, Role.REFERENCING: ROW_SHARE,
+             Role.CASCADED: ROW_EXCLUSIVE}
 SUE = {T: SHARE_UPDATE_EXCLUSIVE}
 SRE = {T: SHARE_ROW_EXCLUSIVE}
 _T_AND_REF = frozenset({T, Role.REFERENCED})
 _NO_ROLES: frozenset[Role] = frozenset()
+# Queries: the classifier decides which relations are read in full (SCANNED).
+_QUERY_SCANS = frozenset({Role.SCANNED})
 
 KNOWLEDGE: tuple[Entry, ...] = (
     # --- ALTER TABLE: columns ---------------------------------------------------
@@ -106,9 +119,9 @@ KNOWLEDGE: tuple[Entry, ...] = (
           note="every row gets the default written"),
     Entry("ALTER TABLE ADD COLUMN", "constant default", AE, Cost.METADATA, since=11,
           note="the default is stored in the catalog, rows are not touched"),
-    Entry("ALTER TABLE ADD COLUMN", "volatile default", AE, Cost.REWRITE,
+    Entry("ALTER TABLE ADD COLUMN", "volatile default", AE_OWNED, Cost.REWRITE,
           note="now(), random(), nextval() (serial), gen_random_uuid(): computed per row"),
-    Entry("ALTER TABLE ADD COLUMN", "identity", AE, Cost.REWRITE,
+    Entry("ALTER TABLE ADD COLUMN", "identity", AE_OWNED, Cost.REWRITE,
           note="every row gets a value from the new sequence"),
     Entry("ALTER TABLE ADD COLUMN", "stored generated", AE, Cost.REWRITE,
           note="the expression is computed and stored for every row"),
@@ -116,12 +129,18 @@ KNOWLEDGE: tuple[Entry, ...] = (
           note="computed on read (PostgreSQL 18)"),
     Entry("ALTER TABLE ADD COLUMN", "not null without default", AE, Cost.SCAN,
           note="fails on a table with rows; the check reads the table"),
-    Entry("ALTER TABLE DROP COLUMN", "", AE, Cost.METADATA,
+    Entry("ALTER TABLE DROP COLUMN", "",
+          {T: ACCESS_EXCLUSIVE, Role.OWNED: ACCESS_EXCLUSIVE, Role.REFERENCED: ACCESS_EXCLUSIVE,
+           Role.REFERENCING: ACCESS_EXCLUSIVE}, Cost.METADATA,
           note="the column is hidden; space is reclaimed by later rewrites"),
-    Entry("ALTER TABLE ALTER COLUMN TYPE", "", AE, Cost.REWRITE,
-          note="every row converted, every index on the table rebuilt"),
-    Entry("ALTER TABLE ALTER COLUMN TYPE", "binary coercible", AE, Cost.METADATA,
+    Entry("ALTER TABLE ALTER COLUMN TYPE", "", TYPE_CHANGE_LOCKS, Cost.REWRITE,
+          scans=frozenset({T, Role.REFERENCED, Role.REFERENCING}),
+          note="every row converted, every index on the table rebuilt, foreign keys "
+               "on the column re-checked"),
+    Entry("ALTER TABLE ALTER COLUMN TYPE", "binary coercible", TYPE_CHANGE_LOCKS, Cost.METADATA,
           note="varchar(n) to a larger n or text, numeric precision up, ..."),
+    Entry("ALTER TABLE ALTER COLUMN TYPE", "binary coercible, re-checked", TYPE_CHANGE_LOCKS,
+          Cost.SCAN, note="no rewrite, but CHECK constraints on the column are re-validated"),
     Entry("ALTER TABLE ALTER COLUMN SET DEFAULT", "", AE, Cost.METADATA),
     Entry("ALTER TABLE ALTER COLUMN DROP DEFAULT", "", AE, Cost.METADATA),
     Entry("ALTER TABLE ALTER COLUMN SET NOT NULL", "", AE, Cost.SCAN,
@@ -134,10 +153,13 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("ALTER TABLE ALTER COLUMN RESET (attribute option)", "", SUE, Cost.METADATA),
     Entry("ALTER TABLE ALTER COLUMN SET STORAGE", "", AE, Cost.METADATA),
     Entry("ALTER TABLE ALTER COLUMN SET COMPRESSION", "", AE, Cost.METADATA),
-    Entry("ALTER TABLE ALTER COLUMN ADD IDENTITY", "", AE, Cost.METADATA),
-    Entry("ALTER TABLE ALTER COLUMN SET IDENTITY", "", AE, Cost.METADATA),
-    Entry("ALTER TABLE ALTER COLUMN DROP IDENTITY", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN ADD IDENTITY", "", AE_OWNED, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN SET IDENTITY", "",
+          {T: ACCESS_EXCLUSIVE, Role.OWNED: SHARE_ROW_EXCLUSIVE}, Cost.METADATA),
+    Entry("ALTER TABLE ALTER COLUMN DROP IDENTITY", "", AE_OWNED, Cost.METADATA),
     Entry("ALTER TABLE ALTER COLUMN SET EXPRESSION", "", AE, Cost.REWRITE, since=17),
+    Entry("ALTER TABLE ALTER COLUMN SET EXPRESSION", "virtual", AE, Cost.METADATA, since=18,
+          note="a virtual generated column is computed on read"),
     Entry("ALTER TABLE ALTER COLUMN DROP EXPRESSION", "", AE, Cost.METADATA),
     Entry("ALTER TABLE ALTER COLUMN OPTIONS", "", AE, Cost.METADATA),
     Entry("ALTER TABLE RENAME COLUMN", "", AE, Cost.METADATA,
@@ -162,6 +184,10 @@ KNOWLEDGE: tuple[Entry, ...] = (
           {T: SHARE_ROW_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE}, Cost.SCAN,
           scans=_T_AND_REF,
           note="blocks writes on both tables while every row is checked"),
+    Entry("ALTER TABLE ADD CONSTRAINT FOREIGN KEY", "on a new empty column",
+          {T: SHARE_ROW_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE}, Cost.METADATA,
+          note="ADD COLUMN ... REFERENCES without a default: every value is NULL, "
+               "nothing to check"),
     Entry("ALTER TABLE ADD CONSTRAINT FOREIGN KEY", "NOT VALID",
           {T: SHARE_ROW_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE}, Cost.METADATA,
           note="brief; existing rows wait for VALIDATE"),
@@ -173,7 +199,9 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("ALTER TABLE VALIDATE CONSTRAINT", "foreign key",
           {T: SHARE_UPDATE_EXCLUSIVE, Role.REFERENCED: ROW_SHARE}, Cost.SCAN,
           scans=_T_AND_REF),
-    Entry("ALTER TABLE DROP CONSTRAINT", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE DROP CONSTRAINT", "", {T: ACCESS_EXCLUSIVE,
+                                              Role.REFERENCING: ACCESS_EXCLUSIVE},
+          Cost.METADATA, note="CASCADE also drops foreign keys that depend on it"),
     Entry("ALTER TABLE DROP CONSTRAINT", "foreign key",
           {T: ACCESS_EXCLUSIVE, Role.REFERENCED: ACCESS_EXCLUSIVE}, Cost.METADATA,
           note="removes the constraint's triggers on the referenced table too"),
@@ -182,28 +210,33 @@ KNOWLEDGE: tuple[Entry, ...] = (
     # --- ALTER TABLE: table-wide ---------------------------------------------------
     Entry("ALTER TABLE RENAME", "", AE, Cost.METADATA,
           note="running code that uses the old name breaks"),
-    Entry("ALTER TABLE SET SCHEMA", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE SET SCHEMA", "", AE_OWNED, Cost.METADATA,
+          note="owned sequences move along"),
     Entry("ALTER TABLE SET (storage parameter)", "", AE, Cost.METADATA),
     Entry("ALTER TABLE SET (storage parameter)", "weak parameter", SUE, Cost.METADATA,
           note="fillfactor, autovacuum_*, toast.*, parallel_workers and planner options"),
     Entry("ALTER TABLE RESET (storage parameter)", "", AE, Cost.METADATA),
     Entry("ALTER TABLE RESET (storage parameter)", "weak parameter", SUE, Cost.METADATA),
-    Entry("ALTER TABLE SET LOGGED", "", AE, Cost.REWRITE),
-    Entry("ALTER TABLE SET UNLOGGED", "", AE, Cost.REWRITE),
+    Entry("ALTER TABLE SET LOGGED", "", AE_OWNED, Cost.REWRITE),
+    Entry("ALTER TABLE SET UNLOGGED", "", AE_OWNED, Cost.REWRITE),
     Entry("ALTER TABLE SET TABLESPACE", "", AE, Cost.REWRITE,
           note="copies the table's files"),
+    Entry("ALTER TABLE SET TABLESPACE", "no change", AE, Cost.METADATA,
+          note="pg_default, where tables are unless told otherwise: nothing to copy"),
     Entry("ALTER TABLE SET ACCESS METHOD", "", AE, Cost.REWRITE, since=15),
+    Entry("ALTER TABLE SET ACCESS METHOD", "no change", AE, Cost.METADATA, since=15,
+          note="heap, the default access method: nothing to rewrite"),
     Entry("ALTER TABLE CLUSTER ON", "", SUE, Cost.METADATA),
     Entry("ALTER TABLE SET WITHOUT CLUSTER", "", SUE, Cost.METADATA),
     Entry("ALTER TABLE ENABLE/DISABLE TRIGGER", "", SRE, Cost.METADATA),
     Entry("ALTER TABLE ENABLE/DISABLE RULE", "", AE, Cost.METADATA),
     Entry("ALTER TABLE ROW LEVEL SECURITY", "", AE, Cost.METADATA),
     Entry("ALTER TABLE REPLICA IDENTITY", "", AE, Cost.METADATA),
-    Entry("ALTER TABLE OWNER TO", "", AE, Cost.METADATA),
+    Entry("ALTER TABLE OWNER TO", "", AE_OWNED, Cost.METADATA),
     Entry("ALTER TABLE INHERIT", "", {T: ACCESS_EXCLUSIVE, Role.PARENT: SHARE_UPDATE_EXCLUSIVE},
           Cost.METADATA),
     Entry("ALTER TABLE NO INHERIT", "",
-          {T: ACCESS_EXCLUSIVE, Role.PARENT: SHARE_UPDATE_EXCLUSIVE}, Cost.METADATA),
+          {T: ACCESS_EXCLUSIVE, Role.PARENT: ACCESS_SHARE}, Cost.METADATA),
     Entry("ALTER TABLE OF", "", AE, Cost.METADATA),
     Entry("ALTER TABLE ATTACH PARTITION", "",
           {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.SCAN,
@@ -222,6 +255,8 @@ KNOWLEDGE: tuple[Entry, ...] = (
     # --- indexes -------------------------------------------------------------------
     Entry("CREATE INDEX", "", {T: SHARE}, Cost.INDEX_BUILD,
           note="blocks writes (not reads) for the whole build"),
+    Entry("CREATE INDEX", "already exists", {T: SHARE}, Cost.NONE,
+          note="IF NOT EXISTS and the index is there: the lock is still taken"),
     Entry("CREATE INDEX", "CONCURRENTLY", SUE, Cost.INDEX_BUILD, transactional=False,
           note="two scans, waits for running transactions; reads and writes go on"),
     Entry("DROP INDEX", "", {T: ACCESS_EXCLUSIVE, Role.INDEX: ACCESS_EXCLUSIVE}, Cost.METADATA,
@@ -236,9 +271,13 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("ALTER INDEX RENAME", "", {Role.INDEX: SHARE_UPDATE_EXCLUSIVE}, Cost.METADATA,
           since=12),
     Entry("ALTER INDEX SET TABLESPACE", "", {Role.INDEX: ACCESS_EXCLUSIVE}, Cost.METADATA),
+    Entry("ALTER INDEX ATTACH PARTITION", "",
+          {T: ACCESS_SHARE, Role.PARTITION: ACCESS_SHARE}, Cost.METADATA,
+          note="attaches a partition's index to the partitioned index"),
     Entry("ALTER INDEX (other)", "", {Role.INDEX: ACCESS_EXCLUSIVE}, Cost.METADATA),
     # --- tables, views, sequences ----------------------------------------------------
-    Entry("CREATE TABLE", "", {T: ACCESS_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE},
+    Entry("CREATE TABLE", "", {T: ACCESS_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE,
+                               Role.OWNED: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
           Cost.METADATA, scans=_NO_ROLES, note="a new, empty table"),
     Entry("CREATE TABLE", "PARTITION OF",
           {T: ACCESS_EXCLUSIVE, Role.PARENT: ACCESS_EXCLUSIVE,
@@ -247,9 +286,10 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("CREATE TABLE AS", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
           Cost.DATA_CHANGE, scans=frozenset({Role.SOURCE})),
     Entry("DROP TABLE", "",
-          {T: ACCESS_EXCLUSIVE, Role.REFERENCED: ACCESS_EXCLUSIVE, Role.OWNED: ACCESS_EXCLUSIVE},
+          {T: ACCESS_EXCLUSIVE, Role.REFERENCED: ACCESS_EXCLUSIVE, Role.OWNED: ACCESS_EXCLUSIVE,
+           Role.REFERENCING: ACCESS_EXCLUSIVE},
           Cost.METADATA, note="also locks tables its foreign keys point at"),
-    Entry("TRUNCATE", "", AE, Cost.DATA_CHANGE, rewrites=frozenset({T}),
+    Entry("TRUNCATE", "", AE_OWNED, Cost.DATA_CHANGE, rewrites=frozenset({T}),
           note="new empty storage; the data is gone"),
     Entry("CREATE VIEW", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.METADATA),
     Entry("CREATE OR REPLACE VIEW", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
@@ -259,8 +299,11 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("CREATE MATERIALIZED VIEW", "",
           {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
           scans=frozenset({Role.SOURCE})),
+    Entry("CREATE MATERIALIZED VIEW", "WITH NO DATA",
+          {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.METADATA,
+          note="the query is planned, not run"),
     Entry("REFRESH MATERIALIZED VIEW", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
-          Cost.REWRITE, scans=frozenset({Role.SOURCE}), note="blocks reads of the view"),
+          Cost.REWRITE, scans=frozenset({T, Role.SOURCE}), note="blocks reads of the view"),
     Entry("REFRESH MATERIALIZED VIEW", "CONCURRENTLY",
           {T: EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
           scans=frozenset({T, Role.SOURCE}), rewrites=_NO_ROLES,
@@ -268,8 +311,11 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("ALTER MATERIALIZED VIEW", "", AE, Cost.METADATA),
     Entry("DROP MATERIALIZED VIEW", "", AE, Cost.METADATA),
     Entry("CREATE SEQUENCE", "", AE, Cost.METADATA),
-    Entry("ALTER SEQUENCE", "", SRE, Cost.METADATA),
-    Entry("DROP SEQUENCE", "", AE, Cost.METADATA),
+    Entry("ALTER SEQUENCE", "", {T: SHARE_ROW_EXCLUSIVE, Role.OWNER: ACCESS_SHARE},
+          Cost.METADATA),
+    Entry("ALTER SEQUENCE RENAME", "", AE, Cost.METADATA),
+    Entry("DROP SEQUENCE", "", {T: ACCESS_EXCLUSIVE, Role.OWNER: ACCESS_EXCLUSIVE},
+          Cost.METADATA, note="CASCADE drops the owning column's default"),
     Entry("CREATE TRIGGER", "", SRE, Cost.METADATA),
     Entry("DROP TRIGGER", "", AE, Cost.METADATA),
     Entry("CREATE RULE", "", AE, Cost.METADATA),
@@ -280,29 +326,30 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("CREATE STATISTICS", "", SUE, Cost.METADATA),
     Entry("COMMENT", "", SUE, Cost.METADATA),
     Entry("GRANT/REVOKE", "", {}, Cost.METADATA, note="no table lock"),
+    Entry("GRANT/REVOKE ON TABLE", "", {T: ACCESS_SHARE}, Cost.METADATA),
     Entry("LOCK TABLE", "", AE, Cost.NONE, note="the mode it names, ACCESS EXCLUSIVE if none"),
     # --- maintenance -------------------------------------------------------------------
-    Entry("VACUUM", "", SUE, Cost.SCAN, transactional=False),
+    Entry("VACUUM", "", SUE, Cost.SCAN, scans=_NO_ROLES, transactional=False,
+          note="reads the table (not counted as a sequential scan); reads and writes go on"),
     Entry("VACUUM FULL", "", AE, Cost.REWRITE, transactional=False),
     Entry("ANALYZE", "", SUE, Cost.METADATA, scans=_NO_ROLES,
           note="reads a sample, not the whole table"),
     Entry("CLUSTER", "", AE, Cost.REWRITE),
     # --- data ----------------------------------------------------------------------------
-    Entry("SELECT", "", {T: ACCESS_SHARE, Role.SOURCE: ACCESS_SHARE}, Cost.NONE),
-    Entry("SELECT", "FOR UPDATE/SHARE", {T: ROW_SHARE, Role.SOURCE: ACCESS_SHARE}, Cost.NONE),
-    Entry("INSERT", "", {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
-          scans=_NO_ROLES),
-    Entry("UPDATE", "", {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
-          scans=_NO_ROLES, note="with a WHERE clause: the rows it matches"),
-    Entry("UPDATE", "all rows", {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
-          Cost.DATA_CHANGE, scans=frozenset({T}),
+    Entry("SELECT", "", QUERY_LOCKS, Cost.NONE, scans=_QUERY_SCANS,
+          note="a query's scans are the planner's choice: sqlreview assumes a sequential "
+               "scan unless the WHERE clause pins an indexed column"),
+    Entry("SELECT", "FOR UPDATE/SHARE", {**QUERY_LOCKS, T: ROW_SHARE}, Cost.NONE,
+          scans=_QUERY_SCANS),
+    Entry("INSERT", "", DML_LOCKS, Cost.DATA_CHANGE, scans=_QUERY_SCANS,
+          note="foreign keys checked at once lock the referenced rows (ROW SHARE)"),
+    Entry("UPDATE", "", DML_LOCKS, Cost.DATA_CHANGE, scans=_QUERY_SCANS,
+          note="with a WHERE clause: the rows it matches"),
+    Entry("UPDATE", "all rows", DML_LOCKS, Cost.DATA_CHANGE, scans=_QUERY_SCANS,
           note="every row rewritten and locked until COMMIT"),
-    Entry("DELETE", "", {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
-          scans=_NO_ROLES),
-    Entry("DELETE", "all rows", {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
-          Cost.DATA_CHANGE, scans=frozenset({T})),
-    Entry("MERGE", "", {T: ROW_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
-          scans=_NO_ROLES, since=15),
+    Entry("DELETE", "", DML_LOCKS, Cost.DATA_CHANGE, scans=_QUERY_SCANS),
+    Entry("DELETE", "all rows", DML_LOCKS, Cost.DATA_CHANGE, scans=_QUERY_SCANS),
+    Entry("MERGE", "", DML_LOCKS, Cost.DATA_CHANGE, scans=_QUERY_SCANS, since=15),
     # --- no table lock -------------------------------------------------------------------
     Entry("CREATE TYPE", "", {}, Cost.NONE),
     Entry("ALTER TYPE", "", {}, Cost.NONE),
@@ -328,6 +375,7 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("CREATE DATABASE", "", {}, Cost.NONE, transactional=False),
     Entry("DROP DATABASE", "", {}, Cost.NONE, transactional=False),
     Entry("ALTER SYSTEM", "", {}, Cost.NONE, transactional=False),
+    Entry("NO-OP", "", {}, Cost.NONE, note="IF [NOT] EXISTS with nothing to do"),
     Entry("OTHER", "", {}, Cost.UNKNOWN,
           note="a statement kind sqlreview has no row for: review it by hand"),
 )

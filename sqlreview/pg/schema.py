@@ -13,7 +13,7 @@ import copy
 import enum
 from dataclasses import dataclass, field
 
-from pglast import ast
+from pglast import ast, visitors
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 
 from sqlreview.pg.parse import parse_statements
@@ -44,6 +44,9 @@ class Column:
     name: str
     type: ColumnType | None
     not_null: bool = False
+    sequence: str | None = None  # serial or identity: the sequence it owns
+    identity: bool = False
+    generated: str | None = None  # "stored" or "virtual"
 
 
 @dataclass
@@ -53,6 +56,10 @@ class Constraint:
     valid: bool = True
     referenced: str | None = None  # foreign keys: the referenced table's key
     not_null_column: str | None = None  # CHECK (col IS NOT NULL) proves this column
+    columns: tuple[str, ...] = ()  # the columns it constrains (CHECK: those it mentions)
+    referenced_columns: tuple[str, ...] = ()
+    deferred: bool = False  # INITIALLY DEFERRED: checked at COMMIT
+    on_delete: str = "a"  # foreign keys: a(no action) r(estrict) c(ascade) n(ull) d(efault)
 
 
 @dataclass
@@ -64,6 +71,9 @@ class Relation:
     table: str | None = None  # indexes: the table's key
     parent: str | None = None  # partitions: the partitioned table's key
     owned_sequences: list[str] = field(default_factory=list)
+    owner: str | None = None  # owned sequences: the table whose column owns it
+    sources: list[str] = field(default_factory=list)  # views: the relations they read
+    index_columns: tuple[str, ...] = ()  # indexes: the indexed columns, in order
     new: bool = False  # created by the input under review: empty, nobody uses it yet
 
     @property
@@ -136,7 +146,69 @@ class Schema:
         ]
 
     def partitions_of(self, table: str) -> list[str]:
-        return [key for key, rel in self.relations.items() if rel.parent == table]
+        """Every partition below ``table``, at any depth."""
+        found: list[str] = []
+        pending = [table]
+        while pending:
+            parent = pending.pop()
+            children = [key for key, rel in self.relations.items() if rel.parent == parent]
+            found.extend(children)
+            pending.extend(children)
+        return found
+
+    def has_storage(self, key: str) -> bool:
+        relation = self.relations.get(key)
+        return relation is None or relation.kind not in (
+            RelationKind.PARTITIONED_TABLE,
+            RelationKind.VIEW,
+        )
+
+    def referencing_closure(self, table: str) -> list[str]:
+        """Tables whose foreign keys lead to ``table``, directly or through others."""
+        found: list[str] = []
+        pending = [table]
+        while pending:
+            current = pending.pop()
+            for key, _constraint in self.referencing(current):
+                if key not in found and key != table:
+                    found.append(key)
+                    pending.append(key)
+        return found
+
+    def indexed_leading_columns(self, table: str) -> set[str]:
+        """Columns an index (or a PK/UNIQUE constraint) starts with: lookups by them are cheap."""
+        return {
+            rel.index_columns[0]
+            for rel in self.relations.values()
+            if rel.kind is RelationKind.INDEX and rel.table == table and rel.index_columns
+        }
+
+    def view_sources(self, key: str) -> list[str]:
+        """The tables a view reads, through views on views."""
+        found: list[str] = []
+        pending = list(self.relations[key].sources) if key in self.relations else []
+        while pending:
+            current = pending.pop(0)
+            if current in found:
+                continue
+            found.append(current)
+            relation = self.relations.get(current)
+            if relation is not None and relation.kind is RelationKind.VIEW:
+                pending.extend(relation.sources)
+        return found
+
+    def constraints_on_column(self, table: str, column: str) -> list[Constraint]:
+        relation = self.relations.get(table)
+        if relation is None:
+            return []
+        return [c for c in relation.constraints.values() if column in c.columns]
+
+    def foreign_keys_to_column(self, table: str, column: str) -> list[tuple[str, Constraint]]:
+        return [
+            (key, constraint)
+            for key, constraint in self.referencing(table)
+            if column in constraint.referenced_columns or not constraint.referenced_columns
+        ]
 
     def indexes_of(self, table: str) -> list[str]:
         return [
@@ -189,6 +261,7 @@ def _add_column(schema: Schema, relation: Relation, column: ast.ColumnDef) -> No
     name = column.colname or ""
     not_null = bool(column.is_not_null)
     owns_sequence = column.typeName is not None and is_serial(column.typeName)
+    generated = None
     for constraint in column.constraints or ():
         if not isinstance(constraint, ast.Constraint):
             continue
@@ -196,13 +269,25 @@ def _add_column(schema: Schema, relation: Relation, column: ast.ColumnDef) -> No
             not_null = True
         if constraint.contype == ConstrType.CONSTR_IDENTITY:
             owns_sequence = not_null = True
+        if constraint.contype == ConstrType.CONSTR_GENERATED:
+            generated = "virtual" if constraint.generated_kind == "v" else "stored"
         _add_constraint(schema, relation, constraint, column=name)
+    sequence = None
     if owns_sequence:
         not_null = True
-        sequence = owned_sequence_name(relation.name, name)
-        schema.add(Relation(name=sequence, kind=RelationKind.SEQUENCE, new=relation.new))
-        relation.owned_sequences.append(sequence)
-    relation.columns[name] = Column(name=name, type=column_type, not_null=not_null)
+        sequence = add_owned_sequence(schema, relation, name)
+    identity = any(isinstance(c, ast.Constraint) and c.contype == ConstrType.CONSTR_IDENTITY
+                   for c in column.constraints or ())
+    relation.columns[name] = Column(name=name, type=column_type, not_null=not_null,
+                                    sequence=sequence, generated=generated, identity=identity)
+
+
+def add_owned_sequence(schema: Schema, relation: Relation, column: str) -> str:
+    sequence = owned_sequence_name(relation.name, column)
+    schema.add(Relation(name=sequence, kind=RelationKind.SEQUENCE, new=relation.new,
+                        owner=relation.name))
+    relation.owned_sequences.append(sequence)
+    return sequence
 
 
 def owned_sequence_name(table_key: str, column: str) -> str:
@@ -218,15 +303,22 @@ def _add_constraint(
     if kind is None:
         return
     table = relation.name.split(".")[-1]
-    columns = [column] if column else [_name(k) for k in node.keys or ()]
+    keys = node.fk_attrs if kind is ConstraintKind.FOREIGN_KEY else node.keys
+    columns = [column] if column else [_name(k) for k in keys or ()]
     name = node.conname or _default_constraint_name(table, columns, kind)
     referenced = range_var_key(node.pktable) if node.pktable is not None else None
+    if kind is ConstraintKind.CHECK and not column:
+        columns = _mentioned_columns(node.raw_expr)
     relation.constraints[name] = Constraint(
         name=name,
         kind=kind,
         valid=not node.skip_validation,
         referenced=referenced,
         not_null_column=_not_null_check_column(node) if kind is ConstraintKind.CHECK else None,
+        columns=tuple(columns),
+        referenced_columns=tuple(_name(k) for k in node.pk_attrs or ()),
+        deferred=bool(node.initdeferred),
+        on_delete=node.fk_del_action if node.fk_del_action not in ("", "\x00") else "a",
     )
     if kind is ConstraintKind.PRIMARY_KEY:
         for key in columns:
@@ -237,7 +329,8 @@ def _add_constraint(
         schema.add(
             Relation(name=relation_key(None, index) if "." not in relation.name
                      else f"{relation.name.split('.')[0]}.{index}",
-                     kind=RelationKind.INDEX, table=relation.name, new=relation.new)
+                     kind=RelationKind.INDEX, table=relation.name, new=relation.new,
+                     index_columns=tuple(columns))
         )
 
 
@@ -280,6 +373,23 @@ def _not_null_check_column(node: ast.Constraint) -> str | None:
     return None
 
 
+def _mentioned_columns(expression: ast.Node | None) -> list[str]:
+    finder = _ColumnRefs()
+    if expression is not None:
+        finder(expression)
+    return finder.names
+
+
+class _ColumnRefs(visitors.Visitor):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def visit_ColumnRef(self, ancestors: object, node: ast.ColumnRef) -> None:
+        fields = node.fields or ()
+        if fields and isinstance(fields[-1], ast.String) and fields[-1].sval not in self.names:
+            self.names.append(str(fields[-1].sval))
+
+
 def _name(node: ast.Node) -> str:
     return str(node.sval) if isinstance(node, ast.String) else str(node)
 
@@ -311,6 +421,19 @@ def _learn_alter_command(schema: Schema, relation: Relation, cmd: ast.AlterTable
         _add_constraint(schema, relation, cmd.def_)
     elif subtype == AlterTableType.AT_DropConstraint:
         relation.constraints.pop(cmd.name or "", None)
+    elif subtype == AlterTableType.AT_AddIdentity:
+        column = relation.columns.get(cmd.name or "")
+        if column is not None:
+            column.sequence = add_owned_sequence(schema, relation, column.name)
+            column.identity = True
+    elif subtype == AlterTableType.AT_DropIdentity:
+        column = relation.columns.get(cmd.name or "")
+        if column is not None and column.sequence:
+            schema.drop(column.sequence)
+            relation.owned_sequences = [s for s in relation.owned_sequences
+                                        if s != column.sequence]
+            column.sequence = None
+            column.identity = False
     elif subtype == AlterTableType.AT_ValidateConstraint:
         constraint = relation.constraints.get(cmd.name or "")
         if constraint is not None:
@@ -336,7 +459,13 @@ def _learn_index(schema: Schema, node: ast.IndexStmt, mark_new: bool) -> None:
         return
     table = range_var_key(node.relation)
     key = relation_key(node.relation.schemaname, node.idxname)
-    schema.add(Relation(name=key, kind=RelationKind.INDEX, table=table, new=mark_new))
+    columns = tuple(
+        element.name
+        for element in node.indexParams or ()
+        if isinstance(element, ast.IndexElem) and element.name
+    )
+    schema.add(Relation(name=key, kind=RelationKind.INDEX, table=table, new=mark_new,
+                        index_columns=columns))
 
 
 def _learn_drop(schema: Schema, node: ast.DropStmt, mark_new: bool) -> None:
@@ -395,7 +524,8 @@ def _rename_relation(schema: Schema, old: str, new: str) -> None:
 def _learn_view(schema: Schema, node: ast.ViewStmt, mark_new: bool) -> None:
     key = range_var_key(node.view)
     if key not in schema.relations:
-        schema.add(Relation(name=key, kind=RelationKind.VIEW, new=mark_new))
+        schema.add(Relation(name=key, kind=RelationKind.VIEW, new=mark_new,
+                            sources=query_relations(node.query)))
 
 
 def _learn_create_table_as(schema: Schema, node: ast.CreateTableAsStmt, mark_new: bool) -> None:
@@ -406,13 +536,58 @@ def _learn_create_table_as(schema: Schema, node: ast.CreateTableAsStmt, mark_new
         if node.objtype == ObjectType.OBJECT_MATVIEW
         else RelationKind.TABLE
     )
-    schema.add(Relation(name=range_var_key(node.into.rel), kind=kind, new=mark_new))
+    schema.add(Relation(name=range_var_key(node.into.rel), kind=kind, new=mark_new,
+                        sources=query_relations(node.query)))
 
 
 def _learn_sequence(schema: Schema, node: ast.CreateSeqStmt, mark_new: bool) -> None:
     schema.add(
         Relation(name=range_var_key(node.sequence), kind=RelationKind.SEQUENCE, new=mark_new)
     )
+
+
+def query_relations(node: ast.Node | None) -> list[str]:
+    """The relations a query reads, as keys, CTE names left out."""
+    finder = _RangeVars()
+    if node is not None:
+        finder(node)
+    names: list[str] = []
+    for range_var in finder.found:
+        if range_var.schemaname is None and range_var.relname in finder.ctes:
+            continue
+        key = range_var_key(range_var)
+        if key not in names:
+            names.append(key)
+    return names
+
+
+class _RangeVars(visitors.Visitor):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.found: list[ast.RangeVar] = []
+        self.ctes: set[str] = set()
+
+    def visit_RangeVar(self, ancestors: object, node: ast.RangeVar) -> None:
+        self.found.append(node)
+
+    def visit_CommonTableExpr(self, ancestors: object, node: ast.CommonTableExpr) -> None:
+        if node.ctename:
+            self.ctes.add(node.ctename)
+
+
+def _learn_alter_sequence(schema: Schema, node: ast.AlterSeqStmt, mark_new: bool) -> None:
+    sequence = schema.get(range_var_key(node.sequence))
+    for option in node.options or ():
+        if isinstance(option, ast.DefElem) and option.defname == "owned_by" and sequence:
+            parts = [_name(p) for p in option.arg or ()] if isinstance(option.arg, tuple) else []
+            if len(parts) >= 2:
+                owner = relation_key(parts[-3] if len(parts) > 2 else None, parts[-2])
+                sequence.owner = owner
+                table = schema.get(owner)
+                column = table.columns.get(parts[-1]) if table else None
+                if table is not None and sequence.name not in table.owned_sequences:
+                    table.owned_sequences.append(sequence.name)
+                if column is not None:
+                    column.sequence = sequence.name
 
 
 _LEARNERS = {
@@ -424,4 +599,5 @@ _LEARNERS = {
     ast.ViewStmt: _learn_view,
     ast.CreateTableAsStmt: _learn_create_table_as,
     ast.CreateSeqStmt: _learn_sequence,
+    ast.AlterSeqStmt: _learn_alter_sequence,
 }

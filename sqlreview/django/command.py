@@ -1,0 +1,176 @@
+"""``sqlreview [targets]``: review Django migrations end to end.
+
+select (``select.py``) → render (``run.py``/``render.py``) → analyze (the
+statement analyzer, fed one migration at a time with the schema the migration
+meets) → report (``sqlreview.report``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlreview import cli
+from sqlreview.django.errors import DjangoSetupError
+from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
+from sqlreview.pg.locks import LockMode
+from sqlreview.pg.rules import rule
+from sqlreview.results import Review, Section, StatementResult
+
+if TYPE_CHECKING:
+    from sqlreview.django.render import RenderedMigration
+    from sqlreview.django.run import DjangoRender
+
+
+def django_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sqlreview",
+        description="Review the SQL of Django migrations before they reach production "
+                    "PostgreSQL: the lock each statement takes, what it blocks, how long it "
+                    "is held, whether it rewrites or scans, and what to do instead. "
+                    "For raw SQL files use `sqlreview sql --help`.",
+        epilog="Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage, settings "
+               "or database error, 3 a migration could not be rendered (the rest is reported).")
+    parser.add_argument(
+        "targets", nargs="*", metavar="TARGET",
+        help="app_label, app_label:0007 or app_label:0007_name (unique prefixes work as in "
+             "sqlmigrate); default: the migrations not yet applied on --database")
+    selection = parser.add_argument_group("selecting migrations")
+    selection.add_argument("--all", action="store_true", dest="all_migrations",
+                           help="every migration of the project's own apps")
+    selection.add_argument("--include-third-party", action="store_true",
+                           help="also review migrations of third-party and django.contrib apps")
+    selection.add_argument("--database", default="default", metavar="ALIAS",
+                           help="the database alias whose pending migrations are reviewed "
+                                "(default: default); it is only read, never written")
+    project = parser.add_argument_group("Django project")
+    project.add_argument("--settings", metavar="MODULE",
+                         help="settings module (default: $DJANGO_SETTINGS_MODULE)")
+    project.add_argument("--pythonpath", metavar="DIR",
+                         help="directory to add to the import path (default: the current one)")
+    rendering = parser.add_argument_group("rendering")
+    rendering.add_argument(
+        "--mode", choices=("replay", "live"), default="replay",
+        help="replay (default): render each migration on a scratch PostgreSQL brought to its "
+             "parent state, then apply it there; live: render against the configured database "
+             "without applying anything (exact for the first pending migration only)")
+    rendering.add_argument(
+        "--scratch-url", metavar="URL", default=os.environ.get("SQLREVIEW_SCRATCH_URL"),
+        help="a PostgreSQL server sqlreview may create databases on, for replay "
+             "(default: an embedded throwaway server; env SQLREVIEW_SCRATCH_URL)")
+    cli.add_report_options(parser)
+    return parser
+
+
+def run(argv: Sequence[str], *, configured: bool = False) -> int:
+    args = django_parser().parse_args(argv)
+    from sqlreview.django import SelectionRequest, render_migrations, setup_django
+
+    try:
+        if not configured:
+            setup_django(args.settings, args.pythonpath)
+        request = SelectionRequest(
+            targets=tuple(args.targets),
+            all_migrations=args.all_migrations,
+            include_third_party=args.include_third_party,
+            database=args.database,
+        )
+        rendered = render_migrations(request, mode=args.mode, scratch_url=args.scratch_url)
+    except DjangoSetupError as error:
+        raise cli.UsageError(str(error)) from None
+    options = AnalyzerOptions(
+        pg_version=args.pg_version or cli.default_pg_version(),
+        assume_lock_timeout=args.assume_lock_timeout,
+    )
+    review = build_review(rendered, options)
+    cli.emit(review, args.format, args.output)
+    if not review.sections:
+        print("sqlreview: no migrations to review", file=sys.stderr)
+    return cli.exit_code(review, args.fail_on)
+
+
+def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
+    review = Review(pg_version=options.pg_version, kind="migrations",
+                    warnings=list(rendered.warnings),
+                    settings={"mode": rendered.mode, "database": rendered.database,
+                              "scratch_server_version": rendered.server_version})
+    approximate = False
+    for migration in rendered.migrations:
+        section = analyze_migration(migration, options)
+        if approximate:
+            section.warnings.append("an earlier migration failed to apply on the scratch "
+                                    "database: this one may be rendered approximately")
+        approximate = approximate or bool(migration.apply_error)
+        review.sections.append(section)
+    return review
+
+
+def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) -> Section:
+    """Feed one migration's statements to the analyzer, inside its transaction."""
+    analyzer = Analyzer(options, schema=migration.schema_before,
+                        file=_migration_file(migration))
+    if migration.atomic:
+        analyzer.feed("BEGIN")
+    for statement in migration.statements:
+        if statement.kind == "sql":
+            analyzer.feed(statement.sql, operation=statement.operation)
+        else:
+            result = analyzer.feed_opaque(
+                "RunPython" if statement.kind == "python" else "opaque operation",
+                operation=statement.operation,
+                note="runs Python code sqlreview cannot see into")
+            if statement.kind == "python":
+                result.findings.append(rule("SR301").finding(
+                    f"{statement.operation or 'RunPython'}: opaque data migration"))
+    if migration.atomic:
+        analyzer.feed("COMMIT")
+    analysis = analyzer.finish()
+    _flag_python_beside_ddl(migration, analysis.statements)
+    if migration.error:
+        failure = analyzer.record_failure(migration.error)
+        analysis.statements.append(failure)
+    warnings = list(migration.warnings)
+    if migration.apply_error:
+        warnings.append(f"could not be applied on the scratch database ({migration.apply_error});"
+                        " it was recorded as applied and the review went on")
+    return Section(title=migration.label, analysis=analysis, app=migration.app_label,
+                   name=migration.name, atomic=migration.atomic, error=migration.error,
+                   warnings=warnings, sql_text=migration.sql_text)
+
+
+def _flag_python_beside_ddl(migration: RenderedMigration,
+                            statements: list[StatementResult]) -> None:
+    """SR302: RunPython in the same transaction as schema changes."""
+    if not migration.atomic:
+        return
+    ddl = [s for s in statements if s.kind not in ("PYTHON", "TRANSACTION") and any(
+        lock.mode >= LockMode.SHARE_UPDATE_EXCLUSIVE and lock.relation not in s.new_relations
+        for lock in s.locks)]
+    if not ddl:
+        return
+    for statement in statements:
+        if statement.kind == "PYTHON":
+            finding = rule("SR302").finding(
+                f"{statement.operation or 'RunPython'} shares a transaction with "
+                f"{len(ddl)} schema change(s)")
+            statement.findings.append(finding)
+            statement.risk = max(statement.risk or finding.severity, finding.severity)
+
+
+def _migration_file(migration: RenderedMigration) -> str:
+    """The migration's file, relative to the current directory (for annotations)."""
+    from django.db.migrations.loader import MigrationLoader
+
+    package, _explicit = MigrationLoader.migrations_module(migration.app_label)
+    module = sys.modules.get(f"{package}.{migration.name}") if package else None
+    path = getattr(module, "__file__", None)
+    if not path:
+        return migration.label
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

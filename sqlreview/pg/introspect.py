@@ -1,0 +1,199 @@
+"""Read the schema model from a live PostgreSQL catalog.
+
+Used on the scratch database (never on a user's database, which sqlreview does
+not write to; reading its catalog in live mode is harmless) so that each
+migration is judged against the exact tables it will meet. It takes any DB-API
+cursor, so Django's connection and psycopg's work alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlreview.pg.schema import (
+    Column,
+    Constraint,
+    ConstraintKind,
+    Relation,
+    RelationKind,
+    Schema,
+    relation_key,
+)
+from sqlreview.pg.types import ColumnType
+
+
+class Cursor(Protocol):
+    def execute(self, query: Any, params: Any = ...) -> Any: ...
+
+    def fetchall(self) -> Sequence[Sequence[Any]]: ...
+
+
+_USER_NAMESPACES = """
+    n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+    AND n.nspname NOT LIKE 'pg_temp_%' AND n.nspname NOT LIKE 'pg_toast_temp_%'
+"""
+
+_RELATIONS = f"""
+SELECT c.oid, n.nspname, c.relname, c.relkind
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'i', 'I', 'f') AND {_USER_NAMESPACES}
+"""
+
+_COLUMNS = f"""
+SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       a.attidentity, a.attgenerated
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f', 'v', 'm')
+  AND {_USER_NAMESPACES}
+ORDER BY a.attrelid, a.attnum
+"""
+
+# Sequences owned by a column: serial (dependency 'a') or identity ('i').
+_OWNED_SEQUENCES = f"""
+SELECT d.objid, d.refobjid, a.attname
+FROM pg_depend d
+JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+JOIN pg_namespace n ON n.oid = s.relnamespace
+JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+  AND d.deptype IN ('a', 'i') AND {_USER_NAMESPACES}
+"""
+
+_CONSTRAINTS = """
+SELECT con.conrelid, con.conname, con.contype, con.convalidated, con.confrelid,
+       con.condeferred, con.confdeltype,
+       ARRAY(SELECT a.attname FROM unnest(con.conkey) k
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k),
+       ARRAY(SELECT a.attname FROM unnest(con.confkey) k
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k),
+       pg_get_constraintdef(con.oid)
+FROM pg_constraint con
+WHERE con.conrelid <> 0
+"""
+
+_INDEXES = """
+SELECT i.indexrelid, i.indrelid,
+       ARRAY(SELECT a.attname FROM unnest(i.indkey) k
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k)
+FROM pg_index i
+"""
+
+_PARTITIONS = "SELECT inhrelid, inhparent FROM pg_inherits"
+
+_VIEW_SOURCES = """
+SELECT DISTINCT r.ev_class, d.refobjid
+FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
+WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class
+"""
+
+_KINDS = {
+    "r": RelationKind.TABLE,
+    "p": RelationKind.PARTITIONED_TABLE,
+    "v": RelationKind.VIEW,
+    "m": RelationKind.MATERIALIZED_VIEW,
+    "S": RelationKind.SEQUENCE,
+    "i": RelationKind.INDEX,
+    "I": RelationKind.INDEX,
+    "f": RelationKind.FOREIGN_TABLE,
+}
+
+_CONSTRAINT_KINDS = {
+    "c": ConstraintKind.CHECK,
+    "u": ConstraintKind.UNIQUE,
+    "p": ConstraintKind.PRIMARY_KEY,
+    "f": ConstraintKind.FOREIGN_KEY,
+    "x": ConstraintKind.EXCLUDE,
+    # "n" (PostgreSQL 18's catalogued NOT NULL) is kept on the column instead.
+}
+
+
+def schema_from_cursor(cursor: Cursor) -> Schema:
+    """The schema model of every user relation in the connected database."""
+    schema = Schema()
+    keys: dict[int, str] = {}
+    for oid, namespace, name, kind in _rows(cursor, _RELATIONS):
+        key = relation_key(namespace, name)
+        keys[oid] = key
+        schema.add(Relation(name=key, kind=_KINDS[kind]))
+    _load_columns(cursor, schema, keys)
+    _load_owned_sequences(cursor, schema, keys)
+    _load_constraints(cursor, schema, keys)
+    _load_indexes(cursor, schema, keys)
+    for child, parent in _rows(cursor, _PARTITIONS):
+        if child in keys and parent in keys:
+            schema.relations[keys[child]].parent = keys[parent]
+    for view, source in _rows(cursor, _VIEW_SOURCES):
+        if view in keys and source in keys:
+            schema.relations[keys[view]].sources.append(keys[source])
+    return schema
+
+
+def _rows(cursor: Cursor, query: str) -> Sequence[Sequence[Any]]:
+    cursor.execute(query)
+    return cursor.fetchall()
+
+
+def _load_columns(cursor: Cursor, schema: Schema, keys: dict[int, str]) -> None:
+    for oid, name, type_text, not_null, identity, generated in _rows(cursor, _COLUMNS):
+        if oid not in keys:
+            continue
+        schema.relations[keys[oid]].columns[name] = Column(
+            name=name,
+            type=ColumnType.from_sql(type_text),
+            not_null=bool(not_null),
+            identity=bool(identity and identity != "\x00"),
+            generated={"s": "stored", "v": "virtual"}.get(generated or ""),
+        )
+
+
+def _load_owned_sequences(cursor: Cursor, schema: Schema, keys: dict[int, str]) -> None:
+    for sequence_oid, table_oid, column_name in _rows(cursor, _OWNED_SEQUENCES):
+        if sequence_oid not in keys or table_oid not in keys:
+            continue
+        sequence, table = keys[sequence_oid], keys[table_oid]
+        schema.relations[sequence].owner = table
+        relation = schema.relations[table]
+        relation.owned_sequences.append(sequence)
+        if column_name in relation.columns:
+            relation.columns[column_name].sequence = sequence
+
+
+def _load_constraints(cursor: Cursor, schema: Schema, keys: dict[int, str]) -> None:
+    for row in _rows(cursor, _CONSTRAINTS):
+        (table_oid, name, kind, validated, referenced_oid, deferred, on_delete,
+         columns, referenced_columns, definition) = row
+        constraint_kind = _CONSTRAINT_KINDS.get(kind)
+        if table_oid not in keys or constraint_kind is None:
+            continue
+        column_names = tuple(columns or ())
+        schema.relations[keys[table_oid]].constraints[name] = Constraint(
+            name=name,
+            kind=constraint_kind,
+            valid=bool(validated),
+            referenced=keys.get(referenced_oid) if referenced_oid else None,
+            not_null_column=_not_null_check(constraint_kind, definition, column_names),
+            columns=column_names,
+            referenced_columns=tuple(referenced_columns or ()),
+            deferred=bool(deferred),
+            on_delete=on_delete if on_delete and on_delete != " " else "a",
+        )
+
+
+def _not_null_check(kind: ConstraintKind, definition: str, columns: tuple[str, ...]
+                    ) -> str | None:
+    """``CHECK ((col IS NOT NULL))`` proves the column NOT NULL (PG 12+)."""
+    if kind is not ConstraintKind.CHECK or len(columns) != 1:
+        return None
+    normalized = definition.replace("(", "").replace(")", "").replace('"', "").strip()
+    expected = f"CHECK {columns[0]} IS NOT NULL"
+    return columns[0] if normalized in (expected, expected + " NOT VALID") else None
+
+
+def _load_indexes(cursor: Cursor, schema: Schema, keys: dict[int, str]) -> None:
+    for index_oid, table_oid, columns in _rows(cursor, _INDEXES):
+        if index_oid in keys and table_oid in keys:
+            index = schema.relations[keys[index_oid]]
+            index.table = keys[table_oid]
+            index.index_columns = tuple(columns or ())
