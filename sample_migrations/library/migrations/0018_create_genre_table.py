@@ -10,12 +10,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The reporting team's lookup table, created by hand before it had a
-        # Django model (0019 adopts it).
+        # The reporting team's lookup table, pasted in from their setup script
+        # before it had a Django model (0019 adopts it).
         migrations.RunSQL(
-            "CREATE TABLE library_genre ("
-            "code varchar(20) NOT NULL PRIMARY KEY, "
-            "name varchar(100) NOT NULL)",
+            """
+            CREATE TABLE library_genre (
+                code varchar(20) NOT NULL PRIMARY KEY,
+                name varchar(100) NOT NULL
+            );
+            INSERT INTO library_genre (code, name) VALUES ('sf', 'Sci-fi');
+            """,
             reverse_sql="DROP TABLE library_genre",
         ),
     ]

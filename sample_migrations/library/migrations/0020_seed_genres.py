@@ -17,9 +17,10 @@ class Migration(migrations.Migration):
                 (INSERT_GENRE, ["fiction", "Fiction"]),
                 (INSERT_GENRE, ["non-fiction", "Non-fiction"]),
                 (INSERT_GENRE, ["poetry", "Poetry"]),
-                # No params: the % signs are SQL LIKE wildcards, left as they are.
+                # No params, so the % signs are LIKE wildcards, not placeholders.
                 "UPDATE library_genre SET name = 'Science fiction' WHERE name LIKE 'Sci%fi%'",
             ],
+            # Going back leaves the name fix in place.
             reverse_sql=[
                 (
                     "DELETE FROM library_genre WHERE code IN (%s, %s, %s)",
