@@ -97,6 +97,8 @@ CREATE TABLE "library_member" (
     "home_branch" varchar(30) NULL
 );
 ALTER TABLE "library_member" CLUSTER ON "library_member_pkey";
+ALTER TABLE "library_member" ADD CONSTRAINT "library_member_home_branch_nn"
+    NOT NULL "home_branch" NOT VALID;
 
 CREATE TABLE "library_loan" (
     "id" bigint NOT NULL PRIMARY KEY GENERATED ALWAYS AS IDENTITY,
@@ -153,6 +155,8 @@ CREATE TABLE "shop_order" (
 ALTER TABLE "shop_order" ADD CONSTRAINT "shop_order_member_id_fk"
     FOREIGN KEY ("member_id") REFERENCES "library_member" ("id") DEFERRABLE INITIALLY DEFERRED;
 CREATE INDEX "shop_order_member_id_idx" ON "shop_order" ("member_id");
+ALTER TABLE "shop_order" ADD CONSTRAINT "shop_order_member_nn_check"
+    CHECK ("member_id" IS NOT NULL) NOT VALID;
 
 CREATE TABLE "shop_orderline" (
     "id" bigserial NOT NULL PRIMARY KEY,
@@ -1071,9 +1075,18 @@ MORE = [
         'ALTER TABLE "library_author" ALTER COLUMN "email" TYPE text',
     ),
     _t(
-        "set-not-null-with-not-valid-check",
+        "set-not-null-already-not-null",
         'ALTER TABLE "shop_orderline" ALTER COLUMN "unit_price" SET NOT NULL',
-        note="already NOT NULL",
+    ),
+    _t(
+        "set-not-null-with-not-valid-check",
+        'ALTER TABLE "shop_order" ALTER COLUMN "member_id" SET NOT NULL',
+        note='only a NOT VALID CHECK ("member_id" IS NOT NULL) exists',
+    ),
+    _t(
+        "validate-not-null-not-valid",
+        'ALTER TABLE "library_member" VALIDATE CONSTRAINT "library_member_home_branch_nn"',
+        note="a PostgreSQL 18 NOT NULL ... NOT VALID constraint",
     ),
     _t(
         "drop-not-null-partitioned",
@@ -1110,9 +1123,8 @@ MORE = [
         'FOREIGN KEY ("order_id") REFERENCES "shop_order" ("id") ON DELETE CASCADE',
     ),
     _t(
-        "validate-not-null",
+        "validate-already-valid-check",
         f'ALTER TABLE {_BOOK} VALIDATE CONSTRAINT "library_book_pages_not_null"',
-        note="validating an already valid CHECK",
     ),
     _t(
         "set-parallel-workers",
@@ -1198,7 +1210,8 @@ MORE = [
     _t(
         "delete-using",
         'DELETE FROM "shop_orderline" USING "shop_order" '
-        'WHERE "shop_orderline"."order_id" = "shop_order"."id" AND "shop_order"."status" = \'x\'',
+        'WHERE "shop_orderline"."order_id" = "shop_order"."id" '
+        'AND "shop_order"."status" = \'paid\'',
     ),
     _t(
         "merge",
