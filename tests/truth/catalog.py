@@ -142,6 +142,8 @@ CREATE TABLE "shop_product" (
     CONSTRAINT "shop_product_stock_check" CHECK ("stock" >= 0)
 );
 CREATE UNIQUE INDEX "shop_product_name_uniq_idx" ON "shop_product" ("name");
+ALTER TABLE "shop_product" ADD CONSTRAINT "shop_product_description_nn_check"
+    CHECK ("description" IS NOT NULL) NOT VALID;
 
 CREATE TABLE "shop_order" (
     "id" bigserial NOT NULL PRIMARY KEY,
@@ -155,8 +157,6 @@ CREATE TABLE "shop_order" (
 ALTER TABLE "shop_order" ADD CONSTRAINT "shop_order_member_id_fk"
     FOREIGN KEY ("member_id") REFERENCES "library_member" ("id") DEFERRABLE INITIALLY DEFERRED;
 CREATE INDEX "shop_order_member_id_idx" ON "shop_order" ("member_id");
-ALTER TABLE "shop_order" ADD CONSTRAINT "shop_order_member_nn_check"
-    CHECK ("member_id" IS NOT NULL) NOT VALID;
 
 CREATE TABLE "shop_orderline" (
     "id" bigserial NOT NULL PRIMARY KEY,
@@ -1080,8 +1080,8 @@ MORE = [
     ),
     _t(
         "set-not-null-with-not-valid-check",
-        'ALTER TABLE "shop_order" ALTER COLUMN "member_id" SET NOT NULL',
-        note='only a NOT VALID CHECK ("member_id" IS NOT NULL) exists',
+        'ALTER TABLE "shop_product" ALTER COLUMN "description" SET NOT NULL',
+        note='only a NOT VALID CHECK ("description" IS NOT NULL) exists',
     ),
     _t(
         "validate-not-null-not-valid",
@@ -1193,7 +1193,8 @@ MORE = [
     _t("update-inheritance-parent", 'UPDATE "shop_archive" SET "note" = \'older\''),
     _t(
         "insert-on-conflict-nothing",
-        'INSERT INTO "library_member" ("username", "joined") VALUES (\'member1\', now()) '
+        'INSERT INTO "library_member" ("username", "joined", "home_branch") '
+        "VALUES ('member1', now(), 'main') "
         'ON CONFLICT ("username") DO NOTHING',
     ),
     _t(
