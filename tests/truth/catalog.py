@@ -4,8 +4,8 @@
 create it (double-quoted names, ``DEFERRABLE INITIALLY DEFERRED`` foreign
 keys, ``_like`` indexes...) plus the objects Django never makes (partitions,
 views, an enum, a trigger), and fills every table with a few hundred rows so
-that scans really happen.  ``ROLE_SQL`` creates the role that ``OWNER TO`` and
-``GRANT`` cases need (roles are cluster-wide, so it is kept apart).
+that scans really happen.  ``ROLE_NAME`` is the role that ``OWNER TO`` and
+``GRANT`` cases need; roles are cluster-wide, so the runner creates it.
 
 ``CASES`` are single statements.  Nothing here says what they should do:
 PostgreSQL is the judge, the analyzer is what is checked.  A case's
@@ -22,13 +22,6 @@ from typing import Literal
 Method = Literal["transaction", "outside"]
 
 ROLE_NAME = "sqlreview_app"
-
-ROLE_SQL = f"""
-DO $$ BEGIN
-    CREATE ROLE {ROLE_NAME};
-EXCEPTION WHEN duplicate_object THEN NULL;
-END $$
-"""
 
 SETUP_SQL = """
 CREATE TYPE "library_book_format" AS ENUM ('hardcover', 'paperback', 'ebook');

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from sqlreview.pg.observe import Observation, observe_in_transaction, observe_outside_transaction
 from sqlreview.scratch import ScratchServer
-from tests.truth.catalog import ROLE_SQL, SETUP_SQL, Case
+from tests.truth.catalog import ROLE_NAME, SETUP_SQL, Case
 
 # How long an outside case may wait for its statement to reach the blocker.
 OUTSIDE_TIMEOUT = 5.0
@@ -30,12 +30,13 @@ class TruthDatabase:
         self.template = f"sqlreview_truth_{uuid.uuid4().hex[:8]}"
         self._databases: list[str] = []
         self._conn: psycopg.Connection[Any] | None = None
+        self._created_role = False
         self.server_version = server.server_version()
 
     def start(self) -> None:
         """Create and fill the template, then the clone for transaction cases."""
         with self.server.admin_connection() as admin:
-            admin.execute(ROLE_SQL.encode())
+            self._create_role(admin)
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.template)))
         self._databases.append(self.template)
         with psycopg.connect(self.server.database_url(self.template), autocommit=True) as conn:
@@ -45,6 +46,14 @@ class TruthDatabase:
             conn.execute("VACUUM ANALYZE")
         shared = self.clone()
         self._conn = psycopg.connect(self.server.database_url(shared), autocommit=False)
+
+    def _create_role(self, admin: psycopg.Connection[Any]) -> None:
+        # Roles belong to the whole cluster: create it only if it is missing,
+        # and drop it again at the end only if we created it.
+        exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (ROLE_NAME,))
+        if exists.fetchone() is None:
+            admin.execute(sql.SQL("CREATE ROLE {}").format(sql.Identifier(ROLE_NAME)))
+            self._created_role = True
 
     def clone(self) -> str:
         """A new database copied from the template; returns its name."""
@@ -102,3 +111,7 @@ class TruthDatabase:
         for name in reversed(self._databases):
             self.server.drop_database(name)
         self._databases.clear()
+        if self._created_role:
+            with self.server.admin_connection() as admin:
+                admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(ROLE_NAME)))
+            self._created_role = False
