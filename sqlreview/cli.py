@@ -55,7 +55,7 @@ def pg_version_argument(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a PostgreSQL major version") from None
     if not OLDEST_PG_VERSION <= major <= NEWEST_PG_VERSION:
         raise argparse.ArgumentTypeError(
-            f"PostgreSQL {major} is out of range ({OLDEST_PG_VERSION}–{NEWEST_PG_VERSION})")
+            f"PostgreSQL {major} is out of range ({OLDEST_PG_VERSION} to {NEWEST_PG_VERSION})")
     return major
 
 

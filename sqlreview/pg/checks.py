@@ -47,9 +47,11 @@ Check = Callable[[StatementFacts], Iterable[Finding]]
 
 def _each(facts: StatementFacts, kind: str, *variants: str) -> Iterable[ResolvedAction]:
     for resolved in facts.actions:
-        if resolved.action.kind == kind and (not variants or resolved.action.variant in variants):
-            if resolved.touches_existing() or resolved.touches_existing(Role.INDEX):
-                yield resolved
+        wanted = resolved.action.kind == kind and (
+            not variants or resolved.action.variant in variants
+        )
+        if wanted and (resolved.touches_existing() or resolved.touches_existing(Role.INDEX)):
+            yield resolved
 
 
 def check_add_column_rewrite(facts: StatementFacts) -> Iterable[Finding]:

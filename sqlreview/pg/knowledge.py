@@ -88,7 +88,7 @@ class Entry:
     @property
     def versions(self) -> str:
         if self.since and self.until:
-            return f"{self.since}–{self.until - 1}"
+            return f"{self.since} to {self.until - 1}"
         if self.since:
             return f"{self.since}+"
         if self.until:

@@ -9,6 +9,14 @@ from sqlreview.report import cells
 from sqlreview.results import Review, Section, StatementResult, summarize
 
 HEADERS = ["#", "Line", "Statement", "Locks", "Blocks", "Cost", "Risk", "Findings"]
+WIDTHS = [None, None, 40, 36, 12, 12, 8, 50]
+
+
+def _columns(review: Review) -> tuple[list[str], list[int | None]]:
+    """Migrations have no useful line numbers: their rows name the operation instead."""
+    if review.kind == "migrations":
+        return HEADERS[:1] + HEADERS[2:], WIDTHS[:1] + WIDTHS[2:]
+    return HEADERS, WIDTHS
 
 
 def summary_line(review: Review) -> str:
@@ -32,9 +40,10 @@ def render_text(review: Review) -> str:
     for section in review.sections:
         blocks.append(_section_heading(section))
         if section.statements:
-            rows = [_row(statement, "\n") for statement in section.statements]
-            blocks.append(tabulate(rows, headers=HEADERS, tablefmt="simple",
-                                   maxcolwidths=[None, None, 40, 36, 12, 12, 8, 50]))
+            headers, widths = _columns(review)
+            rows = [_row(statement, "\n", "Line" in headers) for statement in section.statements]
+            blocks.append(tabulate(rows, headers=headers, tablefmt="simple",
+                                   maxcolwidths=widths))
         blocks.extend(_holds(section))
     return "\n\n".join(blocks) + "\n"
 
@@ -45,9 +54,10 @@ def render_markdown(review: Review) -> str:
     for section in review.sections:
         blocks.append(f"#### {_section_heading(section)}")
         if section.statements:
-            rows = [[_escape(cell) for cell in _row(statement, "<br>")]
+            headers, _widths = _columns(review)
+            rows = [[_escape(cell) for cell in _row(statement, "<br>", "Line" in headers)]
                     for statement in section.statements]
-            blocks.append(tabulate(rows, headers=HEADERS, tablefmt="github"))
+            blocks.append(tabulate(rows, headers=headers, tablefmt="github"))
         blocks.extend(f"- {line}" for line in _holds(section))
     blocks.append(_rule_details(review))
     return "\n\n".join(block for block in blocks if block) + "\n"
@@ -70,13 +80,13 @@ def _section_heading(section: Section) -> str:
     return heading
 
 
-def _row(statement: StatementResult, newline: str) -> list[str]:
+def _row(statement: StatementResult, newline: str, with_line: bool) -> list[str]:
     what = cells.what(statement)
     if statement.operation:
         what = f"{statement.operation}{newline}{what}"
     return [
         str(statement.index),
-        str(statement.line),
+        *([str(statement.line)] if with_line else []),
         what,
         newline.join(cells.locks(statement)) or "—",
         cells.blocks(statement),

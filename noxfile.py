@@ -1,0 +1,75 @@
+"""Sessions: `nox` runs lint and the test suite on every supported Django.
+
+    nox -s tests            the suite on the default Django (Python 3.11)
+    nox -s matrix           the suite on Django 4.2 and 5.2 (Python 3.11), 6.x (Python 3.12)
+    nox -s lint             ruff and mypy --strict
+    nox -s bench            the benchmark; its numbers are kept in benchmarks/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+
+import nox
+
+nox.options.sessions = ["lint", "matrix"]
+nox.options.reuse_existing_virtualenvs = False
+
+DEFAULT_PYTHON = "3.11"
+# (Python, Django requirement): the oldest LTS, the current LTS, the newest release.
+DJANGO_MATRIX = [
+    ("3.11", "Django>=4.2,<5.0"),
+    ("3.11", "Django>=5.2,<6.0"),
+    ("3.12", "Django>=6.0,<7.0"),
+]
+
+
+def interpreter(version: str) -> str:
+    """`pythonX.Y` from PATH, or from pyenv's versions when its shim is not active."""
+    name = f"python{version}"
+    found = shutil.which(name)
+    if found and subprocess.run([found, "--version"], capture_output=True).returncode == 0:
+        return found
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    candidates = sorted(glob.glob(os.path.join(root, "versions", f"{version}.*", "bin", name)))
+    return candidates[-1] if candidates else version
+
+
+def install_and_test(session: nox.Session, django: str | None = None) -> None:
+    session.install("-e", ".[test]", *([django] if django else []))
+    session.run("python", "-c", "import django; print('Django', django.get_version())")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=interpreter(DEFAULT_PYTHON))
+def tests(session: nox.Session) -> None:
+    """The whole suite on the newest Django that supports Python 3.11."""
+    install_and_test(session)
+
+
+@nox.session
+@nox.parametrize(
+    "python,django",
+    [(interpreter(python), django) for python, django in DJANGO_MATRIX],
+    ids=[django.split(">=")[1].split(",")[0] for _, django in DJANGO_MATRIX],
+)
+def matrix(session: nox.Session, django: str) -> None:
+    """The whole suite on each supported Django."""
+    install_and_test(session, django)
+
+
+@nox.session(python=interpreter(DEFAULT_PYTHON))
+def lint(session: nox.Session) -> None:
+    session.install("-e", ".[lint]")
+    session.run("ruff", "check", "sqlreview", "tests", "noxfile.py", "benchmarks")
+    session.run("mypy", "--strict", "sqlreview")
+
+
+@nox.session(python=interpreter(DEFAULT_PYTHON))
+def bench(session: nox.Session) -> None:
+    """Time the analyzer and the Django pipeline; compare with benchmarks/RESULTS.md."""
+    session.install("-e", ".[test]")
+    session.run("python", "benchmarks/bench.py", *session.posargs)

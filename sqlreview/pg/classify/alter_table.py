@@ -1,0 +1,532 @@
+"""ALTER TABLE and its subcommands, ALTER INDEX, RENAME and SET SCHEMA."""
+
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from pglast import ast, visitors
+from pglast.enums import (
+    AlterTableType,
+    ConstrType,
+    ObjectType,
+)
+
+from sqlreview.pg import knowledge
+from sqlreview.pg.classify.base import (
+    Action,
+    Classified,
+    Context,
+    column_sequence,
+    display,
+    key_of,
+    missing,
+    no_op,
+    owned_sequences,
+    partitions,
+    referenced_by_column,
+    referencing_column,
+    single,
+    table_of_index,
+)
+from sqlreview.pg.knowledge import Role
+from sqlreview.pg.schema import (
+    ConstraintKind,
+    owned_sequence_name,
+    range_var_display,
+)
+from sqlreview.pg.types import ColumnType, is_serial, judge_type_change
+
+# --- ALTER TABLE -----------------------------------------------------------------
+
+
+def alter_table(node: ast.AlterTableStmt, context: Context) -> Classified:
+    objtype = node.objtype
+    target = range_var_display(node.relation)
+    if objtype == ObjectType.OBJECT_INDEX:
+        return _alter_index(node, target, context)
+    if objtype in _ALTER_OTHER_KINDS:
+        kind = _ALTER_OTHER_KINDS[objtype]
+        return single(kind, Action(kind, description=kind, relations={Role.TARGET: [target]}))
+    if node.missing_ok and missing(context, target):
+        return no_op("ALTER TABLE", f"ALTER TABLE IF EXISTS {target}")
+    actions: list[Action] = []
+    for command in node.cmds or ():
+        if isinstance(command, ast.AlterTableCmd):
+            actions.extend(_alter_table_command(command, target, context))
+    if node.relation.inh:
+        children = partitions(context, target)
+        for action in actions:
+            if action.kind not in _NOT_RECURSIVE:
+                action.add(Role.TARGET, *children)
+    return Classified("ALTER TABLE", actions)
+
+
+# Subcommands that act on the named table only, not on its partitions.
+_NOT_RECURSIVE = frozenset(
+    {
+        "ALTER TABLE ATTACH PARTITION",
+        "ALTER TABLE DETACH PARTITION",
+        "ALTER TABLE INHERIT",
+        "ALTER TABLE NO INHERIT",
+        "ALTER TABLE ADD CONSTRAINT FOREIGN KEY",
+    }
+)
+
+
+_ALTER_OTHER_KINDS = {
+    ObjectType.OBJECT_VIEW: "ALTER VIEW",
+    ObjectType.OBJECT_MATVIEW: "ALTER MATERIALIZED VIEW",
+    ObjectType.OBJECT_SEQUENCE: "ALTER SEQUENCE",
+}
+
+
+def _alter_index(node: ast.AlterTableStmt, index: str, context: Context) -> Classified:
+    actions = []
+    for command in node.cmds or ():
+        if not isinstance(command, ast.AlterTableCmd):
+            continue
+        if command.subtype == AlterTableType.AT_AttachPartition and isinstance(
+            command.def_, ast.PartitionCmd
+        ) and command.def_.name is not None:
+            child = range_var_display(command.def_.name)
+            action = Action("ALTER INDEX ATTACH PARTITION", description=f"ATTACH PARTITION "
+                            f"{child}").add(Role.INDEX, index)
+            action.add(Role.TARGET, *filter(None, [table_of_index(context.schema, index)]))
+            action.add(Role.PARTITION, *filter(None, [table_of_index(context.schema, child)]))
+            actions.append(action)
+            continue
+        kind = (
+            "ALTER INDEX SET TABLESPACE"
+            if command.subtype == AlterTableType.AT_SetTableSpace
+            else "ALTER INDEX (other)"
+        )
+        actions.append(Action(kind, description=kind.removeprefix("ALTER INDEX "))
+                       .add(Role.INDEX, index))
+    return Classified("ALTER INDEX", actions)
+
+
+# Subcommands whose effect does not depend on details: subtype -> (kind, verb).
+_SIMPLE_SUBCOMMANDS: dict[int, str] = {
+    AlterTableType.AT_DropNotNull: "ALTER TABLE ALTER COLUMN DROP NOT NULL",
+    AlterTableType.AT_SetStatistics: "ALTER TABLE ALTER COLUMN SET STATISTICS",
+    AlterTableType.AT_SetOptions: "ALTER TABLE ALTER COLUMN SET (attribute option)",
+    AlterTableType.AT_ResetOptions: "ALTER TABLE ALTER COLUMN RESET (attribute option)",
+    AlterTableType.AT_SetStorage: "ALTER TABLE ALTER COLUMN SET STORAGE",
+    AlterTableType.AT_SetCompression: "ALTER TABLE ALTER COLUMN SET COMPRESSION",
+    AlterTableType.AT_AddIdentity: "ALTER TABLE ALTER COLUMN ADD IDENTITY",
+    AlterTableType.AT_SetIdentity: "ALTER TABLE ALTER COLUMN SET IDENTITY",
+    AlterTableType.AT_DropIdentity: "ALTER TABLE ALTER COLUMN DROP IDENTITY",
+    AlterTableType.AT_SetExpression: "ALTER TABLE ALTER COLUMN SET EXPRESSION",
+    AlterTableType.AT_DropExpression: "ALTER TABLE ALTER COLUMN DROP EXPRESSION",
+    AlterTableType.AT_AlterColumnGenericOptions: "ALTER TABLE ALTER COLUMN OPTIONS",
+    AlterTableType.AT_AlterConstraint: "ALTER TABLE ALTER CONSTRAINT",
+    AlterTableType.AT_SetLogged: "ALTER TABLE SET LOGGED",
+    AlterTableType.AT_SetUnLogged: "ALTER TABLE SET UNLOGGED",
+    AlterTableType.AT_SetTableSpace: "ALTER TABLE SET TABLESPACE",
+    AlterTableType.AT_SetAccessMethod: "ALTER TABLE SET ACCESS METHOD",
+    AlterTableType.AT_ClusterOn: "ALTER TABLE CLUSTER ON",
+    AlterTableType.AT_DropCluster: "ALTER TABLE SET WITHOUT CLUSTER",
+    AlterTableType.AT_EnableTrig: "ALTER TABLE ENABLE/DISABLE TRIGGER",
+    AlterTableType.AT_EnableAlwaysTrig: "ALTER TABLE ENABLE/DISABLE TRIGGER",
+    AlterTableType.AT_EnableReplicaTrig: "ALTER TABLE ENABLE/DISABLE TRIGGER",
+    AlterTableType.AT_DisableTrig: "ALTER TABLE ENABLE/DISABLE TRIGGER",
+    AlterTableType.AT_EnableTrigAll: "ALTER TABLE ENABLE/DISABLE TRIGGER",
+    AlterTableType.AT_DisableTrigAll: "ALTER TABLE ENABLE/DISABLE TRIGGER",
+    AlterTableType.AT_EnableTrigUser: "ALTER TABLE ENABLE/DISABLE TRIGGER",
+    AlterTableType.AT_DisableTrigUser: "ALTER TABLE ENABLE/DISABLE TRIGGER",
+    AlterTableType.AT_EnableRule: "ALTER TABLE ENABLE/DISABLE RULE",
+    AlterTableType.AT_EnableAlwaysRule: "ALTER TABLE ENABLE/DISABLE RULE",
+    AlterTableType.AT_EnableReplicaRule: "ALTER TABLE ENABLE/DISABLE RULE",
+    AlterTableType.AT_DisableRule: "ALTER TABLE ENABLE/DISABLE RULE",
+    AlterTableType.AT_EnableRowSecurity: "ALTER TABLE ROW LEVEL SECURITY",
+    AlterTableType.AT_DisableRowSecurity: "ALTER TABLE ROW LEVEL SECURITY",
+    AlterTableType.AT_ForceRowSecurity: "ALTER TABLE ROW LEVEL SECURITY",
+    AlterTableType.AT_NoForceRowSecurity: "ALTER TABLE ROW LEVEL SECURITY",
+    AlterTableType.AT_ReplicaIdentity: "ALTER TABLE REPLICA IDENTITY",
+    AlterTableType.AT_ChangeOwner: "ALTER TABLE OWNER TO",
+    AlterTableType.AT_AddOf: "ALTER TABLE OF",
+    AlterTableType.AT_DropOf: "ALTER TABLE OF",
+}
+
+
+def _alter_table_command(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    handler = _SUBCOMMAND_HANDLERS.get(cmd.subtype)
+    if handler is not None:
+        return handler(cmd, target, context)
+    kind = _SIMPLE_SUBCOMMANDS.get(cmd.subtype, "ALTER TABLE (other)")
+    verb = kind.removeprefix("ALTER TABLE ")
+    if kind == "ALTER TABLE (other)":
+        verb = str(cmd.subtype.name).removeprefix("AT_")
+    description = f"{verb} {cmd.name}" if cmd.name else verb
+    action = Action(kind, description=description, relations={Role.TARGET: [target]},
+                    column=cmd.name)
+    if kind in _WHOLE_TABLE_SEQUENCES:
+        action.add(Role.OWNED, *owned_sequences(context, target))
+    elif kind in _COLUMN_SEQUENCE:
+        action.add(Role.OWNED, *column_sequence(context, target, cmd.name))
+    if kind == "ALTER TABLE ALTER COLUMN ADD IDENTITY":
+        sequence = owned_sequence_name(key_of(target), cmd.name or "")
+        action.add(Role.OWNED, sequence)
+        action.creates.append(sequence)
+    if (kind, (cmd.name or "").lower()) in _NO_CHANGE:
+        action.variant = "no change"
+    if kind == "ALTER TABLE ALTER COLUMN SET EXPRESSION":
+        column = context.schema.column(key_of(target), cmd.name or "")
+        if column is not None and column.generated == "virtual":
+            action.variant = "virtual"
+    return [action]
+
+
+_WHOLE_TABLE_SEQUENCES = frozenset(
+    {"ALTER TABLE SET LOGGED", "ALTER TABLE SET UNLOGGED", "ALTER TABLE OWNER TO"}
+)
+_COLUMN_SEQUENCE = frozenset(
+    {"ALTER TABLE ALTER COLUMN SET IDENTITY", "ALTER TABLE ALTER COLUMN DROP IDENTITY",
+     "ALTER TABLE DROP COLUMN"}
+)
+# Targets that are where a table already is unless told otherwise: no copy.
+_NO_CHANGE = frozenset(
+    {("ALTER TABLE SET TABLESPACE", "pg_default"), ("ALTER TABLE SET ACCESS METHOD", "heap")}
+)
+
+
+def _add_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    column = cmd.def_
+    if not isinstance(column, ast.ColumnDef):
+        return []
+    name = column.colname or "?"
+    action = Action(
+        "ALTER TABLE ADD COLUMN",
+        _add_column_variant(column),
+        f"ADD COLUMN {name}",
+        {Role.TARGET: [target]},
+        column=name,
+    )
+    if action.variant in ("identity", "volatile default") and owns_sequence(column):
+        sequence = owned_sequence_name(key_of(target), name)
+        action.add(Role.OWNED, sequence)
+        action.creates.append(sequence)
+    actions = [action]
+    for constraint in column.constraints or ():
+        if isinstance(constraint, ast.Constraint) and constraint.contype in _INLINE_CONSTRAINTS:
+            inline = _constraint_action(constraint, target, context, column=name)
+            if constraint.contype == ConstrType.CONSTR_FOREIGN and action.variant == "":
+                inline.variant = "on a new empty column"
+            actions.append(inline)
+    return actions
+
+
+# Inline constraints of ADD COLUMN that act like a separate ADD CONSTRAINT (NOT
+# NULL and DEFAULT are part of the column's own variant).
+_INLINE_CONSTRAINTS = frozenset(
+    {
+        ConstrType.CONSTR_CHECK,
+        ConstrType.CONSTR_UNIQUE,
+        ConstrType.CONSTR_PRIMARY,
+        ConstrType.CONSTR_EXCLUSION,
+        ConstrType.CONSTR_FOREIGN,
+    }
+)
+
+
+def owns_sequence(column: ast.ColumnDef) -> bool:
+    if column.typeName is not None and is_serial(column.typeName):
+        return True
+    return any(isinstance(c, ast.Constraint) and c.contype == ConstrType.CONSTR_IDENTITY
+               for c in column.constraints or ())
+
+
+def _drop_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    action = Action("ALTER TABLE DROP COLUMN", description=f"DROP COLUMN {cmd.name}",
+                    relations={Role.TARGET: [target]}, column=cmd.name)
+    action.add(Role.OWNED, *column_sequence(context, target, cmd.name))
+    action.add(Role.REFERENCED, *referenced_by_column(context, target, cmd.name))
+    if cmd.behavior == 1:  # CASCADE
+        action.add(Role.REFERENCING, *referencing_column(context, target, cmd.name))
+    return [action]
+
+
+def _add_column_variant(column: ast.ColumnDef) -> str:
+    constraints = [c for c in column.constraints or () if isinstance(c, ast.Constraint)]
+    types = {c.contype for c in constraints}
+    if column.typeName is not None and is_serial(column.typeName):
+        return "volatile default"
+    if ConstrType.CONSTR_IDENTITY in types:
+        return "identity"
+    generated = next((c for c in constraints if c.contype == ConstrType.CONSTR_GENERATED), None)
+    if generated is not None:
+        return "virtual generated" if generated.generated_kind == "v" else "stored generated"
+    default = next((c for c in constraints if c.contype == ConstrType.CONSTR_DEFAULT), None)
+    if default is not None and not _is_null_constant(default.raw_expr):
+        return "volatile default" if is_volatile(default.raw_expr) else "constant default"
+    not_null = column.is_not_null or ConstrType.CONSTR_NOTNULL in types
+    if not_null or ConstrType.CONSTR_PRIMARY in types:
+        return "not null without default"
+    return ""
+
+
+def _is_null_constant(expression: ast.Node | None) -> bool:
+    return isinstance(expression, ast.A_Const) and bool(expression.isnull)
+
+
+def is_volatile(expression: ast.Node | None) -> bool:
+    """Whether a default expression is (or may be) volatile."""
+    if expression is None:
+        return False
+    finder = _FunctionNames()
+    finder(expression)
+    return any(
+        name in knowledge.VOLATILE_FUNCTIONS or name not in knowledge.NON_VOLATILE_FUNCTIONS
+        for name in finder.names
+    )
+
+
+class _FunctionNames(visitors.Visitor):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def visit_FuncCall(self, ancestors: object, node: ast.FuncCall) -> None:
+        parts = [p.sval for p in node.funcname or () if isinstance(p, ast.String)]
+        if parts:
+            self.names.append(parts[-1].lower())
+
+
+def _alter_column_type(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    column = cmd.def_
+    name = cmd.name or "?"
+    if not isinstance(column, ast.ColumnDef) or column.typeName is None:
+        return []
+    new_type = ColumnType.from_node(column.typeName)
+    existing = context.schema.column(key_of(target), name)
+    action = Action(
+        "ALTER TABLE ALTER COLUMN TYPE",
+        description=f"ALTER COLUMN {name} TYPE {new_type}",
+        relations={Role.TARGET: [target]},
+        column=name,
+    )
+    if column.raw_default is not None and not _is_plain_cast_of(column.raw_default, name):
+        action.notes.append("a USING expression converts every row")
+        action.add(Role.REFERENCED, *referenced_by_column(context, target, name))
+        action.add(Role.REFERENCING, *referencing_column(context, target, name))
+        return [action]
+    if existing is not None and existing.identity:
+        action.add(Role.OWNED, *column_sequence(context, target, name))
+    action.add(Role.REFERENCED, *referenced_by_column(context, target, name))
+    action.add(Role.REFERENCING, *referencing_column(context, target, name))
+    verdict = judge_type_change(
+        existing.type if existing else None,
+        new_type,
+        pg_version=context.pg_version,
+        time_zone_is_utc=context.session.time_zone_is_utc,
+    )
+    action.notes.append(verdict.reason)
+    if not verdict.rewrites:
+        action.variant = "binary coercible"
+        checks = [c for c in context.schema.constraints_on_column(key_of(target), name)
+                  if c.kind is ConstraintKind.CHECK]
+        if checks:
+            action.variant = "binary coercible, re-checked"
+            action.notes.append(f"re-validates {', '.join(c.name for c in checks)}")
+    return [action]
+
+
+def _is_plain_cast_of(expression: ast.Node, column: str) -> bool:
+    """``USING col`` or ``USING col::type`` (what Django writes) change nothing by themselves."""
+    if isinstance(expression, ast.TypeCast):
+        expression = expression.arg
+    if isinstance(expression, ast.ColumnRef):
+        fields = expression.fields or ()
+        return bool(fields) and isinstance(fields[-1], ast.String) and fields[-1].sval == column
+    return False
+
+
+def _set_default(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    verb = "SET DEFAULT" if cmd.def_ is not None else "DROP DEFAULT"
+    return [Action(f"ALTER TABLE ALTER COLUMN {verb}", description=f"ALTER COLUMN {cmd.name} "
+                   f"{verb}", relations={Role.TARGET: [target]}, column=cmd.name)]
+
+
+def _set_not_null(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    name = cmd.name or "?"
+    relation = context.schema.get(key_of(target))
+    proven = relation is not None and any(
+        c.kind is ConstraintKind.CHECK and c.valid and c.not_null_column == name
+        for c in relation.constraints.values()
+    )
+    return [Action("ALTER TABLE ALTER COLUMN SET NOT NULL",
+                   "proven by a valid CHECK" if proven else "",
+                   f"ALTER COLUMN {name} SET NOT NULL", {Role.TARGET: [target]}, column=name)]
+
+
+_CONSTRAINT_KINDS = {
+    ConstrType.CONSTR_CHECK: "CHECK",
+    ConstrType.CONSTR_UNIQUE: "UNIQUE",
+    ConstrType.CONSTR_PRIMARY: "PRIMARY KEY",
+    ConstrType.CONSTR_EXCLUSION: "EXCLUDE",
+    ConstrType.CONSTR_FOREIGN: "FOREIGN KEY",
+    ConstrType.CONSTR_NOTNULL: "NOT NULL",
+}
+
+
+def _add_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    constraint = cmd.def_
+    if not isinstance(constraint, ast.Constraint) or constraint.contype not in _CONSTRAINT_KINDS:
+        return [Action("ALTER TABLE (other)", description="ADD CONSTRAINT",
+                       relations={Role.TARGET: [target]})]
+    return [_constraint_action(constraint, target, context)]
+
+
+def _constraint_action(
+    constraint: ast.Constraint, target: str, context: Context, column: str | None = None
+) -> Action:
+    label = _CONSTRAINT_KINDS[constraint.contype]
+    name = constraint.conname or label
+    action = Action(f"ALTER TABLE ADD CONSTRAINT {label}", _constraint_variant(constraint),
+                    f"ADD CONSTRAINT {name} {label}", {Role.TARGET: [target]}, column=column)
+    if constraint.pktable is not None:
+        referenced = range_var_display(constraint.pktable)
+        if key_of(referenced) != key_of(target):
+            action.add(Role.REFERENCED, referenced)
+    return action
+
+
+def _constraint_variant(constraint: ast.Constraint) -> str:
+    if constraint.indexname:
+        return "USING INDEX"
+    enforceable = constraint.contype in (ConstrType.CONSTR_CHECK, ConstrType.CONSTR_FOREIGN)
+    if enforceable and not constraint.is_enforced:
+        return "NOT ENFORCED"
+    if constraint.skip_validation:
+        return "NOT VALID"
+    return ""
+
+
+def _validate_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    constraint = context.schema.find_constraint(key_of(target), cmd.name or "")
+    action = Action("ALTER TABLE VALIDATE CONSTRAINT", description=f"VALIDATE CONSTRAINT "
+                    f"{cmd.name}", relations={Role.TARGET: [target]})
+    if constraint is not None and constraint.kind is ConstraintKind.FOREIGN_KEY:
+        action.variant = "foreign key"
+        if constraint.referenced:
+            action.add(Role.REFERENCED, display(constraint.referenced))
+    return [action]
+
+
+def _drop_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    constraint = context.schema.find_constraint(key_of(target), cmd.name or "")
+    action = Action("ALTER TABLE DROP CONSTRAINT", description=f"DROP CONSTRAINT {cmd.name}",
+                    relations={Role.TARGET: [target]})
+    if constraint is not None and constraint.kind is ConstraintKind.FOREIGN_KEY:
+        action.variant = "foreign key"
+        if constraint.referenced and constraint.referenced != key_of(target):
+            action.add(Role.REFERENCED, display(constraint.referenced))
+    if constraint is not None and cmd.behavior == 1:  # CASCADE
+        for column in constraint.columns:
+            action.add(Role.REFERENCING, *referencing_column(context, target, column))
+    return [action]
+
+
+def _storage_parameters(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    verb = "RESET" if cmd.subtype == AlterTableType.AT_ResetRelOptions else "SET"
+    names = [d.defname for d in cmd.def_ or () if isinstance(d, ast.DefElem)] \
+        if isinstance(cmd.def_, tuple) else []
+    if names and all(_is_weak_parameter(d, n) for d, n in _with_namespaces(cmd)):
+        variant = "weak parameter"
+    else:
+        variant = ""
+    return [Action(f"ALTER TABLE {verb} (storage parameter)", variant,
+                   f"{verb} ({', '.join(names)})", {Role.TARGET: [target]})]
+
+
+def _with_namespaces(cmd: ast.AlterTableCmd) -> Iterable[tuple[str | None, str]]:
+    for definition in cmd.def_ if isinstance(cmd.def_, tuple) else ():
+        if isinstance(definition, ast.DefElem):
+            yield definition.defnamespace, definition.defname
+
+
+def _is_weak_parameter(namespace: str | None, name: str) -> bool:
+    if namespace == "toast":
+        return True
+    return name in knowledge.WEAK_STORAGE_PARAMETERS or name.startswith(
+        knowledge.WEAK_STORAGE_PARAMETERS_PREFIXES
+    )
+
+
+def _partition(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    partition_cmd = cmd.def_
+    if not isinstance(partition_cmd, ast.PartitionCmd) or partition_cmd.name is None:
+        return []
+    partition = range_var_display(partition_cmd.name)
+    attach = cmd.subtype == AlterTableType.AT_AttachPartition
+    verb = "ATTACH PARTITION" if attach else "DETACH PARTITION"
+    variant = "CONCURRENTLY" if partition_cmd.concurrent else ""
+    action = Action(f"ALTER TABLE {verb}", variant, f"{verb} {partition}",
+                    {Role.TARGET: [target], Role.PARTITION: [partition]})
+    return [action]
+
+
+def _inherit(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    parent = range_var_display(cmd.def_) if isinstance(cmd.def_, ast.RangeVar) else None
+    verb = "INHERIT" if cmd.subtype == AlterTableType.AT_AddInherit else "NO INHERIT"
+    action = Action(f"ALTER TABLE {verb}", description=f"{verb} {parent}",
+                    relations={Role.TARGET: [target]})
+    if parent:
+        action.add(Role.PARENT, parent)
+    return [action]
+
+
+_SUBCOMMAND_HANDLERS: dict[int, Callable[[ast.AlterTableCmd, str, Context], list[Action]]] = {
+    AlterTableType.AT_AddColumn: _add_column,
+    AlterTableType.AT_DropColumn: _drop_column,
+    AlterTableType.AT_AlterColumnType: _alter_column_type,
+    AlterTableType.AT_ColumnDefault: _set_default,
+    AlterTableType.AT_SetNotNull: _set_not_null,
+    AlterTableType.AT_AddConstraint: _add_constraint,
+    AlterTableType.AT_ValidateConstraint: _validate_constraint,
+    AlterTableType.AT_DropConstraint: _drop_constraint,
+    AlterTableType.AT_SetRelOptions: _storage_parameters,
+    AlterTableType.AT_ResetRelOptions: _storage_parameters,
+    AlterTableType.AT_AttachPartition: _partition,
+    AlterTableType.AT_DetachPartition: _partition,
+    AlterTableType.AT_AddInherit: _inherit,
+    AlterTableType.AT_DropInherit: _inherit,
+}
+
+
+def rename(node: ast.RenameStmt, context: Context) -> Classified:
+    new_name = node.newname
+    if node.relation is None:
+        return single("RENAME", Action("GRANT/REVOKE", description=f"RENAME TO {new_name}"))
+    target = range_var_display(node.relation)
+    rename_type = node.renameType
+    if rename_type == ObjectType.OBJECT_COLUMN:
+        action = Action("ALTER TABLE RENAME COLUMN",
+                        description=f"RENAME COLUMN {node.subname} TO {new_name}",
+                        column=node.subname)
+    elif rename_type == ObjectType.OBJECT_TABCONSTRAINT:
+        action = Action("ALTER TABLE RENAME CONSTRAINT",
+                        description=f"RENAME CONSTRAINT {node.subname} TO {new_name}")
+    elif rename_type == ObjectType.OBJECT_INDEX:
+        return single("ALTER INDEX", Action("ALTER INDEX RENAME", description=f"RENAME TO "
+                                             f"{new_name}", relations={Role.INDEX: [target]}))
+    elif rename_type == ObjectType.OBJECT_TRIGGER:
+        action = Action("DROP TRIGGER", description=f"RENAME TRIGGER {node.subname}")
+    elif rename_type in _ALTER_OTHER_KINDS:
+        kind = _ALTER_OTHER_KINDS[rename_type]
+        action_kind = "ALTER SEQUENCE RENAME" if kind == "ALTER SEQUENCE" else kind
+        return single(kind, Action(action_kind, description=f"RENAME TO {new_name}",
+                                    relations={Role.TARGET: [target]}))
+    else:
+        action = Action("ALTER TABLE RENAME", description=f"RENAME TO {new_name}")
+    return single("ALTER TABLE", action.add(Role.TARGET, target))
+
+
+def set_schema(node: ast.AlterObjectSchemaStmt, context: Context) -> Classified:
+    if node.relation is None:
+        return single("ALTER", Action("GRANT/REVOKE", description="SET SCHEMA"))
+    target = range_var_display(node.relation)
+    action = Action("ALTER TABLE SET SCHEMA", description=f"SET SCHEMA {node.newschema}",
+                    relations={Role.TARGET: [target]})
+    action.add(Role.OWNED, *owned_sequences(context, target))
+    return single("ALTER TABLE", action)

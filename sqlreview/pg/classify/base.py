@@ -1,0 +1,167 @@
+"""The vocabulary of classification: actions, their context, and shared helpers."""
+
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from pglast import ast
+
+from sqlreview.pg.knowledge import Role
+from sqlreview.pg.locks import LockMode
+from sqlreview.pg.schema import (
+    ConstraintKind,
+    RelationKind,
+    Schema,
+    query_relations,
+    range_var_display,
+    relation_key,
+)
+
+
+@dataclass
+class Session:
+    """Settings earlier statements of the input changed, as far as they matter."""
+
+    lock_timeout: bool = False
+    lock_timeout_local: bool = False  # SET LOCAL: ends with the transaction
+    time_zone_is_utc: bool = False
+
+
+@dataclass
+class Action:
+    kind: str
+    variant: str = ""
+    description: str = ""
+    relations: dict[Role, list[str]] = field(default_factory=dict)
+    lock_mode: LockMode | None = None  # LOCK TABLE names its own mode
+    notes: list[str] = field(default_factory=list)
+    column: str | None = None
+    creates: list[str] = field(default_factory=list)  # relations the action brings into being
+
+    def add(self, role: Role, *names: str) -> Action:
+        bucket = self.relations.setdefault(role, [])
+        bucket.extend(name for name in names if name not in bucket)
+        return self
+
+    def related(self, role: Role) -> list[str]:
+        return self.relations.get(role, [])
+
+
+@dataclass
+class Classified:
+    kind: str
+    actions: list[Action]
+
+
+@dataclass(frozen=True)
+class Context:
+    schema: Schema
+    session: Session
+    pg_version: int
+
+
+Classifier = Callable[[ast.Node, Context], Classified]
+
+
+def single(kind: str, action: Action) -> Classified:
+    return Classified(kind, [action])
+
+
+def display(key: str) -> str:
+    return key
+
+
+def key_of(name: str) -> str:
+    schema, _, relation = name.rpartition(".")
+    return relation_key(schema or None, relation)
+
+
+def partitions(context: Context, name: str) -> list[str]:
+    return [display(key) for key in context.schema.partitions_of(key_of(name))]
+
+
+def column_sequence(context: Context, table: str, column: str | None) -> list[str]:
+    found = context.schema.column(key_of(table), column or "")
+    return [found.sequence] if found is not None and found.sequence else []
+
+
+def owned_sequences(context: Context, table: str) -> list[str]:
+    relation = context.schema.get(key_of(table))
+    return list(relation.owned_sequences) if relation is not None else []
+
+
+def referenced_by_column(context: Context, table: str, column: str | None) -> list[str]:
+    """Tables the foreign keys on ``column`` point at."""
+    key = key_of(table)
+    return [
+        display(constraint.referenced)
+        for constraint in context.schema.constraints_on_column(key, column or "")
+        if constraint.kind is ConstraintKind.FOREIGN_KEY and constraint.referenced
+        and constraint.referenced != key
+    ]
+
+
+def referencing_column(context: Context, table: str, column: str | None) -> list[str]:
+    """Tables whose foreign keys point at ``column``."""
+    key = key_of(table)
+    return [
+        display(other)
+        for other, _constraint in context.schema.foreign_keys_to_column(key, column or "")
+        if other != key
+    ]
+
+
+def missing(context: Context, name: str) -> bool:
+    """``name`` is not in a schema that knows tables: IF EXISTS finds nothing."""
+    return bool(context.schema.relations) and context.schema.get(key_of(name)) is None
+
+
+def no_op(kind: str, description: str) -> Classified:
+    return single(kind, Action("NO-OP", description=description,
+                                notes=["IF [NOT] EXISTS: nothing to do"]))
+
+
+
+def table_of_index(schema: Schema, index: str) -> str | None:
+    relation = schema.get(key_of(index))
+    return display(relation.table) if relation and relation.table else None
+
+
+def on_table(kind: str, relation_attribute: str) -> Classifier:
+    def classify_on_table(node: ast.Node, context: Context) -> Classified:
+        relation = getattr(node, relation_attribute, None)
+        action = Action(kind, description=kind)
+        if isinstance(relation, ast.RangeVar):
+            action.add(Role.TARGET, range_var_display(relation))
+        return single(kind, action)
+
+    return classify_on_table
+
+
+def constant(kind: str, description: str | None = None) -> Classifier:
+    def classify_constant(node: ast.Node, context: Context) -> Classified:
+        return single(kind, Action(kind, description=description or kind))
+
+    return classify_constant
+
+
+def expand_reads(context: Context, names: Iterable[str]) -> list[str]:
+    """What reading ``names`` really reads: views' tables and partitions too."""
+    expanded: list[str] = []
+    for name in names:
+        key = key_of(name)
+        relation = context.schema.get(key)
+        extra = [display(k) for k in context.schema.view_sources(key)] \
+            if relation is not None and relation.kind is RelationKind.VIEW else []
+        for item in [name, *extra]:
+            for candidate in [item, *partitions(context, item)]:
+                if candidate not in expanded:
+                    expanded.append(candidate)
+    return expanded
+
+
+def read_relations(node: ast.Node | None, context: Context, exclude: Iterable[str]) -> list[str]:
+    excluded = set(exclude)
+    return [display(key) for key in query_relations(node) if display(key) not in excluded]

@@ -1,0 +1,328 @@
+"""Statements that create, drop or maintain relations: CREATE TABLE/INDEX/VIEW, DROP,
+TRUNCATE, LOCK, VACUUM, COMMENT, GRANT, sequences and types."""
+
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pglast import ast
+from pglast.enums import (
+    ObjectType,
+    ReindexObjectType,
+)
+
+from sqlreview.pg.classify.alter_table import owns_sequence
+from sqlreview.pg.classify.base import (
+    Action,
+    Classified,
+    Context,
+    display,
+    expand_reads,
+    key_of,
+    missing,
+    no_op,
+    owned_sequences,
+    partitions,
+    read_relations,
+    single,
+    table_of_index,
+)
+from sqlreview.pg.knowledge import Role
+from sqlreview.pg.locks import LockMode
+from sqlreview.pg.schema import (
+    owned_sequence_name,
+    range_var_display,
+    relation_key,
+)
+
+# --- other DDL -------------------------------------------------------------------
+
+
+def create_table(node: ast.CreateStmt, context: Context) -> Classified:
+    target = range_var_display(node.relation)
+    if node.if_not_exists and context.schema.get(key_of(target)) is not None:
+        return no_op("CREATE TABLE", f"CREATE TABLE IF NOT EXISTS {target}")
+    action = Action("CREATE TABLE", description=f"CREATE TABLE {target}",
+                    relations={Role.TARGET: [target]})
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef) and owns_sequence(element):
+            sequence = owned_sequence_name(key_of(target), element.colname or "")
+            action.add(Role.OWNED, sequence)
+            action.creates.append(sequence)
+        elif isinstance(element, ast.TableLikeClause) and element.relation is not None:
+            source = range_var_display(element.relation)
+            action.add(Role.SOURCE, source, *owned_sequences(context, source))
+    if node.partbound is not None:
+        action.variant = "PARTITION OF"
+        for parent in node.inhRelations or ():
+            if isinstance(parent, ast.RangeVar):
+                action.add(Role.PARENT, range_var_display(parent))
+    for constraint in _all_constraints(node):
+        if constraint.pktable is not None:
+            referenced = range_var_display(constraint.pktable)
+            if key_of(referenced) != key_of(target):
+                action.add(Role.REFERENCED, referenced)
+    return single("CREATE TABLE", action)
+
+
+def _all_constraints(node: ast.CreateStmt) -> Iterable[ast.Constraint]:
+    for element in node.tableElts or ():
+        if isinstance(element, ast.Constraint):
+            yield element
+        elif isinstance(element, ast.ColumnDef):
+            yield from (c for c in element.constraints or () if isinstance(c, ast.Constraint))
+
+
+def create_table_as(node: ast.CreateTableAsStmt, context: Context) -> Classified:
+    kind = (
+        "CREATE MATERIALIZED VIEW"
+        if node.objtype == ObjectType.OBJECT_MATVIEW
+        else "CREATE TABLE AS"
+    )
+    target = range_var_display(node.into.rel) if node.into and node.into.rel else "?"
+    action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]})
+    action.add(Role.SOURCE, *read_relations(node.query, context, exclude=()))
+    if node.into is not None and node.into.skipData:
+        action.variant = "WITH NO DATA"
+    return single(kind, action)
+
+
+def view(node: ast.ViewStmt, context: Context) -> Classified:
+    target = range_var_display(node.view)
+    exists = context.schema.get(key_of(target)) is not None
+    kind = "CREATE OR REPLACE VIEW" if node.replace and exists else "CREATE VIEW"
+    action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]})
+    action.add(Role.SOURCE, *read_relations(node.query, context, exclude=()))
+    return single(kind, action)
+
+
+def refresh(node: ast.RefreshMatViewStmt, context: Context) -> Classified:
+    target = range_var_display(node.relation)
+    action = Action("REFRESH MATERIALIZED VIEW", "CONCURRENTLY" if node.concurrent else "",
+                    f"REFRESH {target}", {Role.TARGET: [target]})
+    relation = context.schema.get(key_of(target))
+    if relation is not None:
+        action.add(Role.SOURCE, *expand_reads(context, relation.sources))
+    return single("REFRESH MATERIALIZED VIEW", action)
+
+
+def index(node: ast.IndexStmt, context: Context) -> Classified:
+    target = range_var_display(node.relation)
+    unique = "UNIQUE " if node.unique else ""
+    action = Action("CREATE INDEX", "CONCURRENTLY" if node.concurrent else "",
+                    f"CREATE {unique}INDEX {node.idxname or ''}".strip(),
+                    {Role.TARGET: [target]})
+    if node.relation.inh:
+        action.add(Role.TARGET, *partitions(context, target))
+    existing = context.schema.get(relation_key(node.relation.schemaname, node.idxname or ""))
+    if node.if_not_exists and existing is not None:
+        action.variant = "already exists"
+    if node.whereClause is not None:
+        action.notes.append("partial index")
+    return single("CREATE INDEX", action)
+
+
+def reindex(node: ast.ReindexStmt, context: Context) -> Classified:
+    concurrently = any(isinstance(p, ast.DefElem) and p.defname == "concurrently"
+                       for p in node.params or ())
+    action = Action("REINDEX", "CONCURRENTLY" if concurrently else "")
+    if node.relation is None:
+        action.kind = "OTHER"
+        action.description = f"REINDEX {node.name or ''}".strip()
+        action.notes.append("reindexes a whole schema or database")
+        return single("REINDEX", action)
+    name = range_var_display(node.relation)
+    if node.kind == ReindexObjectType.REINDEX_OBJECT_INDEX:
+        action.description = f"REINDEX INDEX {name}"
+        action.add(Role.INDEX, name)
+        table = table_of_index(context.schema, name)
+        if table:
+            action.add(Role.TARGET, table)
+    else:
+        action.description = f"REINDEX TABLE {name}"
+        action.add(Role.TARGET, name, *partitions(context, name))
+        action.add(Role.INDEX, *context.schema.indexes_of(key_of(name)))
+    if action.variant:
+        action.relations.pop(Role.INDEX, None)
+    return single("REINDEX", action)
+
+
+_DROP_KINDS = {
+    ObjectType.OBJECT_TABLE: "DROP TABLE",
+    ObjectType.OBJECT_INDEX: "DROP INDEX",
+    ObjectType.OBJECT_VIEW: "DROP VIEW",
+    ObjectType.OBJECT_MATVIEW: "DROP MATERIALIZED VIEW",
+    ObjectType.OBJECT_SEQUENCE: "DROP SEQUENCE",
+    ObjectType.OBJECT_FOREIGN_TABLE: "DROP TABLE",
+    ObjectType.OBJECT_TYPE: "DROP TYPE",
+    ObjectType.OBJECT_DOMAIN: "DROP TYPE",
+    ObjectType.OBJECT_EXTENSION: "DROP EXTENSION",
+    ObjectType.OBJECT_FUNCTION: "DROP FUNCTION",
+    ObjectType.OBJECT_PROCEDURE: "DROP FUNCTION",
+    ObjectType.OBJECT_SCHEMA: "DROP SCHEMA",
+    ObjectType.OBJECT_TRIGGER: "DROP TRIGGER",
+    ObjectType.OBJECT_POLICY: "DROP POLICY",
+    ObjectType.OBJECT_RULE: "DROP RULE",
+}
+_RELATION_DROPS = {"DROP TABLE", "DROP INDEX", "DROP VIEW", "DROP MATERIALIZED VIEW",
+                   "DROP SEQUENCE"}
+_ON_TABLE_DROPS = {"DROP TRIGGER", "DROP POLICY", "DROP RULE"}
+
+
+def drop(node: ast.DropStmt, context: Context) -> Classified:
+    kind = _DROP_KINDS.get(node.removeType, "OTHER")
+    actions = []
+    for target in node.objects or ():
+        names = [p.sval for p in target if isinstance(p, ast.String)] \
+            if isinstance(target, tuple) else []
+        action = Action(kind, "CONCURRENTLY" if node.concurrent else "",
+                        f"{kind} {'.'.join(names)}".strip())
+        if kind in _RELATION_DROPS and node.missing_ok and missing(context, ".".join(names)):
+            action.kind = "NO-OP"
+            action.notes.append("IF EXISTS: nothing to drop")
+        elif kind in _RELATION_DROPS and names:
+            _drop_relation(action, ".".join(names), context, cascade=node.behavior == 1)
+        elif kind in _ON_TABLE_DROPS and len(names) >= 2:
+            action.add(Role.TARGET, ".".join(names[:-1]))
+        actions.append(action)
+    return Classified(kind if kind != "OTHER" else "DROP", actions)
+
+
+def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -> None:
+    key = key_of(name)
+    if action.kind == "DROP INDEX":
+        action.add(Role.INDEX, name)
+        table = table_of_index(context.schema, name)
+        if table:
+            action.add(Role.TARGET, table, *partitions(context, table))
+        else:
+            action.notes.append("the index's table is unknown (pass --schema)")
+        return
+    relation = context.schema.get(key)
+    if action.kind == "DROP SEQUENCE":
+        action.add(Role.TARGET, name)
+        if cascade and relation is not None and relation.owner:
+            action.add(Role.OWNER, display(relation.owner))
+        return
+    action.add(Role.TARGET, name, *partitions(context, name))
+    if relation is None:
+        return
+    action.add(Role.OWNED, *relation.owned_sequences)
+    for constraint in context.schema.foreign_keys_of(key):
+        if constraint.referenced and constraint.referenced != key:
+            action.add(Role.REFERENCED, display(constraint.referenced))
+    if cascade:
+        for table, _constraint in context.schema.referencing(key):
+            if table != key:
+                action.add(Role.REFERENCING, display(table))
+
+
+def truncate(node: ast.TruncateStmt, context: Context) -> Classified:
+    names = [range_var_display(r) for r in node.relations or () if isinstance(r, ast.RangeVar)]
+    action = Action("TRUNCATE", description=f"TRUNCATE {', '.join(names)}",
+                    relations={Role.TARGET: list(names)})
+    if node.behavior == 1:  # CASCADE
+        for name in names:
+            action.add(Role.TARGET, *map(display, context.schema.referencing_closure(
+                key_of(name))))
+    for name in list(action.related(Role.TARGET)):
+        action.add(Role.TARGET, *partitions(context, name))
+    if node.restart_seqs:
+        for name in action.related(Role.TARGET):
+            action.add(Role.OWNED, *owned_sequences(context, name))
+    return single("TRUNCATE", action)
+
+
+def lock(node: ast.LockStmt, context: Context) -> Classified:
+    names = [range_var_display(r) for r in node.relations or () if isinstance(r, ast.RangeVar)]
+    mode = LockMode(node.mode) if node.mode else LockMode.ACCESS_EXCLUSIVE
+    action = Action("LOCK TABLE", description=f"LOCK {', '.join(names)} IN {mode.sql_name} MODE",
+                    relations={Role.TARGET: list(names)}, lock_mode=mode)
+    for relation in node.relations or ():
+        if isinstance(relation, ast.RangeVar) and relation.inh:
+            action.add(Role.TARGET, *expand_reads(context, [range_var_display(relation)]))
+    return single("LOCK TABLE", action)
+
+
+def vacuum(node: ast.VacuumStmt, context: Context) -> Classified:
+    options = {o.defname for o in node.options or () if isinstance(o, ast.DefElem)}
+    names = [range_var_display(r.relation) for r in node.rels or ()
+             if isinstance(r, ast.VacuumRelation) and r.relation is not None]
+    kind = "VACUUM FULL" if "full" in options else "VACUUM"
+    if not node.is_vacuumcmd:
+        kind = "ANALYZE"
+    action = Action(kind, description=f"{kind} {', '.join(names)}".strip(),
+                    relations={Role.TARGET: names})
+    if not names:
+        action.notes.append("every table of the database")
+    return single(kind.split()[0], action)
+
+
+def cluster(node: ast.ClusterStmt, context: Context) -> Classified:
+    names = [range_var_display(node.relation)] if node.relation is not None else []
+    action = Action("CLUSTER", description=f"CLUSTER {' '.join(names)}".strip(),
+                    relations={Role.TARGET: names})
+    if not names:
+        action.notes.append("every previously clustered table")
+    return single("CLUSTER", action)
+
+
+def comment(node: ast.CommentStmt, context: Context) -> Classified:
+    parts = [p.sval for p in node.object if isinstance(p, ast.String)] \
+        if isinstance(node.object, tuple) else []
+    object_type = node.objtype.name.removeprefix("OBJECT_") if node.objtype else "?"
+    action = Action("COMMENT", description=f"COMMENT ON {object_type}")
+    if node.objtype in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW,
+                        ObjectType.OBJECT_MATVIEW, ObjectType.OBJECT_SEQUENCE) and parts:
+        action.add(Role.TARGET, ".".join(parts))
+    elif node.objtype == ObjectType.OBJECT_COLUMN and len(parts) >= 2:
+        action.add(Role.TARGET, ".".join(parts[:-1]))
+    elif node.objtype == ObjectType.OBJECT_INDEX and parts:
+        action.add(Role.INDEX, ".".join(parts))
+    else:
+        action.kind = "GRANT/REVOKE"
+    return single("COMMENT", action)
+
+
+def statistics(node: ast.CreateStatsStmt, context: Context) -> Classified:
+    action = Action("CREATE STATISTICS", description="CREATE STATISTICS")
+    for relation in node.relations or ():
+        if isinstance(relation, ast.RangeVar):
+            action.add(Role.TARGET, range_var_display(relation))
+    return single("CREATE STATISTICS", action)
+
+
+def alter_sequence(node: ast.AlterSeqStmt, context: Context) -> Classified:
+    target = range_var_display(node.sequence)
+    action = Action("ALTER SEQUENCE", description=f"ALTER SEQUENCE {target}",
+                    relations={Role.TARGET: [target]})
+    for option in node.options or ():
+        if isinstance(option, ast.DefElem) and option.defname == "owned_by":
+            parts = [p.sval for p in option.arg or () if isinstance(p, ast.String)] \
+                if isinstance(option.arg, tuple) else []
+            if len(parts) >= 2:
+                action.add(Role.OWNER, ".".join(parts[:-1]))
+    return single("ALTER SEQUENCE", action)
+
+
+def grant(node: ast.GrantStmt, context: Context) -> Classified:
+    verb = "GRANT" if node.is_grant else "REVOKE"
+    tables = [range_var_display(o) for o in node.objects or () if isinstance(o, ast.RangeVar)]
+    if node.objtype == ObjectType.OBJECT_TABLE and tables:
+        return single(verb, Action("GRANT/REVOKE ON TABLE", description=f"{verb} ON "
+                                    f"{', '.join(tables)}", relations={Role.TARGET: tables}))
+    return single(verb, Action("GRANT/REVOKE", description=verb))
+
+
+def create_sequence(node: ast.CreateSeqStmt, context: Context) -> Classified:
+    target = range_var_display(node.sequence)
+    return single("CREATE SEQUENCE", Action("CREATE SEQUENCE", description=f"CREATE SEQUENCE "
+                                             f"{target}", relations={Role.TARGET: [target]}))
+
+
+def alter_enum(node: ast.AlterEnumStmt, context: Context) -> Classified:
+    if node.oldVal:
+        return single("ALTER TYPE", Action("ALTER TYPE", description="RENAME VALUE"))
+    return single("ALTER TYPE", Action("ALTER TYPE ADD VALUE",
+                                        description=f"ADD VALUE {node.newVal!r}"))

@@ -1,0 +1,179 @@
+"""Data statements (SELECT, INSERT, UPDATE, DELETE, MERGE) and session statements."""
+
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pglast import ast, visitors
+
+from sqlreview.pg.classify.base import (
+    Action,
+    Classified,
+    Classifier,
+    Context,
+    display,
+    expand_reads,
+    key_of,
+    partitions,
+    read_relations,
+    single,
+)
+from sqlreview.pg.knowledge import Role
+from sqlreview.pg.schema import (
+    range_var_display,
+)
+
+# --- data statements ---------------------------------------------------------------
+
+
+def _storage_relations(context: Context, names: Iterable[str]) -> list[str]:
+    return [n for n in names if context.schema.has_storage(key_of(n))]
+
+
+def _pins_indexed_column(where: ast.Node | None, context: Context, table: str) -> bool:
+    """WHERE compares an indexed column with a value: an index scan, not a full scan."""
+    if where is None:
+        return False
+    indexed = context.schema.indexed_leading_columns(key_of(table))
+    if isinstance(where, ast.BoolExpr) and where.boolop == 0:  # AND
+        return any(_pins_indexed_column(arg, context, table) for arg in where.args or ())
+    if isinstance(where, ast.A_Expr) and where.kind in (0, 7):  # "=", IN
+        operator = [n.sval for n in where.name or () if isinstance(n, ast.String)]
+        if where.kind == 0 and operator != ["="]:
+            return False
+        for side, other in ((where.lexpr, where.rexpr), (where.rexpr, where.lexpr)):
+            if isinstance(side, ast.ColumnRef) and _is_value(other):
+                fields = side.fields or ()
+                if fields and isinstance(fields[-1], ast.String) and fields[-1].sval in indexed:
+                    return True
+    return False
+
+
+def _is_value(node: ast.Node | tuple[ast.Node, ...] | None) -> bool:
+    """A constant, a parameter or a list of them (IN): not another column."""
+    if isinstance(node, ast.TypeCast):
+        return _is_value(node.arg)
+    if isinstance(node, tuple):
+        return all(_is_value(item) for item in node)
+    return isinstance(node, (ast.A_Const, ast.ParamRef))
+
+
+class _NextvalCalls(visitors.Visitor):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.sequences: list[str] = []
+
+    def visit_FuncCall(self, ancestors: object, node: ast.FuncCall) -> None:
+        name = [p.sval for p in node.funcname or () if isinstance(p, ast.String)]
+        args = node.args or ()
+        if name and name[-1] == "nextval" and args:
+            argument = args[0]
+            if isinstance(argument, ast.TypeCast):
+                argument = argument.arg
+            if isinstance(argument, ast.A_Const) and isinstance(argument.val, ast.String):
+                self.sequences.append(str(argument.val.sval))
+
+
+def _nextval_sequences(node: ast.Node) -> list[str]:
+    finder = _NextvalCalls()
+    finder(node)
+    return finder.sequences
+
+
+def dml(kind: str) -> Classifier:
+    def classify_dml(node: ast.Node, context: Context) -> Classified:
+        relation = getattr(node, "relation", None)
+        target = range_var_display(relation) if isinstance(relation, ast.RangeVar) else "?"
+        action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]})
+        where = getattr(node, "whereClause", None)
+        if kind in ("UPDATE", "DELETE") and where is None:
+            action.variant = "all rows"
+        sources = expand_reads(context, read_relations(node, context, exclude=(target,)))
+        action.add(Role.SOURCE, *sources)
+        action.add(Role.SCANNED, *_storage_relations(context, sources))
+        if kind in ("UPDATE", "DELETE", "MERGE"):
+            action.add(Role.TARGET, *partitions(context, target))
+            if kind == "MERGE" or not _pins_indexed_column(where, context, target):
+                action.add(Role.SCANNED, *_storage_relations(
+                    context, action.related(Role.TARGET)))
+        action.add(Role.OWNED, *_nextval_sequences(node))
+        _foreign_key_checks(action, node, context, kind, target)
+        return single(kind, action)
+
+    return classify_dml
+
+
+def _foreign_key_checks(action: Action, node: ast.Node, context: Context, kind: str,
+                        target: str) -> None:
+    """Row locks foreign key checks take at once (deferred ones wait for COMMIT)."""
+    key = key_of(target)
+    written = _written_columns(node)
+    if kind == "INSERT":
+        for sequence_column in _defaulted_sequence_columns(context, key, written):
+            action.add(Role.OWNED, sequence_column)
+    if kind in ("INSERT", "UPDATE"):
+        for constraint in context.schema.foreign_keys_of(key):
+            touched = written is None or any(c in written for c in constraint.columns)
+            if constraint.referenced and not constraint.deferred and touched:
+                action.add(Role.REFERENCED, display(constraint.referenced))
+    if kind == "DELETE":
+        for other, constraint in context.schema.referencing(key):
+            if other == key:
+                continue
+            if constraint.on_delete in ("c", "n", "d"):
+                action.add(Role.CASCADED, display(other))
+            elif not constraint.deferred:
+                action.add(Role.REFERENCING, display(other))
+
+
+def _written_columns(node: ast.Node) -> set[str] | None:
+    """Columns an INSERT lists or an UPDATE sets; None: all of them."""
+    if isinstance(node, ast.InsertStmt):
+        names = {t.name for t in node.cols or () if isinstance(t, ast.ResTarget) and t.name}
+        return names or None
+    if isinstance(node, ast.UpdateStmt):
+        return {t.name for t in node.targetList or () if isinstance(t, ast.ResTarget) and t.name}
+    return None
+
+
+def _defaulted_sequence_columns(context: Context, table: str,
+                                written: set[str] | None) -> list[str]:
+    relation = context.schema.get(table)
+    if relation is None:
+        return []
+    return [column.sequence for column in relation.columns.values()
+            if column.sequence and (written is None or column.name not in written)]
+
+
+def select(node: ast.SelectStmt, context: Context) -> Classified:
+    names = expand_reads(context, read_relations(node, context, exclude=()))
+    locked: set[str] = set()
+    for clause in node.lockingClause or ():
+        if isinstance(clause, ast.LockingClause):
+            locked.update(range_var_display(r) for r in clause.lockedRels or ()
+                          if isinstance(r, ast.RangeVar))
+    action = Action("SELECT", description="SELECT")
+    if node.lockingClause:
+        action.variant = "FOR UPDATE/SHARE"
+        action.description = "SELECT ... FOR UPDATE/SHARE"
+        for name in names:
+            action.add(Role.TARGET if not locked or name in locked else Role.SOURCE, name)
+    else:
+        action.add(Role.SOURCE, *names)
+    single = len(node.fromClause or ()) == 1 and isinstance(node.fromClause[0], ast.RangeVar)
+    for name in _storage_relations(context, names):
+        if not (single and _pins_indexed_column(node.whereClause, context, name)):
+            action.add(Role.SCANNED, name)
+    action.add(Role.OWNED, *_nextval_sequences(node))
+    return single("SELECT", action)
+
+
+def transaction(node: ast.TransactionStmt, context: Context) -> Classified:
+    return single("TRANSACTION", Action("TRANSACTION", description=node.kind.name
+                                         .removeprefix("TRANS_STMT_")))
+
+
+def variable_set(node: ast.VariableSetStmt, context: Context) -> Classified:
+    kind = "RESET" if node.kind and node.kind.name.startswith("VAR_RESET") else "SET"
+    local = " LOCAL" if node.is_local else ""
+    return single(kind, Action(kind, description=f"{kind}{local} {node.name or ''}".strip()))
