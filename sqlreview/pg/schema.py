@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import copy
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pglast import ast, visitors
 from pglast.enums import AlterTableType, ConstrType, ObjectType
@@ -85,18 +87,24 @@ class Relation:
         )
 
 
-def relation_key(schema: str | None, name: str) -> str:
+def relation_key(schema: str | None, name: str | None) -> str:
     """How a relation is looked up: unqualified for ``public``."""
+    name = name or "?"
     return name if schema in (None, "", "public") else f"{schema}.{name}"
 
 
-def range_var_key(node: ast.RangeVar) -> str:
-    return relation_key(node.schemaname, node.relname)
+def range_var_key(node: ast.RangeVar | None) -> str:
+    if node is None:
+        return "?"
+    return relation_key(node.schemaname, node.relname or "?")
 
 
-def range_var_display(node: ast.RangeVar) -> str:
+def range_var_display(node: ast.RangeVar | None) -> str:
     """How a relation is reported: as the SQL names it."""
-    return f"{node.schemaname}.{node.relname}" if node.schemaname else node.relname
+    if node is None:
+        return "?"
+    name = node.relname or "?"
+    return f"{node.schemaname}.{name}" if node.schemaname else name
 
 
 @dataclass
@@ -229,7 +237,7 @@ class Schema:
 
     def learn(self, node: ast.Node, *, mark_new: bool = True) -> None:
         """Apply the effect of one statement to the model."""
-        learner = _LEARNERS.get(type(node))
+        learner: Learner | None = _LEARNERS.get(type(node))
         if learner is not None:
             learner(self, node, mark_new)
 
@@ -299,7 +307,7 @@ def owned_sequence_name(table_key: str, column: str) -> str:
 def _add_constraint(
     schema: Schema, relation: Relation, node: ast.Constraint, column: str | None = None
 ) -> None:
-    kind = _CONSTRAINT_KINDS.get(node.contype)
+    kind = _CONSTRAINT_KINDS.get(node.contype) if node.contype is not None else None
     if kind is None:
         return
     table = relation.name.split(".")[-1]
@@ -318,7 +326,7 @@ def _add_constraint(
         columns=tuple(columns),
         referenced_columns=tuple(_name(k) for k in node.pk_attrs or ()),
         deferred=bool(node.initdeferred),
-        on_delete=node.fk_del_action if node.fk_del_action not in ("", "\x00") else "a",
+        on_delete=node.fk_del_action if node.fk_del_action not in (None, "", "\x00") else "a",
     )
     if kind is ConstraintKind.PRIMARY_KEY:
         for key in columns:
@@ -380,7 +388,7 @@ def _mentioned_columns(expression: ast.Node | None) -> list[str]:
     return finder.names
 
 
-class _ColumnRefs(visitors.Visitor):  # type: ignore[misc]
+class _ColumnRefs(visitors.Visitor):
     def __init__(self) -> None:
         self.names: list[str] = []
 
@@ -458,7 +466,7 @@ def _learn_index(schema: Schema, node: ast.IndexStmt, mark_new: bool) -> None:
     if not node.idxname:
         return
     table = range_var_key(node.relation)
-    key = relation_key(node.relation.schemaname, node.idxname)
+    key = relation_key(node.relation.schemaname if node.relation else None, node.idxname)
     columns = tuple(
         element.name
         for element in node.indexParams or ()
@@ -561,7 +569,7 @@ def query_relations(node: ast.Node | None) -> list[str]:
     return names
 
 
-class _RangeVars(visitors.Visitor):  # type: ignore[misc]
+class _RangeVars(visitors.Visitor):
     def __init__(self) -> None:
         self.found: list[ast.RangeVar] = []
         self.ctes: set[str] = set()
@@ -590,7 +598,9 @@ def _learn_alter_sequence(schema: Schema, node: ast.AlterSeqStmt, mark_new: bool
                     column.sequence = sequence.name
 
 
-_LEARNERS = {
+Learner = Callable[[Schema, Any, bool], None]
+
+_LEARNERS: dict[type[ast.Node], Learner] = {
     ast.CreateStmt: _learn_create_table,
     ast.AlterTableStmt: _learn_alter_table,
     ast.IndexStmt: _learn_index,

@@ -13,6 +13,8 @@ import pglast
 from pglast import ast
 from pglast.parser import ParseError
 
+from sqlreview.pg.nodes import string_values
+
 # Spellings Postgres accepts for the same type, mapped to its internal name.
 TYPE_ALIASES: dict[str, str] = {
     "int": "int4",
@@ -90,7 +92,7 @@ class ColumnType:
 
     @classmethod
     def from_node(cls, node: ast.TypeName) -> ColumnType:
-        names = [name.sval for name in node.names or () if isinstance(name, ast.String)]
+        names = string_values(node.names or ())
         if len(names) > 1 and names[0] == "pg_catalog":
             names = names[1:]
         raw = ".".join(names).lower()
@@ -108,7 +110,8 @@ class ColumnType:
             statement = pglast.parse_sql(f"CREATE TABLE t (c {text})")[0].stmt
         except ParseError:
             return None
-        column = statement.tableElts[0] if isinstance(statement, ast.CreateStmt) else None
+        elements = statement.tableElts if isinstance(statement, ast.CreateStmt) else None
+        column = elements[0] if elements else None
         if not isinstance(column, ast.ColumnDef) or column.typeName is None:
             return None
         return cls.from_node(column.typeName)
@@ -116,7 +119,7 @@ class ColumnType:
 
 def is_serial(node: ast.TypeName) -> bool:
     """``serial`` and friends: an integer column with a sequence as its default."""
-    names = [name.sval for name in node.names or () if isinstance(name, ast.String)]
+    names = string_values(node.names or ())
     return len(names) == 1 and names[0].lower() in SERIAL_TYPES
 
 
@@ -124,7 +127,7 @@ def _modifier_values(node: ast.TypeName) -> list[int]:
     values = []
     for modifier in node.typmods or ():
         if isinstance(modifier, ast.A_Const) and isinstance(modifier.val, ast.Integer):
-            values.append(modifier.val.ival)
+            values.append(int(modifier.val.ival or 0))
     return values
 
 

@@ -30,6 +30,7 @@ from sqlreview.pg.classify.base import (
     table_of_index,
 )
 from sqlreview.pg.knowledge import Role
+from sqlreview.pg.nodes import string_values
 from sqlreview.pg.schema import (
     ConstraintKind,
     owned_sequence_name,
@@ -54,7 +55,7 @@ def alter_table(node: ast.AlterTableStmt, context: Context) -> Classified:
     for command in node.cmds or ():
         if isinstance(command, ast.AlterTableCmd):
             actions.extend(_alter_table_command(command, target, context))
-    if node.relation.inh:
+    if node.relation is not None and node.relation.inh:
         children = partitions(context, target)
         for action in actions:
             if action.kind not in _NOT_RECURSIVE:
@@ -151,13 +152,14 @@ _SIMPLE_SUBCOMMANDS: dict[int, str] = {
 
 
 def _alter_table_command(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
-    handler = _SUBCOMMAND_HANDLERS.get(cmd.subtype)
+    subtype = int(cmd.subtype) if cmd.subtype is not None else -1
+    handler = _SUBCOMMAND_HANDLERS.get(subtype)
     if handler is not None:
         return handler(cmd, target, context)
-    kind = _SIMPLE_SUBCOMMANDS.get(cmd.subtype, "ALTER TABLE (other)")
+    kind = _SIMPLE_SUBCOMMANDS.get(subtype, "ALTER TABLE (other)")
     verb = kind.removeprefix("ALTER TABLE ")
     if kind == "ALTER TABLE (other)":
-        verb = str(cmd.subtype.name).removeprefix("AT_")
+        verb = cmd.subtype.name.removeprefix("AT_") if cmd.subtype else "?"
     description = f"{verb} {cmd.name}" if cmd.name else verb
     action = Action(kind, description=description, relations={Role.TARGET: [target]},
                     column=cmd.name)
@@ -282,12 +284,12 @@ def is_volatile(expression: ast.Node | None) -> bool:
     )
 
 
-class _FunctionNames(visitors.Visitor):  # type: ignore[misc]
+class _FunctionNames(visitors.Visitor):
     def __init__(self) -> None:
         self.names: list[str] = []
 
     def visit_FuncCall(self, ancestors: object, node: ast.FuncCall) -> None:
-        parts = [p.sval for p in node.funcname or () if isinstance(p, ast.String)]
+        parts = string_values(node.funcname or ())
         if parts:
             self.names.append(parts[-1].lower())
 
@@ -333,7 +335,7 @@ def _alter_column_type(cmd: ast.AlterTableCmd, target: str, context: Context) ->
 
 def _is_plain_cast_of(expression: ast.Node, column: str) -> bool:
     """``USING col`` or ``USING col::type`` (what Django writes) change nothing by themselves."""
-    if isinstance(expression, ast.TypeCast):
+    if isinstance(expression, ast.TypeCast) and expression.arg is not None:
         expression = expression.arg
     if isinstance(expression, ast.ColumnRef):
         fields = expression.fields or ()
@@ -380,7 +382,7 @@ def _add_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> li
 def _constraint_action(
     constraint: ast.Constraint, target: str, context: Context, column: str | None = None
 ) -> Action:
-    label = _CONSTRAINT_KINDS[constraint.contype]
+    label = _CONSTRAINT_KINDS.get(constraint.contype, "?") if constraint.contype else "?"
     name = constraint.conname or label
     action = Action(f"ALTER TABLE ADD CONSTRAINT {label}", _constraint_variant(constraint),
                     f"ADD CONSTRAINT {name} {label}", {Role.TARGET: [target]}, column=column)
@@ -429,8 +431,7 @@ def _drop_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> l
 
 def _storage_parameters(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     verb = "RESET" if cmd.subtype == AlterTableType.AT_ResetRelOptions else "SET"
-    names = [d.defname for d in cmd.def_ or () if isinstance(d, ast.DefElem)] \
-        if isinstance(cmd.def_, tuple) else []
+    names = [name for _namespace, name in _with_namespaces(cmd)]
     if names and all(_is_weak_parameter(d, n) for d, n in _with_namespaces(cmd)):
         variant = "weak parameter"
     else:
@@ -442,7 +443,7 @@ def _storage_parameters(cmd: ast.AlterTableCmd, target: str, context: Context) -
 def _with_namespaces(cmd: ast.AlterTableCmd) -> Iterable[tuple[str | None, str]]:
     for definition in cmd.def_ if isinstance(cmd.def_, tuple) else ():
         if isinstance(definition, ast.DefElem):
-            yield definition.defnamespace, definition.defname
+            yield definition.defnamespace, definition.defname or ""
 
 
 def _is_weak_parameter(namespace: str | None, name: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pglast import ast
 
@@ -62,7 +63,7 @@ class Context:
     pg_version: int
 
 
-Classifier = Callable[[ast.Node, Context], Classified]
+Classifier = Callable[[Any, Context], Classified]
 
 
 def single(kind: str, action: Action) -> Classified:

@@ -30,6 +30,7 @@ from sqlreview.pg.classify.base import (
 )
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
+from sqlreview.pg.nodes import string_values
 from sqlreview.pg.schema import (
     owned_sequence_name,
     range_var_display,
@@ -113,9 +114,11 @@ def index(node: ast.IndexStmt, context: Context) -> Classified:
     action = Action("CREATE INDEX", "CONCURRENTLY" if node.concurrent else "",
                     f"CREATE {unique}INDEX {node.idxname or ''}".strip(),
                     {Role.TARGET: [target]})
-    if node.relation.inh:
+    if node.relation is not None and node.relation.inh:
         action.add(Role.TARGET, *partitions(context, target))
-    existing = context.schema.get(relation_key(node.relation.schemaname, node.idxname or ""))
+    existing = context.schema.get(relation_key(
+        node.relation.schemaname if node.relation else None, node.idxname or ""
+    ))
     if node.if_not_exists and existing is not None:
         action.variant = "already exists"
     if node.whereClause is not None:
@@ -171,10 +174,10 @@ _ON_TABLE_DROPS = {"DROP TRIGGER", "DROP POLICY", "DROP RULE"}
 
 
 def drop(node: ast.DropStmt, context: Context) -> Classified:
-    kind = _DROP_KINDS.get(node.removeType, "OTHER")
+    kind = _DROP_KINDS.get(node.removeType, "OTHER") if node.removeType else "OTHER"
     actions = []
     for target in node.objects or ():
-        names = [p.sval for p in target if isinstance(p, ast.String)] \
+        names = string_values(target) \
             if isinstance(target, tuple) else []
         action = Action(kind, "CONCURRENTLY" if node.concurrent else "",
                         f"{kind} {'.'.join(names)}".strip())
@@ -269,8 +272,7 @@ def cluster(node: ast.ClusterStmt, context: Context) -> Classified:
 
 
 def comment(node: ast.CommentStmt, context: Context) -> Classified:
-    parts = [p.sval for p in node.object if isinstance(p, ast.String)] \
-        if isinstance(node.object, tuple) else []
+    parts = string_values(node.object)
     object_type = node.objtype.name.removeprefix("OBJECT_") if node.objtype else "?"
     action = Action("COMMENT", description=f"COMMENT ON {object_type}")
     if node.objtype in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW,
@@ -299,7 +301,7 @@ def alter_sequence(node: ast.AlterSeqStmt, context: Context) -> Classified:
                     relations={Role.TARGET: [target]})
     for option in node.options or ():
         if isinstance(option, ast.DefElem) and option.defname == "owned_by":
-            parts = [p.sval for p in option.arg or () if isinstance(p, ast.String)] \
+            parts = string_values(option.arg or ()) \
                 if isinstance(option.arg, tuple) else []
             if len(parts) >= 2:
                 action.add(Role.OWNER, ".".join(parts[:-1]))

@@ -20,6 +20,7 @@ from sqlreview.pg.classify.base import (
     single,
 )
 from sqlreview.pg.knowledge import Role
+from sqlreview.pg.nodes import string_values
 from sqlreview.pg.schema import (
     range_var_display,
 )
@@ -39,7 +40,7 @@ def _pins_indexed_column(where: ast.Node | None, context: Context, table: str) -
     if isinstance(where, ast.BoolExpr) and where.boolop == 0:  # AND
         return any(_pins_indexed_column(arg, context, table) for arg in where.args or ())
     if isinstance(where, ast.A_Expr) and where.kind in (0, 7):  # "=", IN
-        operator = [n.sval for n in where.name or () if isinstance(n, ast.String)]
+        operator = string_values(where.name or ())
         if where.kind == 0 and operator != ["="]:
             return False
         for side, other in ((where.lexpr, where.rexpr), (where.rexpr, where.lexpr)):
@@ -59,12 +60,12 @@ def _is_value(node: ast.Node | tuple[ast.Node, ...] | None) -> bool:
     return isinstance(node, (ast.A_Const, ast.ParamRef))
 
 
-class _NextvalCalls(visitors.Visitor):  # type: ignore[misc]
+class _NextvalCalls(visitors.Visitor):
     def __init__(self) -> None:
         self.sequences: list[str] = []
 
     def visit_FuncCall(self, ancestors: object, node: ast.FuncCall) -> None:
-        name = [p.sval for p in node.funcname or () if isinstance(p, ast.String)]
+        name = string_values(node.funcname or ())
         args = node.args or ()
         if name and name[-1] == "nextval" and args:
             argument = args[0]
@@ -160,17 +161,18 @@ def select(node: ast.SelectStmt, context: Context) -> Classified:
             action.add(Role.TARGET if not locked or name in locked else Role.SOURCE, name)
     else:
         action.add(Role.SOURCE, *names)
-    single = len(node.fromClause or ()) == 1 and isinstance(node.fromClause[0], ast.RangeVar)
+    sources = node.fromClause or ()
+    one_table = len(sources) == 1 and isinstance(sources[0], ast.RangeVar)
     for name in _storage_relations(context, names):
-        if not (single and _pins_indexed_column(node.whereClause, context, name)):
+        if not (one_table and _pins_indexed_column(node.whereClause, context, name)):
             action.add(Role.SCANNED, name)
     action.add(Role.OWNED, *_nextval_sequences(node))
     return single("SELECT", action)
 
 
 def transaction(node: ast.TransactionStmt, context: Context) -> Classified:
-    return single("TRANSACTION", Action("TRANSACTION", description=node.kind.name
-                                         .removeprefix("TRANS_STMT_")))
+    kind = node.kind.name.removeprefix("TRANS_STMT_") if node.kind else "TRANSACTION"
+    return single("TRANSACTION", Action("TRANSACTION", description=kind))
 
 
 def variable_set(node: ast.VariableSetStmt, context: Context) -> Classified:
