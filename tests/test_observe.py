@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,6 +50,20 @@ def test_int_to_bigint_rewrites_scans_and_rebuilds_indexes(conn: psycopg.Connect
     assert observed.rewritten == {"t"}
     assert observed.scanned == {"t"}
     assert observed.rebuilt_indexes == {"t_n_idx", "t_pkey"}
+
+
+def test_observation_serializes_to_json(conn: psycopg.Connection[Any]) -> None:
+    observed = observe_in_transaction(conn, "ALTER TABLE t ALTER COLUMN n TYPE bigint")
+    assert json.loads(json.dumps(observed.to_json())) == {
+        "locks": {"t": "AccessExclusiveLock"},
+        "index_locks": {"t_n_idx": "AccessExclusiveLock", "t_pkey": "AccessExclusiveLock"},
+        "rewritten": ["t"],
+        "rebuilt_indexes": ["t_n_idx", "t_pkey"],
+        "scanned": ["t"],
+        "waited_for": {},
+        "error": None,
+        "notes": [],
+    }
 
 
 def test_metadata_only_change_is_not_a_rewrite(conn: psycopg.Connection[Any]) -> None:

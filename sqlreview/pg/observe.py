@@ -117,6 +117,23 @@ class Observation:
     error: str | None = None
     notes: tuple[str, ...] = ()
 
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON values, lock modes spelled as in ``pg_locks``, names sorted."""
+
+        def modes(locks: Mapping[str, LockMode]) -> dict[str, str]:
+            return {name: locks[name].pg_locks_name for name in sorted(locks)}
+
+        return {
+            "locks": modes(self.locks),
+            "index_locks": modes(self.index_locks),
+            "rewritten": sorted(self.rewritten),
+            "rebuilt_indexes": sorted(self.rebuilt_indexes),
+            "scanned": sorted(self.scanned),
+            "waited_for": modes(self.waited_for),
+            "error": self.error,
+            "notes": list(self.notes),
+        }
+
     @property
     def all_locks(self) -> dict[str, LockMode]:
         """Table-level locks granted or requested: ``locks`` merged with ``waited_for``."""
