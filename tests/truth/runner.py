@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -20,6 +21,24 @@ from tests.truth.catalog import ROLE_NAME, SETUP_SQL, Case
 
 # How long an outside case may wait for its statement to reach the blocker.
 OUTSIDE_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class CaseRun:
+    """What PostgreSQL did for a case, and which relation names are indexes."""
+
+    observation: Observation
+    index_names: frozenset[str]
+
+
+def _index_names(conn: psycopg.Connection[Any]) -> frozenset[str]:
+    rows = conn.execute(
+        "SELECT CASE WHEN n.nspname = 'public' THEN c.relname "
+        "ELSE n.nspname || '.' || c.relname END "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('i', 'I')"
+    ).fetchall()
+    return frozenset(name for (name,) in rows)
 
 
 class TruthDatabase:
@@ -71,17 +90,13 @@ class TruthDatabase:
         self.server.drop_database(name)
         self._databases.remove(name)
 
-    def index_names(self) -> frozenset[str]:
+    @functools.cache  # noqa: B019 - one TruthDatabase per session
+    def template_indexes(self) -> frozenset[str]:
         """Names of the template's indexes, spelled as observations spell them."""
         assert self._conn is not None
-        rows = self._conn.execute(
-            "SELECT CASE WHEN n.nspname = 'public' THEN c.relname "
-            "ELSE n.nspname || '.' || c.relname END "
-            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind IN ('i', 'I')"
-        ).fetchall()
+        names = _index_names(self._conn)
         self._conn.rollback()
-        return frozenset(name for (name,) in rows)
+        return names
 
     @functools.cache  # noqa: B019 - one TruthDatabase per session
     def available_extensions(self) -> frozenset[str]:
@@ -92,17 +107,35 @@ class TruthDatabase:
 
     def observe(self, case: Case) -> Observation:
         """Run one case the way its ``method`` says and report what it did."""
+        return self.run(case).observation
+
+    def run(self, case: Case) -> CaseRun:
+        """Observe one case; also name every index known before or after it."""
         if case.method == "outside":
             name = self.clone()
+            url = self.server.database_url(name)
             try:
-                return observe_outside_transaction(
-                    self.server.database_url(name), case.sql, case.blocker, timeout=OUTSIDE_TIMEOUT
+                observation = observe_outside_transaction(
+                    url, case.sql, case.blocker, timeout=OUTSIDE_TIMEOUT
                 )
+                # CONCURRENTLY statements commit: their new indexes are visible.
+                with psycopg.connect(url) as conn:
+                    after = _index_names(conn)
             finally:
                 self.drop(name)
-        assert self._conn is not None, "start() first"
-        setup = [case.setup] if case.setup else []
-        return observe_in_transaction(self._conn, case.sql, setup)
+        else:
+            assert self._conn is not None, "start() first"
+            setup = [case.setup] if case.setup else []
+            observation = observe_in_transaction(self._conn, case.sql, setup)
+            # Inside a transaction every index the statement creates is locked.
+            after = frozenset()
+        indexes = (
+            self.template_indexes()
+            | after
+            | observation.index_locks.keys()
+            | observation.rebuilt_indexes
+        )
+        return CaseRun(observation, frozenset(indexes))
 
     def stop(self) -> None:
         if self._conn is not None:

@@ -38,11 +38,6 @@ def truth(pg_server: ScratchServer) -> Iterator[TruthDatabase]:
 
 
 @pytest.fixture(scope="session")
-def template_indexes(truth: TruthDatabase) -> frozenset[str]:
-    return truth.index_names()
-
-
-@pytest.fixture(scope="session")
 def setup_schema() -> Any:
     """The analyzer's Schema of SETUP_SQL; skips while the analyzer does not exist."""
     if importlib.util.find_spec(ANALYZER_MODULE) is None:
@@ -64,12 +59,12 @@ def test_catalog_is_large_and_well_formed() -> None:
 def test_prediction_matches_postgres(
     case: Case,
     truth: TruthDatabase,
-    template_indexes: frozenset[str],
     setup_schema: Any,
 ) -> None:
     if case.requires_extension and case.requires_extension not in truth.available_extensions():
         pytest.skip(f"the server has no {case.requires_extension} extension")
-    observed = truth.observe(case)
+    run = truth.run(case)
+    observed = run.observation
     if observed.error is not None:
         pytest.fail(f"broken case: PostgreSQL rejected it: {observed.error}\n  {case.sql}")
     if observed.notes:
@@ -78,9 +73,10 @@ def test_prediction_matches_postgres(
     if predicted.error:
         pytest.fail(f"the analyzer failed: {predicted.error}\n  {case.sql}")
 
-    indexes = template_indexes | observed.index_locks.keys() | observed.rebuilt_indexes
     predicted_locks = strongest_locks(
-        (entry.relation, entry.mode) for entry in predicted.locks if entry.relation not in indexes
+        (entry.relation, entry.mode)
+        for entry in predicted.locks
+        if entry.relation not in run.index_names
     )
     actual = {
         "locks": format_locks(observed.all_locks),
