@@ -1083,7 +1083,12 @@ MORE = [
     ),
     _t(
         "drop-not-null-partitioned",
+        'ALTER TABLE "shop_event" ALTER COLUMN "kind" DROP NOT NULL',
+    ),
+    _t(
+        "drop-not-null-partitioned-already-nullable",
         'ALTER TABLE "shop_event" ALTER COLUMN "payload" DROP NOT NULL',
+        note="a no-op: PostgreSQL does not recurse to the partitions",
     ),
     _t(
         "add-column-default-partitioned",
