@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from django.db.migrations.migration import Migration
     from django.db.migrations.state import ProjectState
 
+    from sqlreview.pg.observe import Observation
     from sqlreview.pg.schema import Schema
 
 
@@ -29,6 +30,10 @@ class RenderedStatement:
     operation_index: int | None
     operation: str | None  # that operation's describe()
     kind: Literal["sql", "python", "opaque"]
+    # --trace (replay): what PostgreSQL did when this statement was applied on
+    # the scratch database; for "python"/"opaque", everything that operation
+    # ran, merged. None when not traced, not run, or not observable.
+    observation: Observation | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -36,7 +41,28 @@ class RenderedStatement:
             "operation_index": self.operation_index,
             "operation": self.operation,
             "kind": self.kind,
+            "observation": observation_json(self.observation),
         }
+
+
+def observation_json(observation: Observation | None) -> dict[str, Any] | None:
+    """An observation as JSON: relations by name, lock modes as ``pg_locks`` spells them.
+
+    ``locks`` holds the table-level locks taken or waited for (``all_locks``).
+    """
+    if observation is None:
+        return None
+    return {
+        "locks": {name: mode.pg_locks_name for name, mode in sorted(observation.all_locks.items())},
+        "index_locks": {
+            name: mode.pg_locks_name for name, mode in sorted(observation.index_locks.items())
+        },
+        "rewritten": sorted(observation.rewritten),
+        "rebuilt_indexes": sorted(observation.rebuilt_indexes),
+        "scanned": sorted(observation.scanned),
+        "error": observation.error,
+        "notes": list(observation.notes),
+    }
 
 
 @dataclass

@@ -14,6 +14,11 @@ Two modes:
     does; the session is made read-only as a safety net. Only the first
     pending migration renders against its exact parent schema.
 
+``trace`` (replay only)
+    While each reviewed migration is applied on the scratch database, the
+    statements Django executes are measured (locks, rewrites, seq scans) and
+    attached to the rendered statements (see ``trace``).
+
 In both modes the ProjectState is carried forward through the walk, so the
 cost is linear in the number of migrations (``sqlmigrate`` per migration
 would rebuild the state every time).
@@ -31,6 +36,7 @@ from sqlreview.django.errors import DjangoSetupError, describe_error
 from sqlreview.django.render import RenderedMigration, render_migration
 from sqlreview.django.scratch_connection import scratch_connections
 from sqlreview.django.select import Selection, SelectionRequest, loading_errors, select_migrations
+from sqlreview.django.trace import trace_unavailable, traced_apply
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -70,8 +76,13 @@ def render_migrations(
     request: SelectionRequest,
     mode: Mode = "replay",
     scratch_url: str | None = None,
+    trace: bool = False,
 ) -> DjangoRender:
     """Select the migrations ``request`` names and render each one's SQL.
+
+    With ``trace`` (replay mode only), each rendered statement also gets the
+    ``observation`` of what PostgreSQL did when it was applied on the scratch
+    database.
 
     Django must be set up (:func:`sqlreview.django.setup.setup_django`).
     Raises :class:`DjangoSetupError` for anything the user must fix; a
@@ -80,23 +91,31 @@ def render_migrations(
     """
     if mode not in ("replay", "live"):
         raise DjangoSetupError(f"unknown mode {mode!r}: choose replay or live")
+    if trace and mode != "replay":
+        raise DjangoSetupError(
+            "--trace needs replay mode: it measures what PostgreSQL does while each "
+            "migration is applied on the scratch database, and live mode applies nothing"
+        )
     selection = select_migrations(request)
     if not selection.reviewed:
         return DjangoRender([], mode, request.database, None, list(selection.warnings))
     if mode == "live":
         return _render_live(selection, request.database)
-    return _render_replay(selection, request.database, scratch_url)
+    return _render_replay(selection, request.database, scratch_url, trace)
 
 
 # -- replay --------------------------------------------------------------------
 
 
-def _render_replay(selection: Selection, alias: str, scratch_url: str | None) -> DjangoRender:
+def _render_replay(
+    selection: Selection, alias: str, scratch_url: str | None, trace: bool
+) -> DjangoRender:
     with _scratch_server(scratch_url) as server:
         version, database = _prepare_scratch_database(server)
+        url = server.database_url(database)
         try:
-            with scratch_connections(server.database_url(database), alias) as connection:
-                migrations, warnings = _replay_walk(selection, connection)
+            with scratch_connections(url, alias) as connection:
+                migrations, warnings = _replay_walk(selection, connection, url if trace else None)
         finally:
             server.drop_database(database)
     return DjangoRender(migrations, "replay", alias, version, selection.warnings + warnings)
@@ -134,8 +153,9 @@ def _prepare_scratch_database(server: ScratchServer) -> tuple[int, str]:
 
 
 def _replay_walk(
-    selection: Selection, connection: BaseDatabaseWrapper
+    selection: Selection, connection: BaseDatabaseWrapper, trace_url: str | None
 ) -> tuple[list[RenderedMigration], list[str]]:
+    """Replay the walk; with ``trace_url`` (the scratch database), trace reviewed applies."""
     from django.db.migrations.executor import MigrationExecutor
 
     with loading_errors(connection.alias):
@@ -144,6 +164,9 @@ def _replay_walk(
     reviewed = set(selection.reviewed)
     rendered: list[RenderedMigration] = []
     warnings: list[str] = []
+    if trace_url is not None and (problem := trace_unavailable(connection)) is not None:
+        warnings.append(problem)
+        trace_url = None
     state = _initial_state(selection)
     for position, key in enumerate(selection.walk):
         if key not in reviewed:
@@ -160,17 +183,30 @@ def _replay_walk(
         schema = schema_facts(connection)
         result, _ = render_migration(connection, selection.migration(key), state.clone())
         result.schema_before = schema
-        state, result.apply_error = _apply_on_scratch(executor, selection, position, state)
+        if trace_url is None:
+            state, result.apply_error = _apply_on_scratch(executor, selection, position, state)
+        else:
+            with traced_apply(connection, trace_url, result, selection.migration(key)) as traced:
+                state, result.apply_error = _apply_on_scratch(
+                    executor, selection, position, state, traced
+                )
         result.applied_on_scratch = result.apply_error is None
         rendered.append(result)
     return rendered, warnings
 
 
 def _apply_on_scratch(
-    executor: MigrationExecutor, selection: Selection, position: int, state: ProjectState
+    executor: MigrationExecutor,
+    selection: Selection,
+    position: int,
+    state: ProjectState,
+    migration: Migration | None = None,
 ) -> tuple[ProjectState, str | None]:
-    """Apply walk[position] for real; on failure record it as applied anyway."""
-    migration = selection.migration(selection.walk[position])
+    """Apply walk[position] (or ``migration``, its traced copy) for real.
+
+    On failure it is recorded as applied anyway.
+    """
+    migration = migration or selection.migration(selection.walk[position])
     try:
         return executor.apply_migration(state, migration), None
     except Exception as error:

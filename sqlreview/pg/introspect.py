@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from sqlreview.pg.parse import parse_statements
 from sqlreview.pg.schema import (
     Column,
     Constraint,
@@ -76,7 +77,8 @@ WHERE con.conrelid <> 0
 _INDEXES = """
 SELECT i.indexrelid, i.indrelid,
        ARRAY(SELECT a.attname FROM unnest(i.indkey) k
-             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k)
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k),
+       i.indexprs IS NOT NULL, pg_get_indexdef(i.indexrelid)
 FROM pg_index i
 """
 
@@ -127,6 +129,7 @@ def schema_from_cursor(cursor: Cursor) -> Schema:
     for view, source in _rows(cursor, _VIEW_SOURCES):
         if view in keys and source in keys:
             schema.relations[keys[view]].sources.append(keys[source])
+    schema.changed()
     return schema
 
 
@@ -192,8 +195,20 @@ def _not_null_check(kind: ConstraintKind, definition: str, columns: tuple[str, .
 
 
 def _load_indexes(cursor: Cursor, schema: Schema, keys: dict[int, str]) -> None:
-    for index_oid, table_oid, columns in _rows(cursor, _INDEXES):
+    for index_oid, table_oid, columns, has_expressions, definition in _rows(cursor, _INDEXES):
         if index_oid in keys and table_oid in keys:
             index = schema.relations[keys[index_oid]]
             index.table = keys[table_oid]
-            index.index_columns = tuple(columns or ())
+            index.index_columns = (
+                _index_columns_of(definition) if has_expressions else tuple(columns or ())
+            )
+
+
+def _index_columns_of(definition: str) -> tuple[str, ...]:
+    """The columns an index definition mentions, expressions included (in order)."""
+    scratch = Schema()
+    for statement in parse_statements(definition):
+        if statement.node is not None:
+            scratch.learn(statement.node)
+    indexes = [r for r in scratch.relations.values() if r.kind is RelationKind.INDEX]
+    return indexes[0].index_columns if indexes else ()

@@ -7,6 +7,7 @@ is still analysed and the report still has a row for it.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import pglast
@@ -25,21 +26,33 @@ class ParsedStatement:
 
 def parse_statements(sql: str) -> list[ParsedStatement]:
     """All statements of ``sql`` in input order; comments and blank ones are skipped."""
+    lines = _Lines(sql)
     try:
         raw_statements = pglast.parse_sql(sql)
     except ParseError:
-        return _parse_one_by_one(sql)
-    return [_from_raw(sql, raw) for raw in raw_statements]
+        return _parse_one_by_one(sql, lines)
+    return [_from_raw(sql, raw, lines) for raw in raw_statements]
 
 
-def _from_raw(sql: str, raw: ast.RawStmt) -> ParsedStatement:
+class _Lines:
+    """Line numbers of character offsets, without rescanning the input each time."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        self.starts.extend(index + 1 for index, char in enumerate(text) if char == "\n")
+
+    def of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+
+def _from_raw(sql: str, raw: ast.RawStmt, lines: _Lines) -> ParsedStatement:
     start = raw.stmt_location or 0
     end = start + raw.stmt_len if raw.stmt_len else len(sql)
     text = sql[start:end].strip().rstrip(";").strip()
-    return ParsedStatement(text=text, offset=start, line=_line_of(sql, start), node=raw.stmt)
+    return ParsedStatement(text=text, offset=start, line=lines.of(start), node=raw.stmt)
 
 
-def _parse_one_by_one(sql: str) -> list[ParsedStatement]:
+def _parse_one_by_one(sql: str, lines: _Lines) -> list[ParsedStatement]:
     """The fallback when the whole input does not parse: split on top-level
     semicolons with the scanner, then parse each piece on its own."""
     statements = []
@@ -52,27 +65,25 @@ def _parse_one_by_one(sql: str) -> list[ParsedStatement]:
         try:
             nodes = pglast.parse_sql(text)
         except ParseError as error:
-            statements.append(_unparsed(sql, offset, text, error))
+            statements.append(_unparsed(lines.of(offset), offset, text, error))
             continue
         if not nodes:
             continue  # only comments
         node = nodes[0].stmt if len(nodes) == 1 else None
         problem = None if node is not None else "several statements where one was expected"
         statements.append(
-            ParsedStatement(text=text, offset=offset, line=_line_of(sql, offset), node=node,
+            ParsedStatement(text=text, offset=offset, line=lines.of(offset), node=node,
                             error=problem)
         )
     return statements
 
 
-def _unparsed(sql: str, offset: int, text: str, error: ParseError) -> ParsedStatement:
+def _unparsed(line: int, offset: int, text: str, error: ParseError) -> ParsedStatement:
     message = error.args[0] if error.args else str(error)
     location = error.args[1] if len(error.args) > 1 else None
     if isinstance(location, int):
         message = f"{message} (line {_line_of(text, location)} of the statement)"
-    return ParsedStatement(
-        text=text, offset=offset, line=_line_of(sql, offset), node=None, error=message
-    )
+    return ParsedStatement(text=text, offset=offset, line=line, node=None, error=message)
 
 
 def _split_spans(sql: str) -> list[tuple[int, int]]:

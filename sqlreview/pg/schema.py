@@ -108,8 +108,45 @@ def range_var_display(node: ast.RangeVar | None) -> str:
 
 
 @dataclass
+class _Lookups:
+    """Reverse maps over the relations, built once per schema change (not per lookup)."""
+
+    children: dict[str, list[str]] = field(default_factory=dict)
+    indexes: dict[str, list[str]] = field(default_factory=dict)
+    referencing: dict[str, list[tuple[str, Constraint]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, relations: dict[str, Relation]) -> _Lookups:
+        lookups = cls()
+        for relation in relations.values():
+            lookups.include(relation)
+        return lookups
+
+    def include(self, relation: Relation) -> None:
+        key = relation.name
+        if relation.parent:
+            self.children.setdefault(relation.parent, []).append(key)
+        if relation.kind is RelationKind.INDEX and relation.table:
+            self.indexes.setdefault(relation.table, []).append(key)
+        for constraint in relation.constraints.values():
+            if constraint.kind is ConstraintKind.FOREIGN_KEY and constraint.referenced:
+                self.referencing.setdefault(constraint.referenced, []).append((key, constraint))
+
+
+@dataclass
 class Schema:
     relations: dict[str, Relation] = field(default_factory=dict)
+    _lookups: _Lookups | None = field(default=None, init=False, repr=False, compare=False)
+
+    def changed(self) -> None:
+        """Forget the reverse maps; call after changing relations in place."""
+        self._lookups = None
+
+    @property
+    def lookups(self) -> _Lookups:
+        if self._lookups is None:
+            self._lookups = _Lookups.build(self.relations)
+        return self._lookups
 
     @classmethod
     def from_sql(cls, sql: str) -> Schema:
@@ -146,20 +183,14 @@ class Schema:
 
     def referencing(self, table: str) -> list[tuple[str, Constraint]]:
         """(table, constraint) of every foreign key that points at ``table``."""
-        return [
-            (key, constraint)
-            for key, relation in self.relations.items()
-            for constraint in relation.constraints.values()
-            if constraint.kind is ConstraintKind.FOREIGN_KEY and constraint.referenced == table
-        ]
+        return list(self.lookups.referencing.get(table, ()))
 
     def partitions_of(self, table: str) -> list[str]:
         """Every partition below ``table``, at any depth."""
         found: list[str] = []
         pending = [table]
         while pending:
-            parent = pending.pop()
-            children = [key for key, rel in self.relations.items() if rel.parent == parent]
+            children = self.lookups.children.get(pending.pop(), [])
             found.extend(children)
             pending.extend(children)
         return found
@@ -186,9 +217,9 @@ class Schema:
     def indexed_leading_columns(self, table: str) -> set[str]:
         """Columns an index (or a PK/UNIQUE constraint) starts with: lookups by them are cheap."""
         return {
-            rel.index_columns[0]
-            for rel in self.relations.values()
-            if rel.kind is RelationKind.INDEX and rel.table == table and rel.index_columns
+            self.relations[key].index_columns[0]
+            for key in self.lookups.indexes.get(table, ())
+            if self.relations[key].index_columns
         }
 
     def view_sources(self, key: str) -> list[str]:
@@ -219,17 +250,19 @@ class Schema:
         ]
 
     def indexes_of(self, table: str) -> list[str]:
-        return [
-            key
-            for key, rel in self.relations.items()
-            if rel.kind is RelationKind.INDEX and rel.table == table
-        ]
+        return list(self.lookups.indexes.get(table, ()))
 
     def add(self, relation: Relation) -> None:
+        replaced = relation.name in self.relations
         self.relations[relation.name] = relation
+        if replaced or self._lookups is None:
+            self.changed()
+        else:
+            self._lookups.include(relation)
 
     def drop(self, key: str) -> None:
         relation = self.relations.pop(key, None)
+        self.changed()
         if relation is None:
             return
         for dependent in self.indexes_of(key) + relation.owned_sequences:
@@ -249,7 +282,7 @@ def _learn_create_table(schema: Schema, node: ast.CreateStmt, mark_new: bool) ->
     key = range_var_key(node.relation)
     kind = RelationKind.PARTITIONED_TABLE if node.partspec else RelationKind.TABLE
     relation = Relation(name=key, kind=kind, new=mark_new)
-    if node.partbound is not None and node.inhRelations:
+    if node.inhRelations:  # PARTITION OF, or INHERITS: statements on the parent recurse
         parent = node.inhRelations[0]
         if isinstance(parent, ast.RangeVar):
             relation.parent = range_var_key(parent)
@@ -317,6 +350,8 @@ def _add_constraint(
     referenced = range_var_key(node.pktable) if node.pktable is not None else None
     if kind is ConstraintKind.CHECK and not column:
         columns = _mentioned_columns(node.raw_expr)
+    if kind is ConstraintKind.FOREIGN_KEY:
+        schema.changed()
     relation.constraints[name] = Constraint(
         name=name,
         kind=kind,
@@ -429,6 +464,7 @@ def _learn_alter_command(schema: Schema, relation: Relation, cmd: ast.AlterTable
         _add_constraint(schema, relation, cmd.def_)
     elif subtype == AlterTableType.AT_DropConstraint:
         relation.constraints.pop(cmd.name or "", None)
+        schema.changed()
     elif subtype == AlterTableType.AT_AddIdentity:
         column = relation.columns.get(cmd.name or "")
         if column is not None:
@@ -450,10 +486,12 @@ def _learn_alter_command(schema: Schema, relation: Relation, cmd: ast.AlterTable
         partition = schema.get(range_var_key(cmd.def_.name))
         if partition is not None:
             partition.parent = relation.name
+            schema.changed()
     elif subtype == AlterTableType.AT_DetachPartition and isinstance(cmd.def_, ast.PartitionCmd):
         partition = schema.get(range_var_key(cmd.def_.name))
         if partition is not None:
             partition.parent = None
+            schema.changed()
 
 
 def _set_not_null(relation: Relation, column_name: str | None, value: bool) -> None:
@@ -468,9 +506,10 @@ def _learn_index(schema: Schema, node: ast.IndexStmt, mark_new: bool) -> None:
     table = range_var_key(node.relation)
     key = relation_key(node.relation.schemaname if node.relation else None, node.idxname)
     columns = tuple(
-        element.name
+        name
         for element in node.indexParams or ()
-        if isinstance(element, ast.IndexElem) and element.name
+        if isinstance(element, ast.IndexElem)
+        for name in ([element.name] if element.name else _mentioned_columns(element.expr))
     )
     schema.add(Relation(name=key, kind=RelationKind.INDEX, table=table, new=mark_new,
                         index_columns=columns))
@@ -516,6 +555,7 @@ _RELATION_OBJECT_TYPES = frozenset(
 
 
 def _rename_relation(schema: Schema, old: str, new: str) -> None:
+    schema.changed()
     relation = schema.relations.pop(old)
     relation.name = new
     schema.relations[new] = relation

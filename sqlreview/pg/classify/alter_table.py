@@ -58,7 +58,7 @@ def alter_table(node: ast.AlterTableStmt, context: Context) -> Classified:
     if node.relation is not None and node.relation.inh:
         children = partitions(context, target)
         for action in actions:
-            if action.kind not in _NOT_RECURSIVE:
+            if action.kind not in _NOT_RECURSIVE and action.variant != "already nullable":
                 action.add(Role.TARGET, *children)
     return Classified("ALTER TABLE", actions)
 
@@ -109,7 +109,6 @@ def _alter_index(node: ast.AlterTableStmt, index: str, context: Context) -> Clas
 
 # Subcommands whose effect does not depend on details: subtype -> (kind, verb).
 _SIMPLE_SUBCOMMANDS: dict[int, str] = {
-    AlterTableType.AT_DropNotNull: "ALTER TABLE ALTER COLUMN DROP NOT NULL",
     AlterTableType.AT_SetStatistics: "ALTER TABLE ALTER COLUMN SET STATISTICS",
     AlterTableType.AT_SetOptions: "ALTER TABLE ALTER COLUMN SET (attribute option)",
     AlterTableType.AT_ResetOptions: "ALTER TABLE ALTER COLUMN RESET (attribute option)",
@@ -325,12 +324,21 @@ def _alter_column_type(cmd: ast.AlterTableCmd, target: str, context: Context) ->
     action.notes.append(verdict.reason)
     if not verdict.rewrites:
         action.variant = "binary coercible"
+        if column.collClause is not None and _indexed(context, target, name):
+            action.variant = "binary coercible, re-checked"
+            action.notes.append("a new collation rebuilds the indexes on the column")
         checks = [c for c in context.schema.constraints_on_column(key_of(target), name)
                   if c.kind is ConstraintKind.CHECK]
         if checks:
             action.variant = "binary coercible, re-checked"
             action.notes.append(f"re-validates {', '.join(c.name for c in checks)}")
     return [action]
+
+
+def _indexed(context: Context, table: str, column: str) -> bool:
+    key = key_of(table)
+    return any(column in context.schema.relations[index].index_columns
+               for index in context.schema.indexes_of(key))
 
 
 def _is_plain_cast_of(expression: ast.Node, column: str) -> bool:
@@ -356,9 +364,22 @@ def _set_not_null(cmd: ast.AlterTableCmd, target: str, context: Context) -> list
         c.kind is ConstraintKind.CHECK and c.valid and c.not_null_column == name
         for c in relation.constraints.values()
     )
-    return [Action("ALTER TABLE ALTER COLUMN SET NOT NULL",
-                   "proven by a valid CHECK" if proven else "",
+    column = relation.columns.get(name) if relation is not None else None
+    variant = "proven by a valid CHECK" if proven else ""
+    if column is not None and column.not_null:
+        variant = "already NOT NULL"
+    return [Action("ALTER TABLE ALTER COLUMN SET NOT NULL", variant,
                    f"ALTER COLUMN {name} SET NOT NULL", {Role.TARGET: [target]}, column=name)]
+
+
+def _drop_not_null(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
+    name = cmd.name or "?"
+    column = context.schema.column(key_of(target), name)
+    action = Action("ALTER TABLE ALTER COLUMN DROP NOT NULL", description=f"ALTER COLUMN {name} "
+                    "DROP NOT NULL", relations={Role.TARGET: [target]}, column=name)
+    if column is not None and not column.not_null:
+        action.variant = "already nullable"
+    return [action]
 
 
 _CONSTRAINT_KINDS = {
@@ -408,7 +429,9 @@ def _validate_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) 
     constraint = context.schema.find_constraint(key_of(target), cmd.name or "")
     action = Action("ALTER TABLE VALIDATE CONSTRAINT", description=f"VALIDATE CONSTRAINT "
                     f"{cmd.name}", relations={Role.TARGET: [target]})
-    if constraint is not None and constraint.kind is ConstraintKind.FOREIGN_KEY:
+    if constraint is not None and constraint.valid:
+        action.variant = "already valid"
+    elif constraint is not None and constraint.kind is ConstraintKind.FOREIGN_KEY:
         action.variant = "foreign key"
         if constraint.referenced:
             action.add(Role.REFERENCED, display(constraint.referenced))
@@ -479,6 +502,7 @@ def _inherit(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Acti
 
 _SUBCOMMAND_HANDLERS: dict[int, Callable[[ast.AlterTableCmd, str, Context], list[Action]]] = {
     AlterTableType.AT_AddColumn: _add_column,
+    AlterTableType.AT_DropNotNull: _drop_not_null,
     AlterTableType.AT_DropColumn: _drop_column,
     AlterTableType.AT_AlterColumnType: _alter_column_type,
     AlterTableType.AT_ColumnDefault: _set_default,

@@ -32,18 +32,20 @@ from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.nodes import string_values
 from sqlreview.pg.schema import (
+    RelationKind,
     owned_sequence_name,
     range_var_display,
     relation_key,
 )
-
-# --- other DDL -------------------------------------------------------------------
 
 
 def create_table(node: ast.CreateStmt, context: Context) -> Classified:
     target = range_var_display(node.relation)
     if node.if_not_exists and context.schema.get(key_of(target)) is not None:
         return no_op("CREATE TABLE", f"CREATE TABLE IF NOT EXISTS {target}")
+    if node.relation is not None and node.relation.relpersistence == "t":
+        return single("CREATE TABLE", Action("CREATE TABLE", description=f"CREATE TEMPORARY "
+                      f"TABLE {target}", notes=["temporary: private to the session"]))
     action = Action("CREATE TABLE", description=f"CREATE TABLE {target}",
                     relations={Role.TARGET: [target]})
     for element in node.tableElts or ():
@@ -102,6 +104,9 @@ def refresh(node: ast.RefreshMatViewStmt, context: Context) -> Classified:
     target = range_var_display(node.relation)
     action = Action("REFRESH MATERIALIZED VIEW", "CONCURRENTLY" if node.concurrent else "",
                     f"REFRESH {target}", {Role.TARGET: [target]})
+    if node.skipData:
+        action.variant = "WITH NO DATA"
+        return single("REFRESH MATERIALIZED VIEW", action)
     relation = context.schema.get(key_of(target))
     if relation is not None:
         action.add(Role.SOURCE, *expand_reads(context, relation.sources))
@@ -176,9 +181,10 @@ _ON_TABLE_DROPS = {"DROP TRIGGER", "DROP POLICY", "DROP RULE"}
 def drop(node: ast.DropStmt, context: Context) -> Classified:
     kind = _DROP_KINDS.get(node.removeType, "OTHER") if node.removeType else "OTHER"
     actions = []
+    if kind == "DROP SCHEMA":
+        return _drop_schemas(node, context)
     for target in node.objects or ():
-        names = string_values(target) \
-            if isinstance(target, tuple) else []
+        names = string_values(target)
         action = Action(kind, "CONCURRENTLY" if node.concurrent else "",
                         f"{kind} {'.'.join(names)}".strip())
         if kind in _RELATION_DROPS and node.missing_ok and missing(context, ".".join(names)):
@@ -190,6 +196,19 @@ def drop(node: ast.DropStmt, context: Context) -> Classified:
             action.add(Role.TARGET, ".".join(names[:-1]))
         actions.append(action)
     return Classified(kind if kind != "OTHER" else "DROP", actions)
+
+
+def _drop_schemas(node: ast.DropStmt, context: Context) -> Classified:
+    actions = []
+    for name in string_values(node.objects):
+        action = Action("DROP SCHEMA", description=f"DROP SCHEMA {name}")
+        if node.behavior == 1:  # CASCADE
+            action.variant = "CASCADE"
+            action.add(Role.TARGET, *sorted(
+                key for key, relation in context.schema.relations.items()
+                if key.startswith(f"{name}.") and relation.kind is not RelationKind.INDEX))
+        actions.append(action)
+    return Classified("DROP SCHEMA", actions)
 
 
 def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -> None:
@@ -229,8 +248,11 @@ def truncate(node: ast.TruncateStmt, context: Context) -> Classified:
         for name in names:
             action.add(Role.TARGET, *map(display, context.schema.referencing_closure(
                 key_of(name))))
+    recursive = {range_var_display(r) for r in node.relations or ()
+                 if isinstance(r, ast.RangeVar) and r.inh}
     for name in list(action.related(Role.TARGET)):
-        action.add(Role.TARGET, *partitions(context, name))
+        if name in recursive or name not in names:  # cascaded tables recurse too
+            action.add(Role.TARGET, *partitions(context, name))
     if node.restart_seqs:
         for name in action.related(Role.TARGET):
             action.add(Role.OWNED, *owned_sequences(context, name))

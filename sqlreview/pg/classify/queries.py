@@ -21,11 +21,7 @@ from sqlreview.pg.classify.base import (
 )
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values
-from sqlreview.pg.schema import (
-    range_var_display,
-)
-
-# --- data statements ---------------------------------------------------------------
+from sqlreview.pg.schema import range_var_display
 
 
 def _storage_relations(context: Context, names: Iterable[str]) -> list[str]:
@@ -67,7 +63,7 @@ class _NextvalCalls(visitors.Visitor):
     def visit_FuncCall(self, ancestors: object, node: ast.FuncCall) -> None:
         name = string_values(node.funcname or ())
         args = node.args or ()
-        if name and name[-1] == "nextval" and args:
+        if name and name[-1] in ("nextval", "setval") and args:
             argument = args[0]
             if isinstance(argument, ast.TypeCast):
                 argument = argument.arg
@@ -147,6 +143,8 @@ def _defaulted_sequence_columns(context: Context, table: str,
 
 
 def select(node: ast.SelectStmt, context: Context) -> Classified:
+    if node.intoClause is not None and node.intoClause.rel is not None:
+        return _select_into(node, context)
     names = expand_reads(context, read_relations(node, context, exclude=()))
     locked: set[str] = set()
     for clause in node.lockingClause or ():
@@ -168,6 +166,17 @@ def select(node: ast.SelectStmt, context: Context) -> Classified:
             action.add(Role.SCANNED, name)
     action.add(Role.OWNED, *_nextval_sequences(node))
     return single("SELECT", action)
+
+
+def _select_into(node: ast.SelectStmt, context: Context) -> Classified:
+    """SELECT ... INTO new_table: CREATE TABLE AS by another name."""
+    assert node.intoClause is not None
+    target = range_var_display(node.intoClause.rel)
+    action = Action("CREATE TABLE AS", description=f"SELECT INTO {target}",
+                    relations={Role.TARGET: [target]})
+    action.add(Role.SOURCE, *expand_reads(context, read_relations(node, context,
+                                                                  exclude=(target,))))
+    return single("CREATE TABLE AS", action)
 
 
 def transaction(node: ast.TransactionStmt, context: Context) -> Classified:

@@ -1,0 +1,646 @@
+"""Measure what PostgreSQL really did while a reviewed migration was applied (``--trace``).
+
+Replay applies every reviewed migration on the scratch database through
+Django's own executor. While it does, :func:`traced_apply` measures the
+statements that have a rendered counterpart, with the observer building
+blocks of :mod:`sqlreview.pg.observe` (``take_snapshot``/``compare``) run on
+the same backend, and attaches the result to the rendered statements.
+
+Which executed statement belongs to which rendered one
+    * a statement the schema editor's ``execute()`` runs (outside a RunPython)
+      is the next rendered ``"sql"`` statement, in order: rendering collects
+      exactly those calls, and a RunSQL string with several statements is one
+      call, so one observation;
+    * everything a RunPython runs (ORM queries, ``schema_editor.execute``),
+      and everything an operation that cannot be written as SQL runs, is
+      merged into that operation's ``"python"``/``"opaque"`` statement;
+    * anything else (the schema editor's introspection, Django's
+      ``django_migrations`` bookkeeping) runs untouched and is attached to
+      nothing.
+
+How a statement is measured (only the ones attached to something)
+    * inside a transaction (an atomic migration, an atomic operation, a
+      ``transaction.atomic()`` in RunPython): snapshots of locks, relfilenodes
+      and transaction scan counters before and after, in the migration's own
+      transaction, through the raw psycopg connection (so the catalog queries
+      do not go through the execute wrapper). Locks already held from earlier
+      statements of the transaction are not repeated.
+    * in autocommit (a non-atomic migration): the one statement is wrapped in
+      ``BEGIN``/``COMMIT`` and measured the same way; a single statement in its
+      own transaction behaves as it does in autocommit, and locks released at
+      its end are seen. A statement that refuses a transaction block (``CREATE
+      INDEX CONCURRENTLY``...) fails with SQLSTATE 25001 before doing any work,
+      is rolled back and run again in autocommit while a "blocker" connection
+      holds ROW EXCLUSIVE on every user table: the statement soon waits for
+      it, and its locks are read from ``pg_locks`` at that moment by a
+      monitor connection (as ``observe_outside_transaction`` does). Locks it
+      takes only after that wait are not seen.
+
+Measuring never changes the outcome: the catalog reads run inside a savepoint
+(a failure is rolled back to it), and a measurement that fails leaves
+``observation=None`` and a warning on the migration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from psycopg.pq import TransactionStatus
+
+from sqlreview.django.errors import describe_error
+from sqlreview.pg import observe
+from sqlreview.pg.locks import LockMode
+from sqlreview.pg.observe import Observation, RelationInfo, Snapshot
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.migrations.migration import Migration
+    from django.db.migrations.operations.base import Operation
+    from django.db.migrations.state import ProjectState
+
+    from sqlreview.django.render import RenderedMigration
+
+__all__ = ["trace_unavailable", "traced_apply"]
+
+# How long an outside-a-transaction statement may be held by the blocker
+# before the monitor gives up looking for its wait.
+WAIT_TIMEOUT = 5.0
+_SAVEPOINT = "sqlreview_trace"
+# SQLSTATE active_sql_transaction: "cannot run inside a transaction block".
+_REFUSES_TRANSACTION = "25001"
+
+_USER_TABLES_SQL = """
+    SELECT format('%I.%I', n.nspname, c.relname)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p')
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+      AND n.nspname NOT LIKE 'pg\\_%'
+    ORDER BY 1
+"""
+
+
+def trace_unavailable(connection: BaseDatabaseWrapper) -> str | None:
+    """Why statements on ``connection`` cannot be traced, or None when they can."""
+    try:
+        connection.ensure_connection()
+    except Exception as error:
+        return f"--trace: cannot connect to the scratch database ({describe_error(error)})"
+    if not isinstance(connection.connection, psycopg.Connection):
+        return (
+            "--trace needs Django to use psycopg 3 (it uses "
+            f"{type(connection.connection).__module__}): no statement was measured"
+        )
+    return None
+
+
+# -- measuring one statement -------------------------------------------------------
+
+
+@dataclass
+class Measured:
+    """The outcome of measuring one execute: an observation, or why there is none."""
+
+    observation: Observation | None = None
+    failure: str | None = None
+
+
+def measured_call(
+    call: Callable[[], Any],
+    raw: psycopg.Connection[Any],
+    url: str,
+    wrap_errors: AbstractContextManager[Any],
+    record: Measured,
+) -> Any:
+    """Run ``call`` (one Django execute) and fill ``record``; return or raise what it does.
+
+    ``wrap_errors`` is the Django connection's ``wrap_database_errors``, so an
+    error raised by our own COMMIT reaches Django as the statement's error.
+    """
+    status = raw.info.transaction_status
+    if status not in (TransactionStatus.IDLE, TransactionStatus.INTRANS):
+        record.failure = f"the connection was {status.name} before the statement"
+        return call()
+    if not raw.autocommit:
+        return _in_open_transaction(call, raw, record)
+    return _in_own_transaction(call, raw, url, wrap_errors, record)
+
+
+def _guarded_snapshot(raw: psycopg.Connection[Any], record: Measured) -> Snapshot | None:
+    """``take_snapshot`` inside a savepoint, so a failing read cannot abort the migration."""
+    try:
+        raw.execute(f"SAVEPOINT {_SAVEPOINT}")
+        try:
+            snapshot: Snapshot | None = observe.take_snapshot(raw)
+        except psycopg.Error as error:
+            raw.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+            record.failure = f"reading the catalog failed ({describe_error(error)})"
+            snapshot = None
+        raw.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+    except psycopg.Error as error:
+        record.failure = f"reading the catalog failed ({describe_error(error)})"
+        return None
+    return snapshot
+
+
+def _in_open_transaction(
+    call: Callable[[], Any], raw: psycopg.Connection[Any], record: Measured
+) -> Any:
+    """Measure inside the transaction Django has open (atomic migration or block)."""
+    before = _guarded_snapshot(raw, record)
+    try:
+        result = call()
+    except Exception as error:
+        if before is not None:
+            record.observation = Observation(error=describe_error(error))
+        raise
+    after = _guarded_snapshot(raw, record) if before is not None else None
+    if before is not None and after is not None:
+        record.observation = observe.compare(before, after)
+    return result
+
+
+def _in_own_transaction(
+    call: Callable[[], Any],
+    raw: psycopg.Connection[Any],
+    url: str,
+    wrap_errors: AbstractContextManager[Any],
+    record: Measured,
+) -> Any:
+    """Measure an autocommit statement by giving it a transaction of its own."""
+    try:
+        raw.execute("BEGIN")
+    except psycopg.Error as error:
+        record.failure = f"BEGIN failed ({describe_error(error)})"
+        return call()
+    before = _guarded_snapshot(raw, record)
+    try:
+        result = call()
+    except Exception as error:
+        _rollback(raw)
+        if _sqlstate(error) == _REFUSES_TRANSACTION:
+            record.failure = None
+            return _outside_transaction(call, raw, url, record)
+        record.observation = Observation(error=describe_error(error))
+        raise
+    observation = _finish_own_transaction(raw, before, record)
+    try:
+        with wrap_errors:
+            _commit(raw)
+    except Exception as error:  # a deferred constraint fails at commit, as in autocommit
+        record.observation = Observation(error=describe_error(error))
+        raise
+    record.observation = observation
+    return result
+
+
+def _finish_own_transaction(
+    raw: psycopg.Connection[Any], before: Snapshot | None, record: Measured
+) -> Observation | None:
+    if raw.info.transaction_status != TransactionStatus.INTRANS:
+        # The statement ran COMMIT/ROLLBACK itself: what it held is gone.
+        if before is None:
+            return None
+        return Observation(notes=("the statement ended the transaction itself: not measured",))
+    after = _guarded_snapshot(raw, record) if before is not None else None
+    if before is None or after is None:
+        return None
+    return observe.compare(before, after)
+
+
+def _commit(raw: psycopg.Connection[Any]) -> None:
+    if raw.info.transaction_status != TransactionStatus.IDLE:
+        raw.execute("COMMIT")
+
+
+def _rollback(raw: psycopg.Connection[Any]) -> None:
+    if raw.info.transaction_status != TransactionStatus.IDLE:
+        raw.execute("ROLLBACK")
+
+
+def _sqlstate(error: BaseException | None) -> str | None:
+    """The SQLSTATE of a psycopg error, also when Django wrapped it (``__cause__``)."""
+    while error is not None:
+        state = getattr(error, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        error = error.__cause__
+    return None
+
+
+# -- outside a transaction ----------------------------------------------------------
+
+
+@dataclass
+class _Probe:
+    """The monitor and blocker connections watching one outside-a-transaction statement."""
+
+    monitor: psycopg.Connection[Any]
+    blocker: psycopg.Connection[Any]
+    pid: int
+    relations: dict[int, RelationInfo]
+    scans: dict[int, observe.ScanCount] | None
+    done: threading.Event = field(default_factory=threading.Event)
+    waiting: Any = None  # observe._Waiting once the watcher is done
+    watch_error: str | None = None
+
+    def close(self) -> None:
+        self.blocker.close()
+        self.monitor.close()
+
+
+def _outside_transaction(
+    call: Callable[[], Any], raw: psycopg.Connection[Any], url: str, record: Measured
+) -> Any:
+    """Run the statement in autocommit, read its locks while it waits for a blocker."""
+    try:
+        probe = _start_probe(raw, url)
+    except psycopg.Error as error:
+        record.failure = f"could not watch the statement ({describe_error(error)})"
+        return call()
+    watcher = threading.Thread(target=_watch, args=(probe,), name="sqlreview-trace", daemon=True)
+    watcher.start()
+    try:
+        try:
+            result = call()
+        except Exception as error:
+            record.observation = Observation(error=describe_error(error))
+            raise
+        finally:
+            probe.done.set()
+            watcher.join()
+        _read_outcome(probe, raw, record)
+    finally:
+        probe.close()
+    return result
+
+
+def _start_probe(raw: psycopg.Connection[Any], url: str) -> _Probe:
+    monitor = psycopg.connect(url, autocommit=True)
+    try:
+        blocker = psycopg.connect(url, autocommit=False)
+    except psycopg.Error:
+        monitor.close()
+        raise
+    try:
+        relations = observe.read_relations(monitor)
+        scans = observe.read_seq_scans(monitor, in_transaction=False) if _flush(raw) else None
+        blocker.execute("SET LOCAL lock_timeout = '2s'")
+        tables = [row[0] for row in blocker.execute(_USER_TABLES_SQL).fetchall()]
+        if tables:
+            blocker.execute(f"LOCK TABLE {', '.join(tables)} IN ROW EXCLUSIVE MODE".encode())
+    except psycopg.Error:
+        blocker.close()
+        monitor.close()
+        raise
+    return _Probe(monitor, blocker, raw.info.backend_pid, relations, scans)
+
+
+def _watch(probe: _Probe) -> None:
+    """Poll until the statement waits (or ends), then let it go on."""
+    try:
+        probe.waiting = observe._poll_until_waiting(
+            probe.monitor, probe.pid, probe.done, probe.relations, WAIT_TIMEOUT
+        )
+    except Exception as error:
+        probe.watch_error = describe_error(error)
+    finally:
+        try:
+            probe.blocker.rollback()
+        except Exception:
+            probe.blocker.close()  # the server releases its locks with the session
+
+
+def _flush(raw: psycopg.Connection[Any]) -> bool:
+    """Make the backend publish its scan counters now (PostgreSQL 15+)."""
+    try:
+        raw.execute("SELECT pg_stat_force_next_flush()")
+    except psycopg.Error:
+        _rollback(raw)
+        return False
+    return True
+
+
+def _read_outcome(probe: _Probe, raw: psycopg.Connection[Any], record: Measured) -> None:
+    if probe.watch_error is not None or probe.waiting is None:
+        record.failure = f"watching the statement failed ({probe.watch_error})"
+        return
+    try:
+        after = observe.read_relations(probe.monitor)
+        scanned: frozenset[str] = frozenset()
+        if probe.scans is not None and _flush(raw):
+            scans_after = observe.read_seq_scans(probe.monitor, in_transaction=False)
+            scanned = observe.diff_scans(probe.scans, scans_after, probe.relations)
+    except psycopg.Error as error:
+        record.failure = f"reading the catalog failed ({describe_error(error)})"
+        return
+    record.observation = _outside_observation(probe, after, scanned)
+
+
+def _outside_observation(
+    probe: _Probe, after: dict[int, RelationInfo], scanned: frozenset[str]
+) -> Observation:
+    waiting = probe.waiting
+    rewritten, rebuilt = observe.diff_filenodes(probe.relations, after)
+    notes = ["ran outside a transaction: locks read from pg_locks while it waited"]
+    if not waiting.seen_waiting:
+        notes = ["ran outside a transaction and never waited, so its locks were not seen"]
+    if probe.scans is None:
+        notes.append("scans not measured (needs PostgreSQL 15+)")
+    return Observation(
+        locks=dict(waiting.granted),
+        index_locks=dict(waiting.granted_indexes),
+        rewritten=rewritten,
+        rebuilt_indexes=rebuilt,
+        scanned=scanned,
+        waited_for=dict(waiting.requested),
+        notes=tuple(notes),
+    )
+
+
+# -- attributing executes to rendered statements -------------------------------------
+
+
+@dataclass
+class _Executed:
+    sql: str
+    measured: Measured
+
+
+class MigrationTrace:
+    """The execute wrapper for one migration, and what it attributed where.
+
+    The schema editor and the operation proxies below tell it what is
+    running; Django calls it (``connection.execute_wrapper``) for every
+    statement.
+    """
+
+    def __init__(self, rendered: RenderedMigration, url: str) -> None:
+        self.rendered = rendered
+        self.url = url
+        self.executed_sql: list[_Executed] = []
+        # Statement positions of the "python"/"opaque" placeholders, by operation.
+        self._placeholders: dict[int, list[int]] = {}
+        for position, statement in enumerate(rendered.statements):
+            if statement.kind != "sql" and statement.operation_index is not None:
+                self._placeholders.setdefault(statement.operation_index, []).append(position)
+        # Position -> what ran inside that placeholder (None: not measured).
+        self.placeholder_runs: dict[int, list[Observation | None]] = {}
+        self.failures: list[str] = []
+        self._editor_depth = 0
+        # Innermost placeholder being run; None = it has no rendered counterpart.
+        self._scopes: list[int | None] = []
+
+    @contextlib.contextmanager
+    def editor_statement(self) -> Iterator[None]:
+        self._editor_depth += 1
+        try:
+            yield
+        finally:
+            self._editor_depth -= 1
+
+    @contextlib.contextmanager
+    def placeholder(self, operation_index: int) -> Iterator[None]:
+        """Everything executed inside belongs to this operation's next placeholder."""
+        positions = self._placeholders.get(operation_index, [])
+        position = positions.pop(0) if positions else None
+        if position is not None:
+            self.placeholder_runs.setdefault(position, [])
+        self._scopes.append(position)
+        try:
+            yield
+        finally:
+            self._scopes.pop()
+
+    def __call__(
+        self,
+        execute: Callable[..., Any],
+        sql: Any,
+        params: Any,
+        many: bool,
+        context: dict[str, Any],
+    ) -> Any:
+        if self._scopes:
+            position = self._scopes[-1]
+            if position is None:
+                return execute(sql, params, many, context)
+            record = Measured()
+            try:
+                return self._measure(execute, sql, params, many, context, record)
+            finally:
+                self.placeholder_runs[position].append(record.observation)
+                self._note_failure(record)
+        if not self._editor_depth:
+            return execute(sql, params, many, context)  # introspection, bookkeeping
+        record = Measured()
+        try:
+            return self._measure(execute, sql, params, many, context, record)
+        finally:
+            self.executed_sql.append(_Executed(str(sql), record))
+            self._note_failure(record)
+
+    def _measure(
+        self,
+        execute: Callable[..., Any],
+        sql: Any,
+        params: Any,
+        many: bool,
+        context: dict[str, Any],
+        record: Measured,
+    ) -> Any:
+        connection = context["connection"]
+        return measured_call(
+            lambda: execute(sql, params, many, context),
+            connection.connection,
+            self.url,
+            connection.wrap_database_errors,
+            record,
+        )
+
+    def _note_failure(self, record: Measured) -> None:
+        if record.failure is not None:
+            self.failures.append(record.failure)
+
+    def attach(self) -> None:
+        """Put the observations on the rendered statements; warn about what did not fit."""
+        self._attach_sql()
+        for position, observations in self.placeholder_runs.items():
+            self.rendered.statements[position].observation = merge(observations)
+        if self.failures:
+            more = f" (and {len(self.failures) - 1} more)" if len(self.failures) > 1 else ""
+            self.rendered.warnings.append(
+                f"--trace: some statements could not be observed: {self.failures[0]}{more}"
+            )
+
+    def _attach_sql(self) -> None:
+        targets = [s for s in self.rendered.statements if s.kind == "sql"]
+        differs = 0
+        for statement, executed in zip(targets, self.executed_sql, strict=False):
+            statement.observation = executed.measured.observation
+            if statement.sql != _as_rendered(executed.sql):
+                differs += 1
+        if len(self.executed_sql) > len(targets) or (
+            len(self.executed_sql) < len(targets) and self.rendered.apply_error is None
+        ):
+            self.rendered.warnings.append(
+                f"--trace: {len(self.executed_sql)} statements ran where {len(targets)} were "
+                "rendered; observations were matched in order and may be misplaced"
+            )
+        if differs:
+            self.rendered.warnings.append(
+                f"--trace: {differs} statement(s) ran as different SQL than was rendered "
+                "(a value computed when the migration runs?); their observations are of "
+                "the SQL that ran"
+            )
+
+
+def _as_rendered(executed: str) -> str:
+    """The executed text as rendering collects it (the schema editor adds the ';')."""
+    return executed if executed.rstrip().endswith(";") else executed + ";"
+
+
+def merge(observations: Sequence[Observation | None]) -> Observation:
+    """One observation for several statements (what a RunPython ran, all together)."""
+    locks: dict[str, LockMode] = {}
+    index_locks: dict[str, LockMode] = {}
+    waited: dict[str, LockMode] = {}
+    rewritten: set[str] = set()
+    rebuilt: set[str] = set()
+    scanned: set[str] = set()
+    notes: list[str] = []
+    error: str | None = None
+    for observation in observations:
+        if observation is None:
+            notes.append("some of its statements could not be observed")
+            continue
+        _merge_locks(locks, observation.locks)
+        _merge_locks(index_locks, observation.index_locks)
+        _merge_locks(waited, observation.waited_for)
+        rewritten |= observation.rewritten
+        rebuilt |= observation.rebuilt_indexes
+        scanned |= observation.scanned
+        notes.extend(observation.notes)
+        error = error or observation.error
+    return Observation(
+        locks=locks,
+        index_locks=index_locks,
+        rewritten=frozenset(rewritten),
+        rebuilt_indexes=frozenset(rebuilt),
+        scanned=frozenset(scanned),
+        waited_for=waited,
+        error=error,
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def _merge_locks(into: dict[str, LockMode], more: dict[str, LockMode]) -> None:
+    for name, mode in more.items():
+        into[name] = max(mode, into.get(name, mode))
+
+
+# -- hooks into Django's apply ---------------------------------------------------------
+
+
+class TracingSchemaEditor(BaseDatabaseSchemaEditor):
+    """Mixed in front of the backend's schema editor: marks its own ``execute()`` calls."""
+
+    sqlreview_trace: MigrationTrace
+
+    def execute(self, sql: Any, params: Sequence[Any] | None = ()) -> None:
+        with self.sqlreview_trace.editor_statement():
+            super().execute(sql, params)
+
+
+def _editor_class(
+    connection: BaseDatabaseWrapper, trace: MigrationTrace
+) -> type[BaseDatabaseSchemaEditor]:
+    backend_class: type[BaseDatabaseSchemaEditor] | None = connection.SchemaEditorClass
+    if backend_class is None:
+        raise NotImplementedError(f"the {connection.vendor} backend has no schema editor")
+    return type(
+        f"SqlReviewTraced{backend_class.__name__}",
+        (TracingSchemaEditor, backend_class),
+        {"sqlreview_trace": trace},
+    )
+
+
+class _PlaceholderScope:
+    """Runs an operation for real, inside its placeholder's scope."""
+
+    def __init__(self, operation: Operation, index: int, trace: MigrationTrace) -> None:
+        self._operation = operation
+        self._index = index
+        self._trace = trace
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._operation, name)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        with self._trace.placeholder(self._index):
+            self._operation.database_forwards(app_label, schema_editor, from_state, to_state)
+
+
+def _scoped(operation: Operation, index: int, trace: MigrationTrace, top: bool) -> Any:
+    """``operation``, with each part rendering showed as a placeholder put in its scope.
+
+    Those parts are: a top-level operation that does not reduce to SQL
+    (RunPython, custom ones), and a RunPython nested (at any depth) in
+    ``SeparateDatabaseAndState.database_operations``. Other operations are
+    returned as they are.
+    """
+    from django.db.migrations.operations.special import RunPython, SeparateDatabaseAndState
+
+    if isinstance(operation, RunPython) or (top and not operation.reduces_to_sql):
+        return _PlaceholderScope(operation, index, trace)
+    if isinstance(operation, SeparateDatabaseAndState):
+        inner = [_scoped(op, index, trace, top=False) for op in operation.database_operations]
+        if any(
+            new is not old for new, old in zip(inner, operation.database_operations, strict=True)
+        ):
+            clone = copy.copy(operation)
+            clone.database_operations = inner
+            return clone
+    return operation
+
+
+def _traced_migration(migration: Migration, trace: MigrationTrace) -> Migration:
+    clone = copy.copy(migration)
+    operations: list[Any] = [
+        _scoped(operation, index, trace, top=True)
+        for index, operation in enumerate(migration.operations)
+    ]
+    clone.operations = operations  # type: ignore[misc]  # an instance attribute, as in Django
+    return clone
+
+
+@contextlib.contextmanager
+def traced_apply(
+    connection: BaseDatabaseWrapper, url: str, rendered: RenderedMigration, migration: Migration
+) -> Iterator[Migration]:
+    """Yield the migration to give ``executor.apply_migration``; observations attach on exit.
+
+    ``url`` is the scratch database's (the outside-a-transaction probe opens
+    its own connections there). Nothing but the observations and warnings of
+    ``rendered`` changes: the migration runs as ``migrate`` runs it.
+    """
+    trace = MigrationTrace(rendered, url)
+    connection.SchemaEditorClass = _editor_class(connection, trace)
+    try:
+        with connection.execute_wrapper(trace):
+            yield _traced_migration(migration, trace)
+    finally:
+        del connection.SchemaEditorClass  # the instance attribute: back to the class's
+        trace.attach()
