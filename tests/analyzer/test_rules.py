@@ -1,0 +1,579 @@
+"""Every finding code, with a bad example that raises it and a good one that does not.
+
+Like ruff's and squawk's rule tests: the *bad* SQL is the risky pattern the
+rule describes; the *good* SQL is what the rule's ``instead`` text recommends.
+Both run through the real analyzer against the small shop schema of
+``helpers.SCHEMA``. A rule added to ``RULES`` without examples fails
+``test_every_rule_has_examples``.
+
+SR002, SR301 and SR302 are raised by the Django pipeline
+(``sqlreview.django.command.analyze_migration``), so their examples are
+migrations (``DJANGO_EXAMPLES``), analysed in a subprocess with minimal Django
+settings (configuring Django in the test process would leak into other tests).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
+from sqlreview.pg.rules import RULES, RULES_BY_CODE
+from sqlreview.results import Level
+from tests.analyzer.helpers import analyze, codes
+
+
+@dataclass(frozen=True)
+class Example:
+    code: str
+    bad: str
+    good: str
+    pg_version: int = 18
+    # Most examples leave SR201 (no lock_timeout) out of the picture, so that
+    # the bad example raises exactly its own code.
+    assume_lock_timeout: bool = True
+    why_good: str = ""
+
+
+# Django's sqlmigrate output for a SeparateDatabaseAndState that only changes
+# the state: the rolling-deploy-safe first step before dropping anything.
+STATE_ONLY = """
+BEGIN;
+--
+-- Custom state/database change combination
+--
+COMMIT;
+"""
+
+EXAMPLES: tuple[Example, ...] = (
+    Example(
+        "SR001",
+        "ALTER TABLE shop_order ADD COLUMN;",
+        "ALTER TABLE shop_order ADD COLUMN coupon text;",
+        why_good="the syntax fixed",
+    ),
+    Example(
+        "SR101",
+        "ALTER TABLE shop_order ADD COLUMN token uuid DEFAULT gen_random_uuid();",
+        """
+        ALTER TABLE shop_order ADD COLUMN token uuid;
+        ALTER TABLE shop_order ALTER COLUMN token SET DEFAULT gen_random_uuid();
+        UPDATE shop_order SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000;
+        """,
+        why_good="nullable without default, then the default, then a batch of the backfill",
+    ),
+    Example(
+        "SR101",
+        "ALTER TABLE shop_order ADD COLUMN number bigint GENERATED ALWAYS AS IDENTITY;",
+        "ALTER TABLE shop_order ADD COLUMN priority integer DEFAULT 0 NOT NULL;",
+        why_good="a constant db_default is stored in the catalog (PostgreSQL 11+)",
+    ),
+    Example(
+        "SR102",
+        "ALTER TABLE shop_order ADD COLUMN priority integer NOT NULL;",
+        "ALTER TABLE shop_order ADD COLUMN priority integer DEFAULT 0 NOT NULL;",
+    ),
+    Example(
+        "SR103",
+        'ALTER TABLE "shop_customer" ALTER COLUMN "name" TYPE varchar(50);',
+        'ALTER TABLE "shop_customer" ALTER COLUMN "name" TYPE varchar(200);',
+        why_good="widening varchar does not rewrite",
+    ),
+    Example(
+        "SR103",
+        'ALTER TABLE "shop_customer" ALTER COLUMN "age" TYPE bigint USING "age"::bigint;',
+        """
+        ALTER TABLE shop_customer ADD COLUMN age_big bigint;
+        UPDATE shop_customer SET age_big = age WHERE id BETWEEN 1 AND 10000;
+        """,
+        why_good="a new column of the new type, backfilled in batches",
+    ),
+    Example(
+        "SR104",
+        "ALTER TABLE shop_order ALTER COLUMN note SET NOT NULL;",
+        """
+        ALTER TABLE shop_order ADD CONSTRAINT note_nn CHECK (note IS NOT NULL) NOT VALID;
+        ALTER TABLE shop_order VALIDATE CONSTRAINT note_nn;
+        ALTER TABLE shop_order ALTER COLUMN note SET NOT NULL;
+        ALTER TABLE shop_order DROP CONSTRAINT note_nn;
+        """,
+    ),
+    Example(
+        "SR105",
+        "ALTER TABLE shop_order ADD CONSTRAINT total_positive CHECK (total >= 0);",
+        """
+        ALTER TABLE shop_order ADD CONSTRAINT total_positive CHECK (total >= 0) NOT VALID;
+        ALTER TABLE shop_order VALIDATE CONSTRAINT total_positive;
+        """,
+    ),
+    Example(
+        "SR106",
+        "ALTER TABLE shop_order ADD CONSTRAINT shop_order_customer_fk "
+        "FOREIGN KEY (customer_id) REFERENCES shop_customer (id);",
+        """
+        ALTER TABLE shop_order ADD CONSTRAINT shop_order_customer_fk
+            FOREIGN KEY (customer_id) REFERENCES shop_customer (id) NOT VALID;
+        ALTER TABLE shop_order VALIDATE CONSTRAINT shop_order_customer_fk;
+        """,
+    ),
+    Example(
+        "SR107",
+        "CREATE INDEX shop_order_placed_idx ON shop_order (placed_at);",
+        "CREATE INDEX CONCURRENTLY shop_order_placed_idx ON shop_order (placed_at);",
+    ),
+    Example(
+        "SR108",
+        "ALTER TABLE shop_customer ADD CONSTRAINT shop_customer_email_key UNIQUE (email);",
+        """
+        CREATE UNIQUE INDEX CONCURRENTLY shop_customer_email_key ON shop_customer (email);
+        ALTER TABLE shop_customer ADD CONSTRAINT shop_customer_email_key
+            UNIQUE USING INDEX shop_customer_email_key;
+        """,
+    ),
+    Example(
+        "SR109",
+        "DROP INDEX shop_order_status_idx;",
+        "DROP INDEX CONCURRENTLY shop_order_status_idx;",
+    ),
+    Example(
+        "SR110",
+        "VACUUM FULL shop_order;",
+        "VACUUM (ANALYZE) shop_order;",
+        why_good="pg_repack runs outside SQL; the online in-SQL counterpart is plain VACUUM",
+    ),
+    Example(
+        "SR110",
+        "CLUSTER shop_order USING shop_order_status_idx;",
+        "ALTER TABLE shop_order CLUSTER ON shop_order_status_idx;",
+        why_good="marks the index for a later (maintenance window) CLUSTER, rewrites nothing",
+    ),
+    Example(
+        "SR111",
+        "REFRESH MATERIALIZED VIEW shop_sales;",
+        """
+        CREATE UNIQUE INDEX CONCURRENTLY shop_sales_customer ON shop_sales (customer_id);
+        REFRESH MATERIALIZED VIEW CONCURRENTLY shop_sales;
+        """,
+    ),
+    Example(
+        "SR112",
+        "REINDEX INDEX shop_order_status_idx;",
+        "REINDEX INDEX CONCURRENTLY shop_order_status_idx;",
+    ),
+    Example(
+        "SR113",
+        "ALTER TABLE shop_event DETACH PARTITION shop_event_2024;",
+        "ALTER TABLE shop_event DETACH PARTITION shop_event_2024 CONCURRENTLY;",
+    ),
+    Example(
+        "SR114",
+        "ALTER TABLE shop_event ATTACH PARTITION shop_event_2025 "
+        "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        """
+        ALTER TABLE shop_event_2025 ADD CONSTRAINT shop_event_2025_bound
+            CHECK (at IS NOT NULL AND at >= '2025-01-01' AND at < '2026-01-01') NOT VALID;
+        ALTER TABLE shop_event_2025 VALIDATE CONSTRAINT shop_event_2025_bound;
+        ALTER TABLE shop_event ATTACH PARTITION shop_event_2025
+            FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+        """,
+    ),
+    Example(
+        "SR115",
+        "TRUNCATE shop_order;",
+        "DELETE FROM shop_order WHERE id BETWEEN 1 AND 10000;",
+        why_good="one batch of a batched delete",
+    ),
+    Example(
+        "SR116",
+        "UPDATE shop_order SET status = 'archived';",
+        "UPDATE shop_order SET status = 'archived' WHERE id BETWEEN 1 AND 10000;",
+    ),
+    Example(
+        "SR116",
+        "DELETE FROM shop_order;",
+        "DELETE FROM shop_order WHERE id BETWEEN 1 AND 10000;",
+    ),
+    Example(
+        "SR117",
+        "ALTER TABLE shop_customer DROP COLUMN bio;",
+        STATE_ONLY,
+        why_good="the field removed from the state only, the column dropped a release later",
+    ),
+    Example(
+        "SR118",
+        "ALTER TABLE shop_customer RENAME COLUMN nickname TO handle;",
+        "ALTER TABLE shop_customer ADD COLUMN handle varchar(50);",
+        why_good="add the new column and write to both",
+    ),
+    Example(
+        "SR118",
+        "ALTER TABLE shop_order RENAME TO shop_purchase;",
+        "CREATE TABLE shop_purchase (id bigint PRIMARY KEY, total numeric(10, 2));",
+        why_good="add the new table, migrate readers, drop the old one later",
+    ),
+    Example(
+        "SR119",
+        "DROP TABLE shop_event_2025;",
+        STATE_ONLY,
+        why_good="the model removed from the state only, the table dropped a release later",
+    ),
+    Example(
+        "SR120",
+        "DO $$ BEGIN UPDATE shop_order SET status = 'x' WHERE id < 100; END $$;",
+        "UPDATE shop_order SET status = 'x' WHERE id < 100;",
+        why_good="the SQL the block runs, as a plain statement",
+    ),
+    Example(
+        "SR120",
+        "CALL shop_archive_orders();",
+        "UPDATE shop_order SET status = 'archived' WHERE id BETWEEN 1 AND 10000;",
+    ),
+    Example(
+        "SR201",
+        "ALTER TABLE shop_order ADD COLUMN coupon text;",
+        "SET lock_timeout = '5s';\nALTER TABLE shop_order ADD COLUMN coupon text;",
+        assume_lock_timeout=False,
+    ),
+    Example(
+        "SR201",
+        "BEGIN;\nALTER TABLE shop_order ADD COLUMN coupon text;\nCOMMIT;",
+        "BEGIN;\nSET LOCAL lock_timeout = '5s';\n"
+        "ALTER TABLE shop_order ADD COLUMN coupon text;\nCOMMIT;",
+        assume_lock_timeout=False,
+    ),
+    Example(
+        "SR202",
+        """
+        BEGIN;
+        ALTER TABLE shop_order ADD COLUMN coupon text;
+        UPDATE shop_order SET coupon = '' WHERE id BETWEEN 1 AND 10000;
+        COMMIT;
+        """,
+        """
+        BEGIN;
+        ALTER TABLE shop_order ADD COLUMN coupon text;
+        COMMIT;
+        BEGIN;
+        UPDATE shop_order SET coupon = '' WHERE id BETWEEN 1 AND 10000;
+        COMMIT;
+        """,
+        why_good="the slow step in its own transaction",
+    ),
+    Example(
+        "SR203",
+        "BEGIN;\nCREATE INDEX CONCURRENTLY shop_order_placed_idx ON shop_order (placed_at);\n"
+        "COMMIT;",
+        "CREATE INDEX CONCURRENTLY shop_order_placed_idx ON shop_order (placed_at);",
+    ),
+    Example(
+        "SR204",
+        "BEGIN;\nALTER TABLE shop_order ADD COLUMN coupon text;",
+        "BEGIN;\nALTER TABLE shop_order ADD COLUMN coupon text;\nCOMMIT;",
+    ),
+)
+
+# The good example of these is right, but sqlreview still flags it: a bug.
+KNOWN_FALSE_POSITIVES = {
+    "SR114": "bug: SR114 is raised even when a validated CHECK constraint proves the "
+    "partition bound, which is exactly what SR114's own advice says to do "
+    "(Postgres then skips the scan; knowledge.py's note says so too)",
+}
+
+
+@dataclass(frozen=True)
+class MigrationExample:
+    """A rendered migration as the Django pipeline hands it to the analyzer."""
+
+    atomic: bool
+    statements: tuple[tuple[str, str, str], ...]  # (kind, sql, operation)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class DjangoExample:
+    code: str
+    bad: MigrationExample
+    good: MigrationExample
+    notes: list[str] = field(default_factory=list)
+
+
+_ADD_COLUMN = (
+    "sql",
+    'ALTER TABLE "shop_order" ADD COLUMN "coupon" text NULL;',
+    "Add field coupon to order",
+)
+_RUN_PYTHON = ("python", "-- RunPython", "Raw Python operation")
+_BATCHED_SQL = (
+    "sql",
+    'UPDATE "shop_order" SET "coupon" = \'\' WHERE "id" BETWEEN 1 AND 10000;',
+    "Raw SQL operation",
+)
+
+DJANGO_EXAMPLES: tuple[DjangoExample, ...] = (
+    DjangoExample(
+        "SR002",
+        MigrationExample(
+            atomic=True,
+            statements=(_ADD_COLUMN,),
+            error='ProgrammingError: extension "postgis" is not available',
+        ),
+        MigrationExample(atomic=True, statements=(_ADD_COLUMN,)),
+    ),
+    DjangoExample(
+        "SR301",
+        MigrationExample(atomic=False, statements=(_RUN_PYTHON,)),
+        MigrationExample(atomic=False, statements=(_BATCHED_SQL,)),
+    ),
+    DjangoExample(
+        "SR302",
+        MigrationExample(atomic=True, statements=(_ADD_COLUMN, _RUN_PYTHON)),
+        MigrationExample(atomic=True, statements=(_RUN_PYTHON,)),
+    ),
+)
+
+
+def _example_id(example: Example) -> str:
+    return example.code
+
+
+def _codes_of(sql: str, example: Example) -> list[set[str]]:
+    analysis = analyze(
+        textwrap.dedent(sql), example.pg_version, assume_lock_timeout=example.assume_lock_timeout
+    )
+    return [codes(statement) for statement in analysis.statements]
+
+
+def test_every_rule_has_examples() -> None:
+    covered = {example.code for example in EXAMPLES} | {e.code for e in DJANGO_EXAMPLES}
+    missing = [rule.code for rule in RULES if rule.code not in covered]
+    assert not missing, f"rules without a bad/good example: {missing}"
+    unknown = covered - set(RULES_BY_CODE)
+    assert not unknown, f"examples for codes that are not rules: {sorted(unknown)}"
+
+
+def test_rule_codes_are_unique_and_well_formed() -> None:
+    all_codes = [rule.code for rule in RULES]
+    assert len(all_codes) == len(set(all_codes))
+    for rule in RULES:
+        assert len(rule.code) == 5 and rule.code.startswith("SR") and rule.code[2:].isdigit()
+        assert rule.summary and rule.why and rule.instead, rule.code
+        assert rule.name == rule.name.lower() and " " not in rule.name, rule.code
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=_example_id)
+def test_bad_example_raises_exactly_its_code(example: Example) -> None:
+    raised = _codes_of(example.bad, example)
+    flagged = set().union(*raised)
+    assert example.code in flagged
+    allowed = {example.code}
+    assert flagged <= allowed, f"{example.code}'s bad example also raised {flagged - allowed}"
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        pytest.param(e, marks=pytest.mark.xfail(strict=True, reason=KNOWN_FALSE_POSITIVES[e.code]))
+        if e.code in KNOWN_FALSE_POSITIVES
+        else e
+        for e in EXAMPLES
+    ],
+    ids=_example_id,
+)
+def test_good_example_does_not_raise_the_code(example: Example) -> None:
+    raised = set().union(*_codes_of(example.good, example))
+    assert example.code not in raised
+    assert "SR001" not in raised, "the good example must be valid SQL"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=_example_id)
+def test_finding_carries_the_rule_severity(example: Example) -> None:
+    analysis = analyze(
+        textwrap.dedent(example.bad),
+        example.pg_version,
+        assume_lock_timeout=example.assume_lock_timeout,
+    )
+    findings = [f for s in analysis.statements for f in s.findings if f.code == example.code]
+    assert findings
+    for finding in findings:
+        assert finding.severity is RULES_BY_CODE[example.code].severity
+        assert finding.message.strip()
+    # A statement's risk is at least the severity of its findings.
+    for statement in analysis.statements:
+        for finding in statement.findings:
+            if statement.risk is not None:
+                assert statement.risk >= finding.severity
+
+
+# --- the Django side: SR002, SR301, SR302 ------------------------------------------
+
+_DJANGO_SCRIPT = r"""
+import json, sys
+from django.conf import settings
+settings.configure(MIGRATION_MODULES={"shop": None})
+import django
+django.setup()
+from sqlreview.django.command import analyze_migration
+from sqlreview.django.render import RenderedMigration, RenderedStatement
+from sqlreview.pg.analyzer import AnalyzerOptions
+from sqlreview.pg.schema import Schema
+
+cases = json.load(sys.stdin)
+schema = Schema.from_sql(cases["schema"])
+out = {}
+for key, spec in cases["migrations"].items():
+    migration = RenderedMigration(
+        "shop", "0002_" + key.replace("-", "_"), spec["atomic"],
+        [RenderedStatement(sql=sql, operation_index=i, operation=op, kind=kind)
+         for i, (kind, sql, op) in enumerate(spec["statements"])],
+        error=spec["error"], schema_before=schema)
+    section = analyze_migration(migration, AnalyzerOptions(pg_version=14))
+    out[key] = {"error": section.error,
+                "statements": [s.to_json() for s in section.statements]}
+json.dump(out, sys.stdout)
+"""
+
+
+@pytest.fixture(scope="module")
+def django_results() -> dict[str, Any]:
+    """Every DJANGO_EXAMPLES migration through ``analyze_migration``, in one subprocess."""
+    from tests.analyzer.helpers import SCHEMA
+
+    migrations = {}
+    for example in DJANGO_EXAMPLES:
+        for which, migration in (("bad", example.bad), ("good", example.good)):
+            migrations[f"{example.code}-{which}"] = {
+                "atomic": migration.atomic,
+                "statements": [list(s) for s in migration.statements],
+                "error": migration.error,
+            }
+    completed = subprocess.run(
+        [sys.executable, "-c", _DJANGO_SCRIPT],
+        input=json.dumps({"schema": SCHEMA, "migrations": migrations}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    result: dict[str, Any] = json.loads(completed.stdout)
+    return result
+
+
+def _migration_codes(result: dict[str, Any]) -> list[str]:
+    return [f["code"] for s in result["statements"] for f in s["findings"]]
+
+
+@pytest.mark.parametrize("example", DJANGO_EXAMPLES, ids=lambda e: e.code)
+def test_django_bad_example_raises_its_code(
+    example: DjangoExample, django_results: dict[str, Any]
+) -> None:
+    assert example.code in _migration_codes(django_results[f"{example.code}-bad"])
+
+
+@pytest.mark.parametrize("example", DJANGO_EXAMPLES, ids=lambda e: e.code)
+def test_django_good_example_does_not_raise_its_code(
+    example: DjangoExample, django_results: dict[str, Any]
+) -> None:
+    assert example.code not in _migration_codes(django_results[f"{example.code}-good"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: analyze_migration appends the SR002 row that "
+    "Analyzer.record_failure already added to analysis.statements, so a "
+    "migration that failed to render gets its failure row twice",
+)
+def test_failed_migration_has_one_failure_row(django_results: dict[str, Any]) -> None:
+    result = django_results["SR002-bad"]
+    failures = [s for s in result["statements"] if s["kind"] == "ERROR"]
+    assert len(failures) == 1
+    indexes = [s["index"] for s in result["statements"]]
+    assert indexes == list(range(len(indexes)))
+
+
+def test_failed_migration_row_says_what_failed(django_results: dict[str, Any]) -> None:
+    result = django_results["SR002-bad"]
+    assert result["error"] == 'ProgrammingError: extension "postgis" is not available'
+    failure = next(s for s in result["statements"] if s["kind"] == "ERROR")
+    assert failure["risk"] == "unknown"
+    assert "postgis" in failure["error"]
+    # What was rendered before the failure is still analysed.
+    assert any(s["kind"] == "ALTER TABLE" for s in result["statements"])
+
+
+def test_run_python_beside_ddl_is_high_and_names_the_operation(
+    django_results: dict[str, Any],
+) -> None:
+    python = next(s for s in django_results["SR302-bad"]["statements"] if s["kind"] == "PYTHON")
+    assert python["risk"] == "high"
+    assert python["operation"] == "Raw Python operation"
+    by_code = {f["code"]: f for f in python["findings"]}
+    assert {"SR301", "SR302"} <= set(by_code)
+    assert "Raw Python operation" in by_code["SR302"]["message"]
+    # The ACCESS EXCLUSIVE lock of the ADD COLUMN is held while the Python runs.
+    assert "SR202" in by_code
+
+
+def test_feed_opaque_is_unknown_cost_and_medium_risk() -> None:
+    """``Analyzer.feed_opaque`` (what the pipeline does for RunPython), in-process."""
+    analyzer = Analyzer(AnalyzerOptions(pg_version=14))
+    result = analyzer.feed_opaque(
+        "RunPython",
+        operation="Raw Python operation",
+        note="runs Python code sqlreview cannot see into",
+    )
+    assert result.kind == "PYTHON"
+    assert result.cost.value == "unknown"
+    assert result.risk is Level.MEDIUM
+    assert result.notes == ["runs Python code sqlreview cannot see into"]
+    assert analyzer.finish().statements == [result]
+
+
+def test_record_failure_is_sr002_with_unknown_risk() -> None:
+    analyzer = Analyzer(AnalyzerOptions(pg_version=14))
+    analyzer.feed("ALTER TABLE shop_order ADD COLUMN coupon text;")
+    failure = analyzer.record_failure("FieldError: boom")
+    analysis = analyzer.finish()
+    assert [s.index for s in analysis.statements] == [0, 1]
+    assert failure.risk is None and failure.error == "FieldError: boom"
+    assert codes(failure) == {"SR002"}
+
+
+# --- no finding where Postgres does nothing risky ------------------------------------------
+
+_SR110_NO_CHANGE = (
+    "bug: checks.check_table_rewrites raises SR110 (critical, 'rewrites ...') for every SET "
+    "TABLESPACE / SET ACCESS METHOD, even the 'no change' variant the knowledge table rates "
+    "metadata only (the table already is in pg_default / uses heap: nothing is copied)"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=_SR110_NO_CHANGE)
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE shop_order SET TABLESPACE pg_default;",
+    "ALTER TABLE shop_order SET ACCESS METHOD heap;",
+])
+def test_moving_a_table_where_it_already_is_is_not_a_rewrite(sql: str) -> None:
+    """Manual, ALTER TABLE SET TABLESPACE / SET ACCESS METHOD: the data is copied
+    to the new tablespace or access method; pg_default and heap are where a
+    table is unless told otherwise, so there is nothing to copy."""
+    analysis = analyze(sql, assume_lock_timeout=True)
+    statement = analysis.statements[0]
+    assert statement.cost.value == "metadata only"
+    assert "SR110" not in codes(statement)
+    assert statement.risk is not Level.CRITICAL
+
+
+def test_weak_storage_parameters_raise_nothing() -> None:
+    """Manual, ALTER TABLE SET ( storage_parameter ): fillfactor and autovacuum
+    parameters take only SHARE UPDATE EXCLUSIVE, which blocks no reads or writes."""
+    analysis = analyze("ALTER TABLE shop_order SET (fillfactor = 70, "
+                       "autovacuum_vacuum_scale_factor = 0.01);")
+    assert codes(analysis.statements[0]) == set()
+    assert analysis.statements[0].risk is Level.LOW
