@@ -62,7 +62,9 @@ def run_json(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, 
 def django_minimum_pg_version() -> int:
     from django.db.backends.postgresql.features import DatabaseFeatures
 
-    return int(DatabaseFeatures.minimum_database_version[0])
+    minimum = DatabaseFeatures.minimum_database_version
+    assert minimum is not None
+    return int(minimum[0])
 
 
 def assert_one_clear_line(err: str, *words: str) -> None:

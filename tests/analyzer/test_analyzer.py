@@ -153,6 +153,23 @@ ALTER TABLE shop_coupon ADD CONSTRAINT shop_coupon_order_fk
     assert "SR201" in codes(foreign_key)
 
 
+@pytest.mark.xfail(strict=True, reason="bug: a table made by CREATE TABLE AS SELECT is noted "
+                   "'created in this input, empty and unused' although it holds a copy of the "
+                   "rows, and an index built on it inside a transaction that holds ACCESS "
+                   "EXCLUSIVE on another table is not SR202 (the build is as slow as the copy "
+                   "is big)")
+def test_a_table_created_from_a_query_is_not_empty() -> None:
+    sql = """BEGIN;
+ALTER TABLE shop_customer ADD COLUMN vip boolean;
+CREATE TABLE shop_order_copy AS SELECT * FROM shop_order;
+CREATE INDEX shop_order_copy_status ON shop_order_copy (status);
+COMMIT;"""
+    _begin, _alter, copy, index, _commit = analyze(sql, assume_lock_timeout=True).statements
+    assert "SR202" in codes(copy)  # the copy reads all of shop_order
+    assert not any("empty" in note for note in copy.notes + index.notes)
+    assert "SR202" in codes(index)
+
+
 def test_tables_of_the_schema_file_are_not_new() -> None:
     statement = only(analyze("CREATE INDEX shop_order_placed_idx ON shop_order (placed_at);"))
     assert statement.new_relations == []
