@@ -34,7 +34,13 @@ How a statement is measured (only the ones attached to something)
       holds ROW EXCLUSIVE on every user table: the statement soon waits for
       it, and its locks are read from ``pg_locks`` at that moment by a
       monitor connection (as ``observe_outside_transaction`` does). Locks it
-      takes only after that wait are not seen.
+      takes only after that wait are not seen; one that never waits (plain
+      ``VACUUM``) is observed without locks, with a note.
+    * transaction control (``BEGIN``, ``COMMIT``, Django's savepoints...) is
+      run untouched and gets an empty observation. A RunSQL string that opens
+      a transaction of its own inside ours (PostgreSQL warns 25001) keeps it
+      open afterwards, as autocommit would; later statements are measured in
+      it. A string that commits by itself is noted as not measured.
 
 Measuring never changes the outcome: the catalog reads run inside a savepoint
 (a failure is rolled back to it), and a measurement that fails leaves
@@ -45,6 +51,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -114,23 +121,50 @@ class Measured:
 
 def measured_call(
     call: Callable[[], Any],
+    sql: str,
     raw: psycopg.Connection[Any],
     url: str,
     wrap_errors: AbstractContextManager[Any],
     record: Measured,
 ) -> Any:
-    """Run ``call`` (one Django execute) and fill ``record``; return or raise what it does.
+    """Run ``call`` (one Django execute of ``sql``) and fill ``record``; return or raise as it does.
 
     ``wrap_errors`` is the Django connection's ``wrap_database_errors``, so an
     error raised by our own COMMIT reaches Django as the statement's error.
     """
     status = raw.info.transaction_status
+    control = _transaction_control(sql)
+    if control is not None or status == TransactionStatus.INERROR:
+        # Savepoints, BEGIN/COMMIT... take no lock and must run exactly where
+        # they were meant to; in a failed transaction only ROLLBACK (TO) runs.
+        record.observation = Observation(notes=(control,) if control else ())
+        return call()
     if status not in (TransactionStatus.IDLE, TransactionStatus.INTRANS):
         record.failure = f"the connection was {status.name} before the statement"
         return call()
-    if not raw.autocommit:
+    if not raw.autocommit or status == TransactionStatus.INTRANS:
+        # Django's transaction, or one a RunSQL "BEGIN" left open: measure inside it.
         return _in_open_transaction(call, raw, record)
     return _in_own_transaction(call, raw, url, wrap_errors, record)
+
+
+_FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*(\w+)", re.DOTALL)
+_SAVEPOINT_WORDS = frozenset({"SAVEPOINT", "RELEASE"})
+_CONTROL_WORDS = frozenset({"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "PREPARE"})
+
+
+def _transaction_control(sql: str) -> str | None:
+    """A note when ``sql`` starts with a transaction-control statement, else None.
+
+    Django's own savepoints (``atomic()`` in RunPython) get an empty note.
+    """
+    match = _FIRST_WORD.match(sql)
+    word = match.group(1).upper() if match else ""
+    if word in _SAVEPOINT_WORDS or (word == "ROLLBACK" and "SAVEPOINT" in sql.upper()):
+        return ""
+    if word in _CONTROL_WORDS:
+        return "transaction control: not measured"
+    return None
 
 
 def _guarded_snapshot(raw: psycopg.Connection[Any], record: Measured) -> Snapshot | None:
@@ -150,10 +184,13 @@ def _guarded_snapshot(raw: psycopg.Connection[Any], record: Measured) -> Snapsho
     return snapshot
 
 
+_ENDED_ITSELF = Observation(notes=("the statement ended the transaction itself: not measured",))
+
+
 def _in_open_transaction(
     call: Callable[[], Any], raw: psycopg.Connection[Any], record: Measured
 ) -> Any:
-    """Measure inside the transaction Django has open (atomic migration or block)."""
+    """Measure inside the transaction that is open (atomic migration or block)."""
     before = _guarded_snapshot(raw, record)
     try:
         result = call()
@@ -161,10 +198,17 @@ def _in_open_transaction(
         if before is not None:
             record.observation = Observation(error=describe_error(error))
         raise
-    after = _guarded_snapshot(raw, record) if before is not None else None
-    if before is not None and after is not None:
-        record.observation = observe.compare(before, after)
+    if before is not None:
+        record.observation = _after(raw, before, record)
     return result
+
+
+def _after(raw: psycopg.Connection[Any], before: Snapshot, record: Measured) -> Observation | None:
+    """The observation once the statement ran, if its transaction is still open."""
+    if raw.info.transaction_status != TransactionStatus.INTRANS:
+        return _ENDED_ITSELF  # a COMMIT in a multi-statement string: what it held is gone
+    after = _guarded_snapshot(raw, record)
+    return None if after is None else observe.compare(before, after)
 
 
 def _in_own_transaction(
@@ -181,8 +225,10 @@ def _in_own_transaction(
         record.failure = f"BEGIN failed ({describe_error(error)})"
         return call()
     before = _guarded_snapshot(raw, record)
+    began = _NestedBegin(raw)
     try:
-        result = call()
+        with began:
+            result = call()
     except Exception as error:
         _rollback(raw)
         if _sqlstate(error) == _REFUSES_TRANSACTION:
@@ -190,29 +236,39 @@ def _in_own_transaction(
             return _outside_transaction(call, raw, url, record)
         record.observation = Observation(error=describe_error(error))
         raise
-    observation = _finish_own_transaction(raw, before, record)
-    try:
-        with wrap_errors:
-            _commit(raw)
-    except Exception as error:  # a deferred constraint fails at commit, as in autocommit
-        record.observation = Observation(error=describe_error(error))
-        raise
+    observation = None if before is None else _after(raw, before, record)
+    if not began.seen:  # else the statement opened a transaction meant to stay open
+        try:
+            with wrap_errors:
+                _commit(raw)
+        except Exception as error:  # a deferred constraint fails at commit, as in autocommit
+            record.observation = Observation(error=describe_error(error))
+            raise
     record.observation = observation
     return result
 
 
-def _finish_own_transaction(
-    raw: psycopg.Connection[Any], before: Snapshot | None, record: Measured
-) -> Observation | None:
-    if raw.info.transaction_status != TransactionStatus.INTRANS:
-        # The statement ran COMMIT/ROLLBACK itself: what it held is gone.
-        if before is None:
-            return None
-        return Observation(notes=("the statement ended the transaction itself: not measured",))
-    after = _guarded_snapshot(raw, record) if before is not None else None
-    if before is None or after is None:
-        return None
-    return observe.compare(before, after)
+class _NestedBegin:
+    """Notices whether the statement ran its own BEGIN inside the one we opened.
+
+    PostgreSQL then warns "there is already a transaction in progress"
+    (SQLSTATE 25001): the transaction must stay open after the statement, as
+    it would have without us.
+    """
+
+    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+        self.raw = raw
+        self.seen = False
+
+    def _notice(self, diagnostic: psycopg.errors.Diagnostic) -> None:
+        if diagnostic.sqlstate == _REFUSES_TRANSACTION:
+            self.seen = True
+
+    def __enter__(self) -> None:
+        self.raw.add_notice_handler(self._notice)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.raw.remove_notice_handler(self._notice)
 
 
 def _commit(raw: psycopg.Connection[Any]) -> None:
@@ -221,8 +277,10 @@ def _commit(raw: psycopg.Connection[Any]) -> None:
 
 
 def _rollback(raw: psycopg.Connection[Any]) -> None:
-    if raw.info.transaction_status != TransactionStatus.IDLE:
-        raw.execute("ROLLBACK")
+    """Roll back our own transaction; a broken connection is Django's error to report."""
+    with contextlib.suppress(psycopg.Error):
+        if raw.info.transaction_status != TransactionStatus.IDLE:
+            raw.execute("ROLLBACK")
 
 
 def _sqlstate(error: BaseException | None) -> str | None:
@@ -248,7 +306,7 @@ class _Probe:
     relations: dict[int, RelationInfo]
     scans: dict[int, observe.ScanCount] | None
     done: threading.Event = field(default_factory=threading.Event)
-    waiting: Any = None  # observe._Waiting once the watcher is done
+    waiting: observe._Waiting | None = None  # set by the watcher thread
     watch_error: str | None = None
 
     def close(self) -> None:
@@ -347,7 +405,7 @@ def _read_outcome(probe: _Probe, raw: psycopg.Connection[Any], record: Measured)
 def _outside_observation(
     probe: _Probe, after: dict[int, RelationInfo], scanned: frozenset[str]
 ) -> Observation:
-    waiting = probe.waiting
+    waiting = probe.waiting or observe._Waiting()
     rewritten, rebuilt = observe.diff_filenodes(probe.relations, after)
     notes = ["ran outside a transaction: locks read from pg_locks while it waited"]
     if not waiting.seen_waiting:
@@ -458,6 +516,7 @@ class MigrationTrace:
         connection = context["connection"]
         return measured_call(
             lambda: execute(sql, params, many, context),
+            str(sql),
             connection.connection,
             self.url,
             connection.wrap_database_errors,
@@ -515,7 +574,6 @@ def merge(observations: Sequence[Observation | None]) -> Observation:
     rebuilt: set[str] = set()
     scanned: set[str] = set()
     notes: list[str] = []
-    error: str | None = None
     for observation in observations:
         if observation is None:
             notes.append("some of its statements could not be observed")
@@ -527,7 +585,8 @@ def merge(observations: Sequence[Observation | None]) -> Observation:
         rebuilt |= observation.rebuilt_indexes
         scanned |= observation.scanned
         notes.extend(observation.notes)
-        error = error or observation.error
+        if observation.error is not None:
+            notes.append(f"a statement it ran failed: {observation.error}")
     return Observation(
         locks=locks,
         index_locks=index_locks,
@@ -535,8 +594,7 @@ def merge(observations: Sequence[Observation | None]) -> Observation:
         rebuilt_indexes=frozenset(rebuilt),
         scanned=frozenset(scanned),
         waited_for=waited,
-        error=error,
-        notes=tuple(dict.fromkeys(notes)),
+        notes=tuple(note for note in dict.fromkeys(notes) if note),
     )
 
 
