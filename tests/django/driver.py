@@ -36,12 +36,19 @@ def _select(**kwargs: Any) -> Result:
     }
 
 
-def _render(mode: str = "replay", scratch_url: str | None = None, **kwargs: Any) -> Result:
+def _render(
+    mode: str = "replay", scratch_url: str | None = None, trace: bool = False, **kwargs: Any
+) -> Result:
     from sqlreview.django.run import render_migrations
     from sqlreview.django.select import SelectionRequest
 
     try:
-        result = render_migrations(SelectionRequest(**kwargs), mode, scratch_url)  # type: ignore[arg-type]
+        result = render_migrations(
+            SelectionRequest(**kwargs),
+            mode,  # type: ignore[arg-type]
+            scratch_url,
+            trace=trace,
+        )
     except DjangoSetupError as error:
         return {"error": str(error)}
     data = result.to_json()
@@ -87,12 +94,41 @@ def _interrupted_render(scratch_url: str | None) -> Result:
     }
 
 
+def _without_observations(result: Result) -> Result:
+    """A render's JSON with the observations taken out, to compare traced and untraced."""
+    copy = json.loads(json.dumps(result))
+    for migration in copy.get("migrations", []):
+        for statement in migration["statements"]:
+            statement.pop("observation", None)
+    return copy
+
+
+def _traced(scratch_url: str, untraced: Result, **kwargs: Any) -> Result:
+    """A render with --trace, and whether everything but the observations is unchanged."""
+    traced = _render(scratch_url=scratch_url, trace=True, **kwargs)
+    return {
+        "render": traced,
+        "same_as_untraced": _without_observations(traced) == _without_observations(untraced),
+        "untraced_observations": [
+            s["observation"] for m in untraced["migrations"] for s in m["statements"]
+        ],
+        "live_error": _render(mode="live", trace=True, **kwargs).get("error"),
+    }
+
+
 def shop_replay(project: str, scratch_url: str) -> Result:
     setup_django("shopproj.settings", project)
     result = _render(scratch_url=scratch_url)
+    result["trace"] = _traced(scratch_url, result)
     result["interrupt"] = _interrupted_render(scratch_url)
     result["interrupt"]["leftover_databases"] = _scratch_databases(scratch_url)
     return result
+
+
+def trace_edges(project: str, scratch_url: str) -> Result:
+    setup_django("traceproj.settings", project)
+    untraced = _render(scratch_url=scratch_url, all_migrations=True)
+    return _traced(scratch_url, untraced, all_migrations=True)
 
 
 def shop_live(project: str) -> Result:
@@ -196,6 +232,7 @@ def sample(project: str, scratch_url: str) -> Result:
 
     setup_django("sampleproject.settings", project)
     rendered = _render(scratch_url=scratch_url, all_migrations=True)
+    trace = _traced(scratch_url, rendered, all_migrations=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
         tables_after_replay = cursor.fetchone()[0]
@@ -235,6 +272,7 @@ def sample(project: str, scratch_url: str) -> Result:
         "django_version": list(django.VERSION[:2]),
         "tables_after_replay": tables_after_replay,
         "live": live,
+        "trace": trace,
     }
 
 
@@ -276,6 +314,7 @@ def _sample_live(replayed: Result) -> Result:
 
 SCENARIOS: dict[str, Callable[..., Result]] = {
     "shop_replay": shop_replay,
+    "trace_edges": trace_edges,
     "shop_live": shop_live,
     "shop_sqlite": shop_sqlite,
     "broken": broken,

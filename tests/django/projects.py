@@ -11,6 +11,13 @@
 * ``exotic``: migrations that fail to apply on a scratch server (a missing
   extension, a data migration failing on empty tables) and one after them.
 
+``traceproj`` (settings ``traceproj.settings``, SQLite, replayed only): what
+``--trace`` must measure without changing how the migrations run: a
+RunPython that catches an IntegrityError in ``atomic()`` and calls
+``schema_editor.execute``, an operation that cannot be written as SQL,
+statements that refuse a transaction block, and RunSQL that manages the
+transaction itself in a non-atomic migration.
+
 ``brokenproj``: an app whose migration module fails to import, and a
 settings module that fails to import.
 """
@@ -262,6 +269,86 @@ INSTALLED_APPS = ["broken"]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 """
 
+TRACE_SETTINGS = """
+SECRET_KEY = "test"
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+INSTALLED_APPS = ["tracey"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+"""
+
+TRACEY_0001 = """
+from django.db import IntegrityError, migrations, models, transaction
+from django.db.migrations.operations.base import Operation
+
+
+def caught(apps, schema_editor):
+    Thing = apps.get_model("tracey", "Thing")
+    Thing.objects.create(id=1, name="a")
+    try:
+        with transaction.atomic():
+            Thing.objects.create(id=1, name="duplicate")
+    except IntegrityError:
+        pass
+    schema_editor.execute("CREATE INDEX tracey_thing_name ON tracey_thing (name)")
+
+
+class AddExtra(Operation):
+    reduces_to_sql = False
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        schema_editor.execute("ALTER TABLE tracey_thing ADD COLUMN extra integer")
+
+    def describe(self):
+        return "Add a column Django does not know about"
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(
+            "Thing",
+            [
+                ("id", models.IntegerField(primary_key=True)),
+                ("name", models.CharField(max_length=10)),
+            ],
+        ),
+        migrations.RunPython(caught),
+        AddExtra(),
+        migrations.RunSQL("UPDATE tracey_thing SET name = 'b'"),
+    ]
+"""
+
+TRACEY_0002 = """
+from django.db import migrations
+
+
+def more(apps, schema_editor):
+    schema_editor.execute("ALTER TABLE tracey_thing ADD COLUMN more integer")
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [("tracey", "0001_initial")]
+    operations = [
+        migrations.RunSQL("VACUUM FULL tracey_thing"),
+        migrations.RunSQL("DROP INDEX CONCURRENTLY tracey_thing_name"),
+        migrations.RunSQL("BEGIN"),
+        migrations.RunSQL("UPDATE tracey_thing SET name = 'c'"),
+        migrations.RunSQL("COMMIT"),
+        # Leaves its transaction open, as it would in autocommit: SELECT 1 runs in it.
+        migrations.RunSQL(
+            "UPDATE tracey_thing SET name = 'd'; BEGIN; LOCK tracey_thing IN SHARE MODE"
+        ),
+        migrations.RunSQL("SELECT 1"),
+        migrations.RunSQL("COMMIT"),
+        migrations.RunPython(more, atomic=True),
+    ]
+"""
+
 BROKEN_MIGRATION = """
 from django.db import migrations
 import sqlreview_no_such_module  # noqa: F401
@@ -303,6 +390,20 @@ def write_shop_project(root: Path) -> Path:
             "exotic/migrations/0001_extension.py": EXOTIC_0001,
             "exotic/migrations/0002_thing.py": EXOTIC_0002,
             "exotic/migrations/0003_thing_size.py": EXOTIC_0003,
+        },
+    )
+
+
+def write_trace_project(root: Path) -> Path:
+    return write_files(
+        root,
+        {
+            "traceproj/__init__.py": "",
+            "traceproj/settings.py": TRACE_SETTINGS,
+            "tracey/__init__.py": "",
+            "tracey/migrations/__init__.py": "",
+            "tracey/migrations/0001_initial.py": TRACEY_0001,
+            "tracey/migrations/0002_nonatomic.py": TRACEY_0002,
         },
     )
 

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.django.projects import write_broken_project, write_shop_project
+from tests.django.projects import write_broken_project, write_shop_project, write_trace_project
 
 REPO = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("driver.py")
@@ -392,3 +392,147 @@ def test_manage_py_sqlreview_help() -> None:
     assert process.returncode == 0, process.stderr
     assert "usage:" in process.stdout
     assert "sqlreview" in process.stdout
+
+
+# -- --trace: what PostgreSQL did while each migration was applied ----------------
+
+
+def observations(result: Result) -> list[tuple[str, Result, Result | None]]:
+    """(migration label, statement, its observation) for every rendered statement."""
+    return [
+        (label, statement, statement["observation"])
+        for label, migration in by_name(result).items()
+        for statement in migration["statements"]
+    ]
+
+
+def sql_observation(result: Result, label: str, index: int = 0) -> Result:
+    statements = [s for s in by_name(result)[label]["statements"] if s["kind"] == "sql"]
+    observation: Result = statements[index]["observation"]
+    return observation
+
+
+def test_trace_changes_nothing_but_the_observations(
+    sample: Result, shop_replay: tuple[Result, str]
+) -> None:
+    for trace in (sample["trace"], shop_replay[0]["trace"]):
+        assert trace["same_as_untraced"] is True
+        assert trace["untraced_observations"]
+        assert all(o is None for o in trace["untraced_observations"])
+        assert "--trace needs replay mode" in trace["live_error"]
+
+
+def test_trace_observes_every_sql_statement_of_the_sample(sample: Result) -> None:
+    traced = sample["trace"]["render"]
+    assert traced["warnings"] == []
+    assert all(m["warnings"] == [] and m["apply_error"] is None for m in traced["migrations"])
+    missing = [
+        (label, s["sql"])
+        for label, s, observation in observations(traced)
+        if s["kind"] == "sql" and observation is None
+    ]
+    assert missing == []
+    assert all(o["error"] is None for _, _, o in observations(traced) if o is not None)
+
+
+def test_trace_sees_the_rewrite_of_int_to_bigint(sample: Result) -> None:
+    observation = sql_observation(sample["trace"]["render"], "library.0011_alter_book_copies_sold")
+    assert observation["rewritten"] == ["library_book"]
+    assert observation["locks"]["library_book"] == "AccessExclusiveLock"
+
+
+def test_trace_sees_no_rewrite_when_varchar_widens(sample: Result) -> None:
+    observation = sql_observation(sample["trace"]["render"], "library.0012_alter_book_title")
+    assert observation["rewritten"] == []
+    assert observation["locks"] == {"library_book": "AccessExclusiveLock"}
+
+
+def test_trace_reads_the_locks_of_create_index_concurrently(sample: Result) -> None:
+    label = "library.0007_author_library_author_name_idx"
+    assert by_name(sample["trace"]["render"])[label]["atomic"] is False
+    observation = sql_observation(sample["trace"]["render"], label)
+    assert observation["locks"] == {"library_author": "ShareUpdateExclusiveLock"}
+    assert observation["rewritten"] == []
+    assert any("outside a transaction" in note for note in observation["notes"])
+
+
+def test_trace_attaches_run_python_queries_to_the_python_statement(sample: Result) -> None:
+    traced = by_name(sample["trace"]["render"])
+    # Non-atomic: each ORM query of the backfill ran in autocommit.
+    backfill = traced["library.0017_backfill_book_sort_title"]["statements"]
+    assert [s["kind"] for s in backfill] == ["python"]
+    assert backfill[0]["observation"]["locks"] == {"library_book": "AccessShareLock"}
+    # Nested in SeparateDatabaseAndState: an UPDATE and an INSERT of audit rows.
+    relabel = traced["library.0022_rename_publisher_imprint"]["statements"]
+    assert relabel[0]["observation"]["locks"]["library_auditlogentry"] == "RowExclusiveLock"
+
+
+def test_trace_attaches_no_bookkeeping(sample: Result, shop_replay: tuple[Result, str]) -> None:
+    """Django's INSERT INTO django_migrations (RowExclusiveLock) runs after every migration."""
+    for traced in (sample["trace"]["render"], shop_replay[0]["trace"]["render"]):
+        named = [
+            (label, s["sql"])
+            for label, s, observation in observations(traced)
+            if observation is not None and "django_migrations" in observation["locks"]
+        ]
+        assert named == []
+
+
+def test_trace_of_edge_cases(shop_replay: tuple[Result, str]) -> None:
+    traced = shop_replay[0]["trace"]["render"]
+    # A statement that failed: its error; the review went on.
+    extension = sql_observation(traced, "exotic.0001_extension")
+    assert "sqlreview_no_such_extension" in extension["error"]
+    # Several statements in one RunSQL string: one observation for the whole.
+    audit = sql_observation(traced, "shop.0002_runsql", 2)
+    assert audit["locks"] == {"shop_audit": "AccessExclusiveLock"}
+    assert audit["index_locks"] == {"shop_audit_id": "AccessExclusiveLock"}
+    update = sql_observation(traced, "shop.0002_runsql", 1)
+    assert update["scanned"] == ["shop_customer"]
+    concurrent = sql_observation(traced, "shop.0003_concurrent")
+    assert concurrent["locks"] == {"shop_customer": "ShareUpdateExclusiveLock"}
+    python = by_name(traced)["shop.0004_python"]["statements"]
+    assert python[0]["observation"]["locks"] == {
+        "shop_customer": "RowExclusiveLock",
+        "shop_customer_id_seq": "RowExclusiveLock",
+    }
+    # The nested RunPython inserts into shop_customer too, already locked by then.
+    assert python[1]["observation"]["locks"] == {}
+    assert python[2]["observation"]["locks"] == {"shop_tag": "AccessExclusiveLock"}
+
+
+@pytest.fixture(scope="module")
+def trace_edges(pg_server: ScratchServer, tmp_path_factory: pytest.TempPathFactory) -> Result:
+    project = write_trace_project(tmp_path_factory.mktemp("traceproject"))
+    return run_driver("trace_edges", project=str(project), scratch_url=pg_server.url)
+
+
+def test_trace_of_transaction_edge_cases(trace_edges: Result) -> None:
+    assert trace_edges["same_as_untraced"] is True
+    traced = trace_edges["render"]
+    assert all(m["apply_error"] is None and m["warnings"] == [] for m in traced["migrations"])
+    first = by_name(traced)["tracey.0001_initial"]["statements"]
+    assert [s["kind"] for s in first] == ["sql", "python", "opaque", "sql"]
+    # schema_editor.execute inside RunPython belongs to the RunPython; the
+    # IntegrityError it caught is a note, not an error of the migration.
+    python = first[1]["observation"]
+    assert python["error"] is None
+    assert python["index_locks"] == {"tracey_thing_name": "AccessExclusiveLock"}
+    assert any("IntegrityError" in note for note in python["notes"])
+    # What an operation that cannot be written as SQL ran: on its placeholder
+    # (the table is already locked by CreateModel, so no new lock).
+    assert first[2]["observation"] is not None
+    assert first[3]["observation"]["scanned"] == ["tracey_thing"]
+
+    second = [s["observation"] for s in by_name(traced)["tracey.0002_nonatomic"]["statements"]]
+    vacuum_full, drop_concurrently, begin, update, commit, left_open, select, commit2, more = second
+    assert vacuum_full["locks"] == {"tracey_thing": "AccessExclusiveLock"}
+    assert vacuum_full["rewritten"] == ["tracey_thing"]
+    assert drop_concurrently["locks"] == {"tracey_thing": "ShareUpdateExclusiveLock"}
+    assert drop_concurrently["index_locks"] == {"tracey_thing_name": "ShareUpdateExclusiveLock"}
+    assert begin["notes"] == commit["notes"] == ["transaction control: not measured"]
+    assert update["locks"] == {"tracey_thing": "RowExclusiveLock"}
+    assert left_open["locks"] == {"tracey_thing": "ShareLock"}
+    assert select["locks"] == {}  # in the transaction left open, which holds the lock
+    assert commit2["notes"] == ["transaction control: not measured"]
+    assert more["locks"] == {"tracey_thing": "AccessExclusiveLock"}
