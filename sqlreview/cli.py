@@ -150,8 +150,10 @@ def read_input(path: Path | None) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise UsageError(f"{label} is not UTF-8 text ({error.reason} at byte {error.start})"
-                         ) from None
+        raise UsageError(
+            f"{label} is not UTF-8 text ({error.reason} at byte {error.start}): convert it, "
+            f"e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8"
+        ) from None
 
 
 def emit(review: Review, output_format: str, output: Path | None) -> None:

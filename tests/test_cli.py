@@ -366,9 +366,6 @@ def test_non_utf8_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert_one_clear_line(err, "latin1.sql", "UTF-8")
 
 
-@pytest.mark.xfail(strict=True, reason="bug (message): the non-UTF-8 error names the problem "
-                   "('is not UTF-8 text (invalid continuation byte at byte 25)') but not what "
-                   "to do about it, unlike the binary-file message")
 def test_non_utf8_file_message_says_what_to_do(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, "latin1.sql", "COMMENT ON TABLE t IS 'café';".encode("latin-1"))

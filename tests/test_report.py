@@ -8,8 +8,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 from sqlreview.pg.locks import LockMode
 from sqlreview.report import FORMATS, render_github, render_json, render_markdown, render_text
 from sqlreview.results import (
@@ -150,9 +148,6 @@ def test_text_empty_review() -> None:
     assert "empty.sql — no statements" in text
 
 
-@pytest.mark.xfail(strict=True, reason="bug (cosmetic): the summary line says '1 statements "
-                   "in 1 file'; the file/migration count is pluralised, the statement count "
-                   "is not")
 def test_summary_line_says_one_statement() -> None:
     review = Review(pg_version=16, sections=[Section(
         title="one.sql", analysis=SqlAnalysis(file="one.sql", pg_version=16,

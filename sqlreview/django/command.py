@@ -131,8 +131,7 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) ->
     analysis = analyzer.finish()
     _flag_python_beside_ddl(migration, analysis.statements)
     if migration.error:
-        failure = analyzer.record_failure(migration.error)
-        analysis.statements.append(failure)
+        analyzer.record_failure(migration.error)
     warnings = list(migration.warnings)
     if migration.apply_error:
         warnings.append(f"could not be applied on the scratch database ({migration.apply_error});"

@@ -52,8 +52,12 @@ class AnalyzerOptions:
 @dataclass
 class _Transaction:
     started_at: int
+    # The session as it was at BEGIN: ROLLBACK restores it, and so does COMMIT
+    # for what SET LOCAL changed.
+    session_at_begin: Session
     holds: list[TransactionHold] = field(default_factory=list)
     members: list[StatementResult] = field(default_factory=list)
+    local_settings: set[str] = field(default_factory=set)
 
 
 class Analyzer:
@@ -199,10 +203,13 @@ class Analyzer:
         result.locks = list(locks.values())
         costs = [r.entry.cost for r in resolved] or [Cost.NONE]
         result.cost = max(costs, key=lambda cost: cost.rank)
-        if result.new_relations:
-            result.notes.append(
-                f"created in this input, empty and unused: {', '.join(result.new_relations)}"
-            )
+        empty = [name for name in result.new_relations if not self._has_rows(name)]
+        filled = [name for name in result.new_relations if name not in empty]
+        if empty:
+            result.notes.append(f"created in this input, empty and unused: {', '.join(empty)}")
+        if filled:
+            result.notes.append(f"created in this input from a query (it holds rows; nobody "
+                                f"uses it yet): {', '.join(filled)}")
 
     def _with_storage(self, names: list[str]) -> list[str]:
         """Partitioned tables and views have no data of their own to scan or rewrite."""
@@ -228,7 +235,8 @@ class Analyzer:
         kind = node.kind
         if kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START):
             if self._transaction is None:
-                self._transaction = _Transaction(started_at=result.index)
+                self._transaction = _Transaction(
+                    started_at=result.index, session_at_begin=dataclasses.replace(self.session))
                 result.in_transaction = True
             else:
                 result.notes.append("already inside a transaction: Postgres ignores it")
@@ -236,6 +244,7 @@ class Analyzer:
                       TransactionStmtKind.TRANS_STMT_ROLLBACK,
                       TransactionStmtKind.TRANS_STMT_PREPARE):
             if self._transaction is not None:
+                self._restore_session(rolled_back=kind == TransactionStmtKind.TRANS_STMT_ROLLBACK)
                 self._close_transaction(released_at=result.index)
         elif self._transaction is not None:
             self._transaction.members.append(result)
@@ -250,8 +259,17 @@ class Analyzer:
             hold.released_at = released_at
             self.holds.append(hold)
         self._transaction = None
-        if self.session.lock_timeout_local:
-            self.session.lock_timeout = self.session.lock_timeout_local = False
+
+    def _restore_session(self, *, rolled_back: bool) -> None:
+        """ROLLBACK undoes every SET of the transaction; COMMIT only the SET LOCALs."""
+        transaction = self._transaction
+        assert transaction is not None
+        before = transaction.session_at_begin
+        if rolled_back:
+            self.session = dataclasses.replace(before)
+            return
+        for setting in transaction.local_settings:
+            setattr(self.session, setting, getattr(before, setting))
 
     def _track_locks(self, result: StatementResult) -> None:
         """Remember locks that block traffic on existing tables until COMMIT."""
@@ -274,7 +292,7 @@ class Analyzer:
     def _account_slow_statement(self, result: StatementResult) -> None:
         """SR202: a slow statement runs while earlier statements' locks block traffic."""
         transaction = self._transaction
-        if transaction is None or not _is_slow(result):
+        if transaction is None or not self._is_slow(result):
             return
         for hold in transaction.holds:
             if hold.acquired_at >= result.index:
@@ -283,6 +301,22 @@ class Analyzer:
             result.findings.append(rule("SR202").finding(
                 f"{hold.mode.sql_name} on {hold.relation} (taken at statement "
                 f"{hold.acquired_at}) is held during this {result.cost.value}"))
+
+    def _is_slow(self, result: StatementResult) -> bool:
+        """Takes time in proportion to a table's size: rows to read or rewrite."""
+        if result.cost is Cost.UNKNOWN:
+            return True
+        if result.cost is Cost.DATA_CHANGE:  # one row, or all of them?
+            return any(self._has_rows(name) for name in result.scans)
+        if not result.cost.is_slow:
+            return False
+        locked = {lock.relation for lock in result.locks}
+        touched = set(result.scans) | set(result.rewrites) | locked
+        return any(self._has_rows(name) for name in touched)
+
+    def _has_rows(self, name: str) -> bool:
+        relation = self.schema.get(_key(name))
+        return relation is None or not (relation.new and relation.empty)
 
     # --- session settings --------------------------------------------------------------
 
@@ -293,15 +327,17 @@ class Analyzer:
         resetting = node.kind in (VariableSetKind.VAR_RESET, VariableSetKind.VAR_RESET_ALL,
                                   VariableSetKind.VAR_SET_DEFAULT)
         value = "" if resetting else _setting_value(node)
+        if node.is_local and self._transaction is None:
+            return  # SET LOCAL outside a transaction has no effect
+        changes: dict[str, bool] = {}
         if name == "lock_timeout" or node.kind == VariableSetKind.VAR_RESET_ALL:
-            enabled = value not in ("", "0", "0s", "0ms")
-            local = bool(node.is_local)
-            if local and self._transaction is None:
-                return  # SET LOCAL outside a transaction has no effect
-            self.session.lock_timeout = enabled
-            self.session.lock_timeout_local = enabled and local
+            changes["lock_timeout"] = value not in ("", "0", "0s", "0ms")
         if name == "timezone" or node.kind == VariableSetKind.VAR_RESET_ALL:
-            self.session.time_zone_is_utc = value.lower() in _UTC_NAMES
+            changes["time_zone_is_utc"] = value.lower() in _UTC_NAMES
+        for setting, new_value in changes.items():
+            setattr(self.session, setting, new_value)
+            if node.is_local and self._transaction is not None:
+                self._transaction.local_settings.add(setting)
 
 
 def _setting_value(node: ast.VariableSetStmt) -> str:
@@ -334,15 +370,6 @@ def _extend_unique(target: list[str], *items: str) -> None:
 def _key(name: str) -> str:
     schema, _, relation = name.rpartition(".")
     return relation_key(schema or None, relation)
-
-
-def _is_slow(result: StatementResult) -> bool:
-    if result.cost is Cost.UNKNOWN:
-        return True
-    if not result.cost.is_slow:
-        return False
-    touched = set(result.scans) | set(result.rewrites) | {lock.relation for lock in result.locks}
-    return any(name not in result.new_relations for name in touched)
 
 
 def _grade(result: StatementResult, resolved: list[ResolvedAction]) -> Level:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from sqlreview.pg import knowledge
 from sqlreview.pg.classify import Action, Session
 from sqlreview.pg.knowledge import Entry, Role
 from sqlreview.pg.locks import LockMode
@@ -125,7 +126,8 @@ _REWRITING_KINDS = frozenset(
 def check_table_rewrites(facts: StatementFacts) -> Iterable[Finding]:
     for kind in sorted(_REWRITING_KINDS):
         for r in _each(facts, kind):
-            yield rule("SR110").finding(f"{r.action.description} rewrites {r.target}")
+            if r.entry.cost is Cost.REWRITE:
+                yield rule("SR110").finding(f"{r.action.description} rewrites {r.target}")
 
 
 def check_partitions_and_views(facts: StatementFacts) -> Iterable[Finding]:
@@ -135,7 +137,7 @@ def check_partitions_and_views(facts: StatementFacts) -> Iterable[Finding]:
         if facts.pg_version >= 14:
             yield rule("SR113").finding(f"{r.action.description} locks {r.target} "
                                         "ACCESS EXCLUSIVE")
-    for r in _each(facts, "ALTER TABLE ATTACH PARTITION"):
+    for r in _each(facts, "ALTER TABLE ATTACH PARTITION", ""):
         if r.touches_existing(Role.PARTITION):
             yield rule("SR114").finding(f"{r.action.description} scans the partition")
 
@@ -162,6 +164,18 @@ def check_opaque(facts: StatementFacts) -> Iterable[Finding]:
     for resolved in facts.actions:
         if resolved.entry.cost is Cost.UNKNOWN:
             yield rule("SR120").finding(f"{resolved.action.description}: {resolved.entry.note}")
+
+
+def check_version(facts: StatementFacts) -> Iterable[Finding]:
+    for resolved in facts.actions:
+        action = resolved.action
+        since = knowledge.introduced_in(action.kind, action.variant, facts.pg_version)
+        if since is None and action.variant:
+            since = knowledge.introduced_in(action.kind, "", facts.pg_version)
+        if since is not None:
+            form = f"{action.kind} {action.variant}".strip()
+            yield rule("SR003").finding(
+                f"{form} needs PostgreSQL {since}; PostgreSQL {facts.pg_version} rejects it")
 
 
 def check_lock_timeout(facts: StatementFacts) -> Iterable[Finding]:
@@ -191,6 +205,7 @@ def _effective_locks(resolved: ResolvedAction) -> Iterable[tuple[Role, LockMode]
 
 
 CHECKS: tuple[Check, ...] = (
+    check_version,
     check_add_column_rewrite,
     check_add_not_null_column,
     check_type_change,

@@ -84,6 +84,12 @@ FROM pg_index i
 
 _PARTITIONS = "SELECT inhrelid, inhparent FROM pg_inherits"
 
+_PARTITION_KEYS = """
+SELECT p.partrelid, ARRAY(SELECT a.attname FROM unnest(p.partattrs) k
+                          JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = k)
+FROM pg_partitioned_table p
+"""
+
 _VIEW_SOURCES = """
 SELECT DISTINCT r.ev_class, d.refobjid
 FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
@@ -126,6 +132,9 @@ def schema_from_cursor(cursor: Cursor) -> Schema:
     for child, parent in _rows(cursor, _PARTITIONS):
         if child in keys and parent in keys:
             schema.relations[keys[child]].parent = keys[parent]
+    for table, columns in _rows(cursor, _PARTITION_KEYS):
+        if table in keys:
+            schema.relations[keys[table]].partition_key = tuple(columns or ())
     for view, source in _rows(cursor, _VIEW_SOURCES):
         if view in keys and source in keys:
             schema.relations[keys[view]].sources.append(keys[source])

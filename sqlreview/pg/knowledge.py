@@ -251,6 +251,18 @@ KNOWLEDGE: tuple[Entry, ...] = (
           {T: SHARE_UPDATE_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.SCAN,
           scans=frozenset({Role.PARTITION}), since=12,
           note="reads the partition to check the bound, unless a CHECK proves it"),
+    Entry("ALTER TABLE ATTACH PARTITION", "bound proven by a CHECK",
+          {T: SHARE_UPDATE_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.METADATA,
+          since=12, note="a validated CHECK on the partition key implies the bound: no scan"),
+    Entry("ALTER TABLE ATTACH PARTITION", "bound proven by a CHECK",
+          {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.METADATA, until=12),
+    Entry("ALTER TABLE ATTACH PARTITION", "bound proven, builds indexes",
+          {T: SHARE_UPDATE_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.INDEX_BUILD,
+          scans=frozenset({Role.PARTITION}), since=12,
+          note="the partition lacks some of the parent's indexes: they are built now"),
+    Entry("ALTER TABLE ATTACH PARTITION", "bound proven, builds indexes",
+          {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.INDEX_BUILD,
+          scans=frozenset({Role.PARTITION}), until=12),
     Entry("ALTER TABLE DETACH PARTITION", "",
           {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.METADATA),
     Entry("ALTER TABLE DETACH PARTITION", "CONCURRENTLY",
@@ -402,6 +414,16 @@ def lookup(kind: str, variant: str, pg_version: int) -> Entry:
             if entry.kind == kind and entry.variant == wanted and entry.applies_to(pg_version):
                 return entry
     raise UnknownKind(f"no knowledge for {kind!r} ({variant!r}) on PostgreSQL {pg_version}")
+
+
+def introduced_in(kind: str, variant: str, pg_version: int) -> int | None:
+    """The PostgreSQL version that brought ``kind``/``variant``, when it is newer than
+    ``pg_version`` (so the statement fails there); None when it exists on it."""
+    rows = [e for e in KNOWLEDGE if e.kind == kind and e.variant == variant]
+    if not rows or any(row.applies_to(pg_version) for row in rows):
+        return None
+    newer = [row.since for row in rows if row.since is not None and row.since > pg_version]
+    return min(newer) if len(newer) == len(rows) else None
 
 
 def kinds() -> list[str]:

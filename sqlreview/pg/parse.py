@@ -90,10 +90,8 @@ def _split_spans(sql: str) -> list[tuple[int, int]]:
     """(start, end) spans of the statements, split at ``;`` tokens."""
     try:
         tokens = scan(sql)
-    except ParseError:
-        # An unterminated quote or comment: the scanner cannot go on, so the
-        # rest of the input becomes one (unparseable) statement.
-        return _split_naively(sql)
+    except ParseError as error:
+        return _split_before_scan_error(sql, error)
     spans = []
     start = 0
     for token in tokens:
@@ -102,6 +100,18 @@ def _split_spans(sql: str) -> list[tuple[int, int]]:
             start = token.end + 1
     spans.append((start, len(sql)))
     return spans
+
+
+def _split_before_scan_error(sql: str, error: ParseError) -> list[tuple[int, int]]:
+    """An unterminated quote or comment stops the scanner where it starts: split
+    what comes before it as usual; from its statement on, the rest is one
+    (unparseable) statement."""
+    location = error.args[1] if len(error.args) > 1 else None
+    if not isinstance(location, int) or not 0 < location < len(sql):
+        return [(0, len(sql))]
+    spans = _split_spans(sql[:location])
+    last_start = spans[-1][0]
+    return [*spans[:-1], (last_start, len(sql))]
 
 
 def _leading_comments_length(chunk: str) -> int:
@@ -113,17 +123,6 @@ def _leading_comments_length(chunk: str) -> int:
         if token.name not in ("SQL_COMMENT", "C_COMMENT"):
             return int(token.start)
     return len(chunk)
-
-
-def _split_naively(sql: str) -> list[tuple[int, int]]:
-    spans = []
-    start = 0
-    for position, char in enumerate(sql):
-        if char == ";":
-            spans.append((start, position + 1))
-            start = position + 1
-    spans.append((start, len(sql)))
-    return spans
 
 
 def _line_of(text: str, offset: int) -> int:

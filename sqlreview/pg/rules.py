@@ -42,6 +42,14 @@ RULES: tuple[Rule, ...] = (
         "Fix the error shown, or pass --scratch-url with a server that has what the "
         "migration needs (extensions, collations).",
     ),
+    Rule(
+        "SR003", "needs-newer-postgresql", Level.CRITICAL,
+        "The statement uses syntax the PostgreSQL you deploy on does not have.",
+        "Postgres rejects it and the migration fails (the verdict shown is that of the "
+        "closest form your version has).",
+        "Use the older form, or raise --pg-version if production really runs a newer "
+        "PostgreSQL.",
+    ),
     # --- SR1xx: locks and rewrites -------------------------------------------------
     Rule(
         "SR101", "add-column-rewrites-table", Level.CRITICAL,

@@ -76,7 +76,9 @@ class Relation:
     owner: str | None = None  # owned sequences: the table whose column owns it
     sources: list[str] = field(default_factory=list)  # views: the relations they read
     index_columns: tuple[str, ...] = ()  # indexes: the indexed columns, in order
-    new: bool = False  # created by the input under review: empty, nobody uses it yet
+    partition_key: tuple[str, ...] = ()  # partitioned tables: the key's columns
+    new: bool = False  # created by the input under review: nobody uses it yet
+    empty: bool = True  # new relations: False when created from a query's rows
 
     @property
     def is_table_like(self) -> bool:
@@ -282,6 +284,13 @@ def _learn_create_table(schema: Schema, node: ast.CreateStmt, mark_new: bool) ->
     key = range_var_key(node.relation)
     kind = RelationKind.PARTITIONED_TABLE if node.partspec else RelationKind.TABLE
     relation = Relation(name=key, kind=kind, new=mark_new)
+    if node.partspec is not None:
+        relation.partition_key = tuple(
+            name
+            for element in node.partspec.partParams or ()
+            if isinstance(element, ast.PartitionElem)
+            for name in ([element.name] if element.name else _mentioned_columns(element.expr))
+        )
     if node.inhRelations:  # PARTITION OF, or INHERITS: statements on the parent recurse
         parent = node.inhRelations[0]
         if isinstance(parent, ast.RangeVar):
@@ -312,7 +321,8 @@ def _add_column(schema: Schema, relation: Relation, column: ast.ColumnDef) -> No
             owns_sequence = not_null = True
         if constraint.contype == ConstrType.CONSTR_GENERATED:
             generated = "virtual" if constraint.generated_kind == "v" else "stored"
-        _add_constraint(schema, relation, constraint, column=name)
+        if constraint.contype != ConstrType.CONSTR_NOTNULL:  # kept on the column itself
+            _add_constraint(schema, relation, constraint, column=name)
     sequence = None
     if owns_sequence:
         not_null = True
@@ -363,7 +373,9 @@ def _add_constraint(
         deferred=bool(node.initdeferred),
         on_delete=node.fk_del_action if node.fk_del_action not in (None, "", "\x00") else "a",
     )
-    if kind is ConstraintKind.PRIMARY_KEY:
+    if kind is ConstraintKind.PRIMARY_KEY or (
+        kind is ConstraintKind.NOT_NULL and not node.skip_validation
+    ):
         for key in columns:
             if key in relation.columns:
                 relation.columns[key].not_null = True
@@ -383,6 +395,7 @@ _CONSTRAINT_KINDS = {
     ConstrType.CONSTR_PRIMARY: ConstraintKind.PRIMARY_KEY,
     ConstrType.CONSTR_FOREIGN: ConstraintKind.FOREIGN_KEY,
     ConstrType.CONSTR_EXCLUSION: ConstraintKind.EXCLUDE,
+    ConstrType.CONSTR_NOTNULL: ConstraintKind.NOT_NULL,  # table-level, PostgreSQL 18
 }
 
 _DEFAULT_SUFFIX = {
@@ -482,6 +495,9 @@ def _learn_alter_command(schema: Schema, relation: Relation, cmd: ast.AlterTable
         constraint = relation.constraints.get(cmd.name or "")
         if constraint is not None:
             constraint.valid = True
+            if constraint.kind is ConstraintKind.NOT_NULL:
+                _set_not_null(relation, constraint.columns[0] if constraint.columns else None,
+                              True)
     elif subtype == AlterTableType.AT_AttachPartition and isinstance(cmd.def_, ast.PartitionCmd):
         partition = schema.get(range_var_key(cmd.def_.name))
         if partition is not None:
@@ -585,7 +601,14 @@ def _learn_create_table_as(schema: Schema, node: ast.CreateTableAsStmt, mark_new
         else RelationKind.TABLE
     )
     schema.add(Relation(name=range_var_key(node.into.rel), kind=kind, new=mark_new,
-                        sources=query_relations(node.query)))
+                        sources=query_relations(node.query), empty=bool(node.into.skipData)))
+
+
+def _learn_select_into(schema: Schema, node: ast.SelectStmt, mark_new: bool) -> None:
+    if node.intoClause is None or node.intoClause.rel is None:
+        return
+    schema.add(Relation(name=range_var_key(node.intoClause.rel), kind=RelationKind.TABLE,
+                        new=mark_new, empty=False))
 
 
 def _learn_sequence(schema: Schema, node: ast.CreateSeqStmt, mark_new: bool) -> None:
@@ -650,4 +673,5 @@ _LEARNERS: dict[type[ast.Node], Learner] = {
     ast.CreateTableAsStmt: _learn_create_table_as,
     ast.CreateSeqStmt: _learn_sequence,
     ast.AlterSeqStmt: _learn_alter_sequence,
+    ast.SelectStmt: _learn_select_into,
 }

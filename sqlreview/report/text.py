@@ -27,9 +27,10 @@ def summary_line(review: Review) -> str:
              if counts[level]]
     if counts["unknown"]:
         parts.append(f"{counts['unknown']} not understood")
+    statements = counts["statements"]
     return (
-        f"sqlreview: {counts['statements']} statements in {sections} {unit}"
-        f"{'s' if sections != 1 else ''}, PostgreSQL {review.pg_version} assumed"
+        f"sqlreview: {statements} statement{'s' if statements != 1 else ''} in {sections} "
+        f"{unit}{'s' if sections != 1 else ''}, PostgreSQL {review.pg_version} assumed"
         + (f": {', '.join(parts)}" if parts else "")
     )
 

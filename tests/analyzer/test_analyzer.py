@@ -81,11 +81,6 @@ DO $body$ BEGIN PERFORM 1; PERFORM 2; END $body$;
     assert [s.line for s in statements] == [2, 5, 7, 8, 9, 10]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: when the input has an unterminated quote or "
-                   "comment, parse._split_spans falls back to _split_naively, which splits "
-                   "at every ';' of the whole input, so earlier valid statements with ';' "
-                   "inside a string or $$ body are cut apart into SR001 fragments (and text "
-                   "inside the unterminated quote becomes statements)")
 def test_an_unterminated_quote_does_not_break_the_statements_before_it() -> None:
     sql = """INSERT INTO shop_order (customer_id, total, status, placed_at)
     VALUES (1, 0, 'a;b', now());
@@ -153,11 +148,6 @@ ALTER TABLE shop_coupon ADD CONSTRAINT shop_coupon_order_fk
     assert "SR201" in codes(foreign_key)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a table made by CREATE TABLE AS SELECT is noted "
-                   "'created in this input, empty and unused' although it holds a copy of the "
-                   "rows, and an index built on it inside a transaction that holds ACCESS "
-                   "EXCLUSIVE on another table is not SR202 (the build is as slow as the copy "
-                   "is big)")
 def test_a_table_created_from_a_query_is_not_empty() -> None:
     sql = """BEGIN;
 ALTER TABLE shop_customer ADD COLUMN vip boolean;
@@ -318,10 +308,6 @@ COMMIT;"""
         False, False, False, False, True, False]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: every data change counts as slow for SR202, "
-                   "even a one-row INSERT ... VALUES or an UPDATE pinned to one row by its "
-                   "primary key (no scan): they are reported HIGH as 'lock held during a "
-                   "slow statement'")
 def test_a_one_row_change_after_an_access_exclusive_lock_is_not_sr202() -> None:
     sql = """BEGIN;
 ALTER TABLE shop_order ADD COLUMN coupon text;
@@ -413,9 +399,6 @@ def test_session_lock_timeout_survives_commit() -> None:
     assert _sr201_by_alter(sql) == [False]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a SET lock_timeout inside a transaction that is "
-                   "rolled back stays on in the analyzer's session, so SR201 is missed for "
-                   "later statements; Postgres undoes the SET at ROLLBACK")
 def test_set_in_a_rolled_back_transaction_is_undone() -> None:
     """Manual, SET: "If SET (or equivalently SET SESSION) is issued within a
     transaction that is later aborted, the effects of the SET command disappear

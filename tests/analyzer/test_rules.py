@@ -167,6 +167,13 @@ EXAMPLES: tuple[Example, ...] = (
         "REINDEX INDEX CONCURRENTLY shop_order_status_idx;",
     ),
     Example(
+        "SR003",
+        "REINDEX INDEX CONCURRENTLY shop_order_status_idx;",
+        "REINDEX INDEX shop_order_status_idx;",
+        pg_version=11,
+        why_good="the form PostgreSQL 11 has (it blocks writes: SR112, not SR003)",
+    ),
+    Example(
         "SR113",
         "ALTER TABLE shop_event DETACH PARTITION shop_event_2024;",
         "ALTER TABLE shop_event DETACH PARTITION shop_event_2024 CONCURRENTLY;",
@@ -279,11 +286,7 @@ EXAMPLES: tuple[Example, ...] = (
 )
 
 # The good example of these is right, but sqlreview still flags it: a bug.
-KNOWN_FALSE_POSITIVES = {
-    "SR114": "bug: SR114 is raised even when a validated CHECK constraint proves the "
-    "partition bound, which is exactly what SR114's own advice says to do "
-    "(Postgres then skips the scan; knowledge.py's note says so too)",
-}
+KNOWN_FALSE_POSITIVES: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -483,12 +486,6 @@ def test_django_good_example_does_not_raise_its_code(
     assert example.code not in _migration_codes(django_results[f"{example.code}-good"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: analyze_migration appends the SR002 row that "
-    "Analyzer.record_failure already added to analysis.statements, so a "
-    "migration that failed to render gets its failure row twice",
-)
 def test_failed_migration_has_one_failure_row(django_results: dict[str, Any]) -> None:
     result = django_results["SR002-bad"]
     failures = [s for s in result["statements"] if s["kind"] == "ERROR"]
@@ -554,7 +551,6 @@ _SR110_NO_CHANGE = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=_SR110_NO_CHANGE)
 @pytest.mark.parametrize("sql", [
     "ALTER TABLE shop_order SET TABLESPACE pg_default;",
     "ALTER TABLE shop_order SET ACCESS METHOD heap;",

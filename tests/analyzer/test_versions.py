@@ -196,11 +196,6 @@ _NEWER_SYNTAX = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a statement whose syntax needs a newer "
-                   "PostgreSQL than --pg-version is judged as the plain variant (or as an "
-                   "unknown statement) without saying it fails on that version, e.g. REINDEX "
-                   "CONCURRENTLY on 11 is reported as a plain REINDEX, ADD COLUMN ... VIRTUAL "
-                   "on 17 as a cheap metadata change")
 @pytest.mark.parametrize(("sql", "version", "since"), _NEWER_SYNTAX)
 def test_syntax_newer_than_the_target_version_is_flagged(sql: str, version: int,
                                                           since: int) -> None:
@@ -287,7 +282,6 @@ _SET_LOCAL_TIME_ZONE = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=_SET_LOCAL_TIME_ZONE)
 def test_set_local_time_zone_ends_at_commit() -> None:
     """Manual, SET: "The effects of SET LOCAL last only till the end of the current
     transaction"; after it the server's zone is back, which sqlreview cannot know."""
@@ -295,7 +289,6 @@ def test_set_local_time_zone_ends_at_commit() -> None:
     assert analyze(sql, pg_version=18).statements[3].cost is Cost.REWRITE
 
 
-@pytest.mark.xfail(strict=True, reason=_SET_LOCAL_TIME_ZONE)
 def test_set_local_time_zone_outside_a_transaction_has_no_effect() -> None:
     """Manual, SET LOCAL: "Issuing this outside of a transaction block emits a
     warning and otherwise has no effect"."""
@@ -373,10 +366,6 @@ def test_not_null_not_valid_on_18() -> None:
     assert "SR104" in codes(plain)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: after VALIDATE CONSTRAINT of a PostgreSQL 18 "
-                   "NOT NULL ... NOT VALID constraint the column is NOT NULL, but the schema "
-                   "model does not learn it: a following SET NOT NULL is reported as a full "
-                   "scan with SR104")
 def test_set_not_null_after_validating_a_not_null_constraint_is_free_on_18() -> None:
     """PostgreSQL 18 ALTER TABLE: once the NOT NULL constraint is validated the
     column is marked NOT NULL, so SET NOT NULL has nothing to check."""

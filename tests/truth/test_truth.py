@@ -105,7 +105,8 @@ def _compared(case: Case, setup_schema: Any) -> Callable[[str], bool]:
 def predict(case: Case, pg_version: int, setup_schema: Any) -> Any:
     """The analyzer's StatementResult for the case's statement."""
     analyzer = importlib.import_module(ANALYZER_MODULE)
-    text = f"{case.setup};\n{case.sql};" if case.setup else f"{case.sql};"
+    # Transaction cases run inside BEGIN (so SET LOCAL in a setup takes effect).
+    text = f"BEGIN;\n{case.setup};\n{case.sql};" if case.setup else f"{case.sql};"
     analysis = analyzer.analyze_sql(
         text,
         options=analyzer.AnalyzerOptions(pg_version=pg_version),

@@ -487,7 +487,30 @@ def _partition(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Ac
     variant = "CONCURRENTLY" if partition_cmd.concurrent else ""
     action = Action(f"ALTER TABLE {verb}", variant, f"{verb} {partition}",
                     {Role.TARGET: [target], Role.PARTITION: [partition]})
+    if attach:
+        action.variant = _attach_variant(context, key_of(target), key_of(partition))
     return [action]
+
+
+def _attach_variant(context: Context, parent: str, partition: str) -> str:
+    """Whether Postgres must read the partition: to prove its bound (unless a
+    validated CHECK on the partition key does), or to build the parent's indexes
+    it lacks."""
+    schema = context.schema
+    parent_relation, partition_relation = schema.get(parent), schema.get(partition)
+    if parent_relation is None or partition_relation is None:
+        return ""
+    key = set(parent_relation.partition_key)
+    proven = bool(key) and any(
+        c.kind is ConstraintKind.CHECK and c.valid and key <= set(c.columns)
+        for c in partition_relation.constraints.values()
+    )
+    if not proven:
+        return ""
+    present = {schema.relations[i].index_columns for i in schema.indexes_of(partition)}
+    missing = [i for i in schema.indexes_of(parent)
+               if schema.relations[i].index_columns not in present]
+    return "bound proven, builds indexes" if missing else "bound proven by a CHECK"
 
 
 def _inherit(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:

@@ -26,7 +26,6 @@ class Session:
     """Settings earlier statements of the input changed, as far as they matter."""
 
     lock_timeout: bool = False
-    lock_timeout_local: bool = False  # SET LOCAL: ends with the transaction
     time_zone_is_utc: bool = False
 
 
