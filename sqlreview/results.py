@@ -102,6 +102,31 @@ class Finding:
 
 
 @dataclass
+class Measurement:
+    """What PostgreSQL did when the statement ran on the scratch database (--trace).
+
+    ``locks`` are the locks it newly took (a lock the transaction already held
+    is not repeated); tables there are small, so scans say little and are
+    not compared."""
+
+    locks: dict[str, LockMode] = field(default_factory=dict)
+    rewrites: list[str] = field(default_factory=list)
+    scans: list[str] = field(default_factory=list)
+    error: str | None = None
+    disagreements: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "locks": [{"relation": name, "mode": mode.pg_locks_name}
+                      for name, mode in sorted(self.locks.items())],
+            "rewrites": list(self.rewrites),
+            "scans": list(self.scans),
+            "error": self.error,
+            "disagreements": list(self.disagreements),
+        }
+
+
+@dataclass
 class StatementResult:
     """One SQL statement and what running it on Postgres would do."""
 
@@ -121,8 +146,10 @@ class StatementResult:
     notes: list[str] = field(default_factory=list)
     in_transaction: bool = False
     error: str | None = None
-    # Set by the Django pipeline: which migration operation emitted it.
+    # Set by the Django pipeline: which migration operation emitted it, and with
+    # --trace what PostgreSQL did when it ran on the scratch database.
     operation: str | None = None
+    measured: Measurement | None = None
 
     @property
     def strongest_lock(self) -> LockEntry | None:
@@ -157,6 +184,7 @@ class StatementResult:
             "findings": [finding.to_json() for finding in self.findings],
             "notes": list(self.notes),
             "error": self.error,
+            "measured": self.measured.to_json() if self.measured else None,
         }
 
 

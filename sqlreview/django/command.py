@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlreview import cli
+from sqlreview.django.compare import TransactionLocks, attach
 from sqlreview.django.errors import DjangoSetupError
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules import rule
-from sqlreview.results import Review, Section, StatementResult
+from sqlreview.results import Measurement, Review, Section, StatementResult
 
 if TYPE_CHECKING:
     from sqlreview.django.render import RenderedMigration
@@ -59,6 +60,11 @@ def django_parser() -> argparse.ArgumentParser:
              "parent state, then apply it there; live: render against the configured database "
              "without applying anything (exact for the first pending migration only)")
     rendering.add_argument(
+        "--trace", action="store_true",
+        help="replay only: also measure, on the scratch server, the locks and rewrites each "
+             "statement really takes, show them beside the estimate and flag differences "
+             "(SR004)")
+    rendering.add_argument(
         "--scratch-url", metavar="URL", default=os.environ.get("SQLREVIEW_SCRATCH_URL"),
         help="a PostgreSQL server sqlreview may create databases on, for replay "
              "(default: an embedded throwaway server; env SQLREVIEW_SCRATCH_URL)")
@@ -79,7 +85,8 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
             include_third_party=args.include_third_party,
             database=args.database,
         )
-        rendered = render_migrations(request, mode=args.mode, scratch_url=args.scratch_url)
+        rendered = render_migrations(request, mode=args.mode, scratch_url=args.scratch_url,
+                                     trace=args.trace)
     except DjangoSetupError as error:
         raise cli.UsageError(str(error)) from None
     options = AnalyzerOptions(
@@ -87,6 +94,7 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
         assume_lock_timeout=args.assume_lock_timeout,
     )
     review = build_review(rendered, options)
+    review.settings["trace"] = args.trace
     cli.emit(review, args.format, args.output)
     if not review.sections:
         print("sqlreview: no migrations to review", file=sys.stderr)
@@ -115,17 +123,24 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) ->
                         file=_migration_file(migration))
     if migration.atomic:
         analyzer.feed("BEGIN")
+    held = TransactionLocks(migration.atomic)
     for statement in migration.statements:
         if statement.kind == "sql":
-            analyzer.feed(statement.sql, operation=statement.operation)
-        else:
-            result = analyzer.feed_opaque(
-                "RunPython" if statement.kind == "python" else "opaque operation",
-                operation=statement.operation,
-                note="runs Python code sqlreview cannot see into")
-            if statement.kind == "python":
-                result.findings.append(rule("SR301").finding(
-                    f"{statement.operation or 'RunPython'}: opaque data migration"))
+            results = analyzer.feed(statement.sql, operation=statement.operation)
+            if statement.observation is not None:
+                attach(results, statement.observation, held)
+            continue
+        result = analyzer.feed_opaque(
+            "RunPython" if statement.kind == "python" else "opaque operation",
+            operation=statement.operation,
+            note="runs Python code sqlreview cannot see into")
+        if statement.observation is not None:
+            result.measured = Measurement(locks=dict(statement.observation.all_locks),
+                                          rewrites=sorted(statement.observation.rewritten))
+            held.remember(statement.observation)
+        if statement.kind == "python":
+            result.findings.append(rule("SR301").finding(
+                f"{statement.operation or 'RunPython'}: opaque data migration"))
     if migration.atomic:
         analyzer.feed("COMMIT")
     analysis = analyzer.finish()

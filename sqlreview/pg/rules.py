@@ -50,6 +50,13 @@ RULES: tuple[Rule, ...] = (
         "Use the older form, or raise --pg-version if production really runs a newer "
         "PostgreSQL.",
     ),
+    Rule(
+        "SR004", "estimate-differs-from-measurement", Level.MEDIUM,
+        "--trace measured a lock or rewrite that differs from sqlreview's estimate.",
+        "The estimate drives the risk; where it is wrong, the risk may be wrong too.",
+        "Trust the measurement, review the statement by hand, and please report the "
+        "statement so the knowledge table can be corrected.",
+    ),
     # --- SR1xx: locks and rewrites -------------------------------------------------
     Rule(
         "SR101", "add-column-rewrites-table", Level.CRITICAL,

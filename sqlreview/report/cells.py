@@ -31,6 +31,20 @@ def locks(statement: StatementResult) -> list[str]:
     return lines
 
 
+def measured(statement: StatementResult) -> list[str]:
+    """--trace: what PostgreSQL did on the scratch database."""
+    if statement.measured is None:
+        return []
+    result = statement.measured
+    if result.error:
+        return [f"failed: {result.error}"]
+    lines = [f"{mode.sql_name} {name}" for name, mode in
+             sorted(result.locks.items(), key=lambda item: -item[1])]
+    lines += [f"rewrote {name}" for name in result.rewrites]
+    lines.append("differs (SR004)" if result.disagreements else "as estimated")
+    return lines
+
+
 def blocks(statement: StatementResult) -> str:
     return ", ".join(statement.blocks) or "—"
 

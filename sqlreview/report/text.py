@@ -13,10 +13,15 @@ WIDTHS = [None, None, 40, 36, 12, 12, 8, 50]
 
 
 def _columns(review: Review) -> tuple[list[str], list[int | None]]:
-    """Migrations have no useful line numbers: their rows name the operation instead."""
+    """Migrations have no useful line numbers: their rows name the operation instead.
+    With --trace, what was measured stands beside the estimated locks."""
+    headers, widths = list(HEADERS), list(WIDTHS)
+    if review.settings.get("trace"):
+        headers.insert(4, "Measured")
+        widths.insert(4, 30)
     if review.kind == "migrations":
-        return HEADERS[:1] + HEADERS[2:], WIDTHS[:1] + WIDTHS[2:]
-    return HEADERS, WIDTHS
+        del headers[1], widths[1]
+    return headers, widths
 
 
 def summary_line(review: Review) -> str:
@@ -42,7 +47,7 @@ def render_text(review: Review) -> str:
         blocks.append(_section_heading(section))
         if section.statements:
             headers, widths = _columns(review)
-            rows = [_row(statement, "\n", "Line" in headers) for statement in section.statements]
+            rows = [_row(statement, "\n", headers) for statement in section.statements]
             blocks.append(tabulate(rows, headers=headers, tablefmt="simple",
                                    maxcolwidths=widths))
         blocks.extend(_holds(section))
@@ -56,7 +61,7 @@ def render_markdown(review: Review) -> str:
         blocks.append(f"#### {_section_heading(section)}")
         if section.statements:
             headers, _widths = _columns(review)
-            rows = [[_escape(cell) for cell in _row(statement, "<br>", "Line" in headers)]
+            rows = [[_escape(cell) for cell in _row(statement, "<br>", headers)]
                     for statement in section.statements]
             blocks.append(tabulate(rows, headers=headers, tablefmt="github"))
         blocks.extend(f"- {line}" for line in _holds(section))
@@ -81,15 +86,16 @@ def _section_heading(section: Section) -> str:
     return heading
 
 
-def _row(statement: StatementResult, newline: str, with_line: bool) -> list[str]:
+def _row(statement: StatementResult, newline: str, headers: list[str]) -> list[str]:
     what = cells.what(statement)
     if statement.operation:
         what = f"{statement.operation}{newline}{what}"
     return [
         str(statement.index),
-        *([str(statement.line)] if with_line else []),
+        *([str(statement.line)] if "Line" in headers else []),
         what,
         newline.join(cells.locks(statement)) or "—",
+        *([newline.join(cells.measured(statement)) or "—"] if "Measured" in headers else []),
         cells.blocks(statement),
         cells.cost(statement),
         cells.risk(statement),

@@ -158,7 +158,7 @@ def _alter_table_command(cmd: ast.AlterTableCmd, target: str, context: Context) 
     kind = _SIMPLE_SUBCOMMANDS.get(subtype, "ALTER TABLE (other)")
     verb = kind.removeprefix("ALTER TABLE ")
     if kind == "ALTER TABLE (other)":
-        verb = cmd.subtype.name.removeprefix("AT_") if cmd.subtype else "?"
+        verb = cmd.subtype.name.removeprefix("AT_") if cmd.subtype is not None else "?"
     description = f"{verb} {cmd.name}" if cmd.name else verb
     action = Action(kind, description=description, relations={Role.TARGET: [target]},
                     column=cmd.name)
@@ -403,7 +403,8 @@ def _add_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> li
 def _constraint_action(
     constraint: ast.Constraint, target: str, context: Context, column: str | None = None
 ) -> Action:
-    label = _CONSTRAINT_KINDS.get(constraint.contype, "?") if constraint.contype else "?"
+    contype = constraint.contype
+    label = _CONSTRAINT_KINDS.get(contype, "?") if contype is not None else "?"
     name = constraint.conname or label
     action = Action(f"ALTER TABLE ADD CONSTRAINT {label}", _constraint_variant(constraint),
                     f"ADD CONSTRAINT {name} {label}", {Role.TARGET: [target]}, column=column)

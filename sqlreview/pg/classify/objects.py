@@ -179,7 +179,7 @@ _ON_TABLE_DROPS = {"DROP TRIGGER", "DROP POLICY", "DROP RULE"}
 
 
 def drop(node: ast.DropStmt, context: Context) -> Classified:
-    kind = _DROP_KINDS.get(node.removeType, "OTHER") if node.removeType else "OTHER"
+    kind = _DROP_KINDS.get(node.removeType, "OTHER") if node.removeType is not None else "OTHER"
     actions = []
     if kind == "DROP SCHEMA":
         return _drop_schemas(node, context)
@@ -295,7 +295,7 @@ def cluster(node: ast.ClusterStmt, context: Context) -> Classified:
 
 def comment(node: ast.CommentStmt, context: Context) -> Classified:
     parts = string_values(node.object)
-    object_type = node.objtype.name.removeprefix("OBJECT_") if node.objtype else "?"
+    object_type = node.objtype.name.removeprefix("OBJECT_") if node.objtype is not None else "?"
     action = Action("COMMENT", description=f"COMMENT ON {object_type}")
     if node.objtype in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW,
                         ObjectType.OBJECT_MATVIEW, ObjectType.OBJECT_SEQUENCE) and parts:

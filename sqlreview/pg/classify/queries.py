@@ -180,11 +180,11 @@ def _select_into(node: ast.SelectStmt, context: Context) -> Classified:
 
 
 def transaction(node: ast.TransactionStmt, context: Context) -> Classified:
-    kind = node.kind.name.removeprefix("TRANS_STMT_") if node.kind else "TRANSACTION"
+    kind = node.kind.name.removeprefix("TRANS_STMT_") if node.kind is not None else "TRANSACTION"
     return single("TRANSACTION", Action("TRANSACTION", description=kind))
 
 
 def variable_set(node: ast.VariableSetStmt, context: Context) -> Classified:
-    kind = "RESET" if node.kind and node.kind.name.startswith("VAR_RESET") else "SET"
+    kind = "RESET" if node.kind is not None and node.kind.name.startswith("VAR_RESET") else "SET"
     local = " LOCAL" if node.is_local else ""
     return single(kind, Action(kind, description=f"{kind}{local} {node.name or ''}".strip()))
