@@ -183,13 +183,14 @@ def run_django(argv: Sequence[str], *, configured: bool = False) -> int:
     return run(argv, configured=configured)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
+    """The whole command line; ``configured``: Django is set up already (manage.py)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
     try:
-        if arguments and arguments[0] == "sql":
+        if arguments and arguments[0] == "sql" and not configured:
             return run_sql(arguments[1:])
-        return run_django(arguments)
+        return run_django(arguments, configured=configured)
     except UsageError as error:
         print(f"sqlreview: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -126,6 +126,13 @@ def loading_errors(alias: str) -> Iterator[None]:
         ) from error
     except DatabaseError as error:
         raise _unreachable(alias, error) from error
+    except (TypeError, AttributeError, NameError, KeyError, LookupError) as error:
+        # Raised by the code of a migration module while it is imported, e.g.
+        # RunSQL(atomic=True) on a Django that has no such argument.
+        raise DjangoSetupError(
+            f"a migrations module raised {type(error).__name__} while loading{_where(error)} "
+            f"({describe_error(error)}): fix the migration file and run again"
+        ) from error
 
 
 def _where(error: BaseException) -> str:

@@ -248,3 +248,40 @@ def test_a_migration_that_fails_to_render_is_reported_and_the_rest_completes(
     later = by_name["0003_thing_name"]
     assert later["error"] is None
     assert any("ADD COLUMN name" in a for s in later["statements"] for a in s["actions"])
+
+
+def test_trace_on_the_sample_measures_and_agrees_with_every_estimate(
+    pg_server: ScratchServer,
+) -> None:
+    result = sqlreview("--all", "--trace", "--pythonpath", str(SAMPLE), "--settings",
+                       "sampleproject.settings", "--format", "json", "--fail-on", "never",
+                       "--scratch-url", pg_server.url)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    rows = [s for m in document["migrations"] for s in m["statements"]]
+    measured = [s for s in rows if s["measured"] is not None]
+    sql_rows = [s for s in rows if s["kind"] not in ("TRANSACTION", "PYTHON")]
+    assert len(measured) >= len(sql_rows) * 0.8  # several-statement strings: one measurement
+    disagreements = [(s["sql"], s["measured"]["disagreements"]) for s in measured
+                     if s["measured"]["disagreements"]]
+    assert disagreements == []
+    assert not any(f["code"] == "SR004" for s in rows for f in s["findings"])
+    bigint = migration(document, "library:0011")
+    alter = next(s for s in bigint["statements"] if s["kind"] == "ALTER TABLE")
+    assert alter["measured"]["rewrites"] == ["library_book"]
+
+
+def test_a_migration_module_that_raises_on_import_is_a_clear_error(
+    breaking_project: Path,
+) -> None:
+    (breaking_project / "breaking/migrations/0004_typo.py").write_text(textwrap.dedent("""
+        from django.db import migrations
+
+        class Migration(migrations.Migration):
+            dependencies = [("breaking", "0003_thing_name")]
+            operations = [migrations.RunSQL("SELECT 1", no_such_argument=True)]
+    """))
+    result = sqlreview("--all", "--settings", "breakingproj.settings", cwd=breaking_project)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "0004_typo.py" in result.stderr and "TypeError" in result.stderr

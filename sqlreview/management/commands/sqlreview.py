@@ -1,35 +1,17 @@
 """``manage.py sqlreview``: the sqlreview CLI, with Django already configured.
 
-Every argument is handed unparsed to ``sqlreview.cli.run_django(argv)``, so
-the command takes exactly the flags of the CLI (``--help`` prints them).
+Every argument is handed unparsed to the CLI, so the command takes exactly the
+flags of ``sqlreview`` (``--help`` prints them) and has the same exit codes.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
-import inspect
 import sys
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-RunDjango = Callable[[list[str]], "int | None"]
-
-
-def _cli_entry() -> RunDjango | None:
-    """``sqlreview.cli.run_django``, told that Django is already configured."""
-    try:
-        cli = importlib.import_module("sqlreview.cli")
-    except ImportError:
-        return None
-    entry: Callable[..., int | None] | None = getattr(cli, "run_django", None)
-    if entry is None:
-        return None
-    if "configured" in inspect.signature(entry).parameters:
-        return functools.partial(entry, configured=True)
-    return entry
+from sqlreview.cli import main
 
 
 class Command(BaseCommand):
@@ -48,22 +30,11 @@ class Command(BaseCommand):
         )
 
     def run_from_argv(self, argv: list[str]) -> None:
-        entry = _cli_entry()
-        if entry is None:
-            # No CLI yet: Django's own parser still answers --help.
-            super().run_from_argv(argv)
-            return
-        code = entry(argv[2:])
-        sys.exit(code or 0)
+        """``manage.py sqlreview ...``: the CLI parses its own flags and exits with its code."""
+        sys.exit(main(argv[2:], configured=True))
 
     def handle(self, *args: str, **options: Any) -> None:
-        """Reached through ``call_command("sqlreview", ...)`` (or without the CLI)."""
-        entry = _cli_entry()
-        if entry is None:
-            raise CommandError(
-                "the sqlreview command-line interface (sqlreview.cli.run_django) is not "
-                "installed with this sqlreview"
-            )
-        code = entry(list(args))
+        """``call_command("sqlreview", ...)``: a non-zero exit becomes a CommandError."""
+        code = main(list(args), configured=True)
         if code:
             raise CommandError(f"sqlreview exited with status {code}", returncode=code)
