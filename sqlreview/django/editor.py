@@ -153,17 +153,25 @@ def collecting_editor(
     return editor
 
 
-class _TrackedOperation:
-    """Stands in for one top-level operation inside ``Migration.apply``."""
+class OperationProxy:
+    """Stands in for a migration operation: everything but ``database_forwards``
+    (which subclasses define) is the operation's own."""
 
-    def __init__(self, index: int, operation: Operation, log: StatementLog) -> None:
-        self._index = index
+    def __init__(self, operation: Operation, index: int) -> None:
         self._operation = operation
-        self._log = log
-        self._database_side = _without_python(operation, index, log)
+        self._index = index
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._operation, name)
+
+
+class _TrackedOperation(OperationProxy):
+    """Stands in for one top-level operation inside ``Migration.apply``."""
+
+    def __init__(self, index: int, operation: Operation, log: StatementLog) -> None:
+        super().__init__(operation, index)
+        self._log = log
+        self._database_side = _without_python(operation, index, log)
 
     def database_forwards(
         self,
@@ -179,16 +187,12 @@ class _TrackedOperation:
             self._log.end(self._index, schema_editor.deferred_sql)
 
 
-class _PythonPlaceholder:
+class _PythonPlaceholder(OperationProxy):
     """Takes the place of a RunPython nested in SeparateDatabaseAndState."""
 
     def __init__(self, operation: Operation, index: int, log: StatementLog) -> None:
-        self._operation = operation
-        self._index = index
+        super().__init__(operation, index)
         self._log = log
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._operation, name)
 
     def database_forwards(
         self,

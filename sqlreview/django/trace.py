@@ -62,6 +62,7 @@ import psycopg
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from psycopg.pq import TransactionStatus
 
+from sqlreview.django.editor import OperationProxy
 from sqlreview.django.errors import describe_error
 from sqlreview.pg import observe
 from sqlreview.pg.locks import LockMode
@@ -306,7 +307,7 @@ class _Probe:
     relations: dict[int, RelationInfo]
     scans: dict[int, observe.ScanCount] | None
     done: threading.Event = field(default_factory=threading.Event)
-    waiting: observe._Waiting | None = None  # set by the watcher thread
+    waiting: observe.Waiting | None = None  # set by the watcher thread
     watch_error: str | None = None
 
     def close(self) -> None:
@@ -364,7 +365,7 @@ def _start_probe(raw: psycopg.Connection[Any], url: str) -> _Probe:
 def _watch(probe: _Probe) -> None:
     """Poll until the statement waits (or ends), then let it go on."""
     try:
-        probe.waiting = observe._poll_until_waiting(
+        probe.waiting = observe.poll_until_waiting(
             probe.monitor, probe.pid, probe.done, probe.relations, WAIT_TIMEOUT
         )
     except Exception as error:
@@ -405,7 +406,7 @@ def _read_outcome(probe: _Probe, raw: psycopg.Connection[Any], record: Measured)
 def _outside_observation(
     probe: _Probe, after: dict[int, RelationInfo], scanned: frozenset[str]
 ) -> Observation:
-    waiting = probe.waiting or observe._Waiting()
+    waiting = probe.waiting or observe.Waiting()
     rewritten, rebuilt = observe.diff_filenodes(probe.relations, after)
     notes = ["ran outside a transaction: locks read from pg_locks while it waited"]
     if not waiting.seen_waiting:
@@ -629,16 +630,12 @@ def _editor_class(
     )
 
 
-class _PlaceholderScope:
+class _PlaceholderScope(OperationProxy):
     """Runs an operation for real, inside its placeholder's scope."""
 
     def __init__(self, operation: Operation, index: int, trace: MigrationTrace) -> None:
-        self._operation = operation
-        self._index = index
+        super().__init__(operation, index)
         self._trace = trace
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._operation, name)
 
     def database_forwards(
         self,

@@ -399,7 +399,7 @@ def observe_in_transaction(
 
 
 @dataclass
-class _Waiting:
+class Waiting:
     """What a polled backend held and requested when it was seen waiting."""
 
     granted: dict[str, LockMode] = field(default_factory=dict)
@@ -408,13 +408,13 @@ class _Waiting:
     seen_waiting: bool = False
 
 
-def _poll_until_waiting(
+def poll_until_waiting(
     observer: psycopg.Connection[Any],
     pid: int,
     done: threading.Event,
     catalog: Mapping[int, RelationInfo],
     timeout: float,
-) -> _Waiting:
+) -> Waiting:
     """Poll ``pg_locks`` for ``pid`` until it waits on a lock, finishes, or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not done.is_set():
@@ -422,11 +422,11 @@ def _poll_until_waiting(
         if any(not granted for _, _, _, granted, *_ in rows):
             return _read_waiting(rows, catalog)
         time.sleep(0.003)
-    return _Waiting()
+    return Waiting()
 
 
-def _read_waiting(rows: Sequence[Any], catalog: Mapping[int, RelationInfo]) -> _Waiting:
-    state = _Waiting(seen_waiting=True)
+def _read_waiting(rows: Sequence[Any], catalog: Mapping[int, RelationInfo]) -> Waiting:
+    state = Waiting(seen_waiting=True)
     for locktype, oid, mode, granted, schema, relname, kind in rows:
         if locktype != "relation" or oid is None:
             continue
@@ -490,7 +490,7 @@ def observe_outside_transaction(
             pid = runner.info.backend_pid
             runner.execute(f"SET statement_timeout = '{int(timeout * 4 * 1000)}ms'".encode())
             outcome = _run_in_thread(runner, sql)
-            waiting = _poll_until_waiting(observer, pid, outcome.done, before, timeout)
+            waiting = poll_until_waiting(observer, pid, outcome.done, before, timeout)
             blocker.rollback()
             if not outcome.done.wait(timeout * 4):
                 observer.execute("SELECT pg_cancel_backend(%s)", (pid,))
