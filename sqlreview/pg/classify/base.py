@@ -1,6 +1,5 @@
 """The vocabulary of classification: actions, their context, and shared helpers."""
 
-
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -31,6 +30,9 @@ class Session:
 
 @dataclass
 class Action:
+    """One effect of a statement: a knowledge-table row (``kind`` and ``variant``)
+    applied to the relations it names in each role."""
+
     kind: str
     variant: str = ""
     description: str = ""
@@ -51,6 +53,8 @@ class Action:
 
 @dataclass
 class Classified:
+    """A statement's label for the report (``ALTER TABLE``) and its actions."""
+
     kind: str
     actions: list[Action]
 
@@ -70,10 +74,14 @@ def single(kind: str, action: Action) -> Classified:
 
 
 def display(key: str) -> str:
+    """How a relation known only from the schema model is reported. Keys are
+    already what the SQL would say (``public`` left out), so this is the key;
+    it marks the places where a name comes from the model, not from the SQL."""
     return key
 
 
 def key_of(name: str) -> str:
+    """The schema model's key of a relation named as the SQL names it."""
     schema, _, relation = name.rpartition(".")
     return relation_key(schema or None, relation)
 
