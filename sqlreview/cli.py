@@ -22,7 +22,7 @@ from sqlreview import __version__
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
 from sqlreview.pg.schema import Schema
 from sqlreview.report import FORMATS
-from sqlreview.results import Level, Review, Section, SqlAnalysis
+from sqlreview.results import Level, Review, Section
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -217,4 +217,4 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-__all__ = ["SqlAnalysis", "main", "run_django", "run_sql"]
+__all__ = ["main", "run_django", "run_sql"]

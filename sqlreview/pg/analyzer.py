@@ -26,7 +26,6 @@ from sqlreview.pg.rules import rule
 from sqlreview.pg.schema import Schema, relation_key
 from sqlreview.results import (
     Cost,
-    Finding,
     Level,
     LockEntry,
     SqlAnalysis,
@@ -408,4 +407,4 @@ def analyze_sql(sql: str, *, options: AnalyzerOptions, schema: Schema | None = N
     return analyzer.finish()
 
 
-__all__ = ["Analyzer", "AnalyzerOptions", "Finding", "analyze_sql"]
+__all__ = ["Analyzer", "AnalyzerOptions", "analyze_sql"]

@@ -18,6 +18,7 @@ from typing import Any
 from pglast import ast, visitors
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 
+from sqlreview.pg.nodes import string_values
 from sqlreview.pg.parse import parse_statements
 from sqlreview.pg.types import ColumnType, is_serial
 
@@ -617,25 +618,52 @@ def _learn_sequence(schema: Schema, node: ast.CreateSeqStmt, mark_new: bool) -> 
     )
 
 
-def query_relations(node: ast.Node | None) -> list[str]:
-    """The relations a query reads, as keys, CTE names left out."""
-    finder = _RangeVars()
+@dataclass(frozen=True)
+class QueryFacts:
+    """What one walk over a query finds: the relations it reads (keys, CTEs left
+    out) and the sequences it advances with ``nextval``/``setval``."""
+
+    relations: tuple[str, ...]
+    sequences: tuple[str, ...]
+
+
+_last_walk: tuple[ast.Node | None, QueryFacts] | None = None
+
+
+def query_facts(node: ast.Node | None) -> QueryFacts:
+    """One walk per statement, however many questions the classifier asks of it
+    (a multi-row INSERT's VALUES can be megabytes of constants)."""
+    global _last_walk
+    if _last_walk is not None and _last_walk[0] is node:
+        return _last_walk[1]
+    finder = _QueryWalker()
     if node is not None:
         finder(node)
-    names: list[str] = []
+    relations: list[str] = []
     for range_var in finder.found:
         if range_var.schemaname is None and range_var.relname in finder.ctes:
             continue
         key = range_var_key(range_var)
-        if key not in names:
-            names.append(key)
-    return names
+        if key not in relations:
+            relations.append(key)
+    facts = QueryFacts(tuple(relations), tuple(finder.sequences))
+    _last_walk = (node, facts)
+    return facts
 
 
-class _RangeVars(visitors.Visitor):
+def query_relations(node: ast.Node | None) -> list[str]:
+    """The relations a query reads, as keys, CTE names left out."""
+    return list(query_facts(node).relations)
+
+
+class _QueryWalker(visitors.Visitor):
     def __init__(self) -> None:
         self.found: list[ast.RangeVar] = []
         self.ctes: set[str] = set()
+        self.sequences: list[str] = []
+
+    def visit_A_Const(self, ancestors: object, node: ast.A_Const) -> object:
+        return visitors.Skip  # a constant holds no relation
 
     def visit_RangeVar(self, ancestors: object, node: ast.RangeVar) -> None:
         self.found.append(node)
@@ -643,6 +671,15 @@ class _RangeVars(visitors.Visitor):
     def visit_CommonTableExpr(self, ancestors: object, node: ast.CommonTableExpr) -> None:
         if node.ctename:
             self.ctes.add(node.ctename)
+
+    def visit_FuncCall(self, ancestors: object, node: ast.FuncCall) -> None:
+        name = string_values(node.funcname)
+        argument = node.args[0] if node.args else None
+        if isinstance(argument, ast.TypeCast):
+            argument = argument.arg
+        if name and name[-1] in ("nextval", "setval") and isinstance(argument, ast.A_Const) \
+                and isinstance(argument.val, ast.String) and argument.val.sval:
+            self.sequences.append(str(argument.val.sval))
 
 
 def _learn_alter_sequence(schema: Schema, node: ast.AlterSeqStmt, mark_new: bool) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pglast import ast, visitors
+from pglast import ast
 
 from sqlreview.pg.classify.base import (
     Action,
@@ -21,7 +21,7 @@ from sqlreview.pg.classify.base import (
 )
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values
-from sqlreview.pg.schema import range_var_display
+from sqlreview.pg.schema import query_facts, range_var_display
 
 
 def _storage_relations(context: Context, names: Iterable[str]) -> list[str]:
@@ -56,25 +56,8 @@ def _is_value(node: ast.Node | tuple[ast.Node, ...] | None) -> bool:
     return isinstance(node, (ast.A_Const, ast.ParamRef))
 
 
-class _NextvalCalls(visitors.Visitor):
-    def __init__(self) -> None:
-        self.sequences: list[str] = []
-
-    def visit_FuncCall(self, ancestors: object, node: ast.FuncCall) -> None:
-        name = string_values(node.funcname or ())
-        args = node.args or ()
-        if name and name[-1] in ("nextval", "setval") and args:
-            argument = args[0]
-            if isinstance(argument, ast.TypeCast):
-                argument = argument.arg
-            if isinstance(argument, ast.A_Const) and isinstance(argument.val, ast.String):
-                self.sequences.append(str(argument.val.sval))
-
-
 def _nextval_sequences(node: ast.Node) -> list[str]:
-    finder = _NextvalCalls()
-    finder(node)
-    return finder.sequences
+    return list(query_facts(node).sequences)
 
 
 def dml(kind: str) -> Classifier:
