@@ -23,7 +23,7 @@ from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.parse import ParsedStatement, parse_statements
 from sqlreview.pg.rules import rule
-from sqlreview.pg.schema import Schema, relation_key
+from sqlreview.pg.schema import Schema, key_of
 from sqlreview.results import (
     Cost,
     Level,
@@ -178,7 +178,7 @@ class Analyzer:
             return False
         if name in action.creates:
             return False
-        return not self.schema.is_new(_key(name))
+        return not self.schema.is_new(key_of(name))
 
     def _describe(self, result: StatementResult, classified: Classified,
                   resolved: list[ResolvedAction]) -> None:
@@ -186,11 +186,11 @@ class Analyzer:
         result.actions = [r.action.description for r in resolved if r.action.description]
         locks: dict[str, LockEntry] = {}
         for r in resolved:
-            for role, mode in _locks_of(r):
+            for role, mode in r.locks():
                 for name in r.action.related(role):
-                    current = locks.get(_key(name))
+                    current = locks.get(key_of(name))
                     if current is None or mode > current.mode:
-                        locks[_key(name)] = LockEntry(current.relation if current else name, mode)
+                        locks[key_of(name)] = LockEntry(current.relation if current else name, mode)
             _extend_unique(result.scans, *self._with_storage(
                 _names_in_roles(r, r.entry.scanned_roles)))
             _extend_unique(result.rewrites, *self._with_storage(
@@ -212,7 +212,7 @@ class Analyzer:
 
     def _with_storage(self, names: list[str]) -> list[str]:
         """Partitioned tables and views have no data of their own to scan or rewrite."""
-        return [name for name in names if self.schema.has_storage(_key(name))]
+        return [name for name in names if self.schema.has_storage(key_of(name))]
 
     # --- transactions ------------------------------------------------------------------
 
@@ -314,7 +314,7 @@ class Analyzer:
         return any(self._has_rows(name) for name in touched)
 
     def _has_rows(self, name: str) -> bool:
-        relation = self.schema.get(_key(name))
+        relation = self.schema.get(key_of(name))
         return relation is None or not (relation.new and relation.empty)
 
     # --- session settings --------------------------------------------------------------
@@ -350,12 +350,6 @@ def _setting_value(node: ast.VariableSetStmt) -> str:
     return ""
 
 
-def _locks_of(resolved: ResolvedAction) -> list[tuple[Role, LockMode]]:
-    if resolved.action.lock_mode is not None:
-        return [(Role.TARGET, resolved.action.lock_mode)]
-    return list(resolved.entry.locks.items())
-
-
 def _names_in_roles(resolved: ResolvedAction, roles: frozenset[Role]) -> list[str]:
     return [name for role in roles for name in resolved.action.related(role)]
 
@@ -366,9 +360,6 @@ def _extend_unique(target: list[str], *items: str) -> None:
             target.append(item)
 
 
-def _key(name: str) -> str:
-    schema, _, relation = name.rpartition(".")
-    return relation_key(schema or None, relation)
 
 
 def _grade(result: StatementResult, resolved: list[ResolvedAction]) -> Level:

@@ -29,6 +29,12 @@ class ResolvedAction:
     def touches_existing(self, role: Role = Role.TARGET) -> bool:
         return any(name in self.existing for name in self.action.related(role))
 
+    def locks(self) -> list[tuple[Role, LockMode]]:
+        """(role, mode) pairs: the knowledge row's, or the mode LOCK TABLE names."""
+        if self.action.lock_mode is not None:
+            return [(Role.TARGET, self.action.lock_mode)]
+        return list(self.entry.locks.items())
+
     @property
     def target(self) -> str:
         targets = self.action.related(Role.TARGET) or self.action.related(Role.INDEX)
@@ -185,7 +191,7 @@ def check_lock_timeout(facts: StatementFacts) -> Iterable[Finding]:
         {
             name
             for resolved in facts.actions
-            for role, mode in _effective_locks(resolved)
+            for role, mode in resolved.locks()
             if mode.conflicts_with(LockMode.ROW_EXCLUSIVE)
             for name in resolved.action.related(role)
             if name in resolved.existing
@@ -195,13 +201,6 @@ def check_lock_timeout(facts: StatementFacts) -> Iterable[Finding]:
         yield rule("SR201").finding(
             f"no lock_timeout is set before locking {', '.join(blocking)}"
         )
-
-
-def _effective_locks(resolved: ResolvedAction) -> Iterable[tuple[Role, LockMode]]:
-    if resolved.action.lock_mode is not None:
-        yield Role.TARGET, resolved.action.lock_mode
-        return
-    yield from resolved.entry.locks.items()
 
 
 CHECKS: tuple[Check, ...] = (

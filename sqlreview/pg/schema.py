@@ -96,6 +96,12 @@ def relation_key(schema: str | None, name: str | None) -> str:
     return name if schema in (None, "", "public") else f"{schema}.{name}"
 
 
+def key_of(name: str) -> str:
+    """The key of a relation named as the SQL names it (``public.book`` -> ``book``)."""
+    schema, _, relation = name.rpartition(".")
+    return relation_key(schema or None, relation)
+
+
 def range_var_key(node: ast.RangeVar | None) -> str:
     if node is None:
         return "?"

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from sqlreview.results import Level, StatementResult
-
-RISK_MARKS = {
-    Level.CRITICAL: "critical",
-    Level.HIGH: "high",
-    Level.MEDIUM: "medium",
-    Level.LOW: "low",
-}
+from sqlreview.results import StatementResult
 
 
 def what(statement: StatementResult, width: int = 70) -> str:

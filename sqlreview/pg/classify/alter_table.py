@@ -19,7 +19,6 @@ from sqlreview.pg.classify.base import (
     Context,
     column_sequence,
     display,
-    key_of,
     missing,
     no_op,
     owned_sequences,
@@ -33,6 +32,7 @@ from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values
 from sqlreview.pg.schema import (
     ConstraintKind,
+    key_of,
     owned_sequence_name,
     range_var_display,
 )

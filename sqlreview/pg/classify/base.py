@@ -14,9 +14,9 @@ from sqlreview.pg.schema import (
     ConstraintKind,
     RelationKind,
     Schema,
+    key_of,
     query_relations,
     range_var_display,
-    relation_key,
 )
 
 
@@ -80,10 +80,7 @@ def display(key: str) -> str:
     return key
 
 
-def key_of(name: str) -> str:
-    """The schema model's key of a relation named as the SQL names it."""
-    schema, _, relation = name.rpartition(".")
-    return relation_key(schema or None, relation)
+
 
 
 def partitions(context: Context, name: str) -> list[str]:

@@ -14,14 +14,13 @@ from sqlreview.pg.classify.base import (
     Context,
     display,
     expand_reads,
-    key_of,
     partitions,
     read_relations,
     single,
 )
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values
-from sqlreview.pg.schema import query_facts, range_var_display
+from sqlreview.pg.schema import key_of, query_facts, range_var_display
 
 
 def _storage_relations(context: Context, names: Iterable[str]) -> list[str]:
