@@ -33,11 +33,6 @@ from sqlreview.results import (
     TransactionHold,
 )
 
-# Kinds whose target is created by the statement itself.
-_CREATING_KINDS = frozenset(
-    {"CREATE TABLE", "CREATE TABLE AS", "CREATE VIEW", "CREATE MATERIALIZED VIEW",
-     "CREATE SEQUENCE"}
-)
 _UTC_NAMES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "universal", "zulu", "z"})
 
 
@@ -174,8 +169,6 @@ class Analyzer:
         return ResolvedAction(action, entry, existing)
 
     def _pre_exists(self, name: str, action: Action) -> bool:
-        if action.kind in _CREATING_KINDS and name in action.related(Role.TARGET):
-            return False
         if name in action.creates:
             return False
         return not self.schema.is_new(key_of(name))

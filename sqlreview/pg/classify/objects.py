@@ -47,7 +47,7 @@ def create_table(node: ast.CreateStmt, context: Context) -> Classified:
         return single("CREATE TABLE", Action("CREATE TABLE", description=f"CREATE TEMPORARY "
                       f"TABLE {target}", notes=["temporary: private to the session"]))
     action = Action("CREATE TABLE", description=f"CREATE TABLE {target}",
-                    relations={Role.TARGET: [target]})
+                    relations={Role.TARGET: [target]}, creates=[target])
     for element in node.tableElts or ():
         if isinstance(element, ast.ColumnDef) and owns_sequence(element):
             sequence = owned_sequence_name(key_of(target), element.colname or "")
@@ -84,7 +84,8 @@ def create_table_as(node: ast.CreateTableAsStmt, context: Context) -> Classified
         else "CREATE TABLE AS"
     )
     target = range_var_display(node.into.rel) if node.into and node.into.rel else "?"
-    action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]})
+    action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]},
+                    creates=[target])
     action.add(Role.SOURCE, *read_relations(node.query, context, exclude=()))
     if node.into is not None and node.into.skipData:
         action.variant = "WITH NO DATA"
@@ -95,7 +96,8 @@ def view(node: ast.ViewStmt, context: Context) -> Classified:
     target = range_var_display(node.view)
     exists = context.schema.get(key_of(target)) is not None
     kind = "CREATE OR REPLACE VIEW" if node.replace and exists else "CREATE VIEW"
-    action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]})
+    action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]},
+                    creates=[target] if kind == "CREATE VIEW" else [])
     action.add(Role.SOURCE, *read_relations(node.query, context, exclude=()))
     return single(kind, action)
 
@@ -342,7 +344,8 @@ def grant(node: ast.GrantStmt, context: Context) -> Classified:
 def create_sequence(node: ast.CreateSeqStmt, context: Context) -> Classified:
     target = range_var_display(node.sequence)
     return single("CREATE SEQUENCE", Action("CREATE SEQUENCE", description=f"CREATE SEQUENCE "
-                                             f"{target}", relations={Role.TARGET: [target]}))
+                                             f"{target}", relations={Role.TARGET: [target]},
+                                             creates=[target]))
 
 
 def alter_enum(node: ast.AlterEnumStmt, context: Context) -> Classified:

@@ -155,7 +155,7 @@ def _select_into(node: ast.SelectStmt, context: Context) -> Classified:
     assert node.intoClause is not None
     target = range_var_display(node.intoClause.rel)
     action = Action("CREATE TABLE AS", description=f"SELECT INTO {target}",
-                    relations={Role.TARGET: [target]})
+                    relations={Role.TARGET: [target]}, creates=[target])
     action.add(Role.SOURCE, *expand_reads(context, read_relations(node, context,
                                                                   exclude=(target,))))
     return single("CREATE TABLE AS", action)
