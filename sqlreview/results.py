@@ -272,10 +272,6 @@ class Review:
     def statements(self) -> list[StatementResult]:
         return [statement for section in self.sections for statement in section.statements]
 
-    @property
-    def incomplete(self) -> bool:
-        return bool(self.errors) or any(section.error for section in self.sections)
-
     def worst_risk(self) -> Level | None:
         """The highest risk; an unparsed statement counts as HIGH."""
         levels = [s.risk if s.risk is not None else Level.HIGH for s in self.statements]

@@ -426,10 +426,6 @@ def introduced_in(kind: str, variant: str, pg_version: int) -> int | None:
     return min(newer) if len(newer) == len(rows) else None
 
 
-def kinds() -> list[str]:
-    return sorted({entry.kind for entry in KNOWLEDGE})
-
-
 def render_markdown() -> str:
     """The lock reference table for the README."""
     lines = [
@@ -527,6 +523,3 @@ WEAK_STORAGE_PARAMETERS = frozenset(
         "toast_tuple_target",
     }
 )
-
-# Statements that cannot run inside a transaction block.
-NOT_IN_TRANSACTION_NOTE = "cannot run inside a transaction block"
