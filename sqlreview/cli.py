@@ -6,19 +6,20 @@
 0  nothing at or above --fail-on
 1  at least one statement at or above --fail-on
 2  usage or input error (bad flag, unreadable file, settings or database problem)
-3  the review is incomplete: a migration could not be rendered (the rest is reported)
+3  the review is incomplete: a migration could not be rendered, or failed on the
+   scratch database (the rest is reported)
+130  interrupted (Ctrl-C or SIGTERM); the scratch server and databases are cleaned up
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlreview import __version__
+from sqlreview import __version__, interrupts
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
 from sqlreview.pg.schema import Schema
 from sqlreview.report import FORMATS
@@ -209,12 +210,8 @@ def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
 def entry_point() -> None:
     # A CI runner cancelling the job sends SIGTERM: treat it like Ctrl-C, so the
     # scratch databases and the embedded server are cleaned up on the way out.
-    signal.signal(signal.SIGTERM, _interrupt)
+    interrupts.install()
     sys.exit(main())
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 __all__ = ["main", "run_django", "run_sql"]

@@ -17,10 +17,13 @@ from typing import TYPE_CHECKING
 from sqlreview import cli
 from sqlreview.django.compare import TransactionLocks, attach
 from sqlreview.django.errors import DjangoSetupError
+from sqlreview.django.prestate import ReplayOptions
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules import rule
+from sqlreview.progress import Progress
 from sqlreview.results import Measurement, Review, Section, StatementResult
+from sqlreview.scratch.cache import default_cache_dir
 
 if TYPE_CHECKING:
     from sqlreview.django.render import RenderedMigration
@@ -35,7 +38,8 @@ def django_parser() -> argparse.ArgumentParser:
                     "is held, whether it rewrites or scans, and what to do instead. "
                     "For raw SQL files use `sqlreview sql --help`.",
         epilog="Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage, settings "
-               "or database error, 3 a migration could not be rendered (the rest is reported).")
+               "or database error, 3 a migration could not be rendered or applied on the "
+               "scratch database (the rest is reported), 130 interrupted.")
     parser.add_argument(
         "targets", nargs="*", metavar="TARGET",
         help="app_label, app_label:0007 or app_label:0007_name (unique prefixes work as in "
@@ -68,6 +72,23 @@ def django_parser() -> argparse.ArgumentParser:
         "--scratch-url", metavar="URL", default=os.environ.get("SQLREVIEW_SCRATCH_URL"),
         help="a PostgreSQL server sqlreview may create databases on, for replay "
              "(default: an embedded throwaway server; env SQLREVIEW_SCRATCH_URL)")
+    rendering.add_argument(
+        "--pre-state", choices=("fast", "replay"), default="fast",
+        help="how replay reaches the state before the first reviewed migration: fast "
+             "(default: create the tables from Django's project state in one go where that is "
+             "exact, replay the rest) or replay (apply every earlier migration)")
+    rendering.add_argument(
+        "--cache-dir", metavar="DIR", type=Path, default=None,
+        help="keep prepared pre-states here and reuse them (default: $SQLREVIEW_CACHE_DIR or "
+             "the user cache directory, e.g. ~/.cache/sqlreview; point CI's cache at it)")
+    rendering.add_argument("--no-cache", action="store_true",
+                           help="neither read nor write the pre-state cache")
+    rendering.add_argument(
+        "--connect-timeout", metavar="SECONDS", type=int, default=None,
+        help="give up connecting to a database after SECONDS (default 10; env "
+             "SQLREVIEW_CONNECT_TIMEOUT)")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="no progress line on stderr (it is only shown on a terminal)")
     cli.add_report_options(parser)
     return parser
 
@@ -76,6 +97,11 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     args = django_parser().parse_args(argv)
     from sqlreview.django import SelectionRequest, render_migrations, setup_django
 
+    if args.connect_timeout is not None:
+        os.environ["SQLREVIEW_CONNECT_TIMEOUT"] = str(args.connect_timeout)
+    progress = Progress.for_terminal(args.quiet)
+    cache_dir = None if args.no_cache else args.cache_dir or default_cache_dir()
+    replay = ReplayOptions(pre_state=args.pre_state, progress=progress, cache_dir=cache_dir)
     try:
         if not configured:
             setup_django(args.settings, args.pythonpath)
@@ -86,9 +112,12 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
             database=args.database,
         )
         rendered = render_migrations(request, mode=args.mode, scratch_url=args.scratch_url,
-                                     trace=args.trace)
+                                     trace=args.trace, replay=replay)
     except DjangoSetupError as error:
         raise cli.UsageError(str(error)) from None
+    finally:
+        if progress is not None:
+            progress.finish()
     options = AnalyzerOptions(
         pg_version=args.pg_version or cli.default_pg_version(),
         assume_lock_timeout=args.assume_lock_timeout,
@@ -105,7 +134,8 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
     review = Review(pg_version=options.pg_version, kind="migrations",
                     warnings=list(rendered.warnings),
                     settings={"mode": rendered.mode, "database": rendered.database,
-                              "scratch_server_version": rendered.server_version})
+                              "scratch_server_version": rendered.server_version,
+                              "pre_state": rendered.pre_state})
     approximate = False
     for migration in rendered.migrations:
         section = analyze_migration(migration, options)
@@ -145,15 +175,14 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) ->
         analyzer.feed("COMMIT")
     analysis = analyzer.finish()
     _flag_python_beside_ddl(migration, analysis.statements)
-    if migration.error:
-        analyzer.record_failure(migration.error)
-    warnings = list(migration.warnings)
+    error = migration.error
     if migration.apply_error:
-        warnings.append(f"could not be applied on the scratch database ({migration.apply_error});"
-                        " it was recorded as applied and the review went on")
+        error = error or f"failed on the scratch database: {migration.apply_error}"
+    if error:
+        analyzer.record_failure(error)
     return Section(title=migration.label, analysis=analysis, app=migration.app_label,
-                   name=migration.name, atomic=migration.atomic, error=migration.error,
-                   warnings=warnings, sql_text=migration.sql_text)
+                   name=migration.name, atomic=migration.atomic, error=error,
+                   warnings=list(migration.warnings), sql_text=migration.sql_text)
 
 
 def _flag_python_beside_ddl(migration: RenderedMigration,

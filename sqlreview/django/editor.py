@@ -1,8 +1,8 @@
-"""Know which operation emitted each SQL statement, and never run Python.
+"""Know which operation emitted each SQL statement, in one pass through Django.
 
 Rendering runs Django's real ``Migration.apply(..., collect_sql=True)`` with
 the backend's real schema editor, so the text is exactly what ``sqlmigrate``
-prints. Two thin layers add what Django does not record:
+prints. Thin layers add what Django does not record:
 
 * each operation is wrapped in a proxy that tells a :class:`StatementLog`
   when its ``database_forwards`` starts and ends; the schema editor subclass
@@ -10,21 +10,33 @@ prints. Two thin layers add what Django does not record:
 * SQL that an operation *defers* (foreign keys, indexes: appended to
   ``schema_editor.deferred_sql`` and only executed in ``__exit__``) is claimed
   by the operation that appended it, by object identity, so it is attributed
-  to that operation and not to whichever ran last.
+  to that operation and not to whichever ran last;
+* in replay (``executes=True``) every collected statement is also executed,
+  so the migration is applied while it is rendered: what is reviewed is
+  exactly what ran, and introspection later in the same migration sees the
+  statements before it (as ``migrate`` does). Operations that cannot be
+  written as SQL (``RunPython``, custom ones) then run for real too, after
+  the comment ``sqlmigrate`` prints for them; what they execute through the
+  schema editor is kept out of the rendered text, as ``sqlmigrate`` keeps it.
 
-``RunPython`` is never called: at the top level Django skips it when
-collecting SQL, and inside ``SeparateDatabaseAndState.database_operations``
-(which Django's ``sqlmigrate`` does call!) it is swapped for a placeholder
-that only logs it.
+Without ``executes`` (live mode) nothing but the schema editor's own
+introspection reaches the database and ``RunPython`` is never called: at the
+top level Django skips it when collecting SQL, and inside
+``SeparateDatabaseAndState.database_operations`` (which Django's
+``sqlmigrate`` does call!) it is swapped for a placeholder that only logs it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+from sqlreview import interrupts
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,6 +48,7 @@ if TYPE_CHECKING:
     from django.db.migrations.state import ProjectState
 
 StatementKind = Literal["sql", "python", "opaque"]
+CANNOT_BE_SQL = "-- THIS OPERATION CANNOT BE WRITTEN AS SQL"
 
 
 @dataclass
@@ -45,16 +58,29 @@ class LoggedStatement:
     kind: StatementKind
 
 
+@dataclass
+class CapturedStatement:
+    """A statement a RunPython (or custom operation) executed through the schema editor."""
+
+    sql: str
+    operation_index: int | None
+
+
 class StatementLog:
     """Statements in execution order, each with the operation that emitted it."""
 
-    def __init__(self, operations: Sequence[Operation]) -> None:
+    def __init__(self, operations: Sequence[Operation], runs_python: bool = False) -> None:
         self.entries: list[LoggedStatement] = []
+        self.captured: list[CapturedStatement] = []
         self._operations = list(operations)
-        # Operations Django will skip (reduces_to_sql=False) get a placeholder
-        # where they would have run: before the next operation starts.
-        self._skipped = [i for i, op in enumerate(operations) if not op.reduces_to_sql]
+        # Without running Python, operations Django will skip
+        # (reduces_to_sql=False) get a placeholder where they would have run:
+        # before the next operation starts.
+        self._skipped = (
+            [] if runs_python else [i for i, op in enumerate(operations) if not op.reduces_to_sql]
+        )
         self._current: int | None = None
+        self._python_depth = 0
         # id(statement) -> (statement kept alive so the id stays unique, owner)
         self._deferred_owner: dict[int, tuple[object, int]] = {}
 
@@ -78,26 +104,39 @@ class StatementLog:
             return claimed[1]
         return self._current
 
-    def add_sql(self, sql: str, owner: int | None) -> None:
-        self.entries.append(LoggedStatement(sql, owner, "sql"))
+    @property
+    def in_python(self) -> bool:
+        return self._python_depth > 0
 
-    def add_python(self, index: int, operation: Operation) -> None:
-        self.entries.append(LoggedStatement(python_placeholder(operation), index, "python"))
+    @contextlib.contextmanager
+    def python_scope(self) -> Iterator[None]:
+        """While Python code of a migration runs: its statements are captured, not rendered."""
+        self._python_depth += 1
+        try:
+            yield
+        finally:
+            self._python_depth -= 1
+
+    def add_sql(self, sql: str, owner: int | None) -> None:
+        if self.in_python:
+            self.captured.append(CapturedStatement(sql, owner))
+        else:
+            self.entries.append(LoggedStatement(sql, owner, "sql"))
+
+    def add_placeholder(self, index: int, operation: Operation) -> int:
+        """The placeholder row of an operation that is not SQL; returns its position."""
+        if _is_run_python(operation):
+            self.entries.append(LoggedStatement(python_placeholder(operation), index, "python"))
+        else:
+            self.entries.append(
+                LoggedStatement(f"{CANNOT_BE_SQL}: {operation.describe()}", index, "opaque")
+            )
+        return len(self.entries) - 1
 
     def _flush_skipped(self, before: int | None) -> None:
         while self._skipped and (before is None or self._skipped[0] < before):
             index = self._skipped.pop(0)
-            operation = self._operations[index]
-            if _is_run_python(operation):
-                self.add_python(index, operation)
-            else:
-                self.entries.append(
-                    LoggedStatement(
-                        f"-- THIS OPERATION CANNOT BE WRITTEN AS SQL: {operation.describe()}",
-                        index,
-                        "opaque",
-                    )
-                )
+            self.add_placeholder(index, self._operations[index])
 
 
 def python_placeholder(operation: Operation) -> str:
@@ -114,17 +153,40 @@ def _is_run_python(operation: Operation) -> bool:
     return isinstance(operation, RunPython)
 
 
+class StatementObserver(Protocol):
+    """What ``--trace`` hooks in (see ``trace.MigrationTrace``)."""
+
+    def editor_statement(self) -> contextlib.AbstractContextManager[None]: ...
+
+    def placeholder(self, position: int) -> contextlib.AbstractContextManager[None]: ...
+
+
 class AttributingSchemaEditor(BaseDatabaseSchemaEditor):
-    """Mixed in front of the backend's schema editor class (see :func:`collecting_editor`)."""
+    """Mixed in front of the backend's schema editor class (see :func:`recording_editor`)."""
 
     statement_log: StatementLog
+    executes: bool = False
+    observer: StatementObserver | None = None
 
     def execute(self, sql: str | Statement, params: Sequence[Any] | None = ()) -> None:
         owner = self.statement_log.owner_of(sql)
         before = len(self.collected_sql)
         super().execute(sql, params)
-        for text in self.collected_sql[before:]:
+        texts = self.collected_sql[before:]
+        if self.statement_log.in_python:
+            del self.collected_sql[before:]  # sqlmigrate never shows what Python ran
+        for text in texts:
             self.statement_log.add_sql(text, owner)
+            if self.executes:
+                self._run(text)
+
+    def _run(self, text: str) -> None:
+        interrupts.check()
+        with self.observed(), self.connection.cursor() as cursor:
+            cursor.execute(text)
+
+    def observed(self) -> contextlib.AbstractContextManager[None]:
+        return self.observer.editor_statement() if self.observer else contextlib.nullcontext()
 
     def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
         if exc_type is None:
@@ -135,10 +197,17 @@ class AttributingSchemaEditor(BaseDatabaseSchemaEditor):
 _editor_classes: dict[type[BaseDatabaseSchemaEditor], type[AttributingSchemaEditor]] = {}
 
 
-def collecting_editor(
-    connection: BaseDatabaseWrapper, log: StatementLog, atomic: bool
+def recording_editor(
+    connection: BaseDatabaseWrapper,
+    log: StatementLog,
+    atomic: bool,
+    executes: bool = False,
+    observer: StatementObserver | None = None,
 ) -> AttributingSchemaEditor:
-    """What ``connection.schema_editor(collect_sql=True, atomic=atomic)`` gives, plus the log."""
+    """``connection.schema_editor(collect_sql=True, atomic=atomic)``, plus the log.
+
+    With ``executes`` every collected statement is also run on ``connection``.
+    """
     backend_class: type[BaseDatabaseSchemaEditor] | None = connection.SchemaEditorClass
     if backend_class is None:
         raise NotImplementedError(f"the {connection.vendor} backend has no schema editor")
@@ -150,6 +219,8 @@ def collecting_editor(
         _editor_classes[backend_class] = editor_class
     editor = editor_class(connection, collect_sql=True, atomic=atomic)
     editor.statement_log = log
+    editor.executes = executes
+    editor.observer = observer
     return editor
 
 
@@ -168,10 +239,19 @@ class OperationProxy:
 class _TrackedOperation(OperationProxy):
     """Stands in for one top-level operation inside ``Migration.apply``."""
 
-    def __init__(self, index: int, operation: Operation, log: StatementLog) -> None:
+    def __init__(
+        self, index: int, operation: Operation, log: StatementLog, runs_python: bool
+    ) -> None:
         super().__init__(operation, index)
         self._log = log
-        self._database_side = _without_python(operation, index, log)
+        self._runs_python = runs_python
+        self._database_side = _nested_python(operation, index, log, runs_python)
+
+    @property
+    def reduces_to_sql(self) -> bool:
+        # When Python runs, Django must not skip the operation: we write the
+        # comment sqlmigrate prints for it ourselves, then run it.
+        return self._runs_python or bool(self._operation.reduces_to_sql)
 
     def database_forwards(
         self,
@@ -182,17 +262,42 @@ class _TrackedOperation(OperationProxy):
     ) -> None:
         self._log.begin(self._index)
         try:
-            self._database_side.database_forwards(app_label, schema_editor, from_state, to_state)
+            if self._operation.reduces_to_sql:
+                self._database_side.database_forwards(
+                    app_label, schema_editor, from_state, to_state
+                )
+            else:
+                schema_editor.collected_sql.append(CANNOT_BE_SQL)
+                _run_as_python(self._operation, self._index, self._log, schema_editor,
+                               (app_label, schema_editor, from_state, to_state))
         finally:
             self._log.end(self._index, schema_editor.deferred_sql)
+
+
+def _run_as_python(
+    operation: Operation,
+    index: int,
+    log: StatementLog,
+    schema_editor: BaseDatabaseSchemaEditor,
+    arguments: tuple[str, BaseDatabaseSchemaEditor, ProjectState, ProjectState],
+) -> None:
+    """Log the operation's placeholder, then run it for real, its statements captured."""
+    position = log.add_placeholder(index, operation)
+    observer = getattr(schema_editor, "observer", None)
+    scope = observer.placeholder(position) if observer else contextlib.nullcontext()
+    with log.python_scope(), scope:
+        operation.database_forwards(*arguments)
 
 
 class _PythonPlaceholder(OperationProxy):
     """Takes the place of a RunPython nested in SeparateDatabaseAndState."""
 
-    def __init__(self, operation: Operation, index: int, log: StatementLog) -> None:
+    def __init__(
+        self, operation: Operation, index: int, log: StatementLog, runs_python: bool
+    ) -> None:
         super().__init__(operation, index)
         self._log = log
+        self._runs_python = runs_python
 
     def database_forwards(
         self,
@@ -201,29 +306,34 @@ class _PythonPlaceholder(OperationProxy):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        self._log.add_python(self._index, self._operation)
+        if self._runs_python:
+            _run_as_python(self._operation, self._index, self._log, schema_editor,
+                           (app_label, schema_editor, from_state, to_state))
+        else:
+            self._log.add_placeholder(self._index, self._operation)
 
 
-def _without_python(operation: Operation, index: int, log: StatementLog) -> Any:
+def _nested_python(operation: Operation, index: int, log: StatementLog, runs_python: bool) -> Any:
     """The operation with every RunPython (at any nesting depth) replaced by a placeholder."""
     from django.db.migrations.operations.special import SeparateDatabaseAndState
 
     if _is_run_python(operation):
-        return _PythonPlaceholder(operation, index, log)
+        return _PythonPlaceholder(operation, index, log, runs_python)
     if isinstance(operation, SeparateDatabaseAndState):
         clone = copy.copy(operation)
         clone.database_operations = [
-            _without_python(inner, index, log) for inner in operation.database_operations
+            _nested_python(inner, index, log, runs_python)
+            for inner in operation.database_operations
         ]
         return clone
     return operation
 
 
-def tracked_migration(migration: Migration, log: StatementLog) -> Migration:
+def tracked_migration(migration: Migration, log: StatementLog, runs_python: bool) -> Migration:
     """A shallow copy of ``migration`` whose operations report to ``log``."""
     clone = copy.copy(migration)
     tracked: list[Any] = [
-        _TrackedOperation(index, operation, log)
+        _TrackedOperation(index, operation, log, runs_python)
         for index, operation in enumerate(migration.operations)
     ]
     clone.operations = tracked  # type: ignore[misc]  # an instance attribute, as in Django

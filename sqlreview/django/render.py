@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlreview.django.editor import StatementLog, collecting_editor, tracked_migration
+from sqlreview.django.editor import (
+    StatementLog,
+    StatementObserver,
+    recording_editor,
+    tracked_migration,
+)
 from sqlreview.django.errors import describe_error
 
 if TYPE_CHECKING:
@@ -75,9 +80,13 @@ class RenderedMigration:
     # (BEGIN;/COMMIT; when atomic, "-- describe()" comments, final newline);
     # "" when there is nothing to print.
     sql_text: str = ""
-    error: str | None = None  # rendering failed; statements may be partial
+    # Rendering (replay: rendering while applying) failed; statements may be
+    # partial, and in replay the migration's transaction was rolled back.
+    error: str | None = None
     applied_on_scratch: bool = False
-    apply_error: str | None = None  # replay: it failed to apply, was recorded as applied
+    apply_error: str | None = None  # replay: Python code of it failed on the scratch database
+    # Replay: what its Python operations executed through the schema editor.
+    executed_by_python: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     # The catalog of the database at this migration's parent state (replay:
     # exact; live: the live database). None when it could not be read.
@@ -97,26 +106,40 @@ class RenderedMigration:
             "error": self.error,
             "applied_on_scratch": self.applied_on_scratch,
             "apply_error": self.apply_error,
+            "executed_by_python": list(self.executed_by_python),
             "warnings": list(self.warnings),
         }
 
 
 def render_migration(
-    connection: BaseDatabaseWrapper, migration: Migration, state: ProjectState
+    connection: BaseDatabaseWrapper,
+    migration: Migration,
+    state: ProjectState,
+    *,
+    executes: bool = False,
+    observer: StatementObserver | None = None,
 ) -> tuple[RenderedMigration, ProjectState]:
     """Collect ``migration``'s SQL from ``state`` (its parent state), as sqlmigrate does.
 
     ``state`` is mutated into the migration's end state and returned (when
     rendering fails it is left half-way: the caller must rebuild it).
-    Nothing is executed on the database but the schema editor's own
-    introspection queries.
+
+    Without ``executes`` nothing is executed on the database but the schema
+    editor's own introspection queries. With it (replay), the migration is
+    applied while it is rendered, Python operations included, in one pass
+    (see ``editor``); a failure is rolled back with the migration's
+    transaction, as ``migrate`` would, and reported on ``error``.
     """
     rendered = RenderedMigration(migration.app_label, migration.name, bool(migration.atomic))
-    log = StatementLog(migration.operations)
-    editor = collecting_editor(connection, log, atomic=bool(migration.atomic))
+    log = StatementLog(migration.operations, runs_python=executes)
+    editor = recording_editor(
+        connection, log, atomic=bool(migration.atomic), executes=executes, observer=observer
+    )
     try:
         with editor:
-            state = tracked_migration(migration, log).apply(state, editor, collect_sql=True)
+            state = tracked_migration(migration, log, runs_python=executes).apply(
+                state, editor, collect_sql=True
+            )
     except Exception as error:
         rendered.error = describe_error(error)
     descriptions = [_describe(operation) for operation in migration.operations]
@@ -131,6 +154,7 @@ def render_migration(
         )
         for entry in log.entries
     ]
+    rendered.executed_by_python = [captured.sql for captured in log.captured]
     in_transaction = bool(migration.atomic) and connection.features.can_rollback_ddl
     rendered.sql_text = sqlmigrate_text(connection, editor.collected_sql, in_transaction)
     return rendered, state

@@ -3,10 +3,13 @@
 Two modes:
 
 ``replay`` (default)
-    A scratch PostgreSQL database is brought, migration by migration, through
-    the selection's walk with Django's executor. Each reviewed migration is
-    rendered against the exact schema of its parent state, then applied for
-    real so the next one sees the exact schema too. The user's databases are
+    A scratch PostgreSQL database is brought to the state before the first
+    reviewed migration (the *pre-state*, see ``prestate``: built from the
+    project state in one go where that is exact, replayed where it is not,
+    or restored from the cache), then every migration from there on is
+    rendered and applied in one pass with a schema editor that executes and
+    records each statement, so what is reviewed is exactly what ran and the
+    next migration meets its exact parent schema. The user's databases are
     never connected to while this runs (see ``scratch_connection``).
 
 ``live``
@@ -19,9 +22,9 @@ Two modes:
     statements Django executes are measured (locks, rewrites, seq scans) and
     attached to the rendered statements (see ``trace``).
 
-In both modes the ProjectState is carried forward through the walk, so the
-cost is linear in the number of migrations (``sqlmigrate`` per migration
-would rebuild the state every time).
+In both modes the ProjectState is carried forward through the walk, and is
+only ever rebuilt unrendered (mutated, then rendered once), so the cost is
+linear in the number of migrations.
 """
 
 from __future__ import annotations
@@ -32,16 +35,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from sqlreview import interrupts
+from sqlreview.django import prestate
 from sqlreview.django.errors import DjangoSetupError, describe_error
+from sqlreview.django.prestate import ReplayOptions
 from sqlreview.django.render import RenderedMigration, render_migration
 from sqlreview.django.scratch_connection import scratch_connections
-from sqlreview.django.select import Selection, SelectionRequest, loading_errors, select_migrations
-from sqlreview.django.trace import trace_unavailable, traced_apply
+from sqlreview.django.select import Selection, SelectionRequest, select_migrations
+from sqlreview.django.trace import trace_unavailable, tracing
+from sqlreview.progress import Progress
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
-    from django.db.migrations.executor import MigrationExecutor
-    from django.db.migrations.migration import Migration
     from django.db.migrations.state import ProjectState
 
     from sqlreview.pg.schema import Schema
@@ -61,6 +66,8 @@ class DjangoRender:
     # scratch server; live: the configured database).
     server_version: int | None
     warnings: list[str] = field(default_factory=list)
+    # Replay: how the scratch database reached the first reviewed migration.
+    pre_state: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +75,7 @@ class DjangoRender:
             "database": self.database,
             "server_version": self.server_version,
             "warnings": list(self.warnings),
+            "pre_state": self.pre_state,
             "migrations": [migration.to_json() for migration in self.migrations],
         }
 
@@ -77,12 +85,14 @@ def render_migrations(
     mode: Mode = "replay",
     scratch_url: str | None = None,
     trace: bool = False,
+    replay: ReplayOptions | None = None,
 ) -> DjangoRender:
     """Select the migrations ``request`` names and render each one's SQL.
 
     With ``trace`` (replay mode only), each rendered statement also gets the
     ``observation`` of what PostgreSQL did when it was applied on the scratch
-    database.
+    database. ``replay`` says how to reach the pre-state (fast or exact, the
+    cache) and where to show progress.
 
     Django must be set up (:func:`sqlreview.django.setup.setup_django`).
     Raises :class:`DjangoSetupError` for anything the user must fix; a
@@ -101,24 +111,39 @@ def render_migrations(
         return DjangoRender([], mode, request.database, None, list(selection.warnings))
     if mode == "live":
         return _render_live(selection, request.database)
-    return _render_replay(selection, request.database, scratch_url, trace)
+    return _render_replay(selection, request.database, scratch_url, trace,
+                          replay or ReplayOptions())
 
 
 # -- replay --------------------------------------------------------------------
 
 
 def _render_replay(
-    selection: Selection, alias: str, scratch_url: str | None, trace: bool
+    selection: Selection,
+    alias: str,
+    scratch_url: str | None,
+    trace: bool,
+    options: ReplayOptions,
 ) -> DjangoRender:
+    start = selection.walk.index(selection.reviewed[0])
     with _scratch_server(scratch_url) as server:
         version, database = _prepare_scratch_database(server)
         url = server.database_url(database)
         try:
             with scratch_connections(url, alias) as connection:
-                migrations, warnings = _replay_walk(selection, connection, url if trace else None)
+                prepared = prestate.prepare(connection, server, url, selection, start, options)
+                migrations, warnings = _replay_walk(
+                    selection, connection, prepared.state, start, url if trace else None,
+                    options.progress,
+                )
         finally:
-            server.drop_database(database)
-    return DjangoRender(migrations, "replay", alias, version, selection.warnings + warnings)
+            with interrupts.deferred():
+                server.drop_database(database)
+    return DjangoRender(
+        migrations, "replay", alias, version,
+        selection.warnings + prepared.warnings + warnings,
+        pre_state=prepared.summary,
+    )
 
 
 @contextlib.contextmanager
@@ -135,7 +160,8 @@ def _scratch_server(scratch_url: str | None) -> Iterator[ScratchServer]:
     try:
         yield server
     finally:
-        server.stop()  # a no-op for --scratch-url
+        with interrupts.deferred():
+            server.stop()  # a no-op for --scratch-url
 
 
 def _prepare_scratch_database(server: ScratchServer) -> tuple[int, str]:
@@ -153,93 +179,117 @@ def _prepare_scratch_database(server: ScratchServer) -> tuple[int, str]:
 
 
 def _replay_walk(
-    selection: Selection, connection: BaseDatabaseWrapper, trace_url: str | None
+    selection: Selection,
+    connection: BaseDatabaseWrapper,
+    state: ProjectState,
+    start: int,
+    trace_url: str | None,
+    progress: Progress | None,
 ) -> tuple[list[RenderedMigration], list[str]]:
-    """Replay the walk; with ``trace_url`` (the scratch database), trace reviewed applies."""
-    from django.db.migrations.executor import MigrationExecutor
+    """Apply walk[start:] while rendering it; keep what the reviewed ones rendered.
 
-    with loading_errors(connection.alias):
-        executor = MigrationExecutor(connection)
-    executor.recorder.ensure_schema()
+    Each migration is rendered and applied in one pass (``render_migration``
+    with ``executes``), so the next one meets its exact parent schema. With
+    ``trace_url`` (the scratch database), reviewed applies are measured.
+    """
     reviewed = set(selection.reviewed)
     rendered: list[RenderedMigration] = []
     warnings: list[str] = []
     if trace_url is not None and (problem := trace_unavailable(connection)) is not None:
         warnings.append(problem)
         trace_url = None
-    state = _initial_state(selection)
-    for position, key in enumerate(selection.walk):
-        if key not in reviewed:
-            state, error = _apply_on_scratch(executor, selection, position, state)
-            if error is not None:
+    reader = SchemaReader(connection)
+    steps = selection.walk[start:]
+    for number, key in enumerate(steps, start=1):
+        interrupts.check()
+        if progress is not None:
+            progress.update("rendering", number, len(steps), f"{key[0]}.{key[1]}")
+        is_reviewed = key in reviewed
+        schema = reader.read() if is_reviewed else None
+        result, state = apply_migration(connection, selection, start + number - 1, state,
+                               trace_url if is_reviewed else None)
+        reader.changed()
+        if not is_reviewed:
+            if result.apply_error is not None:
                 warnings.append(
-                    f"{key[0]}.{key[1]} (applied before the reviewed migrations) failed on the "
-                    f"scratch database ({error}); it was recorded as applied and the SQL after "
-                    "it may differ from production"
+                    f"{result.label} (applied before the reviewed migrations) failed on the "
+                    f"scratch database ({result.apply_error}); the SQL after it may differ "
+                    "from production"
                 )
             continue
-        # Render against the exact parent schema, then apply for real so the
-        # next migration sees its exact parent schema too.
-        schema = schema_facts(connection)
-        result, _ = render_migration(connection, selection.migration(key), state.clone())
         result.schema_before = schema
-        if trace_url is None:
-            state, result.apply_error = _apply_on_scratch(executor, selection, position, state)
-        else:
-            with traced_apply(connection, trace_url, result, selection.migration(key)) as traced:
-                state, result.apply_error = _apply_on_scratch(
-                    executor, selection, position, state, traced
-                )
-        result.applied_on_scratch = result.apply_error is None
         rendered.append(result)
     return rendered, warnings
 
 
-def _apply_on_scratch(
-    executor: MigrationExecutor,
+def apply_migration(
+    connection: BaseDatabaseWrapper,
     selection: Selection,
     position: int,
     state: ProjectState,
-    migration: Migration | None = None,
-) -> tuple[ProjectState, str | None]:
-    """Apply walk[position] (or ``migration``, its traced copy) for real.
+    trace_url: str | None,
+) -> tuple[RenderedMigration, ProjectState]:
+    """Render and apply walk[position] in one pass; on failure, render it as sqlmigrate would."""
+    migration = selection.migration(selection.walk[position])
+    if trace_url is None:
+        result, state = render_migration(connection, migration, state, executes=True)
+    else:
+        with tracing(connection, trace_url) as trace:
+            result, state = render_migration(
+                connection, migration, state, executes=True, observer=trace
+            )
+    if result.error is None:
+        result.applied_on_scratch = True
+    else:
+        result, state = _after_failure(connection, selection, position, result.error)
+    if trace_url is not None:
+        trace.attach(result)
+    return result, state
 
-    On failure it is recorded as applied anyway.
+
+def _after_failure(
+    connection: BaseDatabaseWrapper, selection: Selection, position: int, error: str
+) -> tuple[RenderedMigration, ProjectState]:
+    """walk[position] failed on the scratch database: render it without applying it.
+
+    Its transaction was rolled back (a non-atomic one stopped half-way). The
+    project state is rebuilt without the database (cheaply: mutated
+    unrendered, rendered once), the migration is rendered as ``sqlmigrate``
+    renders it, and its statements are then applied one by one where they
+    still succeed, so the migrations after it meet a schema as close to
+    production's as the scratch server allows.
     """
-    migration = migration or selection.migration(selection.walk[position])
-    try:
-        return executor.apply_migration(state, migration), None
-    except Exception as error:
-        message = describe_error(error)
-    _record_applied(executor, migration)
-    # The failed apply left `state` half-way through the migration.
-    return _state_after(selection, position), message
+    state, _problems = prestate.project_state(selection, selection.walk[:position])
+    result, state = render_migration(connection, selection.migration(selection.walk[position]),
+                                     state)
+    result.apply_error = error
+    if result.error is not None:  # even collecting fails: carry the state past it
+        state, _problems = prestate.project_state(selection, selection.walk[: position + 1])
+    elif result.atomic:
+        applied = _apply_each(connection, result)
+        result.warnings.append(
+            f"failed on the scratch database ({error}); {applied} of "
+            f"{sum(1 for s in result.statements if s.kind == 'sql')} statements were then "
+            "applied one by one so later migrations meet its changes"
+        )
+    return result, state
 
 
-def _record_applied(executor: MigrationExecutor, migration: Migration) -> None:
-    """Record a migration (and what it replaces) in the scratch django_migrations.
+def _apply_each(connection: BaseDatabaseWrapper, result: RenderedMigration) -> int:
+    """Run each rendered statement in its own transaction; count those that succeed."""
+    from django.db import transaction
 
-    Not ``executor.record_migration``: its signature changed in Django 6.0.
-    """
-    names = [(migration.app_label, migration.name), *(migration.replaces or [])]
-    for app_label, name in names:
-        executor.recorder.record_applied(app_label, name)
-
-
-def _initial_state(selection: Selection) -> ProjectState:
-    from django.db.migrations.state import ProjectState
-
-    state = ProjectState(real_apps=selection.loader.unmigrated_apps)
-    _ = state.apps  # render once; later migrations reload models incrementally
-    return state
-
-
-def _state_after(selection: Selection, position: int) -> ProjectState:
-    """The project state after walk[0..position], rebuilt without the database."""
-    state = _initial_state(selection)
-    for key in selection.walk[: position + 1]:
-        state = selection.migration(key).mutate_state(state, preserve=False)
-    return state
+    applied = 0
+    for statement in result.statements:
+        if statement.kind != "sql":
+            continue
+        try:
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.execute(statement.sql)
+        except Exception:
+            continue
+        applied += 1
+    return applied
 
 
 # -- live ----------------------------------------------------------------------
@@ -279,17 +329,21 @@ def _render_live(selection: Selection, alias: str) -> DjangoRender:
 def _live_walk(selection: Selection, connection: BaseDatabaseWrapper) -> list[RenderedMigration]:
     reviewed = set(selection.reviewed)
     rendered: list[RenderedMigration] = []
-    state = _initial_state(selection)
-    for position, key in enumerate(selection.walk):
+    start = selection.walk.index(selection.reviewed[0])
+    state, _problems = prestate.project_state(selection, selection.walk[:start])
+    reader = SchemaReader(connection)
+    for position in range(start, len(selection.walk)):
+        interrupts.check()
+        key = selection.walk[position]
         migration = selection.migration(key)
         if key not in reviewed:
-            state = migration.mutate_state(state, preserve=False)
+            state, _problems = prestate.mutate_rendered(selection, [key], state)
             continue
-        schema = schema_facts(connection)
+        schema = reader.read()
         result, state = render_migration(connection, migration, state)
         result.schema_before = schema
         if result.error is not None:
-            state = _state_after(selection, position)
+            state, _problems = prestate.project_state(selection, selection.walk[: position + 1])
         if rendered:
             result.warnings.append(
                 "rendered against the live schema, which lacks the earlier pending migrations"
@@ -313,12 +367,32 @@ def _read_only_session(connection: BaseDatabaseWrapper) -> Iterator[None]:
 # -- schema facts ----------------------------------------------------------------
 
 
-def schema_facts(connection: BaseDatabaseWrapper) -> Schema | None:
-    """The analyzer's view of the connected database's catalog, or None.
+class SchemaReader:
+    """The analyzer's view of the connected database's catalog, read when it may have changed.
 
-    None when ``sqlreview.pg.introspect`` is not available or reading fails:
-    the analyzer then works from the SQL alone.
+    The catalog is read again only after ``changed()`` (a migration ran);
+    the analyzer copies what it is given before learning into it. None when
+    ``sqlreview.pg.introspect`` is not available or reading fails: the
+    analyzer then works from the SQL alone.
     """
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        self.connection = connection
+        self._schema: Schema | None = None
+        self._stale = True
+
+    def changed(self) -> None:
+        self._stale = True
+
+    def read(self) -> Schema | None:
+        if self._stale:
+            self._schema = schema_facts(self.connection)
+            self._stale = False
+        return self._schema
+
+
+def schema_facts(connection: BaseDatabaseWrapper) -> Schema | None:
+    """The analyzer's view of the connected database's catalog, or None."""
     try:
         introspect = importlib.import_module("sqlreview.pg.introspect")
     except ImportError:

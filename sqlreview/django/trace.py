@@ -1,7 +1,7 @@
 """Measure what PostgreSQL really did while a reviewed migration was applied (``--trace``).
 
-Replay applies every reviewed migration on the scratch database through
-Django's own executor. While it does, :func:`traced_apply` measures the
+Replay applies every reviewed migration on the scratch database while it
+renders it. While it does, :func:`tracing` measures the
 statements that have a rendered counterpart, with the observer building
 blocks of :mod:`sqlreview.pg.observe` (``take_snapshot``/``compare``) run on
 the same backend, and attaches the result to the rendered statements.
@@ -50,7 +50,6 @@ Measuring never changes the outcome: the catalog reads run inside a savepoint
 from __future__ import annotations
 
 import contextlib
-import copy
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -59,10 +58,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from psycopg.pq import TransactionStatus
 
-from sqlreview.django.editor import OperationProxy
 from sqlreview.django.errors import describe_error
 from sqlreview.pg import observe
 from sqlreview.pg.locks import LockMode
@@ -70,13 +67,10 @@ from sqlreview.pg.observe import Observation, RelationInfo, Snapshot
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
-    from django.db.migrations.migration import Migration
-    from django.db.migrations.operations.base import Operation
-    from django.db.migrations.state import ProjectState
 
     from sqlreview.django.render import RenderedMigration
 
-__all__ = ["trace_unavailable", "traced_apply"]
+__all__ = ["MigrationTrace", "trace_unavailable", "tracing"]
 
 # How long an outside-a-transaction statement may be held by the blocker
 # before the monitor gives up looking for its wait.
@@ -441,21 +435,15 @@ class MigrationTrace:
     statement.
     """
 
-    def __init__(self, rendered: RenderedMigration, url: str) -> None:
-        self.rendered = rendered
+    def __init__(self, url: str) -> None:
         self.url = url
         self.executed_sql: list[_Executed] = []
-        # Statement positions of the "python"/"opaque" placeholders, by operation.
-        self._placeholders: dict[int, list[int]] = {}
-        for position, statement in enumerate(rendered.statements):
-            if statement.kind != "sql" and statement.operation_index is not None:
-                self._placeholders.setdefault(statement.operation_index, []).append(position)
-        # Position -> what ran inside that placeholder (None: not measured).
+        # Position of a "python"/"opaque" statement -> what ran inside it
+        # (None: not measured).
         self.placeholder_runs: dict[int, list[Observation | None]] = {}
         self.failures: list[str] = []
         self._editor_depth = 0
-        # Innermost placeholder being run; None = it has no rendered counterpart.
-        self._scopes: list[int | None] = []
+        self._scopes: list[int] = []  # positions of the placeholders running, innermost last
 
     @contextlib.contextmanager
     def editor_statement(self) -> Iterator[None]:
@@ -466,12 +454,9 @@ class MigrationTrace:
             self._editor_depth -= 1
 
     @contextlib.contextmanager
-    def placeholder(self, operation_index: int) -> Iterator[None]:
-        """Everything executed inside belongs to this operation's next placeholder."""
-        positions = self._placeholders.get(operation_index, [])
-        position = positions.pop(0) if positions else None
-        if position is not None:
-            self.placeholder_runs.setdefault(position, [])
+    def placeholder(self, position: int) -> Iterator[None]:
+        """Everything executed inside belongs to the placeholder statement at ``position``."""
+        self.placeholder_runs.setdefault(position, [])
         self._scopes.append(position)
         try:
             yield
@@ -488,8 +473,6 @@ class MigrationTrace:
     ) -> Any:
         if self._scopes:
             position = self._scopes[-1]
-            if position is None:
-                return execute(sql, params, many, context)
             record = Measured()
             try:
                 return self._measure(execute, sql, params, many, context, record)
@@ -528,33 +511,33 @@ class MigrationTrace:
         if record.failure is not None:
             self.failures.append(record.failure)
 
-    def attach(self) -> None:
+    def attach(self, rendered: RenderedMigration) -> None:
         """Put the observations on the rendered statements; warn about what did not fit."""
-        self._attach_sql()
+        self._attach_sql(rendered)
         for position, observations in self.placeholder_runs.items():
-            self.rendered.statements[position].observation = merge(observations)
+            rendered.statements[position].observation = merge(observations)
         if self.failures:
             more = f" (and {len(self.failures) - 1} more)" if len(self.failures) > 1 else ""
-            self.rendered.warnings.append(
+            rendered.warnings.append(
                 f"--trace: some statements could not be observed: {self.failures[0]}{more}"
             )
 
-    def _attach_sql(self) -> None:
-        targets = [s for s in self.rendered.statements if s.kind == "sql"]
+    def _attach_sql(self, rendered: RenderedMigration) -> None:
+        targets = [s for s in rendered.statements if s.kind == "sql"]
         differs = 0
         for statement, executed in zip(targets, self.executed_sql, strict=False):
             statement.observation = executed.measured.observation
             if statement.sql != _as_rendered(executed.sql):
                 differs += 1
         if len(self.executed_sql) > len(targets) or (
-            len(self.executed_sql) < len(targets) and self.rendered.apply_error is None
+            len(self.executed_sql) < len(targets) and rendered.apply_error is None
         ):
-            self.rendered.warnings.append(
+            rendered.warnings.append(
                 f"--trace: {len(self.executed_sql)} statements ran where {len(targets)} were "
                 "rendered; observations were matched in order and may be misplaced"
             )
         if differs:
-            self.rendered.warnings.append(
+            rendered.warnings.append(
                 f"--trace: {differs} statement(s) ran as different SQL than was rendered "
                 "(a value computed when the migration runs?); their observations are of "
                 "the SQL that ran"
@@ -604,98 +587,19 @@ def _merge_locks(into: dict[str, LockMode], more: dict[str, LockMode]) -> None:
         into[name] = max(mode, into.get(name, mode))
 
 
-# -- hooks into Django's apply ---------------------------------------------------------
-
-
-class TracingSchemaEditor(BaseDatabaseSchemaEditor):
-    """Mixed in front of the backend's schema editor: marks its own ``execute()`` calls."""
-
-    sqlreview_trace: MigrationTrace
-
-    def execute(self, sql: Any, params: Sequence[Any] | None = ()) -> None:
-        with self.sqlreview_trace.editor_statement():
-            super().execute(sql, params)
-
-
-def _editor_class(
-    connection: BaseDatabaseWrapper, trace: MigrationTrace
-) -> type[BaseDatabaseSchemaEditor]:
-    backend_class: type[BaseDatabaseSchemaEditor] | None = connection.SchemaEditorClass
-    if backend_class is None:
-        raise NotImplementedError(f"the {connection.vendor} backend has no schema editor")
-    return type(
-        f"SqlReviewTraced{backend_class.__name__}",
-        (TracingSchemaEditor, backend_class),
-        {"sqlreview_trace": trace},
-    )
-
-
-class _PlaceholderScope(OperationProxy):
-    """Runs an operation for real, inside its placeholder's scope."""
-
-    def __init__(self, operation: Operation, index: int, trace: MigrationTrace) -> None:
-        super().__init__(operation, index)
-        self._trace = trace
-
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        with self._trace.placeholder(self._index):
-            self._operation.database_forwards(app_label, schema_editor, from_state, to_state)
-
-
-def _scoped(operation: Operation, index: int, trace: MigrationTrace, top: bool) -> Any:
-    """``operation``, with each part rendering showed as a placeholder put in its scope.
-
-    Those parts are: a top-level operation that does not reduce to SQL
-    (RunPython, custom ones), and a RunPython nested (at any depth) in
-    ``SeparateDatabaseAndState.database_operations``. Other operations are
-    returned as they are.
-    """
-    from django.db.migrations.operations.special import RunPython, SeparateDatabaseAndState
-
-    if isinstance(operation, RunPython) or (top and not operation.reduces_to_sql):
-        return _PlaceholderScope(operation, index, trace)
-    if isinstance(operation, SeparateDatabaseAndState):
-        inner = [_scoped(op, index, trace, top=False) for op in operation.database_operations]
-        if any(
-            new is not old for new, old in zip(inner, operation.database_operations, strict=True)
-        ):
-            clone = copy.copy(operation)
-            clone.database_operations = inner
-            return clone
-    return operation
-
-
-def _traced_migration(migration: Migration, trace: MigrationTrace) -> Migration:
-    clone = copy.copy(migration)
-    operations: list[Any] = [
-        _scoped(operation, index, trace, top=True)
-        for index, operation in enumerate(migration.operations)
-    ]
-    clone.operations = operations  # type: ignore[misc]  # an instance attribute, as in Django
-    return clone
+# -- hooks into the replay ---------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def traced_apply(
-    connection: BaseDatabaseWrapper, url: str, rendered: RenderedMigration, migration: Migration
-) -> Iterator[Migration]:
-    """Yield the migration to give ``executor.apply_migration``; observations attach on exit.
+def tracing(connection: BaseDatabaseWrapper, url: str) -> Iterator[MigrationTrace]:
+    """Measure what runs on ``connection`` while the block applies one migration.
 
     ``url`` is the scratch database's (the outside-a-transaction probe opens
-    its own connections there). Nothing but the observations and warnings of
-    ``rendered`` changes: the migration runs as ``migrate`` runs it.
+    its own connections there). The recording schema editor marks its own
+    statements and the placeholders of Python code (``trace`` is its
+    observer); nothing else changes: the migration runs as ``migrate`` runs it.
+    Call ``attach(rendered)`` afterwards.
     """
-    trace = MigrationTrace(rendered, url)
-    connection.SchemaEditorClass = _editor_class(connection, trace)
-    try:
-        with connection.execute_wrapper(trace):
-            yield _traced_migration(migration, trace)
-    finally:
-        del connection.SchemaEditorClass  # the instance attribute: back to the class's
-        trace.attach()
+    trace = MigrationTrace(url)
+    with connection.execute_wrapper(trace):
+        yield trace

@@ -10,6 +10,7 @@ sequences, and whether a relation was created by the input under review.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,6 +81,15 @@ class Relation:
     partition_key: tuple[str, ...] = ()  # partitioned tables: the key's columns
     new: bool = False  # created by the input under review: nobody uses it yet
     empty: bool = True  # new relations: False when created from a query's rows
+
+    def clone(self) -> Relation:
+        return dataclasses.replace(
+            self,
+            columns={name: copy.copy(column) for name, column in self.columns.items()},
+            constraints={name: copy.copy(c) for name, c in self.constraints.items()},
+            owned_sequences=list(self.owned_sequences),
+            sources=list(self.sources),
+        )
 
     @property
     def is_table_like(self) -> bool:
@@ -167,7 +177,9 @@ class Schema:
         return schema
 
     def copy(self) -> Schema:
-        return copy.deepcopy(self)
+        # Structural, not deepcopy: columns and constraints hold only immutable
+        # values, and a review copies the schema once per migration.
+        return Schema(relations={key: relation.clone() for key, relation in self.relations.items()})
 
     def get(self, key: str) -> Relation | None:
         return self.relations.get(key)

@@ -7,6 +7,7 @@ binary coercible from the old one and any length/precision check cannot fail
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pglast
@@ -106,6 +107,10 @@ class ColumnType:
     @classmethod
     def from_sql(cls, text: str) -> ColumnType | None:
         """Parse a type as ``format_type()`` prints it: ``character varying(100)``."""
+        return _type_from_sql(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> ColumnType | None:
         try:
             statement = pglast.parse_sql(f"CREATE TABLE t (c {text})")[0].stmt
         except ParseError:
@@ -115,6 +120,12 @@ class ColumnType:
         if not isinstance(column, ast.ColumnDef) or column.typeName is None:
             return None
         return cls.from_node(column.typeName)
+
+
+@functools.lru_cache(maxsize=4096)
+def _type_from_sql(text: str) -> ColumnType | None:
+    # A catalog has thousands of columns but a few dozen distinct types.
+    return ColumnType._parse(text)
 
 
 def is_serial(node: ast.TypeName) -> bool:

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sqlreview import interrupts
 from sqlreview.cli import main
 
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
 
     def run_from_argv(self, argv: list[str]) -> None:
         """``manage.py sqlreview ...``: the CLI parses its own flags and exits with its code."""
+        interrupts.install()
         sys.exit(main(argv[2:], configured=True))
 
     def handle(self, *args: str, **options: Any) -> None:

@@ -1,0 +1,359 @@
+"""Bring the scratch database to the state before the first reviewed migration.
+
+Replaying a long history migration by migration costs what ``migrate``
+costs: Django re-renders the related models of the project state after
+every operation. Most of that history only needs to *exist* on the scratch
+database, so the pre-state is reached in the cheapest exact way:
+
+1. **restored from the cache** (``cache``): a dump of an earlier run's
+   pre-state, keyed by the migration files up to that point and the Django,
+   PostgreSQL and sqlreview versions;
+2. **created from the project state** (``--pre-state fast``, the default):
+   the state after the history is computed without rendering (cheap), the
+   models are rendered once, and the schema editor creates every table with
+   its indexes and constraints in one transaction: the names are the ones
+   Django gives them, because Django names them from the state alone. Only a
+   prefix of the history whose every operation leaves such names (see
+   :func:`fast_path_limit`) is built this way;
+3. **replayed exactly** for the rest of the history (and all of it with
+   ``--pre-state replay``): each migration applied through the schema editor.
+
+What the fast path cannot reproduce stops it, and exact replay takes over
+from there: SQL of ``RunSQL``, ``SeparateDatabaseAndState`` (the database
+and the state disagree on purpose), renames of models, tables, and of
+fields that carry an index or constraint (the database keeps the names from
+before the rename), ``AlterField`` changes that add a constraint under a
+name a new table would not get (``unique``, a primary key, a column's
+check), ``AddConstraintNotValid`` (a new table would get it validated), and
+operations sqlreview does not know. Extensions and collations
+(``CreateExtension``, ``CreateCollation``) are created first. Data
+migrations (``RunPython``) are not run on the fast path: tables are empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlreview import __version__, interrupts
+from sqlreview.django.errors import describe_error
+from sqlreview.progress import Progress
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.migrations.operations.base import Operation
+    from django.db.migrations.state import ProjectState
+
+    from sqlreview.django.select import MigrationKey, Selection
+    from sqlreview.scratch import ScratchServer
+
+PreStateMode = Literal["fast", "replay"]
+
+
+@dataclass
+class ReplayOptions:
+    """How replay reaches the pre-state, and what it shows while it works."""
+
+    pre_state: PreStateMode = "fast"
+    cache_dir: Path | None = None  # None: no cache
+    progress: Progress | None = None
+
+
+@dataclass
+class PreState:
+    """The project state at the first reviewed migration, and how the database got there."""
+
+    state: ProjectState
+    summary: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- project state, without the database ---------------------------------------------
+
+
+def project_state(
+    selection: Selection, keys: Iterable[MigrationKey]
+) -> tuple[ProjectState, list[str]]:
+    """The rendered project state after ``keys``, built the cheap way.
+
+    Mutating an unrendered state costs little; rendering the models once at
+    the end is what Django's executor does too. An operation whose state
+    change raises (a RemoveField of a field the state lacks) is skipped and
+    reported, so one broken migration does not stop the ones after it.
+    """
+    state = _empty_state(selection)
+    problems = _mutate(selection, keys, state)
+    _ = state.apps  # render once
+    return state, problems
+
+
+def mutate_rendered(
+    selection: Selection, keys: Iterable[MigrationKey], state: ProjectState
+) -> tuple[ProjectState, list[str]]:
+    """Carry a rendered ``state`` past ``keys`` (live mode's unreviewed migrations)."""
+    return state, _mutate(selection, keys, state)
+
+
+def _empty_state(selection: Selection) -> ProjectState:
+    from django.db.migrations.state import ProjectState
+
+    return ProjectState(real_apps=selection.loader.unmigrated_apps)
+
+
+def _mutate(selection: Selection, keys: Iterable[MigrationKey], state: ProjectState) -> list[str]:
+    problems = []
+    for key in keys:
+        migration = selection.migration(key)
+        for operation in migration.operations:
+            try:
+                operation.state_forwards(migration.app_label, state)
+            except Exception as error:
+                problems.append(
+                    f"{key[0]}.{key[1]}: {_describe(operation)} could not change the project "
+                    f"state ({describe_error(error)}); it was skipped"
+                )
+    return problems
+
+
+def _describe(operation: Operation) -> str:
+    try:
+        return str(operation.describe())
+    except Exception:
+        return type(operation).__name__
+
+
+# -- which history the fast path can build -----------------------------------------------
+
+# Operations whose effect on the database is fully described by the project
+# state they leave, with the names Django gives a new table's objects.
+_STATE_DESCRIBED = frozenset({
+    "CreateModel", "DeleteModel", "AddField", "RemoveField", "AddIndex", "RemoveIndex",
+    "RenameIndex", "AddConstraint", "RemoveConstraint", "AlterConstraint",
+    "AlterUniqueTogether", "AlterIndexTogether", "AlterModelOptions", "AlterModelManagers",
+    "AlterOrderWithRespectTo", "AlterModelTableComment", "AddIndexConcurrently",
+    "RemoveIndexConcurrently", "ValidateConstraint",
+})
+# Created before the tables, whatever their place in the history.
+_HOISTED = frozenset({
+    "CreateExtension", "BtreeGinExtension", "BtreeGistExtension", "CITextExtension",
+    "CryptoExtension", "HStoreExtension", "TrigramExtension", "UnaccentExtension",
+    "CreateCollation",
+})
+_KNOWN_MODULES = ("django.db.migrations.operations", "django.contrib.postgres.operations")
+_AUTO_TYPES = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
+_CHECKED_TYPES = frozenset(
+    {"PositiveIntegerField", "PositiveSmallIntegerField", "PositiveBigIntegerField"}
+)
+
+
+def fast_path_limit(selection: Selection, keys: list[MigrationKey]) -> tuple[int, str | None]:
+    """How many of ``keys`` the fast path builds exactly, and why it stops there.
+
+    Walks the history on an unrendered state (each operation is judged
+    against the state just before it).
+    """
+    state = _empty_state(selection)
+    for position, key in enumerate(keys):
+        migration = selection.migration(key)
+        for operation in migration.operations:
+            reason = _why_not_state_described(operation, migration.app_label, state)
+            if reason is not None:
+                return position, f"{key[0]}.{key[1]}: {reason}"
+            try:
+                operation.state_forwards(migration.app_label, state)
+            except Exception as error:
+                return position, f"{key[0]}.{key[1]}: its state change fails ({error})"
+    return len(keys), None
+
+
+def _why_not_state_described(operation: Any, app_label: str, state: ProjectState
+                             ) -> str | None:
+    kind = type(operation).__name__
+    if not type(operation).__module__.startswith(_KNOWN_MODULES):
+        return f"custom operation {kind}"
+    if kind in _STATE_DESCRIBED or kind in _HOISTED:
+        return None
+    if kind == "RunPython":
+        return None  # data only: tables are empty either way
+    if kind == "RunSQL":
+        from django.db.migrations.operations.special import RunSQL
+
+        return None if operation.sql in (RunSQL.noop, "", []) else "RunSQL"
+    if kind == "AlterField":
+        return _altered_field_problem(operation, app_label, state)
+    if kind == "RenameField":
+        return _renamed_field_problem(operation, app_label, state)
+    return kind  # RenameModel, AlterModelTable, SeparateDatabaseAndState, ...
+
+
+def _old_field(operation: Any, app_label: str, state: ProjectState, name: str) -> Any:
+    model = state.models.get((app_label, operation.model_name_lower))
+    return model.fields.get(name) if model is not None else None
+
+
+def _altered_field_problem(operation: Any, app_label: str, state: ProjectState) -> str | None:
+    old = _old_field(operation, app_label, state, operation.name)
+    new = operation.field
+    if old is None:
+        return None  # the state change itself will say what is wrong
+    if old.many_to_many or new.many_to_many:
+        return "AlterField of a many-to-many field"
+    if new.unique and not old.unique:
+        return "AlterField adds a unique constraint"
+    if old.primary_key != new.primary_key:
+        return "AlterField changes the primary key"
+    if old.db_column != new.db_column:
+        return "AlterField renames the column"
+    old_type, new_type = old.get_internal_type(), new.get_internal_type()
+    if (old_type in _AUTO_TYPES) != (new_type in _AUTO_TYPES):
+        return "AlterField to or from an auto field"
+    if old_type != new_type and (old_type in _CHECKED_TYPES or new_type in _CHECKED_TYPES):
+        return "AlterField changes a column's check constraint"
+    return None
+
+
+def _renamed_field_problem(operation: Any, app_label: str, state: ProjectState) -> str | None:
+    old = _old_field(operation, app_label, state, operation.old_name)
+    if old is None:
+        return None
+    named = (old.db_index or old.unique or old.primary_key or old.is_relation
+             or old.get_internal_type() in _CHECKED_TYPES)
+    model = state.models[(app_label, operation.model_name_lower)]
+    together = [fields for option in ("unique_together", "index_together")
+                for fields in model.options.get(option) or ()]
+    if named or any(operation.old_name in fields for fields in together):
+        return "RenameField of a field with an index or constraint"
+    return None
+
+
+# -- building ---------------------------------------------------------------------------
+
+
+def prepare(
+    connection: BaseDatabaseWrapper,
+    server: ScratchServer,
+    url: str,
+    selection: Selection,
+    start: int,
+    options: ReplayOptions,
+) -> PreState:
+    """Bring the (empty) scratch database ``url`` to walk[:start]; return the state there."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from sqlreview.scratch.cache import PreStateCache
+
+    keys = selection.walk[:start]
+    summary: dict[str, Any] = {"migrations": len(keys), "mode": options.pre_state}
+    cache = PreStateCache.open(options.cache_dir, server) if options.cache_dir else None
+    cache_key = _cache_key(selection, keys, server, options.pre_state) if cache else None
+    if cache is not None and cache_key is not None and cache.restore(cache_key, url):
+        state, problems = project_state(selection, keys)
+        summary.update(built="cache", cache="hit")
+        return PreState(state, summary, problems)
+    fast = fast_path_limit(selection, keys) if options.pre_state == "fast" else (0, None)
+    limit, reason = fast
+    state, problems = project_state(selection, keys[:limit])
+    warnings = list(problems)
+    if limit:
+        warnings.extend(_hoist(connection, selection, keys[:limit], state))
+        _create_tables(connection, state, set(selection.loader.unmigrated_apps))
+    MigrationRecorder(connection).ensure_schema()
+    if limit < len(keys):
+        state, failed = _replay(connection, selection, limit, start, state,
+                                options.progress)
+        warnings.extend(failed)
+    summary.update(built="fast" if limit == len(keys) else ("replay" if not limit else "mixed"),
+                   created_from_state=limit, replayed=len(keys) - limit)
+    if reason is not None and options.pre_state == "fast":
+        summary["replayed_from"] = reason
+    if cache is not None and cache_key is not None:
+        summary["cache"] = "stored" if cache.store(cache_key, url) else "unavailable"
+    return PreState(state, summary, warnings)
+
+
+def _hoist(connection: BaseDatabaseWrapper, selection: Selection,
+           keys: list[MigrationKey], state: ProjectState) -> list[str]:
+    """Run the extension and collation operations of the history, each on its own."""
+    warnings = []
+    for key in keys:
+        migration = selection.migration(key)
+        for operation in migration.operations:
+            if type(operation).__name__ not in _HOISTED:
+                continue
+            try:
+                with connection.schema_editor(atomic=True) as editor:
+                    operation.database_forwards(migration.app_label, editor, state, state)
+            except Exception as error:
+                warnings.append(
+                    f"{key[0]}.{key[1]}: {_describe(operation)} failed on the scratch server "
+                    f"({describe_error(error)}); migrations that need it may fail too"
+                )
+    return warnings
+
+
+def _create_tables(connection: BaseDatabaseWrapper, state: ProjectState,
+                   unmigrated: set[str]) -> None:
+    """Every table of ``state``, as the schema editor creates a new model's, in one go.
+
+    Apps without migrations get no tables, as in a replay.
+    """
+    from django.db import router
+
+    with connection.schema_editor(atomic=True) as editor:
+        for model in state.apps.get_models():
+            interrupts.check()
+            if model._meta.app_label in unmigrated:
+                continue
+            if router.allow_migrate_model(connection.alias, model):
+                editor.create_model(model)
+
+
+def _replay(
+    connection: BaseDatabaseWrapper,
+    selection: Selection,
+    first: int,
+    stop: int,
+    state: ProjectState,
+    progress: Progress | None,
+) -> tuple[ProjectState, list[str]]:
+    from sqlreview.django.run import apply_migration
+
+    warnings = []
+    for position in range(first, stop):
+        interrupts.check()
+        key = selection.walk[position]
+        if progress is not None:
+            progress.update("pre-state", position - first + 1, stop - first, ".".join(key))
+        result, state = apply_migration(connection, selection, position, state, None)
+        if result.apply_error is not None:
+            warnings.append(
+                f"{result.label} (applied before the reviewed migrations) failed on the "
+                f"scratch database ({result.apply_error}); the SQL after it may differ "
+                "from production"
+            )
+    return state, warnings
+
+
+def _cache_key(selection: Selection, keys: list[MigrationKey], server: ScratchServer,
+               mode: PreStateMode) -> str | None:
+    """What the pre-state depends on: every migration file up to it, and the versions."""
+    import django
+
+    digest = hashlib.sha256()
+    header = {"sqlreview": __version__, "django": django.get_version(), "mode": mode,
+              "server": server.server_version_text(), "python": sys.version_info[:2]}
+    digest.update(json.dumps(header, sort_keys=True).encode())
+    for key in keys:
+        migration = selection.migration(key)
+        module = sys.modules.get(type(migration).__module__)
+        path = getattr(module, "__file__", None)
+        if not path:
+            return None  # a migration without a file: nothing to key it by
+        digest.update(f"\0{key[0]}\0{key[1]}\0".encode())
+        digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+    return digest.hexdigest()
