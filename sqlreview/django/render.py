@@ -12,6 +12,7 @@ from sqlreview.django.editor import (
     tracked_migration,
 )
 from sqlreview.django.errors import describe_error
+from sqlreview.django.loading import import_error_of
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -131,6 +132,9 @@ def render_migration(
     transaction, as ``migrate`` would, and reported on ``error``.
     """
     rendered = RenderedMigration(migration.app_label, migration.name, bool(migration.atomic))
+    rendered.error = import_error_of(migration)
+    if rendered.error is not None:
+        return rendered, state
     log = StatementLog(migration.operations, runs_python=executes)
     editor = recording_editor(
         connection, log, atomic=bool(migration.atomic), executes=executes, observer=observer

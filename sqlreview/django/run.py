@@ -38,10 +38,16 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlreview import interrupts
 from sqlreview.django import prestate
 from sqlreview.django.errors import DjangoSetupError, describe_error
+from sqlreview.django.loading import import_error_of
 from sqlreview.django.prestate import ReplayOptions
 from sqlreview.django.render import RenderedMigration, render_migration
 from sqlreview.django.scratch_connection import scratch_connections
-from sqlreview.django.select import Selection, SelectionRequest, select_migrations
+from sqlreview.django.select import (
+    Selection,
+    SelectionRequest,
+    bound_connect_time,
+    select_migrations,
+)
 from sqlreview.django.trace import trace_unavailable, tracing
 from sqlreview.progress import Progress
 
@@ -240,7 +246,7 @@ def apply_migration(
             )
     if result.error is None:
         result.applied_on_scratch = True
-    else:
+    elif import_error_of(migration) is None:
         result, state = _after_failure(connection, selection, position, result.error)
     if trace_url is not None:
         trace.attach(result)
@@ -305,6 +311,7 @@ def _render_live(selection: Selection, alias: str) -> DjangoRender:
             f"{connection.vendor}, not PostgreSQL: use replay mode (the default), which "
             "renders PostgreSQL SQL on a scratch server"
         )
+    bound_connect_time(connection)
     try:
         connection.ensure_connection()
     except Exception as error:

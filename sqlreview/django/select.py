@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlreview.django.errors import DjangoSetupError, describe_error
+from sqlreview.django.loading import preimport_migrations
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -76,6 +77,7 @@ def select_migrations(request: SelectionRequest) -> Selection:
         )
     if request.targets and request.all_migrations:
         raise DjangoSetupError("name migrations or pass --all, not both")
+    preimport_migrations()
     if request.targets:
         return _select_targets(request.targets)
     if request.all_migrations:
@@ -234,10 +236,20 @@ def _is_missing_sqlite_file(connection: BaseDatabaseWrapper) -> bool:
 
 
 def _check_reachable(connection: BaseDatabaseWrapper, alias: str) -> None:
+    bound_connect_time(connection)
     try:
         connection.ensure_connection()
     except Exception as error:
         raise _unreachable(alias, error) from error
+
+
+def bound_connect_time(connection: BaseDatabaseWrapper) -> None:
+    """A host that accepts TCP and never answers must not hang the review."""
+    from sqlreview.scratch import connect_timeout
+
+    if connection.vendor in ("postgresql", "mysql"):
+        options = connection.settings_dict.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", connect_timeout())
 
 
 def _unreachable(alias: str, error: BaseException) -> DjangoSetupError:

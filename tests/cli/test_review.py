@@ -271,8 +271,8 @@ def test_trace_on_the_sample_measures_and_agrees_with_every_estimate(
     assert alter["measured"]["rewrites"] == ["library_book"]
 
 
-def test_a_migration_module_that_raises_on_import_is_a_clear_error(
-    breaking_project: Path,
+def test_a_migration_module_that_raises_on_import_is_a_failed_row(
+    breaking_project: Path, pg_server: ScratchServer,
 ) -> None:
     (breaking_project / "breaking/migrations/0004_typo.py").write_text(textwrap.dedent("""
         from django.db import migrations
@@ -281,7 +281,13 @@ def test_a_migration_module_that_raises_on_import_is_a_clear_error(
             dependencies = [("breaking", "0003_thing_name")]
             operations = [migrations.RunSQL("SELECT 1", no_such_argument=True)]
     """))
-    result = sqlreview("--all", "--settings", "breakingproj.settings", cwd=breaking_project)
-    assert result.returncode == 2
+    result = sqlreview("--all", "--settings", "breakingproj.settings", "--format", "json",
+                       "--scratch-url", pg_server.url, cwd=breaking_project)
+    assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr
-    assert "0004_typo.py" in result.stderr and "TypeError" in result.stderr
+    document = json.loads(result.stdout)
+    failed = migration(document, "breaking:0004")
+    assert "0004_typo.py" in failed["error"] and "TypeError" in failed["error"]
+    assert [f["code"] for s in failed["statements"] for f in s["findings"]] == ["SR002"]
+    # the migrations before it are still reviewed
+    assert migration(document, "breaking:0003")["error"] is None

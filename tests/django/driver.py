@@ -228,9 +228,19 @@ def broken(project: str) -> Result:
         except DjangoSetupError as error:
             errors[label] = str(error)
     setup_django("brokenproj.settings", project)
-    errors["import_all"] = _select(all_migrations=True).get("error")
-    errors["import_pending"] = _select().get("error")
+    errors["import_all"] = _import_error(all_migrations=True)
+    errors["import_pending"] = _import_error()
     return errors
+
+
+def _import_error(**kwargs: Any) -> str | None:
+    """A module that fails to import is selected as a stand-in that carries its error."""
+    from sqlreview.django.loading import import_error_of
+    from sqlreview.django.select import SelectionRequest, select_migrations
+
+    selection = select_migrations(SelectionRequest(**kwargs))
+    found = [import_error_of(selection.migration(key)) for key in selection.reviewed]
+    return next((error for error in found if error), None)
 
 
 def sample(project: str, scratch_url: str) -> Result:
