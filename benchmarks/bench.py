@@ -340,6 +340,10 @@ def timed(task: Callable[[], object]) -> Callable[[], list[Run]]:
     return once
 
 
+def process(command: list[str], cwd: Path | None = None) -> Callable[[], list[Run]]:
+    return lambda: [measured(command, dict(os.environ), cwd=cwd)]
+
+
 def bench_analyzer(runs: int, tmp: Path) -> list[Row]:
     rows: list[Row] = []
     schema = Schema.from_sql(SCHEMA)
@@ -351,19 +355,23 @@ def bench_analyzer(runs: int, tmp: Path) -> list[Row]:
                                                schema=schema)))
         if row.ok:
             row.rate = f"{count / row.median:,.0f} statements/s"
+    measure(rows, Row(None, "embedded PostgreSQL: start and stop",
+                      note="what every `sqlreview` run without `--scratch-url` pays"), runs,
+            process([sys.executable, "-c", "from sqlreview.scratch import ScratchServer; "
+                     "ScratchServer.embedded().stop()"]))
     path = tmp / "mixed-1000.sql"
     path.write_text(mixed_sql(1_000))
-    command = [sys.executable, "-m", "sqlreview", "sql", str(path), "--fail-on", "never"]
     measure(rows, Row(None, "`sqlreview sql` on 1,000 statements", note="process, text table"),
-            runs, lambda: [measured(command, dict(os.environ))])
+            runs, process([sys.executable, "-m", "sqlreview", "sql", str(path),
+                           "--fail-on", "never"]))
     sample = ROOT / "sample_migrations"
     count = sum(1 for app in ("library", "legacy") for _ in (sample / app / "migrations")
                 .glob("0*.py"))
-    command = [sys.executable, "-m", "sqlreview", "--all", "--settings",
-               "sampleproject.settings", "--fail-on", "never", "--format", "json"]
     measure(rows, Row(None, "`sqlreview --all` on sample_migrations/",
-                      note=f"{count} migration files, replay, start to end"),
-            runs, lambda: [measured(command, dict(os.environ), cwd=sample)])
+                      note=f"{count} migration files, replay, start to end"), runs,
+            process([sys.executable, "-m", "sqlreview", "--all", "--settings",
+                     "sampleproject.settings", "--fail-on", "never", "--format", "json"],
+                    cwd=sample))
     return rows
 
 
@@ -497,7 +505,14 @@ def machine(server: ScratchServer, scratch_url: str | None) -> list[str]:
         f"- Python {platform.python_version()}, Django {django.get_version()}, "
         f"PostgreSQL {postgres} ({where}), sqlreview at commit `{commit}`",
         f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- Load average (1 min) at the start: {load()}",
     ]
+
+
+def load() -> str:
+    with contextlib.suppress(OSError, AttributeError):
+        return f"{os.getloadavg()[0]:.2f}"
+    return "unknown"
 
 
 def cpu_model() -> str:
@@ -522,12 +537,16 @@ def report(rows: list[Row], sizes: list[int], header: list[str], flags: set[str]
                       "each `sqlreview` run starts its own embedded PostgreSQL, as a user's "
                       "does")
     sqlreview_runs += ", with an empty cache directory unless the row says otherwise"
+    arguments = [argument for argument in sys.argv[1:] if argument != "--update"]
     lines = [
         *header,
-        f"- Command: `python benchmarks/bench.py{' --quick' if quick else ''} --sizes "
-        f"{','.join(map(str, sizes))}`; optional sqlreview flags found: "
-        f"{', '.join(sorted(flags)) or 'none'}",
+        f"- Load average (1 min) at the end: {load()}",
+        f"- Command: `{' '.join(['python benchmarks/bench.py', *arguments])}`"
+        f" (N = {', '.join(f'{size:,}' for size in sizes)}); optional sqlreview flags "
+        f"found: {', '.join(sorted(flags)) or 'none'}",
         "",
+        *(["**Smoke run** (`--quick`): one run of each measurement; not numbers to compare.",
+           ""] if quick else []),
         "Every number is the wall time of a fresh child process (start to end, Python start "
         "included) unless its note says *in-process*; median of 3 runs (1 when the first run "
         f"took over {LONG_RUN:.0f} s), spread = min - max; peak RSS = the largest "
@@ -540,7 +559,7 @@ def report(rows: list[Row], sizes: list[int], header: list[str], flags: set[str]
         "",
         *ratios_table(ratios(rows, sizes)),
         "",
-        "The analyzer alone:",
+        "Fixed costs and the analyzer alone:",
         "",
         *analyzer_table(rows),
     ]
