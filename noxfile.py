@@ -3,7 +3,8 @@
     nox -s tests            the suite on the default Django (Python 3.11)
     nox -s matrix           the suite on Django 4.2 and 5.2 (Python 3.11), 6.x (Python 3.12)
     nox -s lint             ruff and mypy --strict
-    nox -s bench            the benchmark; its numbers are kept in benchmarks/RESULTS.md
+    nox -s bench            the benchmark; its numbers are kept in BENCHMARKS.md
+                            (-- --sizes 100,500 | --quick | --update)
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=interpreter(DEFAULT_PYTHON))
 def bench(session: nox.Session) -> None:
-    """Time the analyzer and the Django pipeline; compare with benchmarks/RESULTS.md."""
+    """Time sqlreview on synthetic projects and the analyzer; compare with BENCHMARKS.md.
+
+    Arguments after `--` go to benchmarks/bench.py: `--sizes 100,500`, `--quick` (a smoke
+    run), `--update` (rewrite the results in BENCHMARKS.md).
+    """
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/bench.py", *session.posargs)

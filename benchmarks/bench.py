@@ -1,29 +1,313 @@
-"""Measure sqlreview's speed; compare with benchmarks/RESULTS.md.
+"""Measure sqlreview's speed on synthetic projects; the results live in BENCHMARKS.md.
 
-    nox -s bench                      print the numbers
-    nox -s bench -- --update          also rewrite benchmarks/RESULTS.md
+    nox -s bench                          N = 100, 500, 1,000 and 2,000; print the tables
+    nox -s bench -- --sizes 100,500       only these sizes
+    nox -s bench -- --quick               smoke run: N = 100, one run of each measurement
+    nox -s bench -- --update              also rewrite the results in BENCHMARKS.md
 
-Each measurement runs several times and reports the best (the least disturbed
-by the rest of the machine). Speed is measured here, never asserted in tests.
+For each N, a project from benchmarks/synthetic.py is written to a temporary directory and
+every measurement runs in a fresh child process through benchmarks/measure.py (wall time and
+peak RSS). Each is repeated (3 runs, or 1 when the first run takes over 60 s) and reported as
+median and spread (min-max). Speed is measured here, never asserted in tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import json
+import math
 import os
 import platform
+import re
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
+
+import django
 
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
 from sqlreview.pg.schema import Schema
+from sqlreview.scratch import ScratchServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import write_project
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+BENCHMARKS = ROOT / "BENCHMARKS.md"
+MEASURE = ROOT / "benchmarks" / "measure.py"
+TASKS = ROOT / "benchmarks" / "djangotasks.py"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+DEFAULT_SIZES = (100, 500, 1000, 2000)
+PENDING = 50  # the default-mode review: a database migrated to N - PENDING
+LAST = 3  # the "review a pull request" case: the plan's last LAST migrations
+SQLMIGRATE_SAMPLE = 40
+LONG_RUN = 60.0  # seconds; a measurement whose first run takes longer is run once
+SETTINGS = "synthproject.settings"
+
+Node = tuple[str, str]
+
+
+# ---------------------------------------------------------------------------- running things
+
+
+@dataclass
+class Run:
+    seconds: float  # what the table reports
+    peak_rss_kib: int | None = None
+    wall: float | None = None  # what it cost, when not `seconds` (in-process, extrapolated)
+
+    @property
+    def cost(self) -> float:
+        return self.seconds if self.wall is None else self.wall
+
+
+class CommandFailed(RuntimeError):
+    """A measured command exited non-zero; the message ends with its last stderr line."""
+
+
+@dataclass
+class Row:
+    size: int | None
+    name: str
+    runs: list[Run] = field(default_factory=list)
+    note: str = ""
+    failure: str = ""
+    rate: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(run.seconds for run in self.runs)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.runs) and not self.failure
+
+
+def measured(command: list[str], env: dict[str, str], cwd: Path | None = None) -> Run:
+    """Run `command` in a fresh child through measure.py: its wall time and peak RSS."""
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
+        report = Path(tmp) / "report.json"
+        process = subprocess.run(
+            [sys.executable, str(MEASURE), str(report), "--", *command],
+            env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        if process.returncode != 0 or not report.exists():
+            lines = [line for line in process.stderr.splitlines() if line.strip()]
+            last = lines[-1] if lines else "no output"
+            raise CommandFailed(f"`{' '.join(command[:6])} ...` exited {process.returncode}: "
+                                f"{last}")
+        data = json.loads(report.read_text())
+        return Run(data["seconds"], data["peak_rss_kib"])
+
+
+def django_task(task: str, env: dict[str, str], *options: str) -> tuple[Run, dict[str, Any]]:
+    """Run one task of djangotasks.py on the project; its run and its JSON report."""
+    with tempfile.TemporaryDirectory(prefix="bench-task-") as tmp:
+        report = Path(tmp) / "task.json"
+        run = measured([sys.executable, str(TASKS), task, "--report", str(report), *options],
+                       env)
+        return run, json.loads(report.read_text())
+
+
+def repeat(runs: int, once: Callable[[], list[Run]], label: str) -> list[list[Run]]:
+    """`once` up to `runs` times; once only when its first run takes over LONG_RUN."""
+    results: list[list[Run]] = []
+    for number in range(runs):
+        result = once()
+        results.append(result)
+        took = max(run.cost for run in result)
+        progress(f"{label}: {', '.join(f'{run.seconds:.2f} s' for run in result)} "
+                 f"(run {number + 1}/{runs})")
+        if took > LONG_RUN:
+            break
+    return results
+
+
+def progress(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------- the project
+
+
+@dataclass
+class Project:
+    size: int
+    directory: Path
+    server: ScratchServer
+    sqlreview_flags: set[str]
+    scratch_url: str | None
+    plan: list[Node] = field(default_factory=list)
+
+    @property
+    def sqlite(self) -> Path:
+        """A SQLite database on which the plan minus its last PENDING is recorded as applied."""
+        return self.directory / "migrated.sqlite3"
+
+    def env(self, database_url: str | None = None, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("SYNTH_DATABASE_URL", None)
+        paths = [str(self.directory), *filter(None, [os.environ.get("PYTHONPATH")])]
+        env.update(DJANGO_SETTINGS_MODULE=SETTINGS, SYNTH_SQLITE_PATH=str(self.sqlite),
+                   PYTHONPATH=os.pathsep.join(paths), **extra)
+        if database_url:
+            env["SYNTH_DATABASE_URL"] = database_url
+        return env
+
+    def prepare(self) -> None:
+        write_project(self.directory, self.size)
+        _, report = django_task("plan", self.env())
+        self.plan = [(app, name) for app, name in report["plan"]]
+        django_task("record", self.env(), "--count", str(len(self.plan) - PENDING))
+
+    def sqlreview(self, *arguments: str, cache: Path | None) -> list[str]:
+        command = [sys.executable, "-m", "sqlreview", *arguments, "--settings", SETTINGS,
+                   "--pythonpath", str(self.directory), "--format", "json",
+                   "--fail-on", "never"]
+        if self.scratch_url:
+            command += ["--scratch-url", self.scratch_url]
+        if "--quiet" in self.sqlreview_flags:
+            command.append("--quiet")
+        if cache is not None and "--cache-dir" in self.sqlreview_flags:
+            command += ["--cache-dir", str(cache)]
+        return command
+
+    def run_sqlreview(self, *arguments: str, cache: Path) -> Run:
+        # XDG_CACHE_HOME too, so that a default cache never outlives the run it belongs to.
+        return measured(self.sqlreview(*arguments, cache=cache),
+                        self.env(XDG_CACHE_HOME=str(cache / "xdg")))
+
+    @property
+    def last(self) -> list[str]:
+        return [f"{app}:{name}" for app, name in self.plan[-LAST:]]
+
+
+def sqlreview_flags() -> set[str]:
+    """The optional flags the installed sqlreview supports (the cache came late)."""
+    output = subprocess.run([sys.executable, "-m", "sqlreview", "--help"], capture_output=True,
+                            text=True, check=True).stdout
+    return {flag for flag in ("--cache-dir", "--no-cache", "--pre-state", "--quiet")
+            if re.search(rf"{flag}\b", output)}
+
+
+# ---------------------------------------------------------------------------- measurements
+
+
+def measure(rows: list[Row], row: Row, runs: int, once: Callable[[], list[Run]],
+            *companions: Row) -> None:
+    """Fill `row` (and `companions`, one per further Run that `once` returns)."""
+    label = f"N={row.size} {row.name}" if row.size else row.name
+    try:
+        results = repeat(runs, once, label)
+    except CommandFailed as error:
+        progress(f"{label}: FAILED: {error}")
+        for each in (row, *companions):
+            each.failure = str(error)
+    else:
+        for position, each in enumerate((row, *companions)):
+            each.runs = [result[position] for result in results]
+    rows.extend((row, *companions))
+
+
+def fresh_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="bench-cache-"))
+
+
+def bench_size(project: Project, runs: int) -> list[Row]:
+    rows: list[Row] = []
+    total = len(project.plan)
+    cache_supported = "--cache-dir" in project.sqlreview_flags
+
+    def cold(*arguments: str) -> Callable[[], list[Run]]:
+        def once() -> list[Run]:
+            cache = fresh_dir()
+            try:
+                return [project.run_sqlreview(*arguments, cache=cache)]
+            finally:
+                shutil.rmtree(cache, ignore_errors=True)
+        return once
+
+    measure(rows, Row(project.size, "`sqlreview --all`", note=f"{total} migrations, JSON to "
+                      "/dev/null"), runs, cold("--all"))
+    measure(rows, Row(project.size, "`sqlreview` (pending)",
+                      note=f"the last {PENDING} of {total}, on a database migrated to "
+                      f"N - {PENDING}"), runs, cold())
+
+    def last_cold_warm() -> list[Run]:
+        cache = fresh_dir()
+        try:
+            first = project.run_sqlreview(*project.last, cache=cache)
+            return [first, project.run_sqlreview(*project.last, cache=cache)]
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+
+    targets = " ".join(project.last)
+    if cache_supported:
+        measure(rows, Row(project.size, f"`sqlreview` last {LAST}, cold cache",
+                          note=f"`{targets}`, empty `--cache-dir`"), runs, last_cold_warm,
+                Row(project.size, f"`sqlreview` last {LAST}, warm cache",
+                    note="same `--cache-dir`, second run"))
+    else:
+        measure(rows, Row(project.size, f"`sqlreview` last {LAST}, no cache",
+                          note=f"`{targets}`; this sqlreview has no `--cache-dir`: "
+                          "the warm-cache row is skipped"), runs, cold(*project.last))
+
+    def with_database(task: str, *options: str) -> Callable[[], list[Run]]:
+        def once() -> list[Run]:
+            with project.server.temporary_database(prefix="bench") as url:
+                run, report = django_task(task, project.env(url), *options)
+            return [adjust(task, run, report)]
+        return once
+
+    measure(rows, Row(project.size, f"`migrate` to the parent + {LAST} `sqlmigrate`",
+                      note="one process on PostgreSQL: `MigrationExecutor.migrate` to the "
+                      f"parent of the last {LAST}, then `call_command('sqlmigrate')` each"),
+            runs, with_database("parent", "--last", str(LAST)))
+    sample = min(SQLMIGRATE_SAMPLE, total)
+    measure(rows, Row(project.size, "`sqlmigrate` loop over all migrations",
+                      note=(f"**extrapolated**: {sample} evenly spaced calls timed, in one "
+                            f"process, mean x {total} + setup" if sample < total else
+                            f"all {total} calls, in one process")),
+            runs, with_database("sqlmigrate", "--sample", str(sample)))
+
+    def migrate_empty() -> list[Run]:
+        with project.server.temporary_database(prefix="bench") as url:
+            command = [sys.executable, "-m", "django", "migrate", "--settings", SETTINGS,
+                       "--pythonpath", str(project.directory)]
+            return [measured(command, project.env(url))]
+
+    measure(rows, Row(project.size, "`migrate` from empty", note="PostgreSQL, fresh database"),
+            runs, migrate_empty)
+    measure(rows, Row(project.size, "`collect_sql` floor", note="Django's one-pass "
+                      "`MigrationLoader.collect_sql(plan)`, timed in-process; peak RSS of "
+                      "that process"), runs, with_database("collect"))
+    return rows
+
+
+def adjust(task: str, run: Run, report: dict[str, Any]) -> Run:
+    """A task's run as the table reports it (the sqlmigrate loop extrapolated to all of N)."""
+    if task == "collect":
+        return Run(report["seconds"], run.peak_rss_kib, wall=run.seconds)
+    if task == "sqlmigrate":
+        calls = report["calls"]
+        setup = run.seconds - sum(calls)
+        return Run(setup + statistics.mean(calls) * report["migrations"], run.peak_rss_kib,
+                   wall=run.seconds)
+    return run
+
+
+# ---------------------------------------------------------------------------- the analyzer
 
 TABLES = 50
 AUTHOR = "CREATE TABLE author (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);\n"
@@ -54,73 +338,328 @@ def mixed_sql(count: int) -> str:
     )
 
 
-def best_of(runs: int, task: Callable[[], object]) -> float:
-    timings = []
-    for _ in range(runs):
+def timed(task: Callable[[], object]) -> Callable[[], list[Run]]:
+    def once() -> list[Run]:
         start = time.perf_counter()
         task()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
+        return [Run(time.perf_counter() - start)]
+    return once
 
 
-def bench_analyzer(count: int) -> tuple[str, float, str]:
-    sql = mixed_sql(count)
+def process(command: list[str], cwd: Path | None = None) -> Callable[[], list[Run]]:
+    return lambda: [measured(command, dict(os.environ), cwd=cwd)]
+
+
+def bench_analyzer(runs: int, tmp: Path) -> list[Row]:
+    rows: list[Row] = []
     schema = Schema.from_sql(SCHEMA)
     options = AnalyzerOptions(pg_version=14)
-    seconds = best_of(3, lambda: analyze_sql(sql, options=options, schema=schema))
-    return f"analyze {count:,} mixed statements", seconds, f"{count / seconds:,.0f} statements/s"
+    for count in (1_000, 10_000):
+        sql = mixed_sql(count)
+        row = Row(None, f"analyze {count:,} mixed statements", note="in-process, no I/O")
+        measure(rows, row, runs, timed(partial(analyze_sql, sql, options=options,
+                                               schema=schema)))
+        if row.ok:
+            row.rate = f"{count / row.median:,.0f} statements/s"
+    measure(rows, Row(None, "embedded PostgreSQL: start and stop",
+                      note="what every `sqlreview` run without `--scratch-url` pays"), runs,
+            process([sys.executable, "-c", "from sqlreview.scratch import ScratchServer; "
+                     "ScratchServer.embedded().stop()"]))
+    path = tmp / "mixed-1000.sql"
+    path.write_text(mixed_sql(1_000))
+    measure(rows, Row(None, "`sqlreview sql` on 1,000 statements", note="process, text table"),
+            runs, process([sys.executable, "-m", "sqlreview", "sql", str(path),
+                           "--fail-on", "never"]))
+    sample = ROOT / "sample_migrations"
+    count = sum(1 for app in ("library", "legacy") for _ in (sample / app / "migrations")
+                .glob("0*.py"))
+    measure(rows, Row(None, "`sqlreview --all` on sample_migrations/",
+                      note=f"{count} migration files, replay, start to end"), runs,
+            process([sys.executable, "-m", "sqlreview", "--all", "--settings",
+                     "sampleproject.settings", "--fail-on", "never", "--format", "json"],
+                    cwd=sample))
+    return rows
 
 
-def bench_cli(count: int, tmp: Path) -> tuple[str, float, str]:
-    path = tmp / f"mixed-{count}.sql"
-    path.write_text(mixed_sql(count))
-    command = [sys.executable, "-m", "sqlreview", "sql", str(path), "--fail-on", "never"]
-    seconds = best_of(3, lambda: subprocess.run(command, check=True, capture_output=True))
-    return f"`sqlreview sql` on {count:,} statements (process, text table)", seconds, ""
+# ---------------------------------------------------------------------------- the report
 
 
-def bench_sample_project() -> tuple[str, float, str]:
-    command = [sys.executable, "-m", "sqlreview", "--all", "--settings",
-               "sampleproject.settings", "--fail-on", "never", "--format", "json"]
-    cwd = ROOT / "sample_migrations"
-    seconds = best_of(3, lambda: subprocess.run(command, check=True, capture_output=True,
-                                                cwd=cwd))
-    count = sum(1 for _ in (cwd / "library" / "migrations").glob("0*.py"))
-    count += sum(1 for _ in (cwd / "legacy" / "migrations").glob("0*.py"))
-    return ("`sqlreview --all` on sample_migrations/ (replay on an embedded server, "
-            "start to end)", seconds, f"{count} migration files")
+def seconds_text(value: float) -> str:
+    return f"{value:.2f} s" if value < 100 else f"{value:,.0f} s"
+
+
+def rss_text(row: Row) -> str:
+    peaks = [run.peak_rss_kib for run in row.runs if run.peak_rss_kib is not None]
+    return f"{max(peaks) / 1024:,.0f} MiB" if peaks else "-"
+
+
+def row_cells(row: Row) -> list[str]:
+    if not row.ok:
+        return ["-", "-", "0", "-", f"**failed**: {row.failure}" if row.failure else row.note]
+    timings = [run.seconds for run in row.runs]
+    spread = (f"{seconds_text(min(timings))} - {seconds_text(max(timings))}"
+              if len(timings) > 1 else "-")
+    return [seconds_text(row.median), spread, str(len(timings)), rss_text(row), row.note]
+
+
+def measurements_table(rows: list[Row]) -> list[str]:
+    lines = ["| N | Measurement | Median | Spread (min - max) | Runs | Peak RSS | Notes |",
+             "|---:|---|---:|---:|---:|---:|---|"]
+    lines += [f"| {row.size:,} | {row.name} | " + " | ".join(row_cells(row)) + " |"
+              for row in rows if row.size]
+    return lines
+
+
+def analyzer_table(rows: list[Row]) -> list[str]:
+    lines = ["| Measurement | Median | Spread (min - max) | Runs | Peak RSS | Rate | Notes |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for row in rows:
+        if row.size is None:
+            cells = row_cells(row)
+            lines.append(f"| {row.name} | " + " | ".join(cells[:4]) + f" | {row.rate} | "
+                         f"{cells[4]} |")
+    return lines
+
+
+def find(rows: list[Row], size: int, prefix: str) -> Row | None:
+    for row in rows:
+        if row.size == size and row.name.startswith(prefix) and row.ok:
+            return row
+    return None
+
+
+@dataclass
+class Ratio:
+    size: int
+    name: str
+    value: float | None
+    unit: str  # "x" or "s"
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+
+def ratios(rows: list[Row], sizes: list[int]) -> list[Ratio]:
+    found: list[Ratio] = []
+    for size in sizes:
+        everything = find(rows, size, "`sqlreview --all`")
+        loop = find(rows, size, "`sqlmigrate` loop")
+        floor = find(rows, size, "`collect_sql` floor")
+        cold = find(rows, size, f"`sqlreview` last {LAST}")
+        warm = find(rows, size, f"`sqlreview` last {LAST}, warm")
+        parent = find(rows, size, "`migrate` to the parent")
+        if everything and loop:
+            value = loop.median / everything.median
+            found.append(Ratio(size, "`sqlmigrate` loop ÷ `--all`", value, "x",
+                               *target(size == 1000, "≥ 15x", value >= 15)))
+        if everything and floor:
+            value = everything.median / floor.median
+            found.append(Ratio(size, "`--all` ÷ `collect_sql` floor", value, "x",
+                               "≤ 2x", value <= 2))
+        if cold and parent:
+            value = parent.median / cold.median
+            found.append(Ratio(size, f"(`migrate` to parent + {LAST} `sqlmigrate`) ÷ last "
+                               f"{LAST} cold", value, "x",
+                               *target(size == 500, "≥ 3x", value >= 3)))
+        if warm:
+            found.append(Ratio(size, f"last {LAST}, warm cache", warm.median, "s",
+                               *target(size == 500, "< 3 s", warm.median < 3)))
+    if 1000 not in sizes:
+        found += interpolated_loop_ratio(found)
+    return found
+
+
+def target(applies: bool, text: str, met: bool) -> tuple[str, bool | None]:
+    return (text, met) if applies else ("", None)
+
+
+def interpolated_loop_ratio(found: list[Ratio]) -> list[Ratio]:
+    """The loop ratio at N = 1,000 from the sizes around it, geometrically in N."""
+    loop = {r.size: r.value for r in found if r.name.startswith("`sqlmigrate` loop")
+            and r.value}
+    below = max((size for size in loop if size < 1000), default=None)
+    above = min((size for size in loop if size > 1000), default=None)
+    if below is None or above is None:
+        return []
+    weight = math.log(1000 / below) / math.log(above / below)
+    value = loop[below] * (loop[above] / loop[below]) ** weight
+    return [Ratio(1000, "`sqlmigrate` loop ÷ `--all`", value, "x", "≥ 15x", value >= 15,
+                  f"**interpolated** from N = {below:,} and {above:,} (log-log)")]
+
+
+def ratios_table(found: list[Ratio]) -> list[str]:
+    lines = ["| N | Ratio | Value | Target | Met | Notes |", "|---:|---|---:|---|---|---|"]
+    for ratio in sorted(found, key=lambda r: (r.size, r.name)):
+        value = "-" if ratio.value is None else (
+            f"{ratio.value:.1f}x" if ratio.unit == "x" else seconds_text(ratio.value))
+        met = "" if ratio.met is None else ("yes" if ratio.met else "**no**")
+        lines.append(f"| {ratio.size:,} | {ratio.name} | {value} | {ratio.target} | {met} | "
+                     f"{ratio.note} |")
+    return lines
+
+
+def machine(server: ScratchServer, scratch_url: str | None) -> list[str]:
+    with server.admin_connection() as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    postgres = row[0] if row else "unknown"
+    where = "`--scratch-url`" if scratch_url else "embedded"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip() or "unknown"
+    return [
+        f"- Machine: {cpu_model()}, {os.cpu_count()} cores, {memory()} memory, "
+        f"{platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}, Django {django.get_version()}, "
+        f"PostgreSQL {postgres} ({where}), sqlreview at commit `{commit}`",
+        f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- Load average (1 min) at the start: {load()}",
+    ]
+
+
+def load() -> str:
+    with contextlib.suppress(OSError, AttributeError):
+        return f"{os.getloadavg()[0]:.2f}"
+    return "unknown"
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def memory() -> str:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    return "unknown"
+
+
+def report(rows: list[Row], sizes: list[int], header: list[str], flags: set[str],
+           quick: bool, scratch_url: str | None) -> str:
+    sqlreview_runs = ("`sqlreview` runs use the `--scratch-url` server" if scratch_url else
+                      "each `sqlreview` run starts its own embedded PostgreSQL, as a user's "
+                      "does")
+    sqlreview_runs += ", with an empty cache directory unless the row says otherwise"
+    arguments = [argument for argument in sys.argv[1:] if argument != "--update"]
+    lines = [
+        *header,
+        f"- Load average (1 min) at the end: {load()}",
+        f"- Command: `{' '.join(['python benchmarks/bench.py', *arguments])}`"
+        f" (N = {', '.join(f'{size:,}' for size in sizes)}); optional sqlreview flags "
+        f"found: {', '.join(sorted(flags)) or 'none'}",
+        "",
+        *(["**Smoke run** (`--quick`): one run of each measurement; not numbers to compare.",
+           ""] if quick else []),
+        "Every number is the wall time of a fresh child process (start to end, Python start "
+        "included) unless its note says *in-process*; median of 3 runs (1 when the first run "
+        f"took over {LONG_RUN:.0f} s), spread = min - max; peak RSS = the largest "
+        "`ru_maxrss` of the measured process over the runs (a PostgreSQL server it talks to "
+        f"is not counted). Django's own commands run on the same PostgreSQL; {sqlreview_runs}.",
+        "",
+        *measurements_table(rows),
+        "",
+        "Ratios (medians from the table above; a target applies at the N it names):",
+        "",
+        *ratios_table(ratios(rows, sizes)),
+        "",
+        "Fixed costs and the analyzer alone:",
+        "",
+        *analyzer_table(rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+BENCHMARKS_TEMPLATE = f"""# Benchmarks
+
+`nox -s bench` (`python benchmarks/bench.py`) measures sqlreview on synthetic Django projects
+written by `benchmarks/synthetic.py` (N migrations over 48 models in 6 apps: foreign keys across
+apps, indexes, check constraints, renames, removals, data migrations and a squashed migration),
+next to what the same job costs with Django alone. `nox -s bench -- --update` rewrites the
+results below; `--sizes 100,500` picks the sizes, `--quick` is a smoke run (N = 100, one run).
+Run it after a change and compare: a number that grows by more than noise (about 20 % on a
+shared machine) is a regression worth explaining in the commit.
+
+## Results
+
+{START}
+{END}
+
+## Where the time goes
+
+(A profile summary of `--all` and of the last 3 migrations: to be filled in.)
+"""
+
+
+def update_document(text: str) -> None:
+    """Replace what is between the markers in BENCHMARKS.md; keep everything else."""
+    document = (BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists()
+                else BENCHMARKS_TEMPLATE)
+    if START not in document or END not in document:
+        document = document.rstrip("\n") + f"\n\n## Results\n\n{START}\n{END}\n"
+    before, rest = document.split(START, 1)
+    after = rest.split(END, 1)[1]
+    BENCHMARKS.write_text(f"{before}{START}\n{text}{END}{after}", encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not sizes or min(sizes) <= PENDING + LAST:
+        raise argparse.ArgumentTypeError(f"sizes must be above {PENDING + LAST}: {text!r}")
+    return sizes
+
+
+@contextlib.contextmanager
+def postgres(url: str | None) -> Iterator[ScratchServer]:
+    server = ScratchServer.at(url) if url else ScratchServer.embedded()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--update", action="store_true", help="rewrite benchmarks/RESULTS.md")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=parse_sizes, default=list(DEFAULT_SIZES),
+                        help="comma-separated numbers of migrations (default: 100,500,1000,2000)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: N = 100 (unless --sizes), one run of each measurement")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement")
+    parser.add_argument("--scratch-url", metavar="URL",
+                        help="a PostgreSQL server for everything (default: embedded servers)")
+    parser.add_argument("--update", action="store_true", help="rewrite BENCHMARKS.md")
+    parser.add_argument("--no-analyzer", action="store_true",
+                        help="skip the analyzer measurements")
     args = parser.parse_args()
-    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
-    rows = [
-        bench_analyzer(1_000),
-        bench_analyzer(10_000),
-        bench_cli(1_000, tmp),
-        bench_sample_project(),
-    ]
-    table = ["| Measurement | Best of 3 | Rate |", "|---|---|---|"]
-    table += [f"| {name} | {seconds:.2f} s | {rate} |" for name, seconds, rate in rows]
-    print("\n".join(table))
+    sizes = [100] if args.quick and "--sizes" not in sys.argv else args.sizes
+    runs = 1 if args.quick else args.runs
+    flags = sqlreview_flags()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, postgres(args.scratch_url) as pg:
+        header = machine(pg, args.scratch_url)
+        for size in sizes:
+            project = Project(size, Path(tmp) / f"synth{size}", pg, flags, args.scratch_url)
+            progress(f"N={size}: writing the project and its database migrated to N - "
+                     f"{PENDING}")
+            project.prepare()
+            rows += bench_size(project, runs)
+        if not args.no_analyzer:
+            rows += bench_analyzer(runs, Path(tmp))
+    text = report(rows, sizes, header, flags, args.quick, args.scratch_url)
+    print(text)
     if args.update:
-        RESULTS.write_text(_document(table), encoding="utf-8")
-        print(f"wrote {RESULTS.relative_to(ROOT)}")
-    return 0
-
-
-def _document(table: list[str]) -> str:
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    return (
-        "# Benchmark results\n\n"
-        "Produced by `nox -s bench -- --update` (benchmarks/bench.py). Run `nox -s bench` "
-        "after a change and compare: a number that grows by more than noise (about 20% on "
-        "a shared machine) is a regression worth explaining in the commit.\n\n"
-        f"Last run: {datetime.date.today().isoformat()} on {machine}.\n\n"
-        + "\n".join(table) + "\n"
-    )
+        update_document(text)
+        print(f"wrote {BENCHMARKS.relative_to(ROOT)}")
+    failed = [row for row in rows if row.failure]
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ The project mixes what real histories hold: ~50 models over several apps, foreig
 keys across apps, indexes, check constraints, added, altered, renamed and
 removed fields, data migrations (RunPython), and one squashed migration. Its
 settings use SQLite at ``$SYNTH_SQLITE_PATH`` (default ``DIR/db.sqlite3``) so a
-database "already migrated to N - 50" is a ``migrate --fake`` away.
+database "already migrated to N - 50" is a ``migrate --fake`` away, or PostgreSQL when
+``$SYNTH_DATABASE_URL`` is set (``postgresql://USER:PASSWORD@HOST:PORT/NAME``, or a socket
+directory as ``?host=/path``: the form ``ScratchServer.url`` has).
 
 The generator is deterministic: the same N gives the same files.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +28,7 @@ MODELS_PER_APP = 8
 SETTINGS = """\
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 SECRET_KEY = "synthetic"
 USE_TZ = True
@@ -38,6 +42,24 @@ DATABASES = {{
         ),
     }}
 }}
+
+
+def postgresql(url):
+    \"\"\"postgresql://USER:PASSWORD@HOST:PORT/NAME, the host also as ?host=/socket/dir.\"\"\"
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    return {{
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": query.get("host", [parts.hostname or ""])[0],
+        "PORT": str(parts.port or query.get("port", [""])[0]),
+    }}
+
+
+if os.environ.get("SYNTH_DATABASE_URL"):
+    DATABASES["default"] = postgresql(os.environ["SYNTH_DATABASE_URL"])
 """
 
 HEADER = "from django.db import migrations, models\nimport django.db.models.deletion\n"
@@ -241,6 +263,9 @@ def write_project(directory: Path, count: int) -> list[tuple[str, str]]:
     migrations = Generator(count).generate()
     keyword = check_constraint_keyword()
     package = directory / "synthproject"
+    for owned in (package, *(directory / app for app in APPS)):
+        # A project written earlier with another N would leave migrations behind.
+        shutil.rmtree(owned, ignore_errors=True)
     package.mkdir(parents=True, exist_ok=True)
     (package / "__init__.py").write_text("")
     (package / "settings.py").write_text(SETTINGS.format(apps=list(APPS)))
