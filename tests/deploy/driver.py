@@ -1,12 +1,14 @@
 """Judge the deploy-phase test project's migrations in a fresh process, as JSON.
 
 Django can be configured once per process, so the tests run this:
-``python -m tests.deploy.driver '{"model": "...", "sets": [[name, ...], ...]}'``.
+``python -m tests.deploy.driver '{"model": "...", "sets": [[label, ...], ...]}'``
+(labels are ``app_label.name``; ``"project": "sample"`` reads sample_migrations/
+instead of tests/deploy/project/).
 No database is used: the migrations come from ``MigrationLoader(None)`` and
 the states are built the way ``Migration.apply`` builds them (clone the
 state, ``state_forwards`` the operation), each operation judged on the way.
 
-The last line of stdout is ``{"alone": {name: MIGRATION_PHASE},
+The last line of stdout is ``{"alone": {label: MIGRATION_PHASE},
 "sets": [{"phases": [...], "plan": PLAN}], "same_as_judge_migration": bool}``:
 "alone" judges each migration as the only one of its deploy.
 """
@@ -18,7 +20,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-PROJECT = Path(__file__).resolve().parent / "project"
+REPOSITORY = Path(__file__).resolve().parents[2]
+PROJECTS = {
+    "deploy": (REPOSITORY / "tests" / "deploy" / "project", "deployproject.settings"),
+    "sample": (REPOSITORY / "sample_migrations", "sampleproject.settings"),
+}
 
 
 def main(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +35,9 @@ def main(arguments: dict[str, Any]) -> dict[str, Any]:
 
     model = DeployModel.parse(arguments.get("model", "migrate-then-rollout"))
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    plan = loader.graph.forwards_plan(max(loader.graph.leaf_nodes()))
+    plan: list[tuple[str, str]] = []
+    for leaf in sorted(loader.graph.leaf_nodes()):
+        plan.extend(key for key in loader.graph.forwards_plan(leaf) if key not in plan)
     sets = [set(names) for names in arguments.get("sets", [])]
     contexts = [DeployContext(model) for _ in sets]
     results: list[list[Any]] = [[] for _ in sets]
@@ -42,7 +50,8 @@ def main(arguments: dict[str, Any]) -> dict[str, Any]:
         checked, _end = DeployContext(model).judge_migration(migration, state)
         context = DeployContext(model)
         context.start(state)
-        members = [c for c, names in zip(contexts, sets, strict=True) if key[1] in names]
+        label = f"{key[0]}.{key[1]}"
+        members = [c for c, names in zip(contexts, sets, strict=True) if label in names]
         verdicts: list[list[Any]] = [[] for _ in range(1 + len(members))]
         for index, operation in enumerate(migration.operations):
             before = state.clone()
@@ -52,7 +61,7 @@ def main(arguments: dict[str, Any]) -> dict[str, Any]:
                     judge.judge(migration.app_label, operation, before, state, index)
                 )
         phases = [_phase(migration, found, model) for found in verdicts]
-        alone[key[1]] = phases[0].to_json()
+        alone[label] = phases[0].to_json()
         same = same and checked == phases[0]
         for phase, judge in zip(phases[1:], members, strict=True):
             results[contexts.index(judge)].append(phase)
@@ -80,8 +89,9 @@ def _phase(migration: Any, verdicts: list[Any], model: Any) -> Any:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(PROJECT))
     from sqlreview.django.setup import setup_django
 
-    setup_django("deployproject.settings", str(PROJECT))
-    print(json.dumps(main(json.loads(sys.argv[1] if len(sys.argv) > 1 else "{}"))))
+    request = json.loads(sys.argv[1] if len(sys.argv) > 1 else "{}")
+    directory, settings = PROJECTS[request.get("project", "deploy")]
+    setup_django(settings, str(directory))
+    print(json.dumps(main(request)))
