@@ -22,6 +22,7 @@ from sqlreview.deploy.verdict import (
     migration_phase,
 )
 from sqlreview.deploy.views import all_tables, table_named
+from sqlreview.django.errors import describe_error
 
 if TYPE_CHECKING:
     from django.db.migrations.migration import Migration
@@ -73,8 +74,14 @@ class DeployContext:
 
         knowledge = Knowledge(self._old, new_table, self._state_removed)
         concerns: list[Concern] = []
-        for change in changes_of(app_label, operation, from_state, to_state):
-            concerns.extend(concerns_of(change, knowledge))
+        try:
+            for change in changes_of(app_label, operation, from_state, to_state):
+                concerns.extend(concerns_of(change, knowledge))
+        except Exception as error:  # a custom field or operation we cannot read
+            return OperationVerdict(
+                operation_index, describe(operation), self.model.usual_phase,
+                notes=(f"not judged for rolling deploys: {describe_error(error)}",),
+            )
         return OperationVerdict.from_concerns(
             operation_index, describe(operation), concerns, self.model
         )
@@ -88,7 +95,15 @@ class DeployContext:
         verdicts = []
         for index, operation in enumerate(migration.operations):
             before = state.clone()
-            operation.state_forwards(migration.app_label, state)
+            try:
+                operation.state_forwards(migration.app_label, state)
+            except Exception as error:
+                # The state is half-way: the caller rebuilds it (as after a failed render).
+                verdicts.append(OperationVerdict(
+                    index, describe(operation), self.model.usual_phase,
+                    notes=(f"not judged: the operation fails ({describe_error(error)})",),
+                ))
+                break
             verdicts.append(self.judge(migration.app_label, operation, before, state, index))
         phase = migration_phase(
             verdicts,

@@ -91,6 +91,7 @@ class OperationVerdict:
     breaks_old: bool = False
     needed_by_new: bool = False
     breaks_new: bool = False
+    notes: tuple[str, ...] = ()  # e.g. why it could not be judged
 
     @classmethod
     def from_concerns(
@@ -125,6 +126,7 @@ class OperationVerdict:
             "breaks_old_code": self.breaks_old,
             "needed_by_new_code": self.needed_by_new,
             "breaks_new_code": self.breaks_new,
+            "notes": list(self.notes),
         }
 
 

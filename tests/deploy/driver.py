@@ -66,6 +66,7 @@ def main(arguments: dict[str, Any]) -> dict[str, Any]:
         for phase, judge in zip(phases[1:], members, strict=True):
             results[contexts.index(judge)].append(phase)
     return {
+        "errors": _errors(state, model),
         "alone": alone,
         "sets": [
             {"phases": [p.to_json() for p in phases], "plan": deploy_plan(phases, model).to_json(),
@@ -74,6 +75,31 @@ def main(arguments: dict[str, Any]) -> dict[str, Any]:
         ],
         "same_as_judge_migration": same,
     }
+
+
+def _errors(state: Any, model: Any) -> dict[str, Any]:
+    """Operations that cannot be judged, or not even applied to the state."""
+    from django.db import migrations, models
+
+    from sqlreview.deploy import DeployContext
+
+    class UnreadableSql(migrations.RunSQL):
+        @property
+        def sql(self) -> Any:
+            raise RuntimeError("cannot read the SQL")
+
+        @sql.setter
+        def sql(self, value: Any) -> None:
+            pass
+
+    unreadable = DeployContext(model).judge("shop", UnreadableSql(""), state, state)
+    broken = migrations.Migration("0099_broken", "shop")
+    broken.operations = [
+        migrations.AddField("customer", "extra", models.IntegerField(null=True)),
+        migrations.RemoveField("customer", "no_such_field"),
+    ]
+    phase, _ = DeployContext(model).judge_migration(broken, state)
+    return {"unreadable": unreadable.to_json(), "broken": phase.to_json()}
 
 
 def _phase(migration: Any, verdicts: list[Any], model: Any) -> Any:

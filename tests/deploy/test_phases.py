@@ -253,3 +253,12 @@ def test_sr414_bad_and_good_under_rollout_then_migrate(rollout_first: Result) ->
 def test_every_deploy_rule_has_examples() -> None:
     deploy_codes = {code for code in RULES_BY_CODE if code.startswith("SR4")}
     assert deploy_codes == set(RULE_EXAMPLES) | {"SR414"}
+
+
+def test_what_cannot_be_judged_says_so_and_the_review_goes_on(default_model: Result) -> None:
+    unreadable = default_model["errors"]["unreadable"]
+    assert unreadable["phase"] == "before-deploy"
+    assert "cannot read the SQL" in unreadable["notes"][0]
+    broken = default_model["errors"]["broken"]
+    assert [op["operation_index"] for op in broken["operations"]] == [0, 1]
+    assert "the operation fails" in broken["operations"][1]["notes"][0]
