@@ -27,7 +27,7 @@ def sort_title_for(title: str) -> str:
 
 class Author(models.Model):
     name = models.CharField(max_length=100)
-    bio = models.TextField(blank=True)
+    # `bio` was removed in two releases: 0023 (from the models) and 0024 (the column).
 
     class Meta:
         indexes = [
@@ -46,6 +46,7 @@ class Imprint(models.Model):
 
 class Book(models.Model):
     title = models.CharField(max_length=200)
+    subtitle = models.CharField(max_length=200, default="")
     sort_title = models.CharField(max_length=200, blank=True)
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
     copies_sold = models.BigIntegerField(default=0)

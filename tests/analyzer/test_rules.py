@@ -27,6 +27,7 @@ from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.rules import RULES, RULES_BY_CODE
 from sqlreview.results import Level
 from tests.analyzer.helpers import analyze, codes
+from tests.deploy.test_phases import DEPLOY_EXAMPLES
 
 
 @dataclass(frozen=True)
@@ -354,7 +355,11 @@ def _codes_of(sql: str, example: Example) -> list[set[str]]:
 
 # Rules whose bad/good examples live in their own test module, because their
 # input is not SQL text: a measurement (--trace) beside an estimate.
-EXAMPLES_ELSEWHERE = {"SR004": "tests/analyzer/test_trace_compare.py"}
+EXAMPLES_ELSEWHERE = {
+    "SR004": "tests/analyzer/test_trace_compare.py",
+    # Rolling deploys: a bad and a good migration each, in tests/deploy/project.
+    **dict.fromkeys(DEPLOY_EXAMPLES, "tests/deploy/test_phases.py"),
+}
 
 
 def test_every_rule_has_examples() -> None:

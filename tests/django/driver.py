@@ -306,7 +306,8 @@ def _sample_live(replayed: Result) -> Result:
             return count
 
     before = audit_rows()
-    result = _render(mode="live")
+    # Named: migrations after 0022 are pending too.
+    result = _render(mode="live", targets=("library:0022",))
     after_live = audit_rows()
     out = io.StringIO()
     from django.core.management import call_command
