@@ -159,7 +159,11 @@ def read_input(path: Path | None) -> str:
 
 
 def emit(review: Review, output_format: str, output: Path | None) -> None:
-    text = FORMATS[output_format](review)
+    write_output(FORMATS[output_format](review), output)
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """The report to ``output``, or to standard output."""
     if output is None:
         sys.stdout.write(text)
         return

@@ -239,6 +239,9 @@ class Section:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     sql_text: str | None = None  # the migration's SQL exactly as `sqlmigrate` prints it
+    # Rolling deploys (Django): "before-deploy", "after-deploy" or "split", and the verdicts.
+    phase: str | None = None
+    deploy: dict[str, Any] | None = None
 
     @property
     def statements(self) -> list[StatementResult]:
@@ -254,6 +257,8 @@ class Section:
             "warnings": list(self.warnings),
             "statements": [statement.to_json() for statement in self.statements],
             "holds": [hold.to_json() for hold in self.analysis.holds],
+            "phase": self.phase,
+            "deploy": self.deploy,
         }
 
 

@@ -22,7 +22,8 @@ from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules import rule
 from sqlreview.progress import Progress
-from sqlreview.results import Measurement, Review, Section, StatementResult
+from sqlreview.deploy import DeployModel, MigrationPhase, deploy_plan
+from sqlreview.results import Finding, Measurement, Review, Section, StatementResult
 from sqlreview.scratch.cache import default_cache_dir
 
 if TYPE_CHECKING:
@@ -87,6 +88,14 @@ def django_parser() -> argparse.ArgumentParser:
         "--connect-timeout", metavar="SECONDS", type=int, default=None,
         help="give up connecting to a database after SECONDS (default 10; env "
              "SQLREVIEW_CONNECT_TIMEOUT)")
+    deploys = parser.add_argument_group("rolling deploys")
+    deploys.add_argument(
+        "--deploy-model", choices=[model.value for model in DeployModel],
+        default=os.environ.get("SQLREVIEW_DEPLOY_MODEL", DeployModel.MIGRATE_THEN_ROLLOUT.value),
+        help="how your deploys run: migrate-then-rollout (default) or rollout-then-migrate "
+             "(env SQLREVIEW_DEPLOY_MODEL); decides which incompatibility is reported")
+    deploys.add_argument("--deploy-order", action="store_true",
+                         help="print only the deploy plan of the reviewed migrations")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="no progress line on stderr (it is only shown on a terminal)")
     cli.add_report_options(parser)
@@ -101,7 +110,12 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
         os.environ["SQLREVIEW_CONNECT_TIMEOUT"] = str(args.connect_timeout)
     progress = Progress.for_terminal(args.quiet)
     cache_dir = None if args.no_cache else args.cache_dir or default_cache_dir()
-    replay = ReplayOptions(pre_state=args.pre_state, progress=progress, cache_dir=cache_dir)
+    try:
+        deploy_model = DeployModel.parse(args.deploy_model)
+    except ValueError as error:
+        raise cli.UsageError(str(error)) from None
+    replay = ReplayOptions(pre_state=args.pre_state, progress=progress, cache_dir=cache_dir,
+                           deploy_model=deploy_model)
     try:
         if not configured:
             setup_django(args.settings, args.pythonpath)
@@ -124,6 +138,12 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     )
     review = build_review(rendered, options)
     review.settings["trace"] = args.trace
+    plan = deploy_plan([m.deploy for m in rendered.migrations if m.deploy is not None],
+                       deploy_model)
+    review.settings["deploy_plan"] = plan.to_json()
+    if args.deploy_order:
+        cli.write_output(plan.to_text() + "\n", args.output)
+        return cli.EXIT_OK
     cli.emit(review, args.format, args.output)
     if not review.sections:
         print("sqlreview: no migrations to review", file=sys.stderr)
@@ -180,9 +200,39 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) ->
         error = error or f"failed on the scratch database: {migration.apply_error}"
     if error:
         analyzer.record_failure(error)
-    return Section(title=migration.label, analysis=analysis, app=migration.app_label,
-                   name=migration.name, atomic=migration.atomic, error=error,
-                   warnings=list(migration.warnings), sql_text=migration.sql_text)
+    section = Section(title=migration.label, analysis=analysis, app=migration.app_label,
+                      name=migration.name, atomic=migration.atomic, error=error,
+                      warnings=list(migration.warnings), sql_text=migration.sql_text)
+    if migration.deploy is not None:
+        _attach_deploy(section, migration.deploy)
+    return section
+
+
+# Judged from the SQL alone; the deploy verdicts judge the same against the state.
+_SQL_DEPLOY_CODES = frozenset({"SR117", "SR118", "SR119"})
+
+
+def _attach_deploy(section: Section, phase: MigrationPhase) -> None:
+    """The phase on the section; each verdict's findings on its operation's first statement."""
+    section.phase = phase.phase.value
+    section.deploy = phase.to_json()
+    statements = section.statements
+    for statement in statements:
+        statement.findings = [f for f in statement.findings if f.code not in _SQL_DEPLOY_CODES]
+    for verdict in phase.operations:
+        target = next((s for s in statements if s.operation == verdict.operation),
+                      statements[0] if statements else None)
+        if target is not None:
+            _add_findings(target, verdict.findings)
+    if statements:
+        _add_findings(statements[0], phase.findings)
+
+
+def _add_findings(statement: StatementResult, findings: Sequence[Finding]) -> None:
+    for finding in findings:
+        statement.findings.append(finding)
+        if statement.risk is not None:
+            statement.risk = max(statement.risk, finding.severity)
 
 
 def _flag_python_beside_ddl(migration: RenderedMigration,

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -236,15 +236,22 @@ class OperationProxy:
         return getattr(self._operation, name)
 
 
+# Called with (app_label, operation, from_state, to_state, index) before each
+# top-level operation runs (the rolling-deploy verdicts).
+OperationJudge = Callable[[str, Any, "ProjectState", "ProjectState", int], None]
+
+
 class _TrackedOperation(OperationProxy):
     """Stands in for one top-level operation inside ``Migration.apply``."""
 
     def __init__(
-        self, index: int, operation: Operation, log: StatementLog, runs_python: bool
+        self, index: int, operation: Operation, log: StatementLog, runs_python: bool,
+        judge: OperationJudge | None = None,
     ) -> None:
         super().__init__(operation, index)
         self._log = log
         self._runs_python = runs_python
+        self._judge = judge
         self._database_side = _nested_python(operation, index, log, runs_python)
 
     @property
@@ -260,6 +267,8 @@ class _TrackedOperation(OperationProxy):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
+        if self._judge is not None:
+            self._judge(app_label, self._operation, from_state, to_state, self._index)
         self._log.begin(self._index)
         try:
             if self._operation.reduces_to_sql:
@@ -329,11 +338,12 @@ def _nested_python(operation: Operation, index: int, log: StatementLog, runs_pyt
     return operation
 
 
-def tracked_migration(migration: Migration, log: StatementLog, runs_python: bool) -> Migration:
-    """A shallow copy of ``migration`` whose operations report to ``log``."""
+def tracked_migration(migration: Migration, log: StatementLog, runs_python: bool,
+                      judge: OperationJudge | None = None) -> Migration:
+    """A shallow copy of ``migration`` whose operations report to ``log`` (and ``judge``)."""
     clone = copy.copy(migration)
     tracked: list[Any] = [
-        _TrackedOperation(index, operation, log, runs_python)
+        _TrackedOperation(index, operation, log, runs_python, judge)
         for index, operation in enumerate(migration.operations)
     ]
     clone.operations = tracked  # type: ignore[misc]  # an instance attribute, as in Django

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from django.db.migrations.operations.base import Operation
     from django.db.migrations.state import ProjectState
 
+    from sqlreview.deploy import DeployContext, DeployModel
     from sqlreview.django.select import MigrationKey, Selection
     from sqlreview.scratch import ScratchServer
 
@@ -62,6 +63,20 @@ class ReplayOptions:
     pre_state: PreStateMode = "fast"
     cache_dir: Path | None = None  # None: no cache
     progress: Progress | None = None
+    # Rolling deploys: judge each reviewed migration under this model (None: do not).
+    deploy_model: DeployModel | None = None
+    # One deploy (pending, named targets) or every migration on its own (--all).
+    deploy_each_alone: bool = False
+
+    def deploy_context(self, previous: DeployContext | None) -> DeployContext | None:
+        """The context the next reviewed migration is judged in."""
+        from sqlreview.deploy import DeployContext
+
+        if self.deploy_model is None:
+            return None
+        if previous is None or self.deploy_each_alone:
+            return DeployContext(self.deploy_model)
+        return previous
 
 
 @dataclass
@@ -329,7 +344,7 @@ def _replay(
         key = selection.walk[position]
         if progress is not None:
             progress.update("pre-state", position - first + 1, stop - first, ".".join(key))
-        result, state = apply_migration(connection, selection, position, state, None)
+        result, state = apply_migration(connection, selection, position, state)
         if result.apply_error is not None:
             warnings.append(
                 f"{result.label} (applied before the reviewed migrations) failed on the "

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from django.db.migrations.migration import Migration
     from django.db.migrations.state import ProjectState
 
+    from sqlreview.deploy import DeployContext, MigrationPhase, OperationVerdict
     from sqlreview.pg.observe import Observation
     from sqlreview.pg.schema import Schema
 
@@ -88,6 +89,8 @@ class RenderedMigration:
     apply_error: str | None = None  # replay: Python code of it failed on the scratch database
     # Replay: what its Python operations executed through the schema editor.
     executed_by_python: list[str] = field(default_factory=list)
+    # Rolling deploys: when it may run relative to the rollout (reviewed ones).
+    deploy: MigrationPhase | None = field(default=None, compare=False)
     warnings: list[str] = field(default_factory=list)
     # The catalog of the database at this migration's parent state (replay:
     # exact; live: the live database). None when it could not be read.
@@ -119,6 +122,7 @@ def render_migration(
     *,
     executes: bool = False,
     observer: StatementObserver | None = None,
+    deploy: DeployContext | None = None,
 ) -> tuple[RenderedMigration, ProjectState]:
     """Collect ``migration``'s SQL from ``state`` (its parent state), as sqlmigrate does.
 
@@ -139,13 +143,21 @@ def render_migration(
     editor = recording_editor(
         connection, log, atomic=bool(migration.atomic), executes=executes, observer=observer
     )
+    verdicts: list[OperationVerdict] = []
+    judge = None
+    if deploy is not None:
+        def judge(app_label: str, operation: Any, before: ProjectState, after: ProjectState,
+                  index: int) -> None:
+            verdicts.append(deploy.judge(app_label, operation, before, after, index))
     try:
         with editor:
-            state = tracked_migration(migration, log, runs_python=executes).apply(
+            state = tracked_migration(migration, log, runs_python=executes, judge=judge).apply(
                 state, editor, collect_sql=True
             )
     except Exception as error:
         rendered.error = describe_error(error)
+    if deploy is not None:
+        rendered.deploy = _phase(deploy, migration, verdicts, state, executes)
     descriptions = [_describe(operation) for operation in migration.operations]
     rendered.statements = [
         RenderedStatement(
@@ -162,6 +174,24 @@ def render_migration(
     in_transaction = bool(migration.atomic) and connection.features.can_rollback_ddl
     rendered.sql_text = sqlmigrate_text(connection, editor.collected_sql, in_transaction)
     return rendered, state
+
+
+def _phase(deploy: DeployContext, migration: Migration, verdicts: list[OperationVerdict],
+           state: ProjectState, executes: bool) -> MigrationPhase:
+    """The migration's deploy phase; operations Django skipped (no Python run) judged too."""
+    from sqlreview.deploy import migration_phase
+
+    if not executes:
+        judged = {verdict.operation_index for verdict in verdicts}
+        for index, operation in enumerate(migration.operations):
+            if index not in judged and not operation.reduces_to_sql:
+                verdicts.append(deploy.judge(migration.app_label, operation, state, state, index))
+        verdicts.sort(key=lambda verdict: verdict.operation_index)
+    return migration_phase(
+        verdicts, app_label=migration.app_label, name=migration.name,
+        dependencies=[f"{app}.{name}" for app, name in migration.dependencies],
+        model=deploy.model,
+    )
 
 
 def sqlmigrate_text(

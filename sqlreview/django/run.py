@@ -49,12 +49,12 @@ from sqlreview.django.select import (
     select_migrations,
 )
 from sqlreview.django.trace import trace_unavailable, tracing
-from sqlreview.progress import Progress
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.migrations.state import ProjectState
 
+    from sqlreview.deploy import DeployContext
     from sqlreview.pg.schema import Schema
     from sqlreview.scratch import ScratchServer
 
@@ -115,10 +115,11 @@ def render_migrations(
     selection = select_migrations(request)
     if not selection.reviewed:
         return DjangoRender([], mode, request.database, None, list(selection.warnings))
+    options = replay or ReplayOptions()
+    options.deploy_each_alone = request.all_migrations
     if mode == "live":
-        return _render_live(selection, request.database)
-    return _render_replay(selection, request.database, scratch_url, trace,
-                          replay or ReplayOptions())
+        return _render_live(selection, request.database, options)
+    return _render_replay(selection, request.database, scratch_url, trace, options)
 
 
 # -- replay --------------------------------------------------------------------
@@ -140,7 +141,7 @@ def _render_replay(
                 prepared = prestate.prepare(connection, server, url, selection, start, options)
                 migrations, warnings = _replay_walk(
                     selection, connection, prepared.state, start, url if trace else None,
-                    options.progress,
+                    options,
                 )
         finally:
             with interrupts.deferred():
@@ -190,7 +191,7 @@ def _replay_walk(
     state: ProjectState,
     start: int,
     trace_url: str | None,
-    progress: Progress | None,
+    options: ReplayOptions,
 ) -> tuple[list[RenderedMigration], list[str]]:
     """Apply walk[start:] while rendering it; keep what the reviewed ones rendered.
 
@@ -206,14 +207,18 @@ def _replay_walk(
         trace_url = None
     reader = SchemaReader(connection)
     steps = selection.walk[start:]
+    deploy: DeployContext | None = None
     for number, key in enumerate(steps, start=1):
         interrupts.check()
-        if progress is not None:
-            progress.update("rendering", number, len(steps), f"{key[0]}.{key[1]}")
+        if options.progress is not None:
+            options.progress.update("rendering", number, len(steps), f"{key[0]}.{key[1]}")
         is_reviewed = key in reviewed
         schema = reader.read() if is_reviewed else None
+        if is_reviewed:
+            deploy = options.deploy_context(deploy)
         result, state = apply_migration(connection, selection, start + number - 1, state,
-                               trace_url if is_reviewed else None)
+                                        trace_url if is_reviewed else None,
+                                        deploy if is_reviewed else None)
         reader.changed()
         if not is_reviewed:
             if result.apply_error is not None:
@@ -233,16 +238,18 @@ def apply_migration(
     selection: Selection,
     position: int,
     state: ProjectState,
-    trace_url: str | None,
+    trace_url: str | None = None,
+    deploy: DeployContext | None = None,
 ) -> tuple[RenderedMigration, ProjectState]:
     """Render and apply walk[position] in one pass; on failure, render it as sqlmigrate would."""
     migration = selection.migration(selection.walk[position])
     if trace_url is None:
-        result, state = render_migration(connection, migration, state, executes=True)
+        result, state = render_migration(connection, migration, state, executes=True,
+                                         deploy=deploy)
     else:
         with tracing(connection, trace_url) as trace:
             result, state = render_migration(
-                connection, migration, state, executes=True, observer=trace
+                connection, migration, state, executes=True, observer=trace, deploy=deploy
             )
     if result.error is None:
         result.applied_on_scratch = True
@@ -301,7 +308,7 @@ def _apply_each(connection: BaseDatabaseWrapper, result: RenderedMigration) -> i
 # -- live ----------------------------------------------------------------------
 
 
-def _render_live(selection: Selection, alias: str) -> DjangoRender:
+def _render_live(selection: Selection, alias: str, options: ReplayOptions) -> DjangoRender:
     from django.db import connections
 
     connection = connections[alias]
@@ -328,17 +335,19 @@ def _render_live(selection: Selection, alias: str) -> DjangoRender:
             "AlterField/RemoveField) may be wrong for the others: use replay mode"
         )
     with _read_only_session(connection):
-        migrations = _live_walk(selection, connection)
+        migrations = _live_walk(selection, connection, options)
     version = connection.pg_version // 10000  # type: ignore[attr-defined]
     return DjangoRender(migrations, "live", alias, version, warnings)
 
 
-def _live_walk(selection: Selection, connection: BaseDatabaseWrapper) -> list[RenderedMigration]:
+def _live_walk(selection: Selection, connection: BaseDatabaseWrapper, options: ReplayOptions
+               ) -> list[RenderedMigration]:
     reviewed = set(selection.reviewed)
     rendered: list[RenderedMigration] = []
     start = selection.walk.index(selection.reviewed[0])
     state, _problems = prestate.project_state(selection, selection.walk[:start])
     reader = SchemaReader(connection)
+    deploy: DeployContext | None = None
     for position in range(start, len(selection.walk)):
         interrupts.check()
         key = selection.walk[position]
@@ -347,7 +356,8 @@ def _live_walk(selection: Selection, connection: BaseDatabaseWrapper) -> list[Re
             state, _problems = prestate.mutate_rendered(selection, [key], state)
             continue
         schema = reader.read()
-        result, state = render_migration(connection, migration, state)
+        deploy = options.deploy_context(deploy)
+        result, state = render_migration(connection, migration, state, deploy=deploy)
         result.schema_before = schema
         if result.error is not None:
             state, _problems = prestate.project_state(selection, selection.walk[: position + 1])
