@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlreview import cli
+from sqlreview.deploy import DeployModel, MigrationPhase, deploy_plan
 from sqlreview.django.compare import TransactionLocks, attach
 from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.prestate import ReplayOptions
@@ -22,7 +23,6 @@ from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules import rule
 from sqlreview.progress import Progress
-from sqlreview.deploy import DeployModel, MigrationPhase, deploy_plan
 from sqlreview.results import Finding, Measurement, Review, Section, StatementResult
 from sqlreview.scratch.cache import default_cache_dir
 
