@@ -15,6 +15,7 @@ from sqlreview.publish.body import comment_body, is_clean, is_ours, marker
 from sqlreview.publish.options import PublishOptions, parse_publish_options
 from sqlreview.publish.platforms import Comment, Platform, connect
 from sqlreview.publish.transport import HttpStatusError, PublishError, Secrets
+from sqlreview.report import render_markdown
 from sqlreview.results import Review
 
 EXIT_PUBLISH_FAILED = 4
@@ -80,8 +81,6 @@ def _reconcile(platform: Platform, review: Review, options: PublishOptions) -> s
             platform.delete(comment)
         return (f"the review is clean: deleted our comment on {platform.where}" if ours
                 else f"the review is clean: no comment of ours on {platform.where} to delete")
-    from sqlreview.report import render_markdown
-
     body = comment_body(render_markdown(review), our_marker, platform.max_body)
     if not ours:
         created = platform.create(body)

@@ -12,7 +12,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -115,7 +115,6 @@ class Api:
     secrets: Secrets
     debug: bool = False
     backoff: float = DEFAULT_BACKOFF_SECONDS
-    sleep: Callable[[float], None] = time.sleep
     client: Any = None
 
     def __post_init__(self) -> None:
@@ -153,7 +152,7 @@ class Api:
                     return self.checked(response, action, attempt)
             pause = wait_before(attempt, self.backoff, response)
             self.log(f"retrying in {pause:.1f}s (attempt {attempt + 1} of {MAX_ATTEMPTS})")
-            self.sleep(pause)
+            time.sleep(pause)
         raise AssertionError("unreachable")
 
     def checked(self, response: httpx.Response, action: str, attempts: int) -> httpx.Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -9,9 +11,11 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
+from sqlreview.cli import main
 from tests.publish.fakehub import FakeHub, serve
 
 REPO = "acme/shop"
@@ -89,7 +93,19 @@ class Cli:
         path.write_text(text, encoding="utf-8")
         return str(path)
 
-    def run(self, *arguments: str, env: dict[str, str], timeout: float = 120) -> Result:
+    def run(self, *arguments: str, env: dict[str, str]) -> Result:
+        """The CLI in this process (fast): ``sqlreview.cli.main`` with exactly ``env``."""
+        out, err = io.StringIO(), io.StringIO()
+        with mock.patch.dict(os.environ, {**self.base_env(), **env}, clear=True), \
+                contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(arguments))
+            except SystemExit as error:  # argparse refusing a flag
+                code = int(error.code or 0)
+        return Result(code, out.getvalue(), err.getvalue())
+
+    def spawn(self, *arguments: str, env: dict[str, str], timeout: float = 120) -> Result:
+        """The CLI as users run it: ``python -m sqlreview`` in a subprocess."""
         completed = subprocess.run([sys.executable, "-m", "sqlreview", *arguments],
                                    capture_output=True, text=True, timeout=timeout,
                                    env={**self.base_env(), **env},
