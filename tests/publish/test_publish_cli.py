@@ -124,7 +124,7 @@ def test_server_errors_are_retried(cli: Cli, hub: FakeHub, platform: str) -> Non
     hub.fail(502, method="GET")
     hub.fail(503, method="POST")
 
-    result = cli.spawn("sql", cli.sql_file(HIGH_SQL), "--publish", platform, env=env)
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", platform, env=env)
 
     assert result.code == 1, result.err
     assert [entry.status for entry in hub.log] == [500, 502, 200, 200, 503, 201]
@@ -241,10 +241,10 @@ def test_a_token_echoed_by_the_server_is_redacted(cli: Cli, hub: FakeHub) -> Non
 def test_clean_review_with_delete_removes_our_comment(cli: Cli, hub: FakeHub) -> None:
     env = cli.github_env()
     before = others(hub)
-    cli.spawn("sql", cli.sql_file(HIGH_SQL), "--publish", "github", env=env)
+    cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", env=env)
     assert len(ours(hub)) == 1
 
-    result = cli.spawn("sql", cli.sql_file(CLEAN_SQL), "--publish", "github",
+    result = cli.run("sql", cli.sql_file(CLEAN_SQL), "--publish", "github",
                      "--publish-when-clean", "delete", env=env)
 
     assert result.code == 0, result.err
@@ -263,11 +263,11 @@ def test_clean_review_with_delete_and_no_comment_writes_nothing(cli: Cli, hub: F
 
 def test_clean_review_with_skip_posts_nothing(cli: Cli, hub: FakeHub) -> None:
     env = cli.github_env()
-    cli.spawn("sql", cli.sql_file(HIGH_SQL), "--publish", "github", env=env)
+    cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", env=env)
     [kept] = ours(hub)
     body = kept["body"]
 
-    result = cli.spawn("sql", cli.sql_file(CLEAN_SQL), "--publish", "github",
+    result = cli.run("sql", cli.sql_file(CLEAN_SQL), "--publish", "github",
                      "--publish-when-clean", "skip", env=env)
 
     assert result.code == 0, result.err
