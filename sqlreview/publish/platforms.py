@@ -15,7 +15,14 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from sqlreview.publish.options import PublishOptions
-from sqlreview.publish.transport import Api, HttpStatusError, PublishError, Secrets, backoff_base
+from sqlreview.publish.transport import (
+    Api,
+    HttpStatusError,
+    PublishError,
+    Secrets,
+    backoff_base,
+    json_of,
+)
 
 GITHUB_API_VERSION = "2022-11-28"
 GITHUB_DEFAULT_API = "https://api.github.com"
@@ -92,10 +99,15 @@ def _api_url(env: Mapping[str, str], name: str, default: str | None, flag: str) 
     return url.rstrip("/")
 
 
-def _comment(item: dict[str, Any], url_key: str | None = None) -> Comment:
+def _comment(item: Any, url_key: str | None = None) -> Comment:
+    identity = item.get("id") if isinstance(item, dict) else None
+    if not isinstance(identity, int):
+        raise PublishError("the API answered with something that is not a comment "
+                           "(no numeric id): is the API URL right?")
     body = item.get("body")
-    return Comment(id=int(item["id"]), body=body if isinstance(body, str) else "",
-                   url=item.get(url_key) if url_key else None)
+    url = item.get(url_key) if url_key else None
+    return Comment(id=identity, body=body if isinstance(body, str) else "",
+                   url=url if isinstance(url, str) else None)
 
 
 @dataclass
@@ -144,12 +156,12 @@ class GitHub:
     def create(self, body: str) -> Comment:
         response = self.api.request("POST", self._issue(), json={"body": body},
                                     action=f"comment on {self.where}")
-        return _comment(response.json(), "html_url")
+        return _comment(json_of(response, f"read the answer of {self.where}"), "html_url")
 
     def update(self, comment: Comment, body: str) -> Comment:
         response = self.api.request("PATCH", self._single(comment), json={"body": body},
                                     action=f"update comment {comment.id} on {self.where}")
-        return _comment(response.json(), "html_url")
+        return _comment(json_of(response, f"read the answer of {self.where}"), "html_url")
 
     def delete(self, comment: Comment) -> None:
         self.api.request("DELETE", self._single(comment),
@@ -247,12 +259,12 @@ class GitLab:
     def create(self, body: str) -> Comment:
         response = self.api.request("POST", self._notes(), json={"body": body},
                                     action=f"comment on {self.where}")
-        return self._with_url(_comment(response.json()))
+        return self._with_url(_comment(json_of(response, f"read the answer of {self.where}")))
 
     def update(self, comment: Comment, body: str) -> Comment:
         response = self.api.request("PUT", self._note(comment), json={"body": body},
                                     action=f"update note {comment.id} on {self.where}")
-        return self._with_url(_comment(response.json()))
+        return self._with_url(_comment(json_of(response, f"read the answer of {self.where}")))
 
     def delete(self, comment: Comment) -> None:
         self.api.request("DELETE", self._note(comment),

@@ -42,8 +42,10 @@ def publish_review(review: Review, args: argparse.Namespace | PublishOptions,
     except Exception as error:  # a bug here must not turn into a traceback with the token
         if options.debug:
             print(secrets.redact("".join(traceback.format_exception(error))), file=sys.stderr)
+        hint = "" if options.debug else " (run again with --debug for the traceback, and " \
+                                        "please report it)"
         print(secrets.redact(f"sqlreview: publishing failed: internal error: "
-                             f"{type(error).__name__}: {error}"), file=sys.stderr)
+                             f"{type(error).__name__}: {error}{hint}"), file=sys.stderr)
         return EXIT_PUBLISH_FAILED
     print(f"sqlreview: {secrets.redact(outcome)}", file=sys.stderr)
     return None

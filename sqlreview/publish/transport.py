@@ -99,11 +99,13 @@ def is_rate_limited(response: httpx.Response) -> bool:
 
 
 def wait_before(attempt: int, base: float, response: httpx.Response | None) -> float:
-    """The pause before attempt ``attempt + 1``: what the server asked, else exponential."""
+    """The pause before attempt ``attempt + 1``: what the server asked, else exponential
+    (capped); more than ``MAX_WAIT_SECONDS`` is returned as is, for the caller to give up."""
     asked = retry_after(response.headers) if response is not None else None
     if asked is None:
-        asked = base * 2 ** (attempt - 1) * (1 + random.random() / 4)
-    return min(asked, MAX_WAIT_SECONDS)
+        exponential = base * float(2 ** (attempt - 1)) * (1 + random.random() / 4)
+        return min(exponential, MAX_WAIT_SECONDS)
+    return asked
 
 
 @dataclass
@@ -132,7 +134,7 @@ class Api:
     def request(self, method: str, url: str, *, action: str,
                 json: dict[str, Any] | None = None,
                 params: dict[str, Any] | None = None) -> httpx.Response:
-        """A response below 400 (after retries), or a PublishError saying why not."""
+        """A 2xx response (after retries), or a PublishError saying why not."""
         lib = import_httpx()
         for attempt in range(1, MAX_ATTEMPTS + 1):
             response: httpx.Response | None = None
@@ -151,6 +153,11 @@ class Api:
                 if not retryable or attempt == MAX_ATTEMPTS:
                     return self.checked(response, action, attempt)
             pause = wait_before(attempt, self.backoff, response)
+            if pause > MAX_WAIT_SECONDS and response is not None:
+                # Waiting that long in a CI job helps nobody; the next push will publish.
+                raise PublishError(self.secrets.redact(
+                    f"cannot {action}: rate limited (HTTP {response.status_code}), the API asks "
+                    f"to wait {pause:.0f} seconds: run the job again later"))
             self.log(f"retrying in {pause:.1f}s (attempt {attempt + 1} of {MAX_ATTEMPTS})")
             time.sleep(pause)
         raise AssertionError("unreachable")
@@ -171,7 +178,7 @@ class Api:
             if next_url is None:
                 return
             response = self.request("GET", next_url, action=action, params=next_params)
-            items = response.json()
+            items = json_of(response, action)
             if not isinstance(items, list):
                 raise PublishError(f"cannot {action}: the answer of {next_url} is not a list")
             yield items
@@ -209,6 +216,14 @@ class HttpStatusError(PublishError):
         self.attempts = attempts
         self.location = location
         super().__init__(f"cannot {action}: HTTP {status}" + (f" ({detail})" if detail else ""))
+
+
+def json_of(response: httpx.Response, action: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise PublishError(f"cannot {action}: {response.request.url} did not answer with "
+                           "JSON (is the API URL right?)") from None
 
 
 def server_message(response: httpx.Response) -> str:

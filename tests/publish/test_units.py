@@ -95,15 +95,27 @@ def test_retry_after_in_seconds_and_as_a_date() -> None:
     assert retry_after({**spent, "x-ratelimit-remaining": "5"}, now=now) is None
 
 
-def test_a_long_retry_after_is_capped(cli: Cli, hub: FakeHub,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_longest_wait_asked_for_is_waited(cli: Cli, hub: FakeHub,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr("sqlreview.publish.transport.time.sleep", waits.append)
+    hub.fail(403, headers={"Retry-After": str(int(MAX_WAIT_SECONDS))})  # a secondary limit
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", env=cli.github_env())
+
+    assert result.code == 1, result.err
+    assert waits == [MAX_WAIT_SECONDS]
+
+
+def test_a_longer_wait_gives_up_at_once(cli: Cli, hub: FakeHub,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     waits: list[float] = []
     monkeypatch.setattr("sqlreview.publish.transport.time.sleep", waits.append)
     hub.fail(429, headers={"Retry-After": "86400"})
     result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", env=cli.github_env())
 
-    assert result.code == 1, result.err
-    assert waits == [MAX_WAIT_SECONDS]
+    assert result.code == 4
+    assert waits == [] and len(hub.log) == 1
+    assert "rate limited" in result.err and "86400 seconds" in result.err
 
 
 def test_backoff_grows_between_attempts(cli: Cli, hub: FakeHub,
@@ -153,3 +165,35 @@ def test_a_token_with_a_newline_is_refused_without_showing_it(cli: Cli, hub: Fak
     assert result.code == 4
     assert "GITHUB_TOKEN contains" in result.err
     assert hub.token not in result.err and hub.log == []
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_internal_error_while_publishing_exits_4_redacted(
+        cli: Cli, hub: FakeHub, monkeypatch: pytest.MonkeyPatch, debug: bool) -> None:
+    def broken(review: object) -> str:
+        raise RuntimeError(f"boom near {hub.token}")
+
+    monkeypatch.setattr("sqlreview.publish.run.render_markdown", broken)
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github",
+                     *(["--debug"] if debug else []), env=cli.github_env())
+
+    assert result.code == 4
+    assert "shop_order" in result.out
+    assert "internal error: RuntimeError: boom near ***" in result.err
+    assert ("Traceback" in result.err) is debug
+    assert hub.token not in result.err
+
+
+def test_an_answer_that_is_not_a_comment_is_reported(cli: Cli, hub: FakeHub) -> None:
+    original = hub._github
+
+    def no_id(*args: object) -> tuple[int, dict[str, str], object]:
+        status, headers, document = original(*args)  # type: ignore[arg-type]
+        return (status, headers, {"ok": True}) if args[0] == "POST" else (status, headers,
+                                                                          document)
+
+    hub._github = no_id  # type: ignore[method-assign]
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", env=cli.github_env())
+
+    assert result.code == 4
+    assert "not a comment" in result.err
