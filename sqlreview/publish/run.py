@@ -42,8 +42,8 @@ def publish_review(review: Review, args: argparse.Namespace | PublishOptions,
     except Exception as error:  # a bug here must not turn into a traceback with the token
         if options.debug:
             print(secrets.redact("".join(traceback.format_exception(error))), file=sys.stderr)
-        hint = "" if options.debug else " (run again with --debug for the traceback, and " \
-                                        "please report it)"
+        hint = ("" if options.debug
+                else " (run again with --debug for the traceback, and please report it)")
         print(secrets.redact(f"sqlreview: publishing failed: internal error: "
                              f"{type(error).__name__}: {error}{hint}"), file=sys.stderr)
         return EXIT_PUBLISH_FAILED
