@@ -8,6 +8,7 @@
 2  usage or input error (bad flag, unreadable file, settings or database problem)
 3  the review is incomplete: a migration could not be rendered, or failed on the
    scratch database (the rest is reported)
+4  --publish failed (the report is still printed; 2 and 3 win over it)
 130  interrupted (Ctrl-C or SIGTERM); the scratch server and databases are cleaned up
 """
 
@@ -19,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlreview import __version__, interrupts
+from sqlreview import __version__, interrupts, publish
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
 from sqlreview.pg.schema import Schema
 from sqlreview.report import FORMATS
@@ -88,6 +89,7 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
                             "report SR201 (env SQLREVIEW_ASSUME_LOCK_TIMEOUT=1)")
     group.add_argument("--output", "-o", type=Path, metavar="FILE",
                        help="write the report to FILE instead of standard output")
+    publish.add_publish_options(parser)
     parser.add_argument("--debug", action="store_true",
                         help="show Python tracebacks of internal errors")
     parser.add_argument("--version", action="version", version=f"sqlreview {__version__}")
@@ -103,7 +105,7 @@ def sql_parser() -> argparse.ArgumentParser:
         description="Analyse PostgreSQL statements: the lock each one takes on which table, "
                     "what it blocks, how long it is held, and whether it rewrites or scans.",
         epilog="Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage or input "
-               "error.")
+               "error, 4 --publish failed (the report is printed anyway).")
     parser.add_argument("files", nargs="*", metavar="FILE",
                         help="SQL files to analyse, each on its own; - reads standard input")
     parser.add_argument("--schema", type=Path, metavar="FILE",
@@ -160,17 +162,19 @@ def read_input(path: Path | None) -> str:
 
 def emit(review: Review, output_format: str, output: Path | None) -> None:
     write_output(FORMATS[output_format](review), output)
+    publish.emitted(review)
 
 
 def write_output(text: str, output: Path | None) -> None:
     """The report to ``output``, or to standard output."""
     if output is None:
         sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
+        sys.stdout.flush()
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
 
 
 def exit_code(review: Review, fail_on: Level | None) -> int:
@@ -194,9 +198,12 @@ def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
     try:
-        if arguments and arguments[0] == "sql" and not configured:
-            return run_sql(arguments[1:])
-        return run_django(arguments, configured=configured)
+        with publish.publishing(arguments) as publishing:
+            if arguments and arguments[0] == "sql" and not configured:
+                code = run_sql(arguments[1:])
+            else:
+                code = run_django(arguments, configured=configured)
+        return publishing.exit_code(code)
     except UsageError as error:
         print(f"sqlreview: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -40,7 +40,7 @@ def django_parser() -> argparse.ArgumentParser:
                     "For raw SQL files use `sqlreview sql --help`.",
         epilog="Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage, settings "
                "or database error, 3 a migration could not be rendered or applied on the "
-               "scratch database (the rest is reported), 130 interrupted.")
+               "scratch database (the rest is reported), 4 --publish failed, 130 interrupted.")
     parser.add_argument(
         "targets", nargs="*", metavar="TARGET",
         help="app_label, app_label:0007 or app_label:0007_name (unique prefixes work as in "

@@ -1,0 +1,143 @@
+"""Publish a review: find our comment by its marker, then create, update or delete it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from sqlreview.publish.body import comment_body, is_clean, is_ours, marker
+from sqlreview.publish.options import PublishOptions, parse_publish_options
+from sqlreview.publish.platforms import Comment, Platform, connect
+from sqlreview.publish.transport import HttpStatusError, PublishError, Secrets
+from sqlreview.report import render_markdown
+from sqlreview.results import Review
+
+EXIT_PUBLISH_FAILED = 4
+TOKEN_VARIABLES = ("GITHUB_TOKEN", "SQLREVIEW_GITLAB_TOKEN", "GITLAB_TOKEN")
+# Exit codes about the review itself that a publishing failure does not replace.
+_REVIEW_PROBLEMS = frozenset({2, 3})
+
+
+def publish_review(review: Review, args: argparse.Namespace | PublishOptions,
+                   env: Mapping[str, str] | None = None) -> int | None:
+    """Publish if ``--publish`` asks for it: None when done or not asked, else exit code 4.
+
+    Never raises (but for Ctrl-C): whatever goes wrong, the review was already
+    printed and the message on stderr says what to do."""
+    options = args if isinstance(args, PublishOptions) else PublishOptions.from_args(args)
+    if options.platform is None:
+        return None
+    secrets = Secrets()
+    try:
+        outcome = _publish(review, options, os.environ if env is None else env, secrets)
+    except PublishError as error:
+        print(f"sqlreview: publishing failed: {secrets.redact(str(error))}", file=sys.stderr)
+        return EXIT_PUBLISH_FAILED
+    except Exception as error:  # a bug here must not turn into a traceback with the token
+        if options.debug:
+            print(secrets.redact("".join(traceback.format_exception(error))), file=sys.stderr)
+        hint = ("" if options.debug
+                else " (run again with --debug for the traceback, and please report it)")
+        print(secrets.redact(f"sqlreview: publishing failed: internal error: "
+                             f"{type(error).__name__}: {error}{hint}"), file=sys.stderr)
+        return EXIT_PUBLISH_FAILED
+    print(f"sqlreview: {secrets.redact(outcome)}", file=sys.stderr)
+    return None
+
+
+def combine_exit_codes(review_code: int, publish_code: int | None) -> int:
+    """4 when publishing failed, unless the review itself failed (2, 3)."""
+    if publish_code is None or review_code in _REVIEW_PROBLEMS:
+        return review_code
+    return publish_code
+
+
+def _publish(review: Review, options: PublishOptions, env: Mapping[str, str],
+             secrets: Secrets) -> str:
+    for name in TOKEN_VARIABLES:  # redact every token in sight, used or not
+        secrets.add(env.get(name, ""))
+    platform = connect(options, env, secrets)
+    try:
+        return _reconcile(platform, review, options)
+    except HttpStatusError as error:
+        raise PublishError(platform.explain(error)) from None
+    finally:
+        platform.close()
+
+
+def _reconcile(platform: Platform, review: Review, options: PublishOptions) -> str:
+    clean = is_clean(review)
+    if clean and options.when_clean == "skip":
+        return (f"nothing published on {platform.where}: the review is clean "
+                "(--publish-when-clean skip)")
+    our_marker = marker(options.key)
+    ours = [comment for comment in platform.comments() if is_ours(comment.body, our_marker)]
+    if clean and options.when_clean == "delete":
+        for comment in ours:
+            platform.delete(comment)
+        return (f"the review is clean: deleted our comment on {platform.where}" if ours
+                else f"the review is clean: no comment of ours on {platform.where} to delete")
+    body = comment_body(render_markdown(review), our_marker, platform.max_body)
+    if not ours:
+        created = platform.create(body)
+        return f"commented on {platform.where}{_at(created)}"
+    first, duplicates = ours[0], ours[1:]
+    # Two runs racing (or a retried POST the server had carried out) leave a second
+    # comment with our marker: keep the oldest, so the thread shows one.
+    for comment in duplicates:
+        platform.delete(comment)
+    if first.body == body:
+        return f"our comment on {platform.where} is up to date{_at(first)}"
+    updated = platform.update(first, body)
+    return f"updated our comment on {platform.where}{_at(updated)}"
+
+
+def _at(comment: Comment) -> str:
+    return f": {comment.url}" if comment.url else ""
+
+
+@dataclass
+class PublishingRun:
+    """One command line: publishes each review the CLI emits and remembers a failure."""
+
+    arguments: Sequence[str]
+    failed: int | None = None
+
+    def emitted(self, review: Review) -> None:
+        code = publish_review(review, parse_publish_options(self.arguments))
+        self.failed = self.failed or code
+
+    def exit_code(self, review_code: int) -> int:
+        return combine_exit_codes(review_code, self.failed)
+
+
+_current: ContextVar[PublishingRun | None] = ContextVar("sqlreview_publishing", default=None)
+
+
+@contextmanager
+def publishing(arguments: Sequence[str]) -> Iterator[PublishingRun]:
+    """Around a whole command: ``emitted(review)`` inside publishes per its flags.
+
+    The options are parsed from the raw arguments when the report is emitted,
+    that is after the command's own parser accepted them: this keeps the
+    wiring out of the command implementations (``sqlreview sql`` and the
+    Django command both end in ``cli.emit``)."""
+    run = PublishingRun(list(arguments))
+    token = _current.set(run)
+    try:
+        yield run
+    finally:
+        _current.reset(token)
+
+
+def emitted(review: Review) -> None:
+    """Called once the report is written: publish it if ``--publish`` asks for it."""
+    run = _current.get()
+    if run is not None:
+        run.emitted(review)
