@@ -30,7 +30,6 @@ linear in the number of migrations.
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -387,14 +386,18 @@ def _read_only_session(connection: BaseDatabaseWrapper) -> Iterator[None]:
 class SchemaReader:
     """The analyzer's view of the connected database's catalog, read when it may have changed.
 
-    The catalog is read again only after ``changed()`` (a migration ran);
-    the analyzer copies what it is given before learning into it. None when
+    The catalog is read again only after ``changed()`` (a migration ran),
+    and then only the relations that changed (``CatalogReader``); the
+    analyzer copies what it is given before learning into it. None when
     ``sqlreview.pg.introspect`` is not available or reading fails: the
     analyzer then works from the SQL alone.
     """
 
     def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        from sqlreview.pg.introspect import CatalogReader
+
         self.connection = connection
+        self._catalog = CatalogReader()
         self._schema: Schema | None = None
         self._stale = True
 
@@ -403,20 +406,14 @@ class SchemaReader:
 
     def read(self) -> Schema | None:
         if self._stale:
-            self._schema = schema_facts(self.connection)
+            self._schema = self._read()
             self._stale = False
         return self._schema
 
-
-def schema_facts(connection: BaseDatabaseWrapper) -> Schema | None:
-    """The analyzer's view of the connected database's catalog, or None."""
-    try:
-        introspect = importlib.import_module("sqlreview.pg.introspect")
-    except ImportError:
-        return None
-    try:
-        with connection.cursor() as cursor:
-            schema: Schema = introspect.schema_from_cursor(cursor.cursor)
-            return schema
-    except Exception:
-        return None
+    def _read(self) -> Schema | None:
+        try:
+            with self.connection.cursor() as cursor:
+                return self._catalog.read(cursor.cursor)
+        except Exception:
+            self._catalog = type(self._catalog)()  # start afresh next time
+            return None

@@ -32,14 +32,10 @@ class Cursor(Protocol):
 
 _USER_NAMESPACES = """
     n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-    AND n.nspname NOT LIKE 'pg_temp_%' AND n.nspname NOT LIKE 'pg_toast_temp_%'
+    AND n.nspname NOT LIKE 'pg_temp_%%' AND n.nspname NOT LIKE 'pg_toast_temp_%%'
 """
-
-_RELATIONS = f"""
-SELECT c.oid, n.nspname, c.relname, c.relkind
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'i', 'I', 'f') AND {_USER_NAMESPACES}
-"""
+# ('%%' reads as '%' in queries sent with parameters, and as two wildcards,
+# which match the same, in those sent without.)
 
 _COLUMNS = f"""
 SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
@@ -47,7 +43,7 @@ SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f', 'v', 'm')
-  AND {_USER_NAMESPACES}
+  AND {_USER_NAMESPACES} AND a.attrelid = ANY(%(oids)s)
 ORDER BY a.attrelid, a.attnum
 """
 
@@ -60,6 +56,7 @@ JOIN pg_namespace n ON n.oid = s.relnamespace
 JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
 WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
   AND d.deptype IN ('a', 'i') AND {_USER_NAMESPACES}
+  AND (d.objid = ANY(%(oids)s) OR d.refobjid = ANY(%(oids)s))
 """
 
 _CONSTRAINTS = """
@@ -71,7 +68,7 @@ SELECT con.conrelid, con.conname, con.contype, con.convalidated, con.confrelid,
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k),
        pg_get_constraintdef(con.oid)
 FROM pg_constraint con
-WHERE con.conrelid <> 0
+WHERE con.conrelid <> 0 AND con.conrelid = ANY(%(oids)s)
 """
 
 _INDEXES = """
@@ -80,20 +77,23 @@ SELECT i.indexrelid, i.indrelid,
              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k),
        i.indexprs IS NOT NULL, pg_get_indexdef(i.indexrelid)
 FROM pg_index i
+WHERE i.indexrelid = ANY(%(oids)s)
 """
 
-_PARTITIONS = "SELECT inhrelid, inhparent FROM pg_inherits"
+_PARTITIONS = "SELECT inhrelid, inhparent FROM pg_inherits WHERE inhrelid = ANY(%(oids)s)"
 
 _PARTITION_KEYS = """
 SELECT p.partrelid, ARRAY(SELECT a.attname FROM unnest(p.partattrs) k
                           JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = k)
 FROM pg_partitioned_table p
+WHERE p.partrelid = ANY(%(oids)s)
 """
 
 _VIEW_SOURCES = """
 SELECT DISTINCT r.ev_class, d.refobjid
 FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
 WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class
+  AND r.ev_class = ANY(%(oids)s)
 """
 
 _KINDS = {
@@ -119,36 +119,122 @@ _CONSTRAINT_KINDS = {
 
 def schema_from_cursor(cursor: Cursor) -> Schema:
     """The schema model of every user relation in the connected database."""
-    schema = Schema()
-    keys: dict[int, str] = {}
-    for oid, namespace, name, kind in _rows(cursor, _RELATIONS):
-        key = relation_key(namespace, name)
-        keys[oid] = key
-        schema.add(Relation(name=key, kind=_KINDS[kind]))
-    _load_columns(cursor, schema, keys)
-    _load_owned_sequences(cursor, schema, keys)
-    _load_constraints(cursor, schema, keys)
-    _load_indexes(cursor, schema, keys)
-    for child, parent in _rows(cursor, _PARTITIONS):
+    return CatalogReader().read(cursor)
+
+
+# Per user relation, what changes whenever DDL touches it: the xmin (the
+# transaction that last wrote it) and count of its catalog rows. A row written
+# by a later statement has a newer xmin; a row deleted changes the count.
+_SIGNATURES = f"""
+SELECT c.oid, n.nspname, c.relname, c.relkind, concat_ws(':',
+  c.xmin::text,
+  (SELECT max(a.xmin::text::bigint) || '/' || count(*) FROM pg_attribute a
+   WHERE a.attrelid = c.oid),
+  (SELECT max(con.xmin::text::bigint) || '/' || count(*) FROM pg_constraint con
+   WHERE con.conrelid = c.oid),
+  (SELECT max(i.xmin::text::bigint) || '/' || count(*) FROM pg_index i WHERE i.indrelid = c.oid),
+  (SELECT max(i.xmin::text::bigint) FROM pg_index i WHERE i.indexrelid = c.oid),
+  (SELECT max(h.xmin::text::bigint) || '/' || count(*) FROM pg_inherits h
+   WHERE h.inhrelid = c.oid),
+  (SELECT max(p.xmin::text::bigint) FROM pg_partitioned_table p WHERE p.partrelid = c.oid),
+  (SELECT max(r.xmin::text::bigint) || '/' || count(*) FROM pg_rewrite r
+   WHERE r.ev_class = c.oid),
+  (SELECT max(d.xmin::text::bigint) || '/' || count(*) FROM pg_depend d
+   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')))
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'i', 'I', 'f') AND {_USER_NAMESPACES}
+"""
+
+# What must be read again with a relation that changed: tables whose foreign
+# keys point at it, its indexes, its partitions, views reading it, its
+# sequences (their keys name it).
+_DEPENDENTS = """
+SELECT conrelid FROM pg_constraint WHERE confrelid = ANY(%(oids)s) AND conrelid <> 0
+UNION SELECT indexrelid FROM pg_index WHERE indrelid = ANY(%(oids)s)
+UNION SELECT inhrelid FROM pg_inherits WHERE inhparent = ANY(%(oids)s)
+UNION SELECT r.ev_class FROM pg_rewrite r
+      JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
+      WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY(%(oids)s)
+UNION SELECT d.objid FROM pg_depend d
+      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+        AND d.refobjid = ANY(%(oids)s) AND d.deptype IN ('a', 'i')
+"""
+
+
+class CatalogReader:
+    """Reads the catalog once, then again only the relations that changed since.
+
+    Replay reads the scratch catalog before every reviewed migration; a
+    migration touches a few tables of hundreds, so :meth:`read` compares a
+    cheap signature per relation (see ``_SIGNATURES``) and reads the changed
+    ones, and those that name them, again. The result is the same as a full
+    read (the tests compare both).
+    """
+
+    def __init__(self) -> None:
+        self.schema: Schema | None = None
+        self._signatures: dict[int, str] = {}
+        self._keys: dict[int, str] = {}
+
+    def read(self, cursor: Cursor) -> Schema:
+        rows = _rows(cursor, _SIGNATURES)
+        keys = {oid: relation_key(namespace, name) for oid, namespace, name, _kind, _sig in rows}
+        signatures = {row[0]: row[4] for row in rows}
+        kinds = {row[0]: row[3] for row in rows}
+        if self.schema is None:
+            changed = set(keys)
+        else:
+            changed = {oid for oid, signature in signatures.items()
+                       if self._signatures.get(oid) != signature}
+            if changed:
+                changed |= {row[0] for row in _rows(cursor, _DEPENDENTS, sorted(changed))
+                            if row[0] in keys}
+        gone = set(self._signatures) - set(signatures)
+        if self.schema is not None and not changed and not gone:
+            return self.schema
+        # A new Schema each time: callers keep earlier ones (the schema before
+        # each migration); unchanged relations are shared, never written to.
+        schema = Schema(relations=dict(self.schema.relations)) if self.schema else Schema()
+        for oid in changed | gone:
+            old_key = self._keys.get(oid)
+            if old_key is not None:
+                schema.relations.pop(old_key, None)
+        for oid in changed:
+            schema.add(Relation(name=keys[oid], kind=_KINDS[kinds[oid]]))
+        _load(cursor, schema, keys, sorted(changed))
+        schema.changed()
+        self.schema, self._signatures, self._keys = schema, signatures, keys
+        return schema
+
+
+def _load(cursor: Cursor, schema: Schema, keys: dict[int, str], oids: list[int]) -> None:
+    """Columns, sequences, constraints, indexes, partitions, views of the relations ``oids``."""
+    _load_columns(cursor, schema, keys, oids)
+    _load_owned_sequences(cursor, schema, keys, oids)
+    _load_constraints(cursor, schema, keys, oids)
+    _load_indexes(cursor, schema, keys, oids)
+    for child, parent in _rows(cursor, _PARTITIONS, oids):
         if child in keys and parent in keys:
             schema.relations[keys[child]].parent = keys[parent]
-    for table, columns in _rows(cursor, _PARTITION_KEYS):
+    for table, columns in _rows(cursor, _PARTITION_KEYS, oids):
         if table in keys:
             schema.relations[keys[table]].partition_key = tuple(columns or ())
-    for view, source in _rows(cursor, _VIEW_SOURCES):
+    for view, source in _rows(cursor, _VIEW_SOURCES, oids):
         if view in keys and source in keys:
             schema.relations[keys[view]].sources.append(keys[source])
-    schema.changed()
-    return schema
 
 
-def _rows(cursor: Cursor, query: str) -> Sequence[Sequence[Any]]:
-    cursor.execute(query)
+def _rows(cursor: Cursor, query: str, oids: list[int] | None = None) -> Sequence[Sequence[Any]]:
+    if oids is None:
+        cursor.execute(query)
+    else:
+        cursor.execute(query, {"oids": oids})
     return cursor.fetchall()
 
 
-def _load_columns(cursor: Cursor, schema: Schema, keys: dict[int, str]) -> None:
-    for oid, name, type_text, not_null, identity, generated in _rows(cursor, _COLUMNS):
+def _load_columns(cursor: Cursor, schema: Schema, keys: dict[int, str], oids: list[int]
+                  ) -> None:
+    for oid, name, type_text, not_null, identity, generated in _rows(cursor, _COLUMNS, oids):
         if oid not in keys:
             continue
         schema.relations[keys[oid]].columns[name] = Column(
@@ -160,20 +246,23 @@ def _load_columns(cursor: Cursor, schema: Schema, keys: dict[int, str]) -> None:
         )
 
 
-def _load_owned_sequences(cursor: Cursor, schema: Schema, keys: dict[int, str]) -> None:
-    for sequence_oid, table_oid, column_name in _rows(cursor, _OWNED_SEQUENCES):
+def _load_owned_sequences(cursor: Cursor, schema: Schema, keys: dict[int, str],
+                          oids: list[int]) -> None:
+    for sequence_oid, table_oid, column_name in _rows(cursor, _OWNED_SEQUENCES, oids):
         if sequence_oid not in keys or table_oid not in keys:
             continue
         sequence, table = keys[sequence_oid], keys[table_oid]
         schema.relations[sequence].owner = table
         relation = schema.relations[table]
-        relation.owned_sequences.append(sequence)
+        if sequence not in relation.owned_sequences:
+            relation.owned_sequences.append(sequence)
         if column_name in relation.columns:
             relation.columns[column_name].sequence = sequence
 
 
-def _load_constraints(cursor: Cursor, schema: Schema, keys: dict[int, str]) -> None:
-    for row in _rows(cursor, _CONSTRAINTS):
+def _load_constraints(cursor: Cursor, schema: Schema, keys: dict[int, str], oids: list[int]
+                      ) -> None:
+    for row in _rows(cursor, _CONSTRAINTS, oids):
         (table_oid, name, kind, validated, referenced_oid, deferred, on_delete,
          columns, referenced_columns, definition) = row
         constraint_kind = _CONSTRAINT_KINDS.get(kind)
@@ -203,8 +292,11 @@ def _not_null_check(kind: ConstraintKind, definition: str, columns: tuple[str, .
     return columns[0] if normalized in (expected, expected + " NOT VALID") else None
 
 
-def _load_indexes(cursor: Cursor, schema: Schema, keys: dict[int, str]) -> None:
-    for index_oid, table_oid, columns, has_expressions, definition in _rows(cursor, _INDEXES):
+def _load_indexes(cursor: Cursor, schema: Schema, keys: dict[int, str], oids: list[int]
+                  ) -> None:
+    for index_oid, table_oid, columns, has_expressions, definition in _rows(
+        cursor, _INDEXES, oids
+    ):
         if index_oid in keys and table_oid in keys:
             index = schema.relations[keys[index_oid]]
             index.table = keys[table_oid]

@@ -10,11 +10,10 @@ sequences, and whether a relation was created by the input under review.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pglast import ast, visitors
 from pglast.enums import AlterTableType, ConstrType, ObjectType
@@ -83,13 +82,14 @@ class Relation:
     empty: bool = True  # new relations: False when created from a query's rows
 
     def clone(self) -> Relation:
-        return dataclasses.replace(
-            self,
-            columns={name: copy.copy(column) for name, column in self.columns.items()},
-            constraints={name: copy.copy(c) for name, c in self.constraints.items()},
-            owned_sequences=list(self.owned_sequences),
-            sources=list(self.sources),
-        )
+        # By hand rather than dataclasses.replace/copy.copy: a review clones
+        # every relation once per migration.
+        clone = _shallow(self)
+        clone.columns = {name: _shallow(column) for name, column in self.columns.items()}
+        clone.constraints = {name: _shallow(c) for name, c in self.constraints.items()}
+        clone.owned_sequences = list(self.owned_sequences)
+        clone.sources = list(self.sources)
+        return clone
 
     @property
     def is_table_like(self) -> bool:
@@ -98,6 +98,15 @@ class Relation:
             RelationKind.PARTITIONED_TABLE,
             RelationKind.FOREIGN_TABLE,
         )
+
+
+_T = TypeVar("_T")
+
+
+def _shallow(value: _T) -> _T:
+    clone = object.__new__(type(value))
+    clone.__dict__.update(value.__dict__)
+    return clone
 
 
 def relation_key(schema: str | None, name: str | None) -> str:
