@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlreview import interrupts
@@ -132,7 +133,7 @@ def _render_replay(
     options: ReplayOptions,
 ) -> DjangoRender:
     start = selection.walk.index(selection.reviewed[0])
-    with _scratch_server(scratch_url) as server:
+    with _scratch_server(scratch_url, options.cache_dir) as server:
         version, database = _prepare_scratch_database(server)
         url = server.database_url(database)
         try:
@@ -153,12 +154,14 @@ def _render_replay(
 
 
 @contextlib.contextmanager
-def _scratch_server(scratch_url: str | None) -> Iterator[ScratchServer]:
+def _scratch_server(scratch_url: str | None, cache_dir: Path | None
+                    ) -> Iterator[ScratchServer]:
     """The server named by ``--scratch-url``, or an embedded one stopped afterwards."""
     from sqlreview.scratch import ScratchServer, ScratchUnavailable
 
     try:
-        server = ScratchServer.at(scratch_url) if scratch_url else ScratchServer.embedded()
+        server = (ScratchServer.at(scratch_url) if scratch_url
+                  else ScratchServer.embedded(cache_dir))
     except ScratchUnavailable as error:
         raise DjangoSetupError(
             f"{error} (or use --mode live to render against the configured database)"

@@ -58,8 +58,11 @@ class ScratchServer:
     _fallback: Any = field(default=None, repr=False)  # the wheel's own server (Windows)
 
     @classmethod
-    def embedded(cls) -> ScratchServer:
-        """Start a private embedded PostgreSQL that cannot outlive this process."""
+    def embedded(cls, template_dir: Path | None = None) -> ScratchServer:
+        """Start a private embedded PostgreSQL that cannot outlive this process.
+
+        ``template_dir`` (the cache) keeps a pristine cluster to copy instead of initdb.
+        """
         try:
             embedded.binaries()
         except ImportError:
@@ -68,7 +71,7 @@ class ScratchServer:
         if os.name != "posix":
             return cls._library_server()
         try:
-            cluster = embedded.start()
+            cluster = embedded.start(template_dir)
         except (embedded.EmbeddedError, OSError, subprocess.SubprocessError) as error:
             raise ScratchUnavailable(
                 f"the embedded PostgreSQL did not start ({first_line(error)}); "

@@ -96,8 +96,13 @@ def binaries() -> Path:
     return Path(POSTGRES_BIN_PATH)
 
 
-def start() -> EmbeddedCluster:
-    """Sweep what earlier runs left, then initdb and start a private server."""
+def start(template_dir: Path | None = None) -> EmbeddedCluster:
+    """Sweep what earlier runs left, then initdb and start a private server.
+
+    With ``template_dir`` (the cache), the data directory is copied from a
+    pristine cluster kept there (made by initdb once) instead of initdb: a
+    second faster.
+    """
     bin_dir = binaries()
     sweep_stale()
     with interrupts.deferred():  # a half-started server is never left behind
@@ -106,7 +111,10 @@ def start() -> EmbeddedCluster:
         try:
             _write_owner(root)
             user = _service_user(root, bin_dir)
-            _initdb(bin_dir, root, user)
+            if not (template_dir and _copy_template(template_dir, bin_dir, root, user)):
+                _initdb(bin_dir, root, user)
+                if template_dir is not None:
+                    _keep_template(template_dir, bin_dir, root)
             process = _spawn(bin_dir, root, user)
             _wait_ready(root, process)
         except BaseException:
@@ -157,6 +165,59 @@ def _initdb(bin_dir: Path, root: Path, user: str | None) -> None:
                                    user=user, timeout=START_TIMEOUT, check=False)
     if completed.returncode != 0:
         raise EmbeddedError(f"initdb failed: {_tail(log)}")
+
+
+def _template_path(template_dir: Path, bin_dir: Path) -> Path:
+    """One pristine cluster per PostgreSQL build (its binaries' directory and version)."""
+    import hashlib
+
+    version = (bin_dir.parent / "share" / "postgresql.conf.sample").stat().st_mtime
+    digest = hashlib.sha256(f"{bin_dir.resolve()}|{version}".encode()).hexdigest()[:16]
+    return template_dir / f"cluster-{digest}"
+
+
+def _copy_template(template_dir: Path, bin_dir: Path, root: Path, user: str | None) -> bool:
+    """Copy the kept pristine cluster into ``root``; False when there is none (or it fails)."""
+    try:
+        template = _template_path(template_dir, bin_dir)
+    except OSError:
+        return False
+    if not (template / "COMPLETE").exists():
+        return False
+    target = root / "data"
+    try:
+        shutil.copytree(template / "data", target, symlinks=True)
+        if user is not None:
+            import pwd
+
+            entry = pwd.getpwnam(user)
+            for directory, _dirs, files in os.walk(target):
+                os.chown(directory, entry.pw_uid, entry.pw_gid)
+                for name in files:
+                    os.chown(os.path.join(directory, name), entry.pw_uid, entry.pw_gid)
+        target.chmod(0o700)
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.rmtree(template, ignore_errors=True)  # damaged: made again next time
+        return False
+    return True
+
+
+def _keep_template(template_dir: Path, bin_dir: Path, root: Path) -> None:
+    """Keep a copy of the fresh cluster (before it ever ran) for later starts."""
+    try:
+        template = _template_path(template_dir, bin_dir)
+        if (template / "COMPLETE").exists():
+            return
+        partial = template.with_name(f"{template.name}.{os.getpid()}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        shutil.copytree(root / "data", partial / "data", symlinks=True)
+        (partial / "COMPLETE").write_text("")
+        shutil.rmtree(template, ignore_errors=True)
+        partial.replace(template)
+    except OSError:
+        return
 
 
 def _spawn(bin_dir: Path, root: Path, user: str | None) -> subprocess.Popen[bytes]:
