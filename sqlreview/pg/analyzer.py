@@ -344,7 +344,9 @@ def _setting_value(node: ast.VariableSetStmt) -> str:
 
 
 def _names_in_roles(resolved: ResolvedAction, roles: frozenset[Role]) -> list[str]:
-    return [name for role in roles for name in resolved.action.related(role)]
+    # In Role's declaration order, never the set's: a frozenset of enums iterates
+    # in an order that changes with PYTHONHASHSEED, and this order reaches the report.
+    return [name for role in Role if role in roles for name in resolved.action.related(role)]
 
 
 def _extend_unique(target: list[str], *items: str) -> None:
