@@ -75,9 +75,7 @@ class Analyzer:
         """Analyse every statement of ``sql``."""
         produced = []
         for parsed in parse_statements(sql):
-            result = self._analyze(parsed, operation)
-            result.line += line_offset
-            produced.append(result)
+            produced.append(self._analyze(parsed, operation, line_offset))
         return produced
 
     def feed_opaque(self, description: str, *, operation: str | None = None,
@@ -124,10 +122,11 @@ class Analyzer:
                                operation=operation,
                                in_transaction=self._transaction is not None)
 
-    def _analyze(self, parsed: ParsedStatement, operation: str | None) -> StatementResult:
-        result = self._new_result(parsed.text, parsed.line, operation)
+    def _analyze(self, parsed: ParsedStatement, operation: str | None,
+                 line_offset: int = 0) -> StatementResult:
+        result = self._new_result(parsed.text, parsed.line + line_offset, operation)
         if parsed.node is None:
-            self._record_unparsed(result, parsed.error or "could not parse")
+            self._record_unparsed(result, parsed.error_message(line_offset))
             return result
         context = Context(self.schema, self.session, self.options.pg_version)
         classified = classify(parsed.node, context)

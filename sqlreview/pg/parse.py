@@ -8,6 +8,7 @@ is still analysed and the report still has a row for it.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 import pglast
@@ -22,6 +23,22 @@ class ParsedStatement:
     line: int  # 1-based line where the statement starts
     node: ast.Node | None
     error: str | None = None
+    # Where in the input the parser gave up (1-based line, 1-based column).
+    error_line: int | None = None
+    error_column: int | None = None
+
+    def error_message(self, line_offset: int = 0) -> str:
+        """The parser's reason, short, with the position of the error in the input."""
+        message = self.error or "could not parse"
+        if self.error_line is None or self.error_column is None:
+            return message
+        return f"{message} (line {self.error_line + line_offset}, column {self.error_column})"
+
+
+# How much of the SQL the parser quotes ("at or near ...") a message keeps: an
+# unterminated quote makes the parser quote the whole rest of the input.
+NEAR_LIMIT = 40
+MESSAGE_LIMIT = 200
 
 
 def parse_statements(sql: str) -> list[ParsedStatement]:
@@ -44,6 +61,11 @@ class _Lines:
     def of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset)
 
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column) of an offset, both 1-based."""
+        line = self.of(offset)
+        return line, offset - self.starts[line - 1] + 1
+
 
 def _from_raw(sql: str, raw: ast.RawStmt, lines: _Lines) -> ParsedStatement:
     start = raw.stmt_location or 0
@@ -65,7 +87,7 @@ def _parse_one_by_one(sql: str, lines: _Lines) -> list[ParsedStatement]:
         try:
             nodes = pglast.parse_sql(text)
         except ParseError as error:
-            statements.append(_unparsed(lines.of(offset), offset, text, error))
+            statements.append(_unparsed(lines, offset, text, error))
             continue
         if not nodes:
             continue  # only comments
@@ -78,12 +100,42 @@ def _parse_one_by_one(sql: str, lines: _Lines) -> list[ParsedStatement]:
     return statements
 
 
-def _unparsed(line: int, offset: int, text: str, error: ParseError) -> ParsedStatement:
+def _unparsed(lines: _Lines, offset: int, text: str, error: ParseError) -> ParsedStatement:
     message = error.args[0] if error.args else str(error)
     location = error.args[1] if len(error.args) > 1 else None
-    if isinstance(location, int):
-        message = f"{message} (line {_line_of(text, location)} of the statement)"
-    return ParsedStatement(text=text, offset=offset, line=line, node=None, error=message)
+    if not isinstance(location, int) or not 0 <= location <= len(text):
+        location = len(text)  # "at end of input": the end of the statement
+    error_line, error_column = lines.position(offset + location)
+    return ParsedStatement(text=text, offset=offset, line=lines.of(offset), node=None,
+                           error=short_parser_message(str(message)), error_line=error_line,
+                           error_column=error_column)
+
+
+_NEAR = re.compile(r'(?P<reason>.*?) at or near "(?P<near>.*)"\Z', re.DOTALL)
+
+
+def short_parser_message(message: str) -> str:
+    """The parser's message with the SQL it quotes cut to its first line and
+    ``NEAR_LIMIT`` characters, control characters made visible."""
+    match = _NEAR.match(message)
+    if match is None:
+        return _visible(_cut(message, MESSAGE_LIMIT))
+    near = match.group("near")
+    first_line = re.split(r"[\r\n]", near, maxsplit=1)[0]
+    cut = _cut(first_line, NEAR_LIMIT)
+    if first_line != near and not cut.endswith("…"):
+        cut += "…"
+    return f'{_visible(_cut(match.group("reason"), MESSAGE_LIMIT))} at or near "{_visible(cut)}"'
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _visible(text: str) -> str:
+    """Control characters as escapes, so a message stays one harmless line."""
+    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1]
+                   for char in text)
 
 
 def _split_spans(sql: str) -> list[tuple[int, int]]:
@@ -123,7 +175,3 @@ def _leading_comments_length(chunk: str) -> int:
         if token.name not in ("SQL_COMMENT", "C_COMMENT"):
             return int(token.start)
     return len(chunk)
-
-
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
