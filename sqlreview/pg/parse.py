@@ -26,6 +26,7 @@ class ParsedStatement:
     # Where in the input the parser gave up (1-based line, 1-based column).
     error_line: int | None = None
     error_column: int | None = None
+    meta_command: bool = False  # a psql meta-command line (\\set, \\connect, \\restrict)
 
     def error_message(self, line_offset: int = 0) -> str:
         """The parser's reason, short, with the position of the error in the input."""
@@ -78,7 +79,10 @@ def _parse_one_by_one(sql: str, lines: _Lines) -> list[ParsedStatement]:
     """The fallback when the whole input does not parse: split on top-level
     semicolons with the scanner, then parse each piece on its own."""
     statements = []
-    for span_start, end in _split_spans(sql):
+    for span_start, end, meta_command in _statement_spans(sql):
+        if meta_command:
+            statements.append(_meta_command(sql, span_start, end, lines))
+            continue
         start = span_start + _leading_comments_length(sql[span_start:end])
         text = sql[start:end].strip().rstrip(";").strip()
         if not text:
@@ -98,6 +102,15 @@ def _parse_one_by_one(sql: str, lines: _Lines) -> list[ParsedStatement]:
                             error=problem)
         )
     return statements
+
+
+def _meta_command(sql: str, start: int, end: int, lines: _Lines) -> ParsedStatement:
+    text = sql[start:end].strip()
+    name = _cut(text.split()[0], NEAR_LIMIT)
+    offset = start + (len(sql[start:end]) - len(sql[start:end].lstrip()))
+    return ParsedStatement(text=text, offset=offset, line=lines.of(offset), node=None,
+                           error=f"{_visible(name)} is a psql meta-command, not SQL: not analysed",
+                           meta_command=True)
 
 
 def _unparsed(lines: _Lines, offset: int, text: str, error: ParseError) -> ParsedStatement:
@@ -136,6 +149,64 @@ def _visible(text: str) -> str:
     """Control characters as escapes, so a message stays one harmless line."""
     return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1]
                    for char in text)
+
+
+# A line psql runs itself (pg_dump writes \\restrict and \\unrestrict lines): it
+# ends at the end of the line, not at a semicolon.
+_META_COMMAND = re.compile(r"^[ \t]*\\[^\r\n]*", re.MULTILINE)
+
+
+def _statement_spans(sql: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is_meta_command) of the statements and psql meta-command lines.
+
+    Meta-command lines are blanked out before splitting at semicolons, so that
+    one does not swallow the statement after it. A line counts only where a
+    statement could start (after comments): one inside a string or a query is
+    given back and the split redone, a few times at most."""
+    candidates = [match.span() for match in _META_COMMAND.finditer(sql)]
+    for _attempt in range(3):
+        if not candidates:
+            break
+        spans, rejected = _split_around(sql, candidates)
+        if not rejected:
+            return spans
+        candidates = [span for span in candidates if span[0] not in rejected]
+    return [(start, end, False) for start, end in _split_spans(sql)]
+
+
+def _split_around(sql: str, metas: list[tuple[int, int]]
+                  ) -> tuple[list[tuple[int, int, bool]], set[int]]:
+    masked = _blank_out(sql, metas)
+    spans: list[tuple[int, int, bool]] = []
+    rejected: set[int] = set()
+    pending = 0
+    for start, end in _split_spans(masked):
+        cursor = start
+        while pending < len(metas) and metas[pending][0] < end:
+            meta_start, meta_end = metas[pending]
+            pending += 1
+            if meta_start >= cursor and _only_comments(masked[cursor:meta_start]):
+                spans += [(cursor, meta_start, False), (meta_start, meta_end, True)]
+                cursor = meta_end
+            else:
+                rejected.add(meta_start)
+        spans.append((cursor, end, False))
+    return spans, rejected
+
+
+def _blank_out(sql: str, spans: list[tuple[int, int]]) -> str:
+    """``sql`` with the spans replaced by spaces: offsets are unchanged."""
+    pieces = []
+    previous = 0
+    for start, end in spans:
+        pieces += [sql[previous:start], " " * (end - start)]
+        previous = end
+    pieces.append(sql[previous:])
+    return "".join(pieces)
+
+
+def _only_comments(chunk: str) -> bool:
+    return _leading_comments_length(chunk) == len(chunk)
 
 
 def _split_spans(sql: str) -> list[tuple[int, int]]:

@@ -19,7 +19,7 @@ from pglast import ast, visitors
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 
 from sqlreview.pg.nodes import string_values
-from sqlreview.pg.parse import parse_statements
+from sqlreview.pg.parse import ParsedStatement, parse_statements
 from sqlreview.pg.types import ColumnType, is_serial
 
 
@@ -160,8 +160,12 @@ class Schema:
     @classmethod
     def from_sql(cls, sql: str) -> Schema:
         """Learn from every DDL statement of ``sql``; DML and errors are ignored."""
+        return cls.from_statements(parse_statements(sql))
+
+    @classmethod
+    def from_statements(cls, statements: list[ParsedStatement]) -> Schema:
         schema = cls()
-        for statement in parse_statements(sql):
+        for statement in statements:
             if statement.node is not None:
                 schema.learn(statement.node, mark_new=False)
         return schema
