@@ -11,6 +11,7 @@ against the schema it will really meet.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 
 from pglast import ast
@@ -21,7 +22,7 @@ from sqlreview.pg.checks import ResolvedAction, StatementFacts, run_checks
 from sqlreview.pg.classify import Action, Classified, Context, Session, classify
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
-from sqlreview.pg.parse import ParsedStatement, parse_statements
+from sqlreview.pg.parse import ParsedStatement, iter_statements
 from sqlreview.pg.rules import rule
 from sqlreview.pg.schema import Schema, key_of
 from sqlreview.results import (
@@ -74,7 +75,7 @@ class Analyzer:
              ) -> list[StatementResult]:
         """Analyse every statement of ``sql``."""
         produced = []
-        for parsed in parse_statements(sql):
+        for parsed in iter_statements(sql):
             produced.append(self._analyze(parsed, operation, line_offset))
         return produced
 
@@ -343,9 +344,14 @@ def _setting_value(node: ast.VariableSetStmt) -> str:
 
 
 def _names_in_roles(resolved: ResolvedAction, roles: frozenset[Role]) -> list[str]:
-    # In Role's declaration order, never the set's: a frozenset of enums iterates
-    # in an order that changes with PYTHONHASHSEED, and this order reaches the report.
-    return [name for role in Role if role in roles for name in resolved.action.related(role)]
+    return [name for role in _in_role_order(roles) for name in resolved.action.related(role)]
+
+
+@functools.cache
+def _in_role_order(roles: frozenset[Role]) -> tuple[Role, ...]:
+    """In Role's declaration order, never the set's: a frozenset of enums iterates
+    in an order that changes with PYTHONHASHSEED, and this order reaches the report."""
+    return tuple(role for role in Role if role in roles)
 
 
 def _extend_unique(target: list[str], *items: str) -> None:

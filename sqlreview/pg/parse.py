@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pglast
@@ -44,12 +45,27 @@ MESSAGE_LIMIT = 200
 
 def parse_statements(sql: str) -> list[ParsedStatement]:
     """All statements of ``sql`` in input order; comments and blank ones are skipped."""
+    return list(iter_statements(sql))
+
+
+def iter_statements(sql: str) -> Iterator[ParsedStatement]:
+    """The statements of ``sql`` in input order, one at a time: a syntax tree
+    lives only while its statement is analysed, not for the whole input."""
     lines = _Lines(sql)
     try:
-        raw_statements = pglast.parse_sql(sql)
+        # The parser finds where statements end (a BEGIN ATOMIC body has
+        # semicolons of its own) without building Python trees for them all.
+        pieces = pglast.split(sql, with_parser=True, only_slices=True)
     except ParseError:
-        return _parse_one_by_one(sql, lines)
-    return [_from_raw(sql, raw, lines) for raw in raw_statements]
+        yield from _parse_one_by_one(sql, lines)
+        return
+    for piece in pieces:
+        parsed = _parse_piece(sql[piece.start:piece.stop], piece.start, lines)
+        if parsed is not None:
+            yield parsed
+
+
+_NEWLINE = re.compile("\n")
 
 
 class _Lines:
@@ -57,7 +73,7 @@ class _Lines:
 
     def __init__(self, text: str) -> None:
         self.starts = [0]
-        self.starts.extend(index + 1 for index, char in enumerate(text) if char == "\n")
+        self.starts.extend(match.end() for match in _NEWLINE.finditer(text))
 
     def of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset)
@@ -68,40 +84,35 @@ class _Lines:
         return line, offset - self.starts[line - 1] + 1
 
 
-def _from_raw(sql: str, raw: ast.RawStmt, lines: _Lines) -> ParsedStatement:
-    start = raw.stmt_location or 0
-    end = start + raw.stmt_len if raw.stmt_len else len(sql)
-    text = sql[start:end].strip().rstrip(";").strip()
-    return ParsedStatement(text=text, offset=start, line=lines.of(start), node=raw.stmt)
-
-
-def _parse_one_by_one(sql: str, lines: _Lines) -> list[ParsedStatement]:
+def _parse_one_by_one(sql: str, lines: _Lines) -> Iterator[ParsedStatement]:
     """The fallback when the whole input does not parse: split on top-level
     semicolons with the scanner, then parse each piece on its own."""
-    statements = []
     for span_start, end, meta_command in _statement_spans(sql):
         if meta_command:
-            statements.append(_meta_command(sql, span_start, end, lines))
+            yield _meta_command(sql, span_start, end, lines)
             continue
-        start = span_start + _leading_comments_length(sql[span_start:end])
-        text = sql[start:end].strip().rstrip(";").strip()
-        if not text:
-            continue
-        offset = start + (len(sql[start:end]) - len(sql[start:end].lstrip()))
-        try:
-            nodes = pglast.parse_sql(text)
-        except ParseError as error:
-            statements.append(_unparsed(lines, offset, text, error))
-            continue
-        if not nodes:
-            continue  # only comments
-        node = nodes[0].stmt if len(nodes) == 1 else None
-        problem = None if node is not None else "several statements where one was expected"
-        statements.append(
-            ParsedStatement(text=text, offset=offset, line=lines.of(offset), node=node,
-                            error=problem)
-        )
-    return statements
+        chunk = sql[span_start:end]
+        if chunk.lstrip().startswith(("--", "/*")):
+            skipped = _leading_comments_length(chunk)
+            span_start, chunk = span_start + skipped, chunk[skipped:]
+        text = chunk.strip().rstrip(";").strip()
+        parsed = _parse_piece(text, span_start + len(chunk) - len(chunk.lstrip()), lines)
+        if text and parsed is not None:
+            yield parsed
+
+
+def _parse_piece(text: str, offset: int, lines: _Lines) -> ParsedStatement | None:
+    """One statement's text, found at ``offset`` of the input; None: only comments."""
+    try:
+        nodes = pglast.parse_sql(text)
+    except ParseError as error:
+        return _unparsed(lines, offset, text, error)
+    if not nodes:
+        return None
+    node = nodes[0].stmt if len(nodes) == 1 else None
+    problem = None if node is not None else "several statements where one was expected"
+    return ParsedStatement(text=text, offset=offset, line=lines.of(offset), node=node,
+                           error=problem)
 
 
 def _meta_command(sql: str, start: int, end: int, lines: _Lines) -> ParsedStatement:
@@ -181,6 +192,9 @@ def _split_around(sql: str, metas: list[tuple[int, int]]
     rejected: set[int] = set()
     pending = 0
     for start, end in _split_spans(masked):
+        while pending < len(metas) and metas[pending][1] <= start:  # between statements
+            spans.append((*metas[pending], True))
+            pending += 1
         cursor = start
         while pending < len(metas) and metas[pending][0] < end:
             meta_start, meta_end = metas[pending]
@@ -191,6 +205,7 @@ def _split_around(sql: str, metas: list[tuple[int, int]]
             else:
                 rejected.add(meta_start)
         spans.append((cursor, end, False))
+    spans.extend((*meta, True) for meta in metas[pending:])
     return spans, rejected
 
 
@@ -210,18 +225,39 @@ def _only_comments(chunk: str) -> bool:
 
 
 def _split_spans(sql: str) -> list[tuple[int, int]]:
-    """(start, end) spans of the statements, split at ``;`` tokens."""
+    """(start, end) of the statements, split at ``;`` by PostgreSQL's scanner
+    (in C); a statement's span may start with comments and may end with ``;``."""
     try:
-        tokens = scan(sql)
+        pieces = pglast.split(sql, with_parser=False, only_slices=True)
     except ParseError as error:
         return _split_before_scan_error(sql, error)
+    spans: list[tuple[int, int]] = []
+    previous = 0
+    for piece in pieces:
+        spans += _left_out(sql, previous, piece.start)
+        spans.append((piece.start, piece.stop))
+        previous = piece.stop
+    spans += _left_out(sql, previous, len(sql))
+    return spans
+
+
+def _left_out(sql: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Statements between two the C splitter found: it silently drops those
+    without a keyword (``ab cd;``), which must still get a row."""
+    gap = sql[start:end]
+    if not gap.strip(" \t\r\n;"):
+        return []
+    try:
+        tokens = scan(gap)
+    except ParseError:
+        return [(start, end)]
     spans = []
-    start = 0
+    cursor = start
     for token in tokens:
         if token.name == "ASCII_59":  # ';'
-            spans.append((start, token.end + 1))
-            start = token.end + 1
-    spans.append((start, len(sql)))
+            spans.append((cursor, start + token.end + 1))
+            cursor = start + token.end + 1
+    spans.append((cursor, end))
     return spans
 
 
@@ -233,8 +269,20 @@ def _split_before_scan_error(sql: str, error: ParseError) -> list[tuple[int, int
     if not isinstance(location, int) or not 0 < location < len(sql):
         return [(0, len(sql))]
     spans = _split_spans(sql[:location])
-    last_start = spans[-1][0]
+    if not spans:
+        return [(0, len(sql))]
+    last_start, last_end = spans[-1]
+    if _ends_a_statement(sql[last_end:location]):
+        return [*spans, (location, len(sql))]
     return [*spans[:-1], (last_start, len(sql))]
+
+
+def _ends_a_statement(between: str) -> bool:
+    """Whether the text after a statement (a ``;``, blanks, comments) ends it."""
+    try:
+        return any(token.name == "ASCII_59" for token in scan(between))
+    except ParseError:
+        return False
 
 
 def _leading_comments_length(chunk: str) -> int:
