@@ -34,6 +34,8 @@ from sqlreview.results import (
     TransactionHold,
 )
 
+_TOO_DEEP = "nested too deeply for sqlreview to analyse: review it by hand"
+
 _UTC_NAMES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "universal", "zulu", "z"})
 
 
@@ -130,7 +132,11 @@ class Analyzer:
             self._record_unparsed(result, parsed.error_message(line_offset))
             return result
         context = Context(self.schema, self.session, self.options.pg_version)
-        classified = classify(parsed.node, context)
+        try:
+            classified = classify(parsed.node, context)
+        except RecursionError:  # the parser allows nesting 10 times deeper than Python
+            self._record_unparsed(result, _TOO_DEEP)
+            return result
         resolved = [self._resolve(action) for action in classified.actions]
         self._describe(result, classified, resolved)
         self._transaction_before(parsed.node, result, resolved)
@@ -142,7 +148,10 @@ class Analyzer:
         self._track_locks(result)
         self._transaction_after(parsed.node, result)
         self._update_session(parsed.node)
-        self.schema.learn(parsed.node)
+        try:
+            self.schema.learn(parsed.node)
+        except RecursionError:
+            result.notes.append(f"{_TOO_DEEP}: what it changes in the schema is not known")
         return result
 
     def _record_unparsed(self, result: StatementResult, error: str) -> None:
