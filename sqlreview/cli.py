@@ -15,13 +15,16 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from sqlreview import __version__, interrupts, publish
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
+from sqlreview.pg.parse import ParsedStatement, iter_statements
 from sqlreview.pg.schema import Schema
 from sqlreview.report import FORMATS
 from sqlreview.results import Level, Review, Section
@@ -117,11 +120,13 @@ def sql_parser() -> argparse.ArgumentParser:
 
 def run_sql(argv: Sequence[str]) -> int:
     args = sql_parser().parse_args(argv)
+    check_output_path(args.output)  # before the analysis, which may take a while
+    fewer_collections()
     pg_version = args.pg_version or default_pg_version()
     options = AnalyzerOptions(pg_version=pg_version, assume_lock_timeout=args.assume_lock_timeout)
-    schema = Schema.from_sql(read_input(args.schema)) if args.schema else None
     review = Review(pg_version=pg_version, kind="sql")
-    inputs = args.files or (["-"] if not sys.stdin.isatty() else [])
+    schema = read_schema(args.schema, review) if args.schema else None
+    inputs = args.files or (["-"] if sys.stdin is not None and not sys.stdin.isatty() else [])
     if not inputs:
         raise UsageError("give one or more SQL files, or - to read standard input "
                          "(see sqlreview sql --help)")
@@ -130,7 +135,7 @@ def run_sql(argv: Sequence[str]) -> int:
             text = read_input(None if name == "-" else Path(name))
         except UsageError as error:
             review.errors.append(str(error))
-            print(f"sqlreview: {error}", file=sys.stderr)
+            _print_error(f"sqlreview: {error}")
             continue
         analysis = analyze_sql(text, options=options, schema=schema, file=name)
         review.sections.append(Section(title=name if name != "-" else "standard input",
@@ -141,13 +146,84 @@ def run_sql(argv: Sequence[str]) -> int:
     return exit_code(review, args.fail_on)
 
 
-def read_input(path: Path | None) -> str:
-    """The text of a SQL input; binary or undecodable input is a usage error."""
-    label = str(path) if path else "standard input"
+def fewer_collections() -> None:
+    """Run Python's cycle collector rarely: a big input makes millions of small
+    objects (syntax trees, results, the JSON document) with no cycles among
+    them, and the collector's passes over them took a fifth of the run.
+    Everything allocated so far (the imported modules) is left out of them."""
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 1_000)
+
+
+def check_output_path(path: Path | None) -> None:
+    """Fail (UsageError) before any work when the report could not be written:
+    ``path`` (``-o``) must be creatable or writable, or without one, standard
+    output must be open. A file this creates to find out is removed again."""
+    if path is None:
+        if sys.stdout is None:
+            raise UsageError("standard output is closed: give -o FILE to write the report "
+                             "to a file")
+        return
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory")
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: the directory {path.parent} does not exist")
+    existed = path.exists()
     try:
-        data = path.read_bytes() if path else sys.stdin.buffer.read()
+        with path.open("a", encoding="utf-8"):
+            pass
+        if not existed:
+            path.unlink()
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def read_schema(path: Path, review: Review) -> Schema:
+    """The ``--schema`` model; a file that describes no table is a usage error,
+    statements that cannot be parsed become a warning of the review."""
+    label = f"--schema {path}"
+    schema = Schema()
+    statements = 0
+    broken: list[ParsedStatement] = []
+    for statement in iter_statements(read_input(path, label=label)):
+        statements += 1
+        if statement.node is not None:
+            schema.learn(statement.node, mark_new=False)
+        elif not statement.meta_command:
+            broken.append(statement)
+    first = (f"(the first at line {broken[0].line}: {broken[0].error_message()})"
+             if broken else "")
+    if not schema.relations:
+        found = (f"{_count(statements, 'statement')}, none of them creating a table"
+                 if statements else "it holds no SQL statement")
+        if broken:
+            found += f", {len(broken)} cannot be parsed {first}"
+        raise UsageError(f"{label} describes no tables: {found}. Give pg_dump --schema-only "
+                         "output or the CREATE TABLE statements of the existing tables")
+    if broken:
+        review.warnings.append(
+            f"{label}: {_count(len(broken), 'statement')} cannot be parsed and "
+            f"{'was' if len(broken) == 1 else 'were'} skipped {first}")
+    return schema
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def read_input(path: Path | None, *, label: str | None = None) -> str:
+    """The text of a SQL input; binary or undecodable input is a usage error."""
+    label = label or (str(path) if path else "standard input")
+    try:
+        data = path.read_bytes() if path else _stdin_bytes()
     except OSError as error:
         raise UsageError(f"cannot read {label}: {error.strerror or error}") from None
+    wide = wide_encoding(data)
+    if wide is not None:
+        source = shlex.quote(str(path)) if path else "FILE"
+        raise UsageError(
+            f"{label} looks like {wide} text, not UTF-8: convert it, e.g. "
+            f"iconv -f {wide} -t UTF-8 {source} > {source}.utf8")
     if b"\x00" in data:
         raise UsageError(f"{label} looks like a binary file (it contains NUL bytes): "
                          "give a SQL text file")
@@ -160,6 +236,47 @@ def read_input(path: Path | None) -> str:
         ) from None
 
 
+def _stdin_bytes() -> bytes:
+    if sys.stdin is None:
+        raise UsageError("standard input is closed: give SQL files, or pipe SQL into "
+                         "sqlreview sql -")
+    return sys.stdin.buffer.read()
+
+
+_BOMS = [  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+]
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """The iconv name of a UTF-16 or UTF-32 encoding ``data`` looks like, by its
+    byte-order mark or, without one, by where the NUL bytes of ASCII text fall."""
+    for mark, name in _BOMS:
+        if data.startswith(mark):
+            return name
+    sample = data[:4096]
+    sample = sample[: len(sample) - len(sample) % 4]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    units = len(sample) // 4
+    # How often each of the four byte positions of a 4-byte group is NUL.
+    nul_share = [sample[i::4].count(0) / units for i in range(4)]
+    mostly, rarely = 0.8, 0.2
+    if all(share >= mostly for share in nul_share[1:]) and nul_share[0] <= rarely:
+        return "UTF-32LE"
+    if all(share >= mostly for share in nul_share[:3]) and nul_share[3] <= rarely:
+        return "UTF-32BE"
+    odd, even = (nul_share[1] + nul_share[3]) / 2, (nul_share[0] + nul_share[2]) / 2
+    if odd >= mostly and even <= rarely:
+        return "UTF-16LE"
+    if even >= mostly and odd <= rarely:
+        return "UTF-16BE"
+    return None
+
+
 def emit(review: Review, output_format: str, output: Path | None) -> None:
     write_output(FORMATS[output_format](review), output)
     publish.emitted(review)
@@ -168,13 +285,44 @@ def emit(review: Review, output_format: str, output: Path | None) -> None:
 def write_output(text: str, output: Path | None) -> None:
     """The report to ``output``, or to standard output."""
     if output is None:
+        _write_stdout(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
+
+
+def _write_stdout(text: str) -> None:
+    if sys.stdout is None:
+        raise UsageError("standard output is closed: give -o FILE to write the report to a file")
+    try:
         sys.stdout.write(text)
         sys.stdout.flush()
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
+    except BrokenPipeError:
+        # The reader went away (``| head``): nothing more can reach it, and
+        # Python would complain again when it flushes at exit.
+        _silence_stdout()
+        raise UsageError("standard output was closed before the whole report was written "
+                         "(broken pipe)") from None
+    except OSError as error:
+        raise UsageError(f"cannot write the report to standard output: "
+                         f"{error.strerror or error}") from None
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _print_error(message: str) -> None:
+    """To standard error if it is open: ``print(file=None)`` would write to stdout."""
+    if sys.stderr is not None:
+        print(message, file=sys.stderr)
 
 
 def exit_code(review: Review, fail_on: Level | None) -> int:
@@ -205,16 +353,16 @@ def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
                 code = run_django(arguments, configured=configured)
         return publishing.exit_code(code)
     except UsageError as error:
-        print(f"sqlreview: {error}", file=sys.stderr)
+        _print_error(f"sqlreview: {error}")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("sqlreview: interrupted", file=sys.stderr)
+        _print_error("sqlreview: interrupted")
         return EXIT_INTERRUPTED
     except Exception as error:
         if debug:
             raise
-        print(f"sqlreview: internal error: {type(error).__name__}: {error}\n"
-              "Run again with --debug for the traceback, and please report it.", file=sys.stderr)
+        _print_error(f"sqlreview: internal error: {type(error).__name__}: {error}\n"
+                     "Run again with --debug for the traceback, and please report it.")
         return EXIT_USAGE
 
 
@@ -225,4 +373,4 @@ def entry_point() -> None:
     sys.exit(main())
 
 
-__all__ = ["main", "run_django", "run_sql"]
+__all__ = ["check_output_path", "main", "run_django", "run_sql"]

@@ -11,6 +11,7 @@ against the schema it will really meet.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 
 from pglast import ast
@@ -21,7 +22,7 @@ from sqlreview.pg.checks import ResolvedAction, StatementFacts, run_checks
 from sqlreview.pg.classify import Action, Classified, Context, Session, classify
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
-from sqlreview.pg.parse import ParsedStatement, parse_statements
+from sqlreview.pg.parse import ParsedStatement, iter_statements
 from sqlreview.pg.rules import rule
 from sqlreview.pg.schema import Schema, key_of
 from sqlreview.results import (
@@ -32,6 +33,8 @@ from sqlreview.results import (
     StatementResult,
     TransactionHold,
 )
+
+_TOO_DEEP = "nested too deeply for sqlreview to analyse: review it by hand"
 
 _UTC_NAMES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "universal", "zulu", "z"})
 
@@ -74,10 +77,8 @@ class Analyzer:
              ) -> list[StatementResult]:
         """Analyse every statement of ``sql``."""
         produced = []
-        for parsed in parse_statements(sql):
-            result = self._analyze(parsed, operation)
-            result.line += line_offset
-            produced.append(result)
+        for parsed in iter_statements(sql):
+            produced.append(self._analyze(parsed, operation, line_offset))
         return produced
 
     def feed_opaque(self, description: str, *, operation: str | None = None,
@@ -124,13 +125,18 @@ class Analyzer:
                                operation=operation,
                                in_transaction=self._transaction is not None)
 
-    def _analyze(self, parsed: ParsedStatement, operation: str | None) -> StatementResult:
-        result = self._new_result(parsed.text, parsed.line, operation)
+    def _analyze(self, parsed: ParsedStatement, operation: str | None,
+                 line_offset: int = 0) -> StatementResult:
+        result = self._new_result(parsed.text, parsed.line + line_offset, operation)
         if parsed.node is None:
-            self._record_unparsed(result, parsed.error or "could not parse")
+            self._record_unparsed(result, parsed.error_message(line_offset))
             return result
         context = Context(self.schema, self.session, self.options.pg_version)
-        classified = classify(parsed.node, context)
+        try:
+            classified = classify(parsed.node, context)
+        except RecursionError:  # the parser allows nesting 10 times deeper than Python
+            self._record_unparsed(result, _TOO_DEEP)
+            return result
         resolved = [self._resolve(action) for action in classified.actions]
         self._describe(result, classified, resolved)
         self._transaction_before(parsed.node, result, resolved)
@@ -142,7 +148,10 @@ class Analyzer:
         self._track_locks(result)
         self._transaction_after(parsed.node, result)
         self._update_session(parsed.node)
-        self.schema.learn(parsed.node)
+        try:
+            self.schema.learn(parsed.node)
+        except RecursionError:
+            result.notes.append(f"{_TOO_DEEP}: what it changes in the schema is not known")
         return result
 
     def _record_unparsed(self, result: StatementResult, error: str) -> None:
@@ -344,7 +353,14 @@ def _setting_value(node: ast.VariableSetStmt) -> str:
 
 
 def _names_in_roles(resolved: ResolvedAction, roles: frozenset[Role]) -> list[str]:
-    return [name for role in roles for name in resolved.action.related(role)]
+    return [name for role in _in_role_order(roles) for name in resolved.action.related(role)]
+
+
+@functools.cache
+def _in_role_order(roles: frozenset[Role]) -> tuple[Role, ...]:
+    """In Role's declaration order, never the set's: a frozenset of enums iterates
+    in an order that changes with PYTHONHASHSEED, and this order reaches the report."""
+    return tuple(role for role in Role if role in roles)
 
 
 def _extend_unique(target: list[str], *items: str) -> None:

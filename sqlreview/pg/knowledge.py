@@ -16,6 +16,7 @@ observed on the test server is also checked against it (tests/truth/).
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -409,21 +410,40 @@ class UnknownKind(LookupError):
 
 def lookup(kind: str, variant: str, pg_version: int) -> Entry:
     """The row for ``kind``/``variant`` on ``pg_version``; falls back to the plain variant."""
+    entry = _lookup(kind, variant, pg_version)
+    if entry is None:
+        raise UnknownKind(f"no knowledge for {kind!r} ({variant!r}) on PostgreSQL {pg_version}")
+    return entry
+
+
+@functools.cache
+def _lookup(kind: str, variant: str, pg_version: int) -> Entry | None:
     for wanted in (variant, ""):
-        for entry in KNOWLEDGE:
-            if entry.kind == kind and entry.variant == wanted and entry.applies_to(pg_version):
+        for entry in _ROWS.get((kind, wanted), ()):
+            if entry.applies_to(pg_version):
                 return entry
-    raise UnknownKind(f"no knowledge for {kind!r} ({variant!r}) on PostgreSQL {pg_version}")
+    return None
 
 
+@functools.cache
 def introduced_in(kind: str, variant: str, pg_version: int) -> int | None:
     """The PostgreSQL version that brought ``kind``/``variant``, when it is newer than
     ``pg_version`` (so the statement fails there); None when it exists on it."""
-    rows = [e for e in KNOWLEDGE if e.kind == kind and e.variant == variant]
+    rows = _ROWS.get((kind, variant), ())
     if not rows or any(row.applies_to(pg_version) for row in rows):
         return None
     newer = [row.since for row in rows if row.since is not None and row.since > pg_version]
     return min(newer) if len(newer) == len(rows) else None
+
+
+def _rows_by_kind() -> dict[tuple[str, str], tuple[Entry, ...]]:
+    rows: dict[tuple[str, str], list[Entry]] = {}
+    for entry in KNOWLEDGE:
+        rows.setdefault((entry.kind, entry.variant), []).append(entry)
+    return {key: tuple(entries) for key, entries in rows.items()}
+
+
+_ROWS = _rows_by_kind()
 
 
 def render_markdown() -> str:

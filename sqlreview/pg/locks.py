@@ -24,12 +24,12 @@ class LockMode(enum.IntEnum):
     @property
     def sql_name(self) -> str:
         """The words used in SQL and the manual: ``ACCESS EXCLUSIVE``."""
-        return self.name.replace("_", " ")
+        return _SQL_NAMES[self]
 
     @property
     def pg_locks_name(self) -> str:
         """The spelling of ``pg_locks.mode``: ``AccessExclusiveLock``."""
-        return "".join(part.capitalize() for part in self.name.split("_")) + "Lock"
+        return _PG_LOCKS_NAMES[self]
 
     @classmethod
     def from_pg_locks_name(cls, name: str) -> LockMode:
@@ -48,6 +48,9 @@ class LockMode(enum.IntEnum):
     @property
     def blocks(self) -> tuple[str, ...]:
         """What ordinary traffic this lock holds up: ``reads``, ``writes``, ``DDL``."""
+        return _BLOCKS[self]
+
+    def _blocks(self) -> tuple[str, ...]:
         blocked: list[str] = []
         if self.conflicts_with(LockMode.ACCESS_SHARE):
             blocked.append("reads")
@@ -106,3 +109,11 @@ _CONFLICTS: dict[LockMode, frozenset[LockMode]] = {
     ),
     _M.ACCESS_EXCLUSIVE: frozenset(LockMode),
 }
+
+# Asked for every lock of every statement of a report: computed once.
+_SQL_NAMES = {mode: mode.name.replace("_", " ") for mode in LockMode}
+_PG_LOCKS_NAMES = {
+    mode: "".join(part.capitalize() for part in mode.name.split("_")) + "Lock"
+    for mode in LockMode
+}
+_BLOCKS = {mode: mode._blocks() for mode in LockMode}

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pglast import ast, visitors
+from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 
-from sqlreview.pg.nodes import string_values
-from sqlreview.pg.parse import parse_statements
+from sqlreview.pg.nodes import string_values, walk
+from sqlreview.pg.parse import iter_statements
 from sqlreview.pg.types import ColumnType, is_serial
 
 
@@ -142,6 +142,7 @@ class _Lookups:
     children: dict[str, list[str]] = field(default_factory=dict)
     indexes: dict[str, list[str]] = field(default_factory=dict)
     referencing: dict[str, list[tuple[str, Constraint]]] = field(default_factory=dict)
+    leading_columns: dict[str, set[str]] = field(default_factory=dict)  # of the indexes
 
     @classmethod
     def build(cls, relations: dict[str, Relation]) -> _Lookups:
@@ -156,6 +157,9 @@ class _Lookups:
             self.children.setdefault(relation.parent, []).append(key)
         if relation.kind is RelationKind.INDEX and relation.table:
             self.indexes.setdefault(relation.table, []).append(key)
+            if relation.index_columns:
+                self.leading_columns.setdefault(relation.table, set()).add(
+                    relation.index_columns[0])
         for constraint in relation.constraints.values():
             if constraint.kind is ConstraintKind.FOREIGN_KEY and constraint.referenced:
                 self.referencing.setdefault(constraint.referenced, []).append((key, constraint))
@@ -180,7 +184,7 @@ class Schema:
     def from_sql(cls, sql: str) -> Schema:
         """Learn from every DDL statement of ``sql``; DML and errors are ignored."""
         schema = cls()
-        for statement in parse_statements(sql):
+        for statement in iter_statements(sql):
             if statement.node is not None:
                 schema.learn(statement.node, mark_new=False)
         return schema
@@ -246,11 +250,7 @@ class Schema:
 
     def indexed_leading_columns(self, table: str) -> set[str]:
         """Columns an index (or a PK/UNIQUE constraint) starts with: lookups by them are cheap."""
-        return {
-            self.relations[key].index_columns[0]
-            for key in self.lookups.indexes.get(table, ())
-            if self.relations[key].index_columns
-        }
+        return set(self.lookups.leading_columns.get(table, ()))
 
     def view_sources(self, key: str) -> list[str]:
         """The tables a view reads, through views on views."""
@@ -458,20 +458,12 @@ def _not_null_check_column(node: ast.Constraint) -> str | None:
 
 
 def _mentioned_columns(expression: ast.Node | None) -> list[str]:
-    finder = _ColumnRefs()
-    if expression is not None:
-        finder(expression)
-    return finder.names
-
-
-class _ColumnRefs(visitors.Visitor):
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def visit_ColumnRef(self, ancestors: object, node: ast.ColumnRef) -> None:
-        fields = node.fields or ()
-        if fields and isinstance(fields[-1], ast.String) and fields[-1].sval not in self.names:
-            self.names.append(str(fields[-1].sval))
+    names: list[str] = []
+    for node in walk(expression) if expression is not None else ():
+        fields = node.fields or () if isinstance(node, ast.ColumnRef) else ()
+        if fields and isinstance(fields[-1], ast.String) and fields[-1].sval not in names:
+            names.append(str(fields[-1].sval))
+    return names
 
 
 def _name(node: ast.Node) -> str:
@@ -663,17 +655,23 @@ def query_facts(node: ast.Node | None) -> QueryFacts:
     global _last_walk
     if _last_walk is not None and _last_walk[0] is node:
         return _last_walk[1]
-    finder = _QueryWalker()
-    if node is not None:
-        finder(node)
-    relations: list[str] = []
-    for range_var in finder.found:
-        if range_var.schemaname is None and range_var.relname in finder.ctes:
+    found: list[ast.RangeVar] = []
+    ctes: set[str] = set()
+    sequences: list[str] = []
+    # Constants hold no relation: a multi-row VALUES is not walked into.
+    for child in walk(node, skip=(ast.A_Const,)) if node is not None else ():
+        if isinstance(child, ast.RangeVar):
+            found.append(child)
+        elif isinstance(child, ast.CommonTableExpr) and child.ctename:
+            ctes.add(child.ctename)
+        elif isinstance(child, ast.FuncCall):
+            sequences.extend(_advanced_sequence(child))
+    relations: dict[str, None] = {}
+    for range_var in found:
+        if range_var.schemaname is None and range_var.relname in ctes:
             continue
-        key = range_var_key(range_var)
-        if key not in relations:
-            relations.append(key)
-    facts = QueryFacts(tuple(relations), tuple(finder.sequences))
+        relations.setdefault(range_var_key(range_var))
+    facts = QueryFacts(tuple(relations), tuple(sequences))
     _last_walk = (node, facts)
     return facts
 
@@ -683,30 +681,16 @@ def query_relations(node: ast.Node | None) -> list[str]:
     return list(query_facts(node).relations)
 
 
-class _QueryWalker(visitors.Visitor):
-    def __init__(self) -> None:
-        self.found: list[ast.RangeVar] = []
-        self.ctes: set[str] = set()
-        self.sequences: list[str] = []
-
-    def visit_A_Const(self, ancestors: object, node: ast.A_Const) -> object:
-        return visitors.Skip  # a constant holds no relation
-
-    def visit_RangeVar(self, ancestors: object, node: ast.RangeVar) -> None:
-        self.found.append(node)
-
-    def visit_CommonTableExpr(self, ancestors: object, node: ast.CommonTableExpr) -> None:
-        if node.ctename:
-            self.ctes.add(node.ctename)
-
-    def visit_FuncCall(self, ancestors: object, node: ast.FuncCall) -> None:
-        name = string_values(node.funcname)
-        argument = node.args[0] if node.args else None
-        if isinstance(argument, ast.TypeCast):
-            argument = argument.arg
-        if name and name[-1] in ("nextval", "setval") and isinstance(argument, ast.A_Const) \
-                and isinstance(argument.val, ast.String) and argument.val.sval:
-            self.sequences.append(str(argument.val.sval))
+def _advanced_sequence(node: ast.FuncCall) -> list[str]:
+    """The sequence a ``nextval('name')`` or ``setval('name', ...)`` names."""
+    name = string_values(node.funcname)
+    argument = node.args[0] if node.args else None
+    if isinstance(argument, ast.TypeCast):
+        argument = argument.arg
+    if name and name[-1] in ("nextval", "setval") and isinstance(argument, ast.A_Const) \
+            and isinstance(argument.val, ast.String) and argument.val.sval:
+        return [str(argument.val.sval)]
+    return []
 
 
 def _learn_alter_sequence(schema: Schema, node: ast.AlterSeqStmt, mark_new: bool) -> None:

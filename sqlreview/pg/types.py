@@ -157,7 +157,8 @@ def judge_type_change(
 ) -> TypeChange:
     """Whether ``ALTER COLUMN ... TYPE new`` rewrites a column of type ``old``."""
     if old is None:
-        return TypeChange(True, "the column's current type is unknown (pass --schema)")
+        return TypeChange(True, "the column's current type is unknown: it is not in the schema "
+                                "sqlreview knows (sqlreview sql: see --schema)")
     if old.array != new.array:
         return TypeChange(True, f"{old} to {new} changes the stored values")
     if old == new:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from pglast import ast, visitors
+from pglast import ast
 from pglast.enums import (
     AlterTableType,
     ConstrType,
@@ -29,7 +29,7 @@ from sqlreview.pg.classify.base import (
     table_of_index,
 )
 from sqlreview.pg.knowledge import Role
-from sqlreview.pg.nodes import string_values
+from sqlreview.pg.nodes import string_values, walk
 from sqlreview.pg.schema import (
     ConstraintKind,
     key_of,
@@ -275,22 +275,12 @@ def is_volatile(expression: ast.Node | None) -> bool:
     """Whether a default expression is (or may be) volatile."""
     if expression is None:
         return False
-    finder = _FunctionNames()
-    finder(expression)
+    names = [parts[-1].lower() for node in walk(expression) if isinstance(node, ast.FuncCall)
+             for parts in [string_values(node.funcname or ())] if parts]
     return any(
         name in knowledge.VOLATILE_FUNCTIONS or name not in knowledge.NON_VOLATILE_FUNCTIONS
-        for name in finder.names
+        for name in names
     )
-
-
-class _FunctionNames(visitors.Visitor):
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def visit_FuncCall(self, ancestors: object, node: ast.FuncCall) -> None:
-        parts = string_values(node.funcname or ())
-        if parts:
-            self.names.append(parts[-1].lower())
 
 
 def _alter_column_type(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:

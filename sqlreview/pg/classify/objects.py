@@ -221,7 +221,8 @@ def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -
         if table:
             action.add(Role.TARGET, table, *partitions(context, table))
         else:
-            action.notes.append("the index's table is unknown (pass --schema)")
+            action.notes.append("the index's table is unknown: the index is not in the schema "
+                                "sqlreview knows (sqlreview sql: see --schema)")
         return
     relation = context.schema.get(key)
     if action.kind == "DROP SEQUENCE":

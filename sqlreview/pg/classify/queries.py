@@ -32,13 +32,28 @@ def _pins_indexed_column(where: ast.Node | None, context: Context, table: str) -
     if where is None:
         return False
     indexed = context.schema.indexed_leading_columns(key_of(table))
-    if isinstance(where, ast.BoolExpr) and where.boolop == 0:  # AND
-        return any(_pins_indexed_column(arg, context, table) for arg in where.args or ())
-    if isinstance(where, ast.A_Expr) and where.kind in (0, 7):  # "=", IN
-        operator = string_values(where.name or ())
-        if where.kind == 0 and operator != ["="]:
+    return any(_pins(term, indexed) for term in _conjuncts(where))
+
+
+def _conjuncts(where: ast.Node) -> list[ast.Node]:
+    """The terms ANDed together, however deeply the ANDs nest (no recursion)."""
+    terms: list[ast.Node] = []
+    pending = [where]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.BoolExpr) and node.boolop == 0:  # AND
+            pending.extend(reversed(node.args or ()))
+        else:
+            terms.append(node)
+    return terms
+
+
+def _pins(term: ast.Node, indexed: set[str]) -> bool:
+    if isinstance(term, ast.A_Expr) and term.kind in (0, 7):  # "=", IN
+        operator = string_values(term.name or ())
+        if term.kind == 0 and operator != ["="]:
             return False
-        for side, other in ((where.lexpr, where.rexpr), (where.rexpr, where.lexpr)):
+        for side, other in ((term.lexpr, term.rexpr), (term.rexpr, term.lexpr)):
             if isinstance(side, ast.ColumnRef) and _is_value(other):
                 fields = side.fields or ()
                 if fields and isinstance(fields[-1], ast.String) and fields[-1].sval in indexed:
@@ -48,8 +63,8 @@ def _pins_indexed_column(where: ast.Node | None, context: Context, table: str) -
 
 def _is_value(node: ast.Node | tuple[ast.Node, ...] | None) -> bool:
     """A constant, a parameter or a list of them (IN): not another column."""
-    if isinstance(node, ast.TypeCast):
-        return _is_value(node.arg)
+    while isinstance(node, ast.TypeCast):  # 1::int::bigint...: a loop, however long
+        node = node.arg
     if isinstance(node, tuple):
         return all(_is_value(item) for item in node)
     return isinstance(node, (ast.A_Const, ast.ParamRef))
