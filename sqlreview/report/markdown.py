@@ -11,8 +11,8 @@ out. Every piece of user text goes through ``escape``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 from sqlreview.pg import rules
 from sqlreview.pg.locks import LockMode
@@ -50,11 +50,11 @@ CELL = Names(name=_cell_name, text=escape.markdown)
 class Layout:
     """One rendering attempt: what is kept."""
 
-    show: Level | None
     sql: bool = True
     explain: bool = True  # why and what instead, per finding code
     details: bool = True
-    summary_rows: int | None = None  # None: every row
+    summary_floor: Level | None = None  # summary rows below it are left out
+    summary_rows: int | None = None  # the riskiest that many (None: every row)
     max_rows: int | None = None  # statement rows kept, worst first (None: all)
 
 
@@ -102,12 +102,7 @@ class _Builder:
 
 def render_markdown(review: Review, *, show: Level | None = DEFAULT_SHOW,
                     limit: int = DEFAULT_LIMIT) -> str:
-    document = _Document(review, show)
-    for layout, left_out in document.layouts():
-        text = document.attempt(layout, left_out, limit)
-        if text is not None:
-            return text
-    return document.cut(limit)
+    return _Document(review, show).fit(limit)
 
 
 class _Document:
@@ -129,37 +124,81 @@ class _Document:
         self.ranked = [entry[3] for entry in ranked]
         self._rows: dict[int, str] = {}
 
-    # --- the layouts, best first ---
+    # --- fitting ---
 
-    def layouts(self) -> list[tuple[Layout, list[str]]]:
-        steps: list[tuple[Layout, list[str]]] = [(Layout(self.show), [])]
-        no_sql = [f"the SQL of each {self.unit}" if self.review.kind == "migrations"
-                  else "the SQL of each statement"]
-        steps.append((Layout(self.show, sql=False), no_sql))
-        total = len(self.ranked)
-        for rows in _row_counts(total):
-            # Worst first: the dropped rows range from the last one up to this one.
-            lowest, highest = (digest.level_of(self.ranked[i]) for i in (-1, rows))
-            span = (lowest.label if lowest == highest
-                    else f"{lowest.label} to {highest.label}")
-            steps.append((Layout(self.show, sql=False, max_rows=rows),
-                          [*no_sql, f"{total - rows} of {total} statement rows, the least "
-                                    f"risky ({span})"]))
-        summary_only = [*no_sql, "every statement's details (only the summary is left)"]
-        steps.append((Layout(self.show, sql=False, details=False), summary_only))
-        steps.append((Layout(self.show, sql=False, explain=False, details=False),
-                      [*summary_only, "the explanations of the finding codes"]))
-        for rows in _row_counts(len(self.items)):
-            steps.append((Layout(self.show, sql=False, explain=False, details=False,
-                                 summary_rows=rows),
-                          [*summary_only, f"{len(self.items) - rows} of {len(self.items)} "
-                                          f"summary rows (the least risky)"]))
-        return steps
+    def fit(self, limit: int) -> str:
+        """The fullest report within ``limit``: all of it; without SQL; with the
+        summary cut at a higher level if it alone would fill a quarter of the comment,
+        and as many statement rows as fit, worst first (their SQL too if there
+        is room); the summary alone; its riskiest rows alone; a cut head."""
+        full = self.attempt(Layout(), limit)
+        if full is not None:
+            return full
+        no_sql = self.attempt(Layout(sql=False), limit)
+        if no_sql is not None:
+            return no_sql
+        floor = self._summary_floor(limit // 4)
+        base = Layout(sql=False, summary_floor=floor)
+        rows = self._most_rows(base, limit)
+        if rows:
+            layout = replace(base, max_rows=rows)
+            return (self.attempt(replace(layout, sql=True), limit)
+                    or self.attempt(layout, limit) or self.cut(limit))
+        for layout in (replace(base, details=False),
+                       replace(base, details=False, explain=False)):
+            text = self.attempt(layout, limit)
+            if text is not None:
+                return text
+        summary = replace(base, details=False, explain=False)
+        listed = sum(1 for item in self.items if floor is None or item.level >= floor)
+        def fits(rows: int) -> bool:
+            return self.attempt(replace(summary, summary_rows=rows), limit) is not None
+        rows = _largest(listed, fits)
+        return ((rows and self.attempt(replace(summary, summary_rows=rows), limit))
+                or self.cut(limit))
 
-    def attempt(self, layout: Layout, left_out: list[str], limit: int) -> str | None:
+    def _summary_floor(self, budget: int) -> Level | None:
+        for floor in (None, Level.MEDIUM, Level.HIGH, Level.CRITICAL):
+            layout = Layout(sql=False, explain=False, details=False, summary_floor=floor)
+            if self.attempt(layout, budget) is not None:
+                return floor
+        return Level.CRITICAL
+
+    def _most_rows(self, layout: Layout, limit: int) -> int:
+        def fits(rows: int) -> bool:
+            return self.attempt(replace(layout, max_rows=rows), limit) is not None
+        return _largest(len(self.ranked), fits)
+
+    def left_out(self, layout: Layout) -> list[str]:
+        """What ``layout`` leaves out, in words, for the note at the top."""
+        notes = []
+        if not layout.sql:
+            notes.append(f"the SQL of each {self.unit}" if self.review.kind == "migrations"
+                         else "the SQL of each statement")
+        if not layout.details:
+            notes.append("every statement's details (only the summary is left)")
+        elif layout.max_rows is not None and layout.max_rows < len(self.ranked):
+            dropped = self.ranked[layout.max_rows:]
+            lowest, highest = digest.level_of(dropped[-1]), digest.level_of(dropped[0])
+            levels = (lowest.label if lowest == highest
+                      else f"{lowest.label} to {highest.label}")
+            notes.append(f"{len(dropped)} of {_count(len(self.ranked), 'statement row')}, "
+                         f"the least risky ({levels})")
+        below = [item for item in self.items
+                 if layout.summary_floor is not None and item.level < layout.summary_floor]
+        if below and layout.summary_floor is not None:
+            notes.append(f"{_count(len(below), self.unit)} below "
+                         f"{layout.summary_floor.label} in the summary")
+        if layout.summary_rows is not None:
+            notes.append("the least risky of the summary's rows")
+        if not layout.explain:
+            notes.append("the explanations of the finding codes")
+        return notes
+
+    def attempt(self, layout: Layout, limit: int) -> str | None:
         builder = _Builder(limit)
         try:
-            self._build(builder, layout, left_out)
+            self._build(builder, layout, self.left_out(layout))
         except _TooLong:
             return None
         return builder.text()
@@ -183,19 +222,19 @@ class _Document:
                         + escape.markdown("; ".join(left_out))
                         + ". The text report (`--format text`) has everything.")
         if self.items:
-            builder.add_lines(_summary_table(self.review, self.items, layout.summary_rows))
+            builder.add_lines(_summary_table(self.review, self.items, layout.summary_floor,
+                                             layout.summary_rows))
         if layout.details:
-            kept = (None if layout.max_rows is None
-                    else {id(s) for s in self.ranked[:layout.max_rows]})
+            kept = {id(s) for s in self.ranked[:layout.max_rows]}
             for item in self.items:
                 self._section(builder, item, layout, kept)
         if layout.explain:
             builder.add(_explanations(sorted({c for i in self.items for c in i.codes})))
 
     def _section(self, builder: _Builder, item: SectionDigest, layout: Layout,
-                 kept: set[int] | None) -> None:
+                 kept: set[int]) -> None:
         section = item.section
-        rows = item.shown if kept is None else [s for s in item.shown if id(s) in kept]
+        rows = [s for s in item.shown if id(s) in kept]
         if not rows and not section.error and not section.warnings:
             return
         builder.add(f"#### {MD.name(section.title)} — {item.risk_label}")
@@ -213,11 +252,10 @@ class _Document:
         hidden = len(item.statements) - sum(1 for s in item.statements if digest.is_frame(s))
         hidden -= len(rows)
         if hidden:
-            reason = (f"below {self.show.label}" if self.show is not None else "")
+            reason = f"below {self.show.label}" if self.show is not None else ""
             if len(rows) < len(item.shown):
                 reason = f"{reason} or left out to fit" if reason else "left out to fit"
-            builder.add(f"_{hidden} statement{'s' if hidden != 1 else ''} not shown "
-                        f"({reason})._")
+            builder.add(f"_{_count(hidden, 'statement')} not shown ({reason})._")
         if layout.sql:
             builder.add(_sql(item))
 
@@ -228,14 +266,21 @@ class _Document:
         return row
 
 
-def _row_counts(total: int) -> list[int]:
-    """Row caps to try, largest first: halving down to one, then none."""
-    counts = []
-    rows = min(total - 1, 2_000)
-    while rows > 0:
-        counts.append(rows)
-        rows = rows * 3 // 4 if rows > 8 else rows - 1
-    return [*counts, 0] if total else []
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+def _largest(total: int, fits: Callable[[int], bool]) -> int:
+    """Binary search for the largest n in 1..total that ``fits`` (sizes grow with
+    n); 0 when none does."""
+    low, high, found = 1, total, 0
+    while low <= high:
+        middle = (low + high) // 2
+        if fits(middle):
+            found, low = middle, middle + 1
+        else:
+            high = middle - 1
+    return found
 
 
 def _notes(review: Review) -> list[str]:
@@ -248,16 +293,19 @@ def _notes(review: Review) -> list[str]:
     return ["\n>\n".join(notes)] if notes else []
 
 
-def _summary_table(review: Review, items: list[SectionDigest], rows: int | None
-                   ) -> list[str]:
+def _summary_table(review: Review, items: list[SectionDigest], floor: Level | None,
+                   rows: int | None) -> list[str]:
+    """One row per migration or file at or above ``floor``; ``rows``: only that
+    many, the riskiest (kept in migrate order)."""
     unit = "Migration" if review.kind == "migrations" else "File"
     with_phase = any(item.phase for item in items)
     headers = [unit, "Risk", *(["Phase"] if with_phase else []), "Locks (strongest first)",
                "Longest hold", "Findings"]
-    chosen = items
+    listed = [item for item in items if floor is None or item.level >= floor]
+    chosen = listed
     if rows is not None:
-        order = sorted(range(len(items)), key=lambda i: (-items[i].level, i))[:rows]
-        chosen = [items[i] for i in sorted(order)]
+        order = sorted(range(len(listed)), key=lambda i: (-listed[i].level, i))[:rows]
+        chosen = [listed[i] for i in sorted(order)]
     lines = [_row(headers), _row(["---"] * len(headers))]
     for item in chosen:
         risk = item.risk_label
@@ -269,8 +317,10 @@ def _summary_table(review: Review, items: list[SectionDigest], rows: int | None
             digest.hold_cell(item, CELL),
             " ".join(item.codes) or "—",
         ]))
-    if rows is not None and rows < len(items):
-        lines.append(_row([f"… {len(items) - rows} more", *[""] * (len(headers) - 1)]))
+    left = len(items) - len(chosen)
+    if left:
+        below = f" (below {floor.label})" if floor is not None and rows is None else ""
+        lines.append(_row([f"… {left} more{below}", *[""] * (len(headers) - 1)]))
     return lines
 
 
