@@ -44,11 +44,13 @@ def markdown(text: str) -> str:
 
     HTML-significant characters become entities; Markdown punctuation is
     backslash-escaped (so ``*x*`` is not emphasis and ``|`` does not split a
-    table cell); ``@`` becomes an entity so a name never mentions someone.
+    table cell); ``@`` is followed by an invisible word joiner, so a name never
+    mentions a user or team (GitHub looks for mentions in the rendered text,
+    where an entity would be ``@`` again).
     """
     escaped = html(text)
     escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", escaped)
-    return escaped.replace("@", "&#64;")
+    return escaped.replace("@", "@\u2060")
 
 
 def code(text: str, *, in_table: bool = False) -> str:

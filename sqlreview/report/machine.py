@@ -52,8 +52,8 @@ def render_github(review: Review, *, show: Level | None = None) -> str:
     groups = _finding_groups(review)
     findings = [annotation for annotation, _count in groups]
     chosen, omitted = _cap(notes + findings)
-    total = sum(count for _annotation, count in groups)
-    if omitted or total > len(findings):
+    if omitted:
+        total = sum(count for _annotation, count in groups)
         chosen = _with_summary(chosen, omitted, review, total)
     chosen.sort(key=lambda a: _LEVELS.index(a.level))
     lines = [annotation.command() for annotation in chosen]
