@@ -1,9 +1,9 @@
 """A plain-text table with multi-line cells, drawn in one pass.
 
-tabulate wraps and measures every cell several times, which on tens of
-thousands of rows cost as much as the analysis itself; these tables are
-simpler (cells are pre-shortened, nothing is wrapped), so a row costs a few
-string joins.
+The report used tabulate, which wraps and measures every cell several times:
+on 40,000 statements that cost as much as the analysis itself. These tables
+are simpler (cells are shortened beforehand, nothing is wrapped), so a row
+costs a few string joins.
 """
 
 from __future__ import annotations

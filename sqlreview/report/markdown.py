@@ -1,11 +1,12 @@
 """The Markdown report for a pull-request comment.
 
-Verdict, one summary row per migration or file, then per risky migration its
-lock timeline (Mermaid), the statements at or above --show, and collapsed SQL
-and explanations. It always fits one GitHub comment: when the full report is
-too long it is degraded step by step (SQL bodies first, then explanations,
-then lower-risk rows, then everything but the summary) and says what it left
-out. Every piece of user text goes through ``escape``.
+Verdict, one summary row per migration or file, then per migration its
+folded transaction, its lock timeline (Mermaid, when risky), the statements
+at or above --show and its collapsed SQL; then each finding code's why and
+what-instead, collapsed. It always fits one GitHub comment: when the full
+report is too long it is degraded step by step (SQL bodies first, then the
+least risky rows, then everything but the summary) and says what it left out.
+Every piece of user text goes through ``escape``.
 """
 
 from __future__ import annotations
