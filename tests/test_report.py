@@ -17,6 +17,7 @@ from sqlreview.results import (
     Finding,
     Level,
     LockEntry,
+    Measurement,
     Review,
     Section,
     SqlAnalysis,
@@ -414,3 +415,17 @@ def test_reporters_do_not_need_pglast() -> None:
                                timeout=60, check=False)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "ok"
+
+
+def test_trace_adds_a_measured_column() -> None:
+    review = _review()
+    review.settings["trace"] = True
+    review.sections[0].statements[5].measured = Measurement(
+        locks={"shop_order": LockMode.ACCESS_EXCLUSIVE}, rewrites=["shop_order"])
+    text = render_text(review)
+    header = next(line for line in text.splitlines() if line.lstrip().startswith("#  "))
+    assert header.split()[4:6] == ["Locks", "Measured"]
+    assert "rewrote shop_order" in text and "as estimated" in text
+    markdown = render_markdown(review)
+    assert "| Locks | Measured | Blocks |" in markdown
+    assert "ACCESS EXCLUSIVE shop\\_order<br>rewrote shop\\_order<br>as estimated" in markdown

@@ -32,7 +32,8 @@ class Annotation:
             if self.line is not None:
                 properties.append(f"line={self.line}")
         properties.append(f"title={escape.workflow_property(self.title)}")
-        return f"::{self.level} {','.join(properties)}::{escape.workflow_data(self.message)}"
+        message = self.message if len(self.message) <= 1_000 else self.message[:999] + "…"
+        return f"::{self.level} {','.join(properties)}::{escape.workflow_data(message)}"
 
 
 def annotation_level(severity: Level) -> str:

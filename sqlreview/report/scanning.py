@@ -18,6 +18,7 @@ from sqlreview.results import Finding, Level, Review, StatementResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "sqlreview/v1"
+MESSAGE_LIMIT = 1_000
 
 _SARIF_LEVELS = {Level.LOW: "note", Level.MEDIUM: "warning", Level.HIGH: "error",
                  Level.CRITICAL: "error"}
@@ -93,7 +94,7 @@ def _sarif_result(statement: StatementResult, finding: Finding, fingerprint: str
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "level": _SARIF_LEVELS[finding.severity],
-        "message": {"text": finding.message},
+        "message": {"text": _capped(finding.message)},
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         "properties": {"severity": finding.severity.label, "risk": statement.risk_label,
                        "statement": statement.index, "sql": statement.sql[:2000]},
@@ -109,7 +110,12 @@ def _sarif_result(statement: StatementResult, finding: Finding, fingerprint: str
 
 
 def _notification(level: str, text: str) -> dict[str, Any]:
-    return {"level": level, "message": {"text": text}}
+    return {"level": level, "message": {"text": _capped(text)}}
+
+
+def _capped(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A message, cut: an echoed syntax error can carry the rest of a big file."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def artifact_uri(path: str) -> str:
@@ -125,7 +131,7 @@ def artifact_uri(path: str) -> str:
 
 def render_codequality(review: Review, *, show: Level | None = None) -> str:
     issues = [{
-        "description": f"{finding.code} {finding.message}",
+        "description": _capped(f"{finding.code} {finding.message}"),
         "check_name": finding.code,
         "fingerprint": fingerprint,
         "severity": _CODE_QUALITY_SEVERITIES[finding.severity],
