@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlreview.pg.locks import LockMode
-from sqlreview.results import Level, Review, Section, StatementResult
+from sqlreview.results import Finding, Level, Review, Section, StatementResult
 
 FRAME_ACTIONS = frozenset({"BEGIN", "START", "COMMIT"})
 
@@ -208,6 +208,15 @@ def shorten(text: str, width: int) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+def cause_of(statement: StatementResult) -> Finding | None:
+    """The finding that sets the statement's risk, if one does (the first of the
+    worst); a risk graded from lock and cost alone has none."""
+    worst_finding = max(statement.findings, key=lambda f: f.severity, default=None)
+    if worst_finding is None or worst_finding.severity < level_of(statement):
+        return None
+    return worst_finding
+
+
 def headline(statement: StatementResult, names: Names = PLAIN) -> str:
     """What makes the statement risky, in a few words."""
     n, t = names.name, names.text
@@ -220,9 +229,13 @@ def headline(statement: StatementResult, names: Names = PLAIN) -> str:
         more = len(statement.rewrites) - 1
         return (n(statement.rewrites[0]) + t(f" rewritten under {strongest.mode.sql_name}")
                 + (t(f" (and {more} more)") if more else ""))
-    findings = sorted(statement.findings, key=lambda f: -f.severity)
-    if findings:
-        return t(shorten(findings[0].message, 120))
+    cause = cause_of(statement)
+    if cause is not None:
+        return t(shorten(cause.message, 120))
+    if strongest is not None and statement.cost.is_slow:
+        return (t(f"{strongest.mode.sql_name} on ") + n(strongest.relation)
+                + t(f" during a{'n' if statement.cost.value[0] in 'aeiou' else ''} "
+                    f"{statement.cost.value}"))
     if strongest is not None:
         return (t(f"{strongest.mode.sql_name} on ") + n(strongest.relation)
                 + t(f" ({statement.cost.value})"))
@@ -246,8 +259,10 @@ def verdict(review: Review, items: list[SectionDigest], names: Names = PLAIN) ->
             line = t(f"ok: nothing above low risk in {count} statement"
                      f"{'s' if count != 1 else ''}")
         else:
-            codes = sorted(statement.findings, key=lambda f: -f.severity)
-            code = f", {codes[0].code}" if codes else ""
+            cause = cause_of(statement)
+            if statement.rewrites:
+                cause = next((f for f in statement.findings if f.severity == level), cause)
+            code = f", {cause.code}" if cause is not None else ""
             line = (t(f"{statement.risk_label}: ") + headline(statement, names)
                     + t(f" ({where(section_digest.section, statement)}{code})"))
             others = sum(1 for d in items for s in d.statements

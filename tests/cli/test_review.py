@@ -144,7 +144,10 @@ def test_manage_py_sqlreview_runs_the_same_review(pg_server: ScratchServer) -> N
         cwd=SAMPLE, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("sqlreview: ")
+    verdict, summary = result.stdout.splitlines()[:2]
+    assert verdict.startswith("high: ACCESS EXCLUSIVE on library_book during a full scan "
+                              "(library.0012 #1)")
+    assert summary.startswith("sqlreview: 3 statements in 1 migration")
     assert "library.0012_alter_book_title" in result.stdout
 
 
