@@ -146,7 +146,7 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     if args.deploy_order:
         cli.write_output(plan.to_text() + "\n", args.output)
         return cli.EXIT_OK
-    cli.emit(review, args.format, args.output)
+    cli.emit(review, args.format, args.output, show=args.show)
     if not review.sections:
         print("sqlreview: no migrations to review", file=sys.stderr)
     return cli.exit_code(review, args.fail_on)
