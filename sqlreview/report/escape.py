@@ -15,7 +15,11 @@ _BACKTICK_RUNS = re.compile(r"`+")
 _MERMAID_UNSAFE = re.compile(r"[^\w .()/\-]+")
 _WHITESPACE = re.compile(r"\s+")
 # C0 controls but newline, DEL and C1 controls: a terminal would obey them.
-_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# Bidirectional overrides and isolates reorder what a reader sees ("Trojan
+# Source"); C0/C1 controls drive terminals.
+_BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROLS = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")
+_CONTROLS_BUT_TAB = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 
 
 def flat(text: str) -> str:
@@ -31,6 +35,12 @@ def one_line(text: str) -> str:
 def terminal(text: str) -> str:
     """Text for a terminal: control characters (escape sequences) shown as \ufffd."""
     return _CONTROLS.sub("\ufffd", text) if _CONTROLS.search(text) else text
+
+
+def visible(text: str) -> str:
+    """A Markdown page or annotation: controls and bidi overrides shown as \ufffd
+    (one character for one: sizes already measured stay right); tabs kept."""
+    return _CONTROLS_BUT_TAB.sub("\ufffd", text) if _CONTROLS_BUT_TAB.search(text) else text
 
 
 def html(text: str) -> str:

@@ -58,7 +58,7 @@ def render_github(review: Review, *, show: Level | None = None) -> str:
         chosen = _with_summary(chosen, omitted, review, total)
     chosen.sort(key=lambda a: _LEVELS.index(a.level))
     lines = [annotation.command() for annotation in chosen]
-    return "\n".join(lines) + ("\n" if lines else "")
+    return escape.visible("\n".join(lines) + ("\n" if lines else ""))
 
 
 def _notes(review: Review) -> list[Annotation]:

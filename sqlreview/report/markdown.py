@@ -103,7 +103,7 @@ class _Builder:
 
 def render_markdown(review: Review, *, show: Level | None = DEFAULT_SHOW,
                     limit: int = DEFAULT_LIMIT) -> str:
-    return _Document(review, show).fit(limit)
+    return escape.visible(_Document(review, show).fit(limit))
 
 
 class _Document:
