@@ -42,7 +42,8 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     init_repository(root)
     git(root, "checkout", "-q", "-b", "feature")
     # Modified: a second operation in a migration main already has.
-    phone = '\n                migrations.AddField("customer", "phone", models.TextField(null=True)),'
+    phone = ('\n                migrations.AddField("customer", "phone", '
+             'models.TextField(null=True)),')
     write(root, {f"{MIGRATIONS}/0002_customer_email.py": add_field(
         "0001_initial", "email", extra=phone)})
     git(root, "rm", "-q", f"{MIGRATIONS}/0004_customer_extra.py")
