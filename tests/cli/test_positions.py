@@ -27,7 +27,7 @@ def operation_lines(path: Path) -> tuple[int, list[int]]:
     class_line = next(n for n, text in enumerate(lines, 1) if text.startswith("class Migration"))
     start = next(n for n, text in enumerate(lines, 1) if text.strip().startswith("operations = ["))
     indent = len(lines[start - 1]) - len(lines[start - 1].lstrip()) + 4
-    call = re.compile(r"^ {%d}[A-Za-z_][\w.]*\(" % indent)
+    call = re.compile(rf"^ {{{indent}}}[A-Za-z_][\w.]*\(")
     return class_line, [n for n, text in enumerate(lines[start:], start + 1) if call.match(text)]
 
 
