@@ -131,8 +131,32 @@ def sql_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]
+                    ) -> argparse.Namespace:
+    """``argv`` parsed, with ``[tool.sqlreview]`` (pyproject.toml) as the defaults."""
+    from sqlreview import config
+
+    try:
+        config.apply(parser)
+    except config.ConfigError as error:
+        raise UsageError(str(error)) from None
+    return parser.parse_args(argv)
+
+
+def apply_config(review: Review, args: argparse.Namespace) -> None:
+    """The config's ``ignore`` on every statement, its warnings, where it was read."""
+    from sqlreview.suppress import suppress_everywhere
+
+    path = args.config_path
+    if path is not None:
+        review.settings["config"] = str(path)
+    review.warnings.extend(args.config_warnings)
+    reason = f"ignored in {path} ([tool.sqlreview] ignore)"
+    suppress_everywhere(review.statements, dict.fromkeys(args.ignore, reason))
+
+
 def run_sql(argv: Sequence[str]) -> int:
-    args = sql_parser().parse_args(argv)
+    args = parse_arguments(sql_parser(), argv)
     check_output_path(args.output)  # before the analysis, which may take a while
     fewer_collections()
     pg_version = args.pg_version or default_pg_version()
@@ -153,6 +177,7 @@ def run_sql(argv: Sequence[str]) -> int:
         analysis = analyze_sql(text, options=options, schema=schema, file=name)
         review.sections.append(Section(title=name if name != "-" else "standard input",
                                        analysis=analysis))
+    apply_config(review, args)
     emit(review, args.format, args.output, show=args.show)
     if review.errors:
         return EXIT_USAGE

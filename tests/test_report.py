@@ -311,14 +311,14 @@ def test_json_round_trips() -> None:
     assert document["schema_version"] == 1
     assert document["pg_version"] == 14
     assert document["summary"] == {"statements": 6, "critical": 1, "high": 1, "medium": 1,
-                                   "low": 2, "unknown": 1}
+                                   "low": 2, "unknown": 1, "suppressed": 0}
     statement = document["statements"][1]
     assert statement["locks"] == [{"relation": "shop_order", "mode": "AccessExclusiveLock",
                                    "held_until": 4}]
     assert statement["blocks"] == ["reads", "writes", "DDL"]
     assert statement["findings"] == [{"code": "SR201", "severity": "medium",
                                       "message": "no lock_timeout is set before locking "
-                                                 "shop_order"}]
+                                                 "shop_order", "suppressed": None}]
     assert document["statements"][3]["risk"] == "unknown"
     assert document["files"] == [{"file": FILE, "holds": [
         {"relation": "shop_order", "mode": "AccessExclusiveLock", "acquired_at": 1,

@@ -19,6 +19,8 @@ from sqlreview.deploy import DeployModel, MigrationPhase, deploy_plan
 from sqlreview.django.compare import TransactionLocks, attach
 from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.prestate import ReplayOptions
+from sqlreview.django.source import migration_path, read_source
+from sqlreview.django.suppressions import apply_ignores
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules import rule
@@ -48,6 +50,11 @@ def django_parser() -> argparse.ArgumentParser:
     selection = parser.add_argument_group("selecting migrations")
     selection.add_argument("--all", action="store_true", dest="all_migrations",
                            help="every migration of the project's own apps")
+    selection.add_argument(
+        "--since", metavar="REF",
+        help="review the migration files added or modified since the merge base of REF and "
+             "the working tree (git; e.g. origin/main in a pull request, HEAD for "
+             "uncommitted work), in migrate order")
     selection.add_argument("--include-third-party", action="store_true",
                            help="also review migrations of third-party and django.contrib apps")
     selection.add_argument("--database", default="default", metavar="ALIAS",
@@ -103,7 +110,7 @@ def django_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str], *, configured: bool = False) -> int:
-    args = django_parser().parse_args(argv)
+    args = cli.parse_arguments(django_parser(), argv)
     from sqlreview.django import SelectionRequest, render_migrations, setup_django
 
     cli.check_output_path(args.output)
@@ -126,6 +133,9 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
             all_migrations=args.all_migrations,
             include_third_party=args.include_third_party,
             database=args.database,
+            since=args.since,
+            exclude=tuple(args.exclude),
+            start_after=tuple(args.start_after),
         )
         rendered = render_migrations(request, mode=args.mode, scratch_url=args.scratch_url,
                                      trace=args.trace, replay=replay)
@@ -140,6 +150,9 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     )
     review = build_review(rendered, options)
     review.settings["trace"] = args.trace
+    if args.since is not None:
+        review.settings["since"] = args.since
+    cli.apply_config(review, args)
     plan = deploy_plan([m.deploy for m in rendered.migrations if m.deploy is not None],
                        deploy_model)
     review.settings["deploy_plan"] = plan.to_json()
@@ -171,14 +184,18 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
 
 def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) -> Section:
     """Feed one migration's statements to the analyzer, inside its transaction."""
+    source = read_source(migration_path(migration.app_label, migration.name))
     analyzer = Analyzer(options, schema=migration.schema_before,
-                        file=_migration_file(migration))
+                        file=_display_path(source.path) or migration.label)
     if migration.atomic:
         analyzer.feed("BEGIN")
     held = TransactionLocks(migration.atomic)
+    # Which top-level operation emitted each result (by result index).
+    operations: dict[int, int | None] = {}
     for statement in migration.statements:
         if statement.kind == "sql":
             results = analyzer.feed(statement.sql, operation=statement.operation)
+            operations.update((result.index, statement.operation_index) for result in results)
             if statement.observation is not None:
                 attach(results, statement.observation, held)
             continue
@@ -186,6 +203,7 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) ->
             "RunPython" if statement.kind == "python" else "opaque operation",
             operation=statement.operation,
             note="runs Python code sqlreview cannot see into")
+        operations[result.index] = statement.operation_index
         if statement.observation is not None:
             result.measured = Measurement(locks=dict(statement.observation.all_locks),
                                           rewrites=sorted(statement.observation.rewritten))
@@ -207,6 +225,9 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) ->
                       warnings=list(migration.warnings), sql_text=migration.sql_text)
     if migration.deploy is not None:
         _attach_deploy(section, migration.deploy)
+    for result in section.statements:
+        result.line = source.line_of(operations.get(result.index))
+    apply_ignores(section, source, operations)
     return section
 
 
@@ -256,16 +277,11 @@ def _flag_python_beside_ddl(migration: RenderedMigration,
             statement.risk = max(statement.risk or finding.severity, finding.severity)
 
 
-def _migration_file(migration: RenderedMigration) -> str:
-    """The migration's file, relative to the current directory (for annotations)."""
-    from django.db.migrations.loader import MigrationLoader
-
-    package, _explicit = MigrationLoader.migrations_module(migration.app_label)
-    module = sys.modules.get(f"{package}.{migration.name}") if package else None
-    path = getattr(module, "__file__", None)
-    if not path:
-        return migration.label
+def _display_path(path: Path | None) -> str | None:
+    """The migration's file relative to the current directory (annotations, SARIF)."""
+    if path is None:
+        return None
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
+        return path.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return str(path)
