@@ -152,6 +152,7 @@ class Analyzer:
             self.schema.learn(parsed.node)
         except RecursionError:
             result.notes.append(f"{_TOO_DEEP}: what it changes in the schema is not known")
+        self._note_new_relations(result)
         return result
 
     def _record_unparsed(self, result: StatementResult, error: str) -> None:
@@ -204,8 +205,14 @@ class Analyzer:
         result.locks = list(locks.values())
         costs = [r.entry.cost for r in resolved] or [Cost.NONE]
         result.cost = max(costs, key=lambda cost: cost.rank)
-        empty = [name for name in result.new_relations if not self._has_rows(name)]
-        filled = [name for name in result.new_relations if name not in empty]
+
+    def _note_new_relations(self, result: StatementResult) -> None:
+        """After the schema learnt the statement: what it created is known, with or
+        without rows (CREATE TABLE AS fills it, CREATE TABLE does not)."""
+        known = [name for name in result.new_relations
+                 if self.schema.get(key_of(name)) is not None]  # not dropped again
+        empty = [name for name in known if not self._has_rows(name)]
+        filled = [name for name in known if name not in empty]
         if empty:
             result.notes.append(f"created in this input, empty and unused: {', '.join(empty)}")
         if filled:

@@ -193,6 +193,11 @@ KNOWLEDGE: tuple[Entry, ...] = (
           {T: SHARE_ROW_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE}, Cost.METADATA,
           note="ADD COLUMN ... REFERENCES without a default: every value is NULL, "
                "nothing to check"),
+    Entry("ALTER TABLE ADD CONSTRAINT FOREIGN KEY", "from a new empty table",
+          {T: SHARE_ROW_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE}, Cost.METADATA,
+          note="the check reads the referencing table (new, empty) and probes the "
+               "referenced one by its index: no scan; the lock still blocks writes on the "
+               "referenced table until COMMIT"),
     Entry("ALTER TABLE ADD CONSTRAINT FOREIGN KEY", "NOT VALID",
           {T: SHARE_ROW_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE}, Cost.METADATA,
           note="brief; existing rows wait for VALIDATE"),

@@ -402,7 +402,17 @@ def _constraint_action(
         referenced = range_var_display(constraint.pktable)
         if key_of(referenced) != key_of(target):
             action.add(Role.REFERENCED, referenced)
+    if contype == ConstrType.CONSTR_FOREIGN and action.variant == "" and _new_and_empty(
+            context, target):
+        action.variant = "from a new empty table"
     return action
+
+
+def _new_and_empty(context: Context, table: str) -> bool:
+    """Created by the input under review and never filled: PostgreSQL validates a
+    foreign key by reading the referencing table, so there is nothing to check."""
+    relation = context.schema.get(key_of(table))
+    return relation is not None and relation.new and relation.empty
 
 
 def _constraint_variant(constraint: ast.Constraint) -> str:
