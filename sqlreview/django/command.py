@@ -27,7 +27,8 @@ from sqlreview.results import Finding, Measurement, Review, Section, StatementRe
 from sqlreview.scratch.cache import default_cache_dir
 
 if TYPE_CHECKING:
-    from sqlreview.django.render import RenderedMigration
+    from sqlreview.django.editor import PythonCode
+    from sqlreview.django.render import RenderedMigration, RenderedStatement
     from sqlreview.django.run import DjangoRender
 
 
@@ -176,23 +177,26 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) ->
     if migration.atomic:
         analyzer.feed("BEGIN")
     held = TransactionLocks(migration.atomic)
+    first_rows: dict[int, int] = {}  # operation index -> position of its first row
     for statement in migration.statements:
+        if statement.operation_index is not None:
+            first_rows.setdefault(statement.operation_index, len(analyzer.results))
         if statement.kind == "sql":
             results = analyzer.feed(statement.sql, operation=statement.operation)
             if statement.observation is not None:
                 attach(results, statement.observation, held)
             continue
-        result = analyzer.feed_opaque(
-            "RunPython" if statement.kind == "python" else "opaque operation",
-            operation=statement.operation,
-            note="runs Python code sqlreview cannot see into")
+        if statement.kind == "python":
+            result = _feed_python(analyzer, statement)
+        else:
+            result = analyzer.feed_opaque("opaque operation", operation=statement.operation,
+                                          note="runs Python code sqlreview cannot see into")
         if statement.observation is not None:
             result.measured = Measurement(locks=dict(statement.observation.all_locks),
                                           rewrites=sorted(statement.observation.rewritten))
             held.remember(statement.observation)
         if statement.kind == "python":
-            result.findings.append(rule("SR301").finding(
-                f"{statement.operation or 'RunPython'}: opaque data migration"))
+            _feed_executed(analyzer, statement)
     if migration.atomic:
         analyzer.feed("COMMIT")
     analysis = analyzer.finish()
@@ -206,24 +210,89 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) ->
                       name=migration.name, atomic=migration.atomic, error=error,
                       warnings=list(migration.warnings), sql_text=migration.sql_text)
     if migration.deploy is not None:
-        _attach_deploy(section, migration.deploy)
+        _attach_deploy(section, migration.deploy, first_rows)
     return section
+
+
+
+EXECUTED_BY_PYTHON = "executed by RunPython on the scratch database"
+_ON_EMPTY_TABLES = ("it ran on the scratch database's empty tables: that says nothing about "
+                    "how many rows it reads or writes on production, nor how long it takes")
+_DATA_NODES = ("InsertStmt", "UpdateStmt", "DeleteStmt", "SelectStmt", "MergeStmt",
+               "CopyStmt")
+
+
+def _feed_python(analyzer: Analyzer, statement: RenderedStatement) -> StatementResult:
+    """The row of a RunPython: quiet when it runs nothing or only DDL (analysed in the
+    rows after it), opaque (SR301) when it works on data or ran nowhere to be seen."""
+    code = statement.python
+    name = code.function if code and code.function else statement.operation or "RunPython"
+    reverse = _reverse_text(code)
+    if code is not None and code.noop:
+        return analyzer.feed_inert("RunPython.noop", operation=statement.operation,
+                                   note=f"RunPython.noop runs nothing{reverse}")
+    if statement.executed and not any(_works_on_data(sql) for sql in statement.executed):
+        return analyzer.feed_inert(
+            f"RunPython {name}", operation=statement.operation,
+            note=f"ran on the scratch database; the {len(statement.executed)} statement(s) "
+                 f"it executed follow, each analysed{reverse}")
+    if statement.executed:
+        note = (f"ran on the scratch database; the {len(statement.executed)} statement(s) "
+                f"it executed follow, but {_ON_EMPTY_TABLES}")
+    else:
+        note = "runs Python code sqlreview cannot see into"
+    result = analyzer.feed_opaque(f"RunPython {name}", operation=statement.operation,
+                                  note=note + reverse)
+    result.findings.append(rule("SR301").finding(f"RunPython {name}: data migration{reverse}"))
+    return result
+
+
+def _reverse_text(code: PythonCode | None) -> str:
+    if code is None:
+        return ""
+    if code.reverse is None:
+        return " (no reverse: it cannot be unapplied)"
+    return f" (reverse: {code.reverse})"
+
+
+def _works_on_data(sql: str) -> bool:
+    from sqlreview.pg.parse import iter_statements
+
+    return any(parsed.node is None or type(parsed.node).__name__ in _DATA_NODES
+               for parsed in iter_statements(sql))
+
+
+def _feed_executed(analyzer: Analyzer, statement: RenderedStatement) -> None:
+    """What the RunPython executed on the scratch database, analysed as its SQL."""
+    for sql in statement.executed:
+        text = sql if sql.rstrip().endswith(";") else sql + ";"
+        on_data = _works_on_data(sql)
+        for result in analyzer.feed(text, operation=statement.operation):
+            result.notes.append(EXECUTED_BY_PYTHON)
+            if on_data:
+                result.notes.append(_ON_EMPTY_TABLES)
 
 
 # Judged from the SQL alone; the deploy verdicts judge the same against the state.
 _SQL_DEPLOY_CODES = frozenset({"SR117", "SR118", "SR119"})
 
 
-def _attach_deploy(section: Section, phase: MigrationPhase) -> None:
-    """The phase on the section; each verdict's findings on its operation's first statement."""
+def _attach_deploy(section: Section, phase: MigrationPhase, first_rows: dict[int, int]
+                   ) -> None:
+    """The phase on the section; each verdict's findings on its operation's first statement
+    (found by operation index: two operations may describe themselves alike)."""
     section.phase = phase.phase.value
     section.deploy = phase.to_json()
     statements = section.statements
     for statement in statements:
+        if EXECUTED_BY_PYTHON in statement.notes:
+            continue  # the deploy verdicts judge the RunPython, not what it ran
         statement.findings = [f for f in statement.findings if f.code not in _SQL_DEPLOY_CODES]
     for verdict in phase.operations:
-        target = next((s for s in statements if s.operation == verdict.operation),
-                      statements[0] if statements else None)
+        position = first_rows.get(verdict.operation_index)
+        target = (statements[position] if position is not None and position < len(statements)
+                  else next((s for s in statements if s.operation == verdict.operation),
+                            statements[0] if statements else None))
         if target is not None:
             _add_findings(target, verdict.findings)
     if statements:
@@ -242,13 +311,14 @@ def _flag_python_beside_ddl(migration: RenderedMigration,
     """SR302: RunPython in the same transaction as schema changes."""
     if not migration.atomic:
         return
-    ddl = [s for s in statements if s.kind not in ("PYTHON", "TRANSACTION") and any(
+    ddl = [s for s in statements if s.kind not in ("PYTHON", "TRANSACTION")
+           and EXECUTED_BY_PYTHON not in s.notes and any(
         lock.mode >= LockMode.SHARE_UPDATE_EXCLUSIVE and lock.relation not in s.new_relations
         for lock in s.locks)]
     if not ddl:
         return
     for statement in statements:
-        if statement.kind == "PYTHON":
+        if statement.kind == "PYTHON" and any(f.code == "SR301" for f in statement.findings):
             finding = rule("SR302").finding(
                 f"{statement.operation or 'RunPython'} shares a transaction with "
                 f"{len(ddl)} schema change(s)")

@@ -98,6 +98,22 @@ class Analyzer:
             self._transaction.members.append(result)
         return result
 
+    def feed_inert(self, description: str, *, operation: str | None = None,
+                   note: str = "") -> StatementResult:
+        """A row for code that is known to do no work of its own (``RunPython.noop``,
+        or Python whose every statement is analysed in the rows after it)."""
+        result = self._new_result(description, 1, operation)
+        result.kind = "PYTHON"
+        result.cost = Cost.NONE
+        result.actions = [description]
+        if note:
+            result.notes.append(note)
+        result.risk = Level.LOW
+        self.results.append(result)
+        if self._transaction is not None:
+            self._transaction.members.append(result)
+        return result
+
     def record_failure(self, message: str) -> StatementResult:
         """A row for something that could not be rendered at all (SR002)."""
         result = self._new_result(f"-- not rendered: {message}", 1, None)

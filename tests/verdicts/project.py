@@ -1,7 +1,8 @@
 """``dbaproj``: a small Django project whose migrations are the cases of issue 12.
 
 Settings ``dbaproj.settings`` (SQLite default database, never touched by
-replay; an alias ``replica`` replay must refuse). Apps:
+replay, or PostgreSQL at ``$DBA_DATABASE_URL`` for live mode; an alias
+``replica`` replay must refuse). Apps:
 
 * ``accounts``: an existing table (0001); a migration pairing a field with
   ``RunPython.noop`` (0002); RunPython code that changes the schema through
@@ -18,6 +19,8 @@ import textwrap
 from pathlib import Path
 
 SETTINGS = """
+import os
+
 SECRET_KEY = "test"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = ["accounts", "tickets", "reports"]
@@ -25,6 +28,15 @@ DATABASES = {
     "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
     "replica": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
 }
+if os.environ.get("DBA_DATABASE_URL"):  # live mode needs PostgreSQL
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(os.environ["DBA_DATABASE_URL"])
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql", "NAME": params.pop("dbname"),
+        "USER": params.pop("user", ""), "HOST": params.pop("host", ""),
+        "PORT": params.pop("port", ""),
+    }
 """
 
 ACCOUNTS = {

@@ -56,3 +56,53 @@ def test_a_foreign_key_from_a_new_table_scans_nothing_and_keeps_its_lock(
     for row in rows:
         assert not any("full scan" in f["message"] for f in row["findings"]), row
     assert all(row["risk"] in ("low", "medium") for row in rows), rows
+
+
+def test_run_python_noop_is_no_data_migration(project: Path, pg_server: ScratchServer) -> None:
+    document = review(project, pg_server, "accounts:0002")
+    rows = statements(document, "0002_nickname_noop")
+    python = [s for s in rows if s["kind"] == "PYTHON"]
+    assert len(python) == 2
+    # the second has no reverse_code: SR412 (low) says it cannot be unapplied, rightly
+    assert [codes(row) for row in python] == [[], ["SR412"]]
+    for row in python:
+        assert row["risk"] == "low"
+        assert "RunPython.noop" in " ".join(row["notes"])
+    assert not any(c in ("SR301", "SR302", "SR202") for s in rows for c in codes(s))
+
+
+def test_what_a_run_python_executed_on_the_scratch_database_is_analysed(
+        project: Path, pg_server: ScratchServer) -> None:
+    document = review(project, pg_server, "accounts:0003")
+    migration = document["migrations"][0]
+    rows = migration["statements"]
+    executed = [s for s in rows if "executed by RunPython on the scratch database" in s["notes"]]
+    renames = [s for s in executed if "RENAME TO" in s["sql"]]
+    assert renames, rows
+    assert renames[0]["locks"][0]["mode"] == "AccessExclusiveLock"
+    assert "SR118" in codes(renames[0])  # renaming breaks the running code
+    update = next(s for s in executed if s["sql"].startswith("UPDATE"))
+    assert any("empty tables" in note for note in update["notes"])
+    headers = [s for s in rows if s["kind"] == "PYTHON"]
+    assert "SR301" not in codes(headers[0])  # only DDL: every statement analysed below it
+    assert "SR301" in codes(headers[1])  # the UPDATE's cost is unknown
+    assert "rename_table" in headers[0]["sql"] and "fill_names" in headers[1]["sql"]
+    # sqlmigrate never shows what Python ran: the text is untouched
+    assert "RENAME TO" not in migration["sql"] and "UPDATE" not in migration["sql"]
+
+
+def test_live_mode_keeps_the_opaque_row_naming_the_function(project: Path,
+                                                            pg_database: str) -> None:
+    result = sqlreview("accounts:0003", "--settings", "dbaproj.settings", "--pythonpath",
+                       str(project), "--mode", "live", "--format", "json", "--fail-on", "never",
+                       env={"DBA_DATABASE_URL": pg_database})
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["migrations"][0]["statements"]
+    python = [s for s in rows if s["kind"] == "PYTHON"]
+    assert [s["sql"] for s in python] == [
+        "RunPython accounts.migrations.0003_python_renames.rename_table",
+        "RunPython accounts.migrations.0003_python_renames.fill_names"]
+    assert all("SR301" in codes(s) for s in python)
+    messages = [f["message"] for s in python for f in s["findings"] if f["code"] == "SR301"]
+    assert "no reverse" in messages[0] and "reverse: noop" in messages[1]
+    assert not any("executed by RunPython" in n for s in rows for n in s["notes"])
