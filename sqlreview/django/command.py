@@ -86,6 +86,11 @@ def django_parser() -> argparse.ArgumentParser:
     rendering.add_argument("--no-cache", action="store_true",
                            help="neither read nor write the pre-state cache")
     rendering.add_argument(
+        "--scratch-alias", metavar="ALIAS", action="append", default=[],
+        help="replay only: point this database alias at the scratch database too (a "
+             "RunPython that reads another alias, e.g. a replica); repeatable; every other "
+             "alias refuses to connect while replaying")
+    rendering.add_argument(
         "--connect-timeout", metavar="SECONDS", type=int, default=None,
         help="give up connecting to a database after SECONDS (default 10; env "
              "SQLREVIEW_CONNECT_TIMEOUT)")
@@ -118,7 +123,7 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     except ValueError as error:
         raise cli.UsageError(str(error)) from None
     replay = ReplayOptions(pre_state=args.pre_state, progress=progress, cache_dir=cache_dir,
-                           deploy_model=deploy_model)
+                           deploy_model=deploy_model, scratch_aliases=tuple(args.scratch_alias))
     try:
         if not configured:
             setup_django(args.settings, args.pythonpath)

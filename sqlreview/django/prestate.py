@@ -67,6 +67,8 @@ class ReplayOptions:
     deploy_model: DeployModel | None = None
     # One deploy (pending, named targets) or every migration on its own (--all).
     deploy_each_alone: bool = False
+    # --scratch-alias: other aliases that also talk to the scratch database.
+    scratch_aliases: tuple[str, ...] = ()
 
     def deploy_context(self, previous: DeployContext | None) -> DeployContext | None:
         """The context the next reviewed migration is judged in."""

@@ -137,7 +137,7 @@ def _render_replay(
         version, database = _prepare_scratch_database(server)
         url = server.database_url(database)
         try:
-            with scratch_connections(url, alias) as connection:
+            with scratch_connections(url, alias, options.scratch_aliases) as connection:
                 prepared = prestate.prepare(connection, server, url, selection, start, options)
                 migrations, warnings = _replay_walk(
                     selection, connection, prepared.state, start, url if trace else None,

@@ -130,13 +130,13 @@ TICKETS = {
 
 REPORTS = {
     "0001_read_replica.py": """
-        from django.db import connections, migrations
+        from django.db import migrations
 
         def count_on_replica(apps, schema_editor):
-            with connections["replica"].cursor() as cursor:
-                cursor.execute("SELECT 1")
+            apps.get_model("accounts", "Account").objects.using("replica").count()
 
         class Migration(migrations.Migration):
+            dependencies = [("accounts", "0001_initial")]
             operations = [migrations.RunPython(count_on_replica, migrations.RunPython.noop)]
     """,
 }

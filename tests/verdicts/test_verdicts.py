@@ -106,3 +106,17 @@ def test_live_mode_keeps_the_opaque_row_naming_the_function(project: Path,
     messages = [f["message"] for s in python for f in s["findings"] if f["code"] == "SR301"]
     assert "no reverse" in messages[0] and "reverse: noop" in messages[1]
     assert not any("executed by RunPython" in n for s in rows for n in s["notes"])
+
+
+def test_a_refused_alias_says_so_and_can_be_mapped(project: Path,
+                                                   pg_server: ScratchServer) -> None:
+    refused = review(project, pg_server, "reports:0001", expect=3)
+    error = refused["migrations"][0]["error"]
+    assert "sqlreview does not connect to database 'replica'" in error
+    assert "--scratch-alias replica" in error and "ImproperlyConfigured" not in error
+    mapped = review(project, pg_server, "reports:0001", extra=("--scratch-alias", "replica"))
+    assert mapped["migrations"][0]["error"] is None
+    result = sqlreview("reports:0001", "--settings", "dbaproj.settings", "--pythonpath",
+                       str(project), "--scratch-url", pg_server.url, "--scratch-alias", "nope")
+    assert result.returncode == 2 and "--scratch-alias nope" in result.stderr
+    assert "Traceback" not in result.stderr
