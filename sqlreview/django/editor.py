@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 from sqlreview import interrupts
+from sqlreview.django import stand_ins
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -98,6 +99,8 @@ class StatementLog:
         self._python_positions: list[int | None] = []
         # True while the schema editor itself runs a statement it collected.
         self.editor_running = False
+        # What the scratch server lacked and what stood in for it (see stand_ins).
+        self.warnings: list[str] = []
         # id(statement) -> (statement kept alive so the id stays unique, owner)
         self._deferred_owner: dict[int, tuple[object, int]] = {}
 
@@ -225,10 +228,33 @@ class AttributingSchemaEditor(BaseDatabaseSchemaEditor):
         interrupts.check()
         self.statement_log.editor_running = True
         try:
-            with self.observed(), self.connection.cursor() as cursor:
-                cursor.execute(text)
+            if stand_ins.may_need_one(text):
+                self._run_or_stand_in(text)
+            else:
+                self._execute(text)
         finally:
             self.statement_log.editor_running = False
+
+    def _execute(self, text: str) -> None:
+        with self.observed(), self.connection.cursor() as cursor:
+            cursor.execute(text)
+
+    def _run_or_stand_in(self, text: str) -> None:
+        """A statement the embedded server may not support: in a savepoint, and when
+        the server lacks what it needs, a stand-in (or nothing) instead, said in a warning."""
+        from django.db import DatabaseError, transaction
+
+        try:
+            with transaction.atomic(using=self.connection.alias):
+                self._execute(text)
+            return
+        except DatabaseError as error:
+            replacement = stand_ins.replacement(text, str(error))
+            if replacement is None:
+                raise
+        if replacement.sql:
+            self._execute(replacement.sql)
+        self.statement_log.warnings.append(replacement.warning)
 
     def observed(self) -> contextlib.AbstractContextManager[None]:
         return self.observer.editor_statement() if self.observer else contextlib.nullcontext()

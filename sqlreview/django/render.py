@@ -182,6 +182,7 @@ def render_migration(
         if captured.position is not None and captured.position < len(rendered.statements):
             rendered.statements[captured.position].executed.append(captured.sql)
     rendered.executed_by_python = [captured.sql for captured in log.captured]
+    rendered.warnings.extend(log.warnings)
     in_transaction = bool(migration.atomic) and connection.features.can_rollback_ddl
     rendered.sql_text = sqlmigrate_text(connection, editor.collected_sql, in_transaction)
     return rendered, state

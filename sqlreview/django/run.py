@@ -223,6 +223,7 @@ def _replay_walk(
                                         deploy if is_reviewed else None)
         reader.changed()
         if not is_reviewed:
+            warnings.extend(prestate.stand_in_warnings(result))
             if result.apply_error is not None:
                 warnings.append(
                     f"{result.label} (applied before the reviewed migrations) failed on the "

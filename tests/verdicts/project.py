@@ -10,7 +10,9 @@ replay, or PostgreSQL at ``$DBA_DATABASE_URL`` for live mode; an alias
 * ``tickets``: a new table with a foreign key to ``accounts`` (0001); a table
   created (0002) then renamed with one of its columns (0003) by the same
   review; a ``DROP TABLE IF EXISTS`` of a table the replay never had (0004);
-* ``reports``: a data migration that reads the ``replica`` alias.
+* ``reports``: a data migration that reads the ``replica`` alias;
+* ``inventory``: an ICU collation and ``pgcrypto`` (the embedded server has
+  neither), then a table using the collation.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import os
 
 SECRET_KEY = "test"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-INSTALLED_APPS = ["accounts", "tickets", "reports"]
+INSTALLED_APPS = ["accounts", "tickets", "reports", "inventory"]
 DATABASES = {
     "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
     "replica": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
@@ -141,6 +143,30 @@ REPORTS = {
     """,
 }
 
+INVENTORY = {
+    "0001_collation_and_crypto.py": """
+        from django.contrib.postgres.operations import CreateCollation, CryptoExtension
+        from django.db import migrations
+
+        class Migration(migrations.Migration):
+            operations = [
+                CreateCollation("case_insensitive", provider="icu",
+                                locale="und-u-ks-level2", deterministic=False),
+                CryptoExtension(),
+            ]
+    """,
+    "0002_device.py": """
+        from django.db import migrations, models
+
+        class Migration(migrations.Migration):
+            dependencies = [("inventory", "0001_collation_and_crypto")]
+            operations = [migrations.CreateModel("Device", [
+                ("id", models.BigAutoField(primary_key=True)),
+                ("name", models.CharField(max_length=50, db_collation="case_insensitive")),
+            ])]
+    """,
+}
+
 
 def write_app(root: Path, app: str, migrations: dict[str, str]) -> None:
     folder = root / app / "migrations"
@@ -158,4 +184,5 @@ def write_project(root: Path) -> Path:
     write_app(root, "accounts", ACCOUNTS)
     write_app(root, "tickets", TICKETS)
     write_app(root, "reports", REPORTS)
+    write_app(root, "inventory", INVENTORY)
     return root

@@ -120,3 +120,37 @@ def test_a_refused_alias_says_so_and_can_be_mapped(project: Path,
                        str(project), "--scratch-url", pg_server.url, "--scratch-alias", "nope")
     assert result.returncode == 2 and "--scratch-alias nope" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _server_lacks(server: ScratchServer) -> tuple[bool, bool]:
+    """(no ICU, no pgcrypto) on the test server."""
+    import psycopg
+
+    with psycopg.connect(server.url, autocommit=True) as connection:
+        no_crypto = connection.execute(
+            "SELECT NOT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pgcrypto')"
+        ).fetchone()
+        icu = connection.execute(
+            "SELECT EXISTS (SELECT FROM pg_collation WHERE collprovider = 'i' "
+            "AND collname <> 'unicode')").fetchone()
+    return not (icu and icu[0]), bool(no_crypto and no_crypto[0])
+
+
+@pytest.mark.parametrize(("target", "pre_state"), [
+    ("inventory", "replay"), ("inventory:0002", "replay"), ("inventory:0002", "fast"),
+], ids=["reviewed", "pre-state-replayed", "pre-state-hoisted"])
+def test_what_the_scratch_server_lacks_gets_a_stand_in(
+        project: Path, pg_server: ScratchServer, target: str, pre_state: str) -> None:
+    no_icu, no_crypto = _server_lacks(pg_server)
+    document = review(project, pg_server, target, extra=("--pre-state", pre_state))
+    migrations = {m["name"]: m for m in document["migrations"]}
+    device = migrations["0002_device"]
+    assert device["error"] is None
+    assert 'COLLATE "case_insensitive"' in device["sql"]
+    assert not any("may differ" in w for w in document["warnings"] + device["warnings"])
+    said = " ".join(document["warnings"] + [w for m in migrations.values()
+                                             for w in m["warnings"]])
+    assert ("libc collation of the same name" in said) == no_icu
+    assert ("extension pgcrypto is not available" in said) == no_crypto
+    if "0001_collation_and_crypto" in migrations:
+        assert migrations["0001_collation_and_crypto"]["error"] is None
