@@ -307,7 +307,7 @@ def _hoist(connection: BaseDatabaseWrapper, selection: Selection,
     """Run the extension and collation operations of the history, each on its own."""
     from sqlreview.django.editor import StatementLog, recording_editor
 
-    warnings = []
+    warnings: list[str] = []
     for key in keys:
         migration = selection.migration(key)
         for operation in migration.operations:

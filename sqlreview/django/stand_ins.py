@@ -44,9 +44,10 @@ def replacement(sql: str, error: str) -> StandIn | None:
     collation = _ICU_COLLATION.match(sql)
     if collation is not None and _NO_ICU in error:
         name = collation.group("name")
+        shown = name.strip('"')
         return StandIn(
             f"CREATE COLLATION {name} (provider = libc, locale = 'C')",
-            f"collation {name.strip(chr(34))}: the scratch server has no ICU, so a libc collation of the "
+            f"collation {shown}: the scratch server has no ICU, so a libc collation of the "
             "same name (locale C, deterministic) stands in and later migrations render "
             "exactly; comparisons and sort order on the scratch database are not "
             "production's (use --scratch-url with an ICU-enabled server to replay it exactly)")
