@@ -24,7 +24,7 @@ from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.parse import ParsedStatement, iter_statements
 from sqlreview.pg.rules import rule
-from sqlreview.pg.schema import Schema, key_of
+from sqlreview.pg.schema import RelationKind, Schema, key_of
 from sqlreview.results import (
     Cost,
     Level,
@@ -55,6 +55,8 @@ class _Transaction:
     holds: list[TransactionHold] = field(default_factory=list)
     members: list[StatementResult] = field(default_factory=list)
     local_settings: set[str] = field(default_factory=set)
+    # Indexes dropped in the transaction: their lock adds nothing to the table's.
+    dropped_indexes: set[str] = field(default_factory=set)
 
 
 class Analyzer:
@@ -164,12 +166,20 @@ class Analyzer:
         self._track_locks(result)
         self._transaction_after(parsed.node, result)
         self._update_session(parsed.node)
+        indexes = [lock.relation for lock in result.locks if self._is_index(lock.relation)]
         try:
             self.schema.learn(parsed.node)
         except RecursionError:
             result.notes.append(f"{_TOO_DEEP}: what it changes in the schema is not known")
         self._note_new_relations(result)
+        if self._transaction is not None:
+            self._transaction.dropped_indexes.update(
+                name for name in indexes if self.schema.get(key_of(name)) is None)
         return result
+
+    def _is_index(self, name: str) -> bool:
+        relation = self.schema.get(key_of(name))
+        return relation is not None and relation.kind is RelationKind.INDEX
 
     def _record_unparsed(self, result: StatementResult, error: str) -> None:
         result.error = error
@@ -309,22 +319,26 @@ class Analyzer:
             if hold is None:
                 transaction.holds.append(TransactionHold(
                     relation=lock.relation, mode=lock.mode, acquired_at=result.index,
-                    released_at=None))
+                    released_at=None, taken=[(result.index, lock.mode)]))
             elif lock.mode > hold.mode:
                 hold.mode = lock.mode
+                hold.taken.append((result.index, lock.mode))
 
     def _account_slow_statement(self, result: StatementResult) -> None:
         """SR202: a slow statement runs while earlier statements' locks block traffic."""
         transaction = self._transaction
         if transaction is None or not self._is_slow(result):
             return
-        for hold in transaction.holds:
-            if hold.acquired_at >= result.index:
-                continue
+        earlier = [hold for hold in transaction.holds if hold.acquired_at < result.index
+                   and hold.relation not in transaction.dropped_indexes]
+        if not earlier:
+            return
+        for hold in earlier:
             hold.held_through.append(result.index)
-            result.findings.append(rule("SR202").finding(
-                f"{hold.mode.sql_name} on {hold.relation} (taken at statement "
-                f"{hold.acquired_at}) is held during this {result.cost.value}"))
+        # One finding per statement, naming every lock it extends.
+        held = "; ".join(f"{hold.relation} ({hold.taken_text})" for hold in earlier)
+        result.findings.append(rule("SR202").finding(
+            f"held during this {result.cost.value}, blocking traffic until COMMIT: {held}"))
 
     def _is_slow(self, result: StatementResult) -> bool:
         """Takes time in proportion to a table's size: rows to read or rewrite."""

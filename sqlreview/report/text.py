@@ -114,9 +114,10 @@ def _holds(section: Section) -> list[str]:
             f"#{index} {section.statements[index].kind}" for index in hold.held_through
             if index < len(section.statements)
         )
+        steps = f" ({hold.taken_text})" if len(hold.taken) > 1 else ""
         lines.append(
-            f"{hold.mode.sql_name} on {hold.relation} is held from #{hold.acquired_at} to "
-            f"{released}, through {during}"
+            f"{hold.mode.sql_name} on {hold.relation}{steps} is held from #{hold.acquired_at} "
+            f"to {released}, through {during}"
         )
     return lines
 
