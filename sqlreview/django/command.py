@@ -165,8 +165,9 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
                               "scratch_server_version": rendered.server_version,
                               "pre_state": rendered.pre_state})
     approximate = False
+    created: set[str] = set()  # relations an earlier reviewed migration created
     for migration in rendered.migrations:
-        section = analyze_migration(migration, options)
+        section = analyze_migration(migration, options, created if rendered.one_deploy else None)
         if approximate:
             section.warnings.append("an earlier migration failed to apply on the scratch "
                                     "database: this one may be rendered approximately")
@@ -175,10 +176,18 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
     return review
 
 
-def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) -> Section:
-    """Feed one migration's statements to the analyzer, inside its transaction."""
+def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
+                      created: set[str] | None = None) -> Section:
+    """Feed one migration's statements to the analyzer, inside its transaction.
+
+    ``created``: the relations earlier migrations of the same deploy created; the
+    old code never knew them, so they are judged as new (and may hold rows). What
+    this migration creates is added to it.
+    """
     analyzer = Analyzer(options, schema=migration.schema_before,
                         file=_migration_file(migration))
+    if created:
+        _mark_created(analyzer, created)
     if migration.atomic:
         analyzer.feed("BEGIN")
     held = TransactionLocks(migration.atomic)
@@ -205,6 +214,9 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) ->
     if migration.atomic:
         analyzer.feed("COMMIT")
     analysis = analyzer.finish()
+    if created is not None:
+        created.update(key for key, relation in analyzer.schema.relations.items()
+                       if relation.new)
     _flag_python_beside_ddl(migration, analysis.statements)
     error = migration.error
     if migration.apply_error:
@@ -250,6 +262,14 @@ def _feed_python(analyzer: Analyzer, statement: RenderedStatement) -> StatementR
                                   note=note + reverse)
     result.findings.append(rule("SR301").finding(f"RunPython {name}: data migration{reverse}"))
     return result
+
+
+def _mark_created(analyzer: Analyzer, created: set[str]) -> None:
+    for key in created:
+        relation = analyzer.schema.get(key)
+        if relation is not None:
+            relation.new = True
+            relation.empty = False  # a data migration of the set may have filled it
 
 
 def _reverse_text(code: PythonCode | None) -> str:

@@ -74,6 +74,9 @@ class DjangoRender:
     warnings: list[str] = field(default_factory=list)
     # Replay: how the scratch database reached the first reviewed migration.
     pre_state: dict[str, Any] | None = None
+    # The reviewed migrations ship in one deploy (pending, named targets), not each
+    # on its own (--all): what one of them creates is new to the old code in the rest.
+    one_deploy: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,8 +121,11 @@ def render_migrations(
     options = replay or ReplayOptions()
     options.deploy_each_alone = request.all_migrations
     if mode == "live":
-        return _render_live(selection, request.database, options)
-    return _render_replay(selection, request.database, scratch_url, trace, options)
+        rendered = _render_live(selection, request.database, options)
+    else:
+        rendered = _render_replay(selection, request.database, scratch_url, trace, options)
+    rendered.one_deploy = not request.all_migrations
+    return rendered
 
 
 # -- replay --------------------------------------------------------------------

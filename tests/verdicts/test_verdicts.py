@@ -154,3 +154,34 @@ def test_what_the_scratch_server_lacks_gets_a_stand_in(
     assert ("extension pgcrypto is not available" in said) == no_crypto
     if "0001_collation_and_crypto" in migrations:
         assert migrations["0001_collation_and_crypto"]["error"] is None
+
+
+def test_a_set_is_judged_as_a_set(project: Path, pg_server: ScratchServer) -> None:
+    """accounts.0003 renames (in a RunPython) the table accounts.0001 creates: reviewed
+    together, the old code never knew that table; alone, the rename breaks it."""
+    together = review(project, pg_server, "accounts:0001", "accounts:0002", "accounts:0003")
+    alone = review(project, pg_server, "accounts:0003")
+
+    def rename_codes(document: dict[str, Any]) -> list[str]:
+        rows = [s for s in statements(document, "0003_python_renames")
+                if "RENAME TO" in s["sql"]]
+        assert rows, "the rename RunPython ran must be analysed"
+        return [c for s in rows for c in codes(s)]
+
+    assert "SR118" in rename_codes(alone)
+    assert "SR118" not in rename_codes(together)
+
+
+def test_a_sequence_rename_breaks_no_running_code(tmp_path: Path) -> None:
+    schema = tmp_path / "schema.sql"
+    schema.write_text('CREATE TABLE "t" ("id" serial PRIMARY KEY);\n'
+                      'CREATE SEQUENCE "s";\n')
+    renames = tmp_path / "renames.sql"
+    renames.write_text('ALTER TABLE "t_id_seq" RENAME TO "u_id_seq";\n'
+                       'ALTER SEQUENCE "s" RENAME TO "s2";\n'
+                       'ALTER TABLE "t" RENAME TO "u";\n')
+    result = sqlreview("sql", str(renames), "--schema", str(schema), "--format", "json",
+                       "--fail-on", "never")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["statements"]
+    assert ["SR118" in codes(row) for row in rows] == [False, False, True]

@@ -32,6 +32,7 @@ from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values, walk
 from sqlreview.pg.schema import (
     ConstraintKind,
+    RelationKind,
     key_of,
     owned_sequence_name,
     range_var_display,
@@ -566,9 +567,22 @@ def rename(node: ast.RenameStmt, context: Context) -> Classified:
         action_kind = "ALTER SEQUENCE RENAME" if kind == "ALTER SEQUENCE" else kind
         return single(kind, Action(action_kind, description=f"RENAME TO {new_name}",
                                     relations={Role.TARGET: [target]}))
+    elif _kind_of(context, target) is RelationKind.SEQUENCE:
+        # ALTER TABLE works on a sequence too; application code never names it.
+        return single("ALTER SEQUENCE", Action("ALTER SEQUENCE RENAME",
+                                               description=f"RENAME TO {new_name}",
+                                               relations={Role.TARGET: [target]}))
+    elif _kind_of(context, target) is RelationKind.INDEX:
+        return single("ALTER INDEX", Action("ALTER INDEX RENAME", description=f"RENAME TO "
+                                             f"{new_name}", relations={Role.INDEX: [target]}))
     else:
         action = Action("ALTER TABLE RENAME", description=f"RENAME TO {new_name}")
     return single("ALTER TABLE", action.add(Role.TARGET, target))
+
+
+def _kind_of(context: Context, name: str) -> RelationKind | None:
+    relation = context.schema.get(key_of(name))
+    return relation.kind if relation is not None else None
 
 
 def set_schema(node: ast.AlterObjectSchemaStmt, context: Context) -> Classified:
