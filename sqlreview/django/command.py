@@ -8,6 +8,7 @@ meets) → report (``sqlreview.report``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -164,6 +165,8 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
                     settings={"mode": rendered.mode, "database": rendered.database,
                               "scratch_server_version": rendered.server_version,
                               "pre_state": rendered.pre_state})
+    if rendered.mode == "replay":
+        options = dataclasses.replace(options, replayed_schema=True)
     approximate = False
     created: set[str] = set()  # relations an earlier reviewed migration created
     for migration in rendered.migrations:

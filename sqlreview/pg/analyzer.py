@@ -44,6 +44,9 @@ class AnalyzerOptions:
     pg_version: int
     # The migration runner or the database role sets lock_timeout (SR201 off).
     assume_lock_timeout: bool = False
+    # The schema was replayed from the migrations (Django replay): what it lacks
+    # may exist in production (IF EXISTS is judged as if it did).
+    replayed_schema: bool = False
 
 
 @dataclass
@@ -149,7 +152,8 @@ class Analyzer:
         if parsed.node is None:
             self._record_unparsed(result, parsed.error_message(line_offset))
             return result
-        context = Context(self.schema, self.session, self.options.pg_version)
+        context = Context(self.schema, self.session, self.options.pg_version,
+                          self.options.replayed_schema)
         try:
             classified = classify(parsed.node, context)
         except RecursionError:  # the parser allows nesting 10 times deeper than Python

@@ -185,3 +185,23 @@ def test_a_sequence_rename_breaks_no_running_code(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)["statements"]
     assert ["SR118" in codes(row) for row in rows] == [False, False, True]
+
+
+def test_drop_if_exists_of_what_the_replay_lacks_is_judged_as_if_it_existed(
+        project: Path, pg_server: ScratchServer) -> None:
+    document = review(project, pg_server, "tickets:0004")
+    drop = next(s for s in statements(document, "0004_drop_admin_log") if "DROP" in s["sql"])
+    assert drop["kind"] == "DROP TABLE"
+    assert {lock["relation"]: lock["mode"] for lock in drop["locks"]} == {
+        "django_admin_log": "AccessExclusiveLock"}
+    assert drop["risk"] != "low"
+    assert any("the scratch database has no django_admin_log" in n for n in drop["notes"])
+    # sqlreview sql trusts the schema it is given: there, IF EXISTS finds nothing
+    tmp = project / "sql"
+    tmp.mkdir(exist_ok=True)
+    (tmp / "schema.sql").write_text('CREATE TABLE "t" ("id" int);\n')
+    (tmp / "drop.sql").write_text("DROP TABLE IF EXISTS django_admin_log;\n")
+    result = sqlreview("sql", str(tmp / "drop.sql"), "--schema", str(tmp / "schema.sql"),
+                       "--format", "json", "--fail-on", "never")
+    row = json.loads(result.stdout)["statements"][0]
+    assert row["risk"] == "low" and "IF EXISTS: nothing to drop" in row["notes"]

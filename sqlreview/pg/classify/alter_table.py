@@ -25,6 +25,7 @@ from sqlreview.pg.classify.base import (
     partitions,
     referenced_by_column,
     referencing_column,
+    replay_lacks,
     single,
     table_of_index,
 )
@@ -50,12 +51,15 @@ def alter_table(node: ast.AlterTableStmt, context: Context) -> Classified:
     if objtype in _ALTER_OTHER_KINDS:
         kind = _ALTER_OTHER_KINDS[objtype]
         return single(kind, Action(kind, description=kind, relations={Role.TARGET: [target]}))
-    if node.missing_ok and missing(context, target):
+    absent = bool(node.missing_ok) and missing(context, target)
+    if absent and not context.replayed_schema:
         return no_op("ALTER TABLE", f"ALTER TABLE IF EXISTS {target}")
     actions: list[Action] = []
     for command in node.cmds or ():
         if isinstance(command, ast.AlterTableCmd):
             actions.extend(_alter_table_command(command, target, context))
+    if absent and actions:
+        actions[0].notes.append(replay_lacks(target))
     if node.relation is not None and node.relation.inh:
         children = partitions(context, target)
         for action in actions:

@@ -64,6 +64,9 @@ class Context:
     schema: Schema
     session: Session
     pg_version: int
+    # The schema is a replay (Django): production may have objects it lacks, so
+    # IF EXISTS on one of them is judged as if it existed.
+    replayed_schema: bool = False
 
 
 Classifier = Callable[[Any, Context], Classified]
@@ -121,6 +124,11 @@ def referencing_column(context: Context, table: str, column: str | None) -> list
 def missing(context: Context, name: str) -> bool:
     """``name`` is not in a schema that knows tables: IF EXISTS finds nothing."""
     return bool(context.schema.relations) and context.schema.get(key_of(name)) is None
+
+
+def replay_lacks(name: str) -> str:
+    return (f"the scratch database has no {name}, but production databases upgraded from "
+            "older releases may have it, with rows: judged as if it existed")
 
 
 def no_op(kind: str, description: str) -> Classified:

@@ -24,6 +24,7 @@ from sqlreview.pg.classify.base import (
     owned_sequences,
     partitions,
     read_relations,
+    replay_lacks,
     single,
     table_of_index,
 )
@@ -189,10 +190,13 @@ def drop(node: ast.DropStmt, context: Context) -> Classified:
         names = string_values(target)
         action = Action(kind, "CONCURRENTLY" if node.concurrent else "",
                         f"{kind} {'.'.join(names)}".strip())
-        if kind in _RELATION_DROPS and node.missing_ok and missing(context, ".".join(names)):
+        absent = kind in _RELATION_DROPS and node.missing_ok and missing(context, ".".join(names))
+        if absent and not context.replayed_schema:
             action.kind = "NO-OP"
             action.notes.append("IF EXISTS: nothing to drop")
         elif kind in _RELATION_DROPS and names:
+            if absent:
+                action.notes.append(replay_lacks(".".join(names)))
             _drop_relation(action, ".".join(names), context, cascade=node.behavior == 1)
         elif kind in _ON_TABLE_DROPS and len(names) >= 2:
             action.add(Role.TARGET, ".".join(names[:-1]))
