@@ -400,9 +400,11 @@ def _constraint_action(
 ) -> Action:
     contype = constraint.contype
     label = _CONSTRAINT_KINDS.get(contype, "?") if contype is not None else "?"
-    name = constraint.conname or label
+    # An unnamed one (ADD COLUMN ... CHECK (...)) is "ADD CHECK", not "ADD CONSTRAINT CHECK CHECK".
+    described = f"ADD CONSTRAINT {constraint.conname} {label}" if constraint.conname else (
+        f"ADD {label}")
     action = Action(f"ALTER TABLE ADD CONSTRAINT {label}", _constraint_variant(constraint),
-                    f"ADD CONSTRAINT {name} {label}", {Role.TARGET: [target]}, column=column)
+                    described, {Role.TARGET: [target]}, column=column)
     if constraint.pktable is not None:
         referenced = range_var_display(constraint.pktable)
         if key_of(referenced) != key_of(target):

@@ -41,6 +41,8 @@ class Action:
     notes: list[str] = field(default_factory=list)
     column: str | None = None
     creates: list[str] = field(default_factory=list)  # relations the action brings into being
+    # CREATE INDEX: an existing index whose leading columns are this one's (it is redundant).
+    covered_by: str | None = None
 
     def add(self, role: Role, *names: str) -> Action:
         bucket = self.relations.setdefault(role, [])

@@ -131,7 +131,23 @@ def index(node: ast.IndexStmt, context: Context) -> Classified:
         action.variant = "already exists"
     if node.whereClause is not None:
         action.notes.append("partial index")
+    elif not node.unique:
+        action.covered_by = _covering_index(node, target, context)
     return single("CREATE INDEX", action)
+
+
+def _covering_index(node: ast.IndexStmt, target: str, context: Context) -> str | None:
+    """An index of the table that already starts with this plain index's columns."""
+    columns = tuple(element.name for element in node.indexParams or ()
+                    if isinstance(element, ast.IndexElem))
+    if not columns or any(column is None for column in columns):
+        return None  # an expression index
+    for name in context.schema.indexes_of(key_of(target)):
+        index = context.schema.get(name)
+        if (index is not None and name != key_of(node.idxname or "")
+                and index.index_columns[:len(columns)] == columns):
+            return display(name)
+    return None
 
 
 def reindex(node: ast.ReindexStmt, context: Context) -> Classified:
