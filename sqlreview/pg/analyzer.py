@@ -18,7 +18,12 @@ from pglast import ast
 from pglast.enums import TransactionStmtKind, VariableSetKind
 
 from sqlreview.pg import knowledge
-from sqlreview.pg.checks import ResolvedAction, StatementFacts, run_checks
+from sqlreview.pg.checks import (
+    ResolvedAction,
+    StatementFacts,
+    run_checks,
+    version_gated_syntax,
+)
 from sqlreview.pg.classify import Action, Classified, Context, Session, classify
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
@@ -164,6 +169,7 @@ class Analyzer:
         self._transaction_before(parsed.node, result, resolved)
         result.findings.extend(run_checks(StatementFacts(
             resolved, self.session, self.options.pg_version, self.options.assume_lock_timeout)))
+        result.findings.extend(version_gated_syntax(parsed.node, self.options.pg_version))
         self._account_slow_statement(result)
         result.risk = _grade(result, resolved)
         self.results.append(result)

@@ -9,7 +9,8 @@ replay, or PostgreSQL at ``$DBA_DATABASE_URL`` for live mode; an alias
   the schema editor and writes through a cursor (0003);
 * ``tickets``: a new table with a foreign key to ``accounts`` (0001); a table
   created (0002) then renamed with one of its columns (0003) by the same
-  review; a ``DROP TABLE IF EXISTS`` of a table the replay never had (0004);
+  review; a ``DROP TABLE IF EXISTS`` of a table the replay never had (0004); a
+  ``UniqueConstraint(nulls_distinct=False)`` (PostgreSQL 15+, 0005);
 * ``reports``: a data migration that reads the ``replica`` alias;
 * ``inventory``: an ICU collation and ``pgcrypto`` (the embedded server has
   neither), then a table using the collation.
@@ -127,6 +128,14 @@ TICKETS = {
             dependencies = [("tickets", "0003_rename_label")]
             operations = [migrations.RunSQL("DROP TABLE IF EXISTS django_admin_log",
                                             migrations.RunSQL.noop)]
+    """,
+    "0005_unique_title.py": """
+        from django.db import migrations, models
+
+        class Migration(migrations.Migration):
+            dependencies = [("tickets", "0004_drop_admin_log")]
+            operations = [migrations.AddConstraint("problem", models.UniqueConstraint(
+                fields=["title"], nulls_distinct=False, name="tickets_problem_title_uniq"))]
     """,
 }
 

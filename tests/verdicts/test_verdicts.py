@@ -205,3 +205,12 @@ def test_drop_if_exists_of_what_the_replay_lacks_is_judged_as_if_it_existed(
                        "--format", "json", "--fail-on", "never")
     row = json.loads(result.stdout)["statements"][0]
     assert row["risk"] == "low" and "IF EXISTS: nothing to drop" in row["notes"]
+
+
+@pytest.mark.parametrize(("version", "flagged"), [("14", True), ("15", False)])
+def test_nulls_not_distinct_at_an_older_pg_version_is_sr003(
+        project: Path, pg_server: ScratchServer, version: str, flagged: bool) -> None:
+    document = review(project, pg_server, "tickets:0005", extra=("--pg-version", version))
+    rows = statements(document, "0005_unique_title")
+    unique = next(s for s in rows if "NULLS NOT DISTINCT" in s["sql"])
+    assert ("SR003" in codes(unique)) == flagged
