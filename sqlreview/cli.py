@@ -74,6 +74,15 @@ def level_argument(text: str) -> Level | None:
         raise argparse.ArgumentTypeError(f"{error}, or never") from None
 
 
+def show_argument(text: str) -> Level | None:
+    if text.strip().lower() == "all":
+        return None
+    try:
+        return Level.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{error}, or all") from None
+
+
 def add_report_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("analysis and report")
     group.add_argument(
@@ -81,8 +90,12 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
         help="PostgreSQL major version you deploy on (default: the oldest one the installed "
              f"Django supports, {default_pg_version()} here)")
     group.add_argument("--format", choices=sorted(FORMATS), default="text",
-                       help="text (terminal table), markdown (paste into a PR), json, or github "
-                            "(GitHub Actions annotations); default: text")
+                       help="text (terminal report), markdown (a PR comment), json, github "
+                            "(GitHub Actions annotations), sarif (GitHub code scanning) or "
+                            "codequality (GitLab Code Quality); default: text")
+    group.add_argument("--show", type=show_argument, default=Level.MEDIUM, metavar="LEVEL",
+                       help="text and Markdown: list statements at or above LEVEL in detail "
+                            "(low, medium, high, critical, or all; default: medium)")
     group.add_argument("--fail-on", type=level_argument, default=Level.HIGH, metavar="LEVEL",
                        help="exit 1 when a statement's risk is at or above LEVEL: low, medium, "
                             "high, critical or never (default: high)")
@@ -118,8 +131,32 @@ def sql_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]
+                    ) -> argparse.Namespace:
+    """``argv`` parsed, with ``[tool.sqlreview]`` (pyproject.toml) as the defaults."""
+    from sqlreview import config
+
+    try:
+        config.apply(parser)
+    except config.ConfigError as error:
+        raise UsageError(str(error)) from None
+    return parser.parse_args(argv)
+
+
+def apply_config(review: Review, args: argparse.Namespace) -> None:
+    """The config's ``ignore`` on every statement, its warnings, where it was read."""
+    from sqlreview.suppress import suppress_everywhere
+
+    path = args.config_path
+    if path is not None:
+        review.settings["config"] = str(path)
+    review.warnings.extend(args.config_warnings)
+    reason = f"ignored in {path} ([tool.sqlreview] ignore)"
+    suppress_everywhere(review.statements, dict.fromkeys(args.ignore, reason))
+
+
 def run_sql(argv: Sequence[str]) -> int:
-    args = sql_parser().parse_args(argv)
+    args = parse_arguments(sql_parser(), argv)
     check_output_path(args.output)  # before the analysis, which may take a while
     fewer_collections()
     pg_version = args.pg_version or default_pg_version()
@@ -140,7 +177,8 @@ def run_sql(argv: Sequence[str]) -> int:
         analysis = analyze_sql(text, options=options, schema=schema, file=name)
         review.sections.append(Section(title=name if name != "-" else "standard input",
                                        analysis=analysis))
-    emit(review, args.format, args.output)
+    apply_config(review, args)
+    emit(review, args.format, args.output, show=args.show)
     if review.errors:
         return EXIT_USAGE
     return exit_code(review, args.fail_on)
@@ -277,8 +315,12 @@ def wide_encoding(data: bytes) -> str | None:
     return None
 
 
-def emit(review: Review, output_format: str, output: Path | None) -> None:
-    write_output(FORMATS[output_format](review), output)
+def emit(review: Review, output_format: str, output: Path | None, *,
+         show: Level | None = Level.MEDIUM) -> None:
+    # The review lives until exit: spare the collector rescanning its (many)
+    # objects while the report is drawn; on 40,000 statements that halves it.
+    gc.freeze()
+    write_output(FORMATS[output_format](review, show=show), output)
     publish.emitted(review)
 
 

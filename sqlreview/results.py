@@ -96,9 +96,13 @@ class Finding:
     code: str
     severity: Level
     message: str
+    # The reason given where it was ignored (``# sqlreview: ignore`` or the
+    # config's ``ignore``): still listed, but no longer counted for risk.
+    suppressed: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "severity": self.severity.label, "message": self.message}
+        return {"code": self.code, "severity": self.severity.label, "message": self.message,
+                "suppressed": self.suppressed}
 
 
 @dataclass
@@ -321,4 +325,5 @@ def summarize(statements: list[StatementResult]) -> dict[str, int]:
     for level in reversed(Level):
         counts[level.label] = sum(1 for s in statements if s.risk is level)
     counts["unknown"] = sum(1 for s in statements if s.risk is None)
+    counts["suppressed"] = sum(1 for s in statements for f in s.findings if f.suppressed)
     return counts

@@ -164,7 +164,7 @@ def test_json_report_has_the_documented_shape(tmp_path: Path,
         for lock in statement["locks"]:
             assert {"relation", "mode"} <= set(lock)
         for finding in statement["findings"]:
-            assert set(finding) == {"code", "severity", "message"}
+            assert set(finding) == {"code", "severity", "message", "suppressed"}
     token = statements[1]
     assert token["kind"] == "ALTER TABLE"
     assert token["sql"] == CRITICAL.strip().rstrip(";")
@@ -205,12 +205,13 @@ def test_text_report_says_which_version_it_assumed(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, "m.sql", HIGH)
     _code, out, _err = run(capsys, path)
-    first_line = out.splitlines()[0]
-    assert f"PostgreSQL {django_minimum_pg_version()} assumed" in first_line
-    assert first_line.startswith("sqlreview: ")
-    assert " in 1 file, " in first_line
+    verdict, summary = out.splitlines()[:2]
+    assert verdict.startswith("high: CREATE INDEX shop_order_note_idx blocks writes")
+    assert f"PostgreSQL {django_minimum_pg_version()} assumed" in summary
+    assert summary.startswith("sqlreview: ")
+    assert " in 1 file, " in summary
     _code, out, _err = run(capsys, "--pg-version", "17", path)
-    assert "PostgreSQL 17 assumed" in out.splitlines()[0]
+    assert "PostgreSQL 17 assumed" in out.splitlines()[1]
 
 
 def test_default_pg_version_is_the_oldest_django_supports(
@@ -236,12 +237,13 @@ def test_markdown_report_is_a_github_table(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     schema = write(tmp_path, "schema.sql", SCHEMA_SQL)
     path = write(tmp_path, "m.sql", LOW + HIGH + "SELECT 'a' || 'b';\n")
-    _code, out, _err = run(capsys, "--format", "markdown", "--schema", schema, path)
-    lines = out.splitlines()
-    table = [line for line in lines if line.startswith("|")]
+    _code, out, _err = run(capsys, "--format", "markdown", "--show", "all", "--schema", schema,
+                           path)
+    details = out.split("\n#### ", 1)[1]  # after the summary table, the statements
+    table = [line for line in details.splitlines() if line.startswith("|")]
     assert len(table) == 2 + 3  # header, separator, one row per statement
     header, separator = table[0], table[1]
-    assert [cell.strip() for cell in header.strip("|").split("|")][:3] == ["#", "Line",
+    assert [cell.strip() for cell in header.strip("|").split("|")][:4] == ["#", "Line", "Risk",
                                                                           "Statement"]
     assert re.fullmatch(r"\|(?:[-:]+\|)+", separator.replace(" ", ""))
     columns = header.count("|")
@@ -263,8 +265,9 @@ def test_github_format_prints_workflow_commands(tmp_path: Path,
         assert re.match(r"::(error|warning) file=[^,]+,line=\d+,title=", line), line
     assert any(line.startswith(f"::error file={path},line=3,") and "SR107" in line
                for line in lines)
-    assert any(line.startswith(f"::warning file={path},line=4,") and "SR201" in line
-               for line in lines)
+    # One annotation per code and file, at its first occurrence, naming the others.
+    assert any(line.startswith(f"::warning file={path},line=3,") and "SR201" in line
+               and line.endswith("(and 1 more in this file, line 4)") for line in lines)
 
 
 def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,9 @@ import re
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 
+from sqlreview.pg import rules
 from sqlreview.pg.locks import LockMode
 from sqlreview.report import FORMATS, render_github, render_json, render_markdown, render_text
 from sqlreview.results import (
@@ -15,6 +17,7 @@ from sqlreview.results import (
     Finding,
     Level,
     LockEntry,
+    Measurement,
     Review,
     Section,
     SqlAnalysis,
@@ -82,108 +85,222 @@ def _review(kind: str = "sql") -> Review:
 # --- text ----------------------------------------------------------------------------
 
 
-def test_text_starts_with_the_summary_line() -> None:
-    first = render_text(_review()).splitlines()[0]
-    assert first == ("sqlreview: 6 statements in 1 file, PostgreSQL 14 assumed: "
-                     "1 critical, 1 high, 1 medium, 2 low, 1 not understood")
+def test_text_starts_with_the_verdict_then_the_summary_line() -> None:
+    first, second = render_text(_review()).splitlines()[:2]
+    assert first == ("critical: shop_order rewritten under ACCESS EXCLUSIVE "
+                     f"({FILE} line 6, SR101); 3 more statements at medium or above")
+    assert second == ("sqlreview: 6 statements in 1 file, PostgreSQL 14 assumed: "
+                      "1 critical, 1 high, 1 medium, 2 low, 1 not understood")
 
 
-def test_text_table_has_the_risk_columns() -> None:
+def test_text_summary_table_has_one_row_per_file() -> None:
     lines = render_text(_review()).splitlines()
-    header = next(line for line in lines if line.lstrip().startswith("#"))
-    assert header.split() == ["#", "Line", "Statement", "Locks", "Blocks", "Cost", "Risk",
-                              "Findings"]
-    text = "\n".join(lines)
-    assert "ACCESS EXCLUSIVE shop_order (to #4)" in text
-    # The Blocks column (wrapped at 12 characters): ACCESS EXCLUSIVE blocks everything.
-    assert "reads," in text and "writes, DDL" in text
-    for label in ("critical", "high", "medium", "unknown"):
-        assert re.search(rf"\b{label}\b", text), label
-    assert "SR101 ADD COLUMN token" in text
+    header = next(i for i, line in enumerate(lines) if line.startswith("File "))
+    assert lines[header].split("  ")[0] == "File"
+    for column in ("Risk", "Locks (strongest first)", "Longest hold", "Findings"):
+        assert column in lines[header]
+    row = lines[header + 2]
+    assert row.startswith(FILE)
+    assert "critical" in row and "ACCESS EXCLUSIVE shop_order" in row
+    assert "3 statements: shop_order #1 → COMMIT #4" in row
+    assert row.rstrip().endswith("SR001 SR101 SR116 SR201 SR202")
+    assert lines[header + 3] == ""  # one file, one row
 
 
-def test_text_rows_keep_statement_order_and_line_numbers() -> None:
-    rows = [line.split() for line in render_text(_review()).splitlines()
-            if re.match(r"^\s*\d+\s+\d+\s", line)]
-    assert [(row[0], row[1]) for row in rows] == [(str(i), str(i + 1)) for i in range(6)]
+def _detail_rows(text: str) -> list[list[str]]:
+    return [line.split() for line in text.splitlines() if re.match(r"^\s+\d+\s+\d+\s", line)]
 
 
-def test_text_hold_lines_name_what_runs_under_the_lock() -> None:
+def test_text_lists_statements_at_or_above_show_and_folds_transaction_frames() -> None:
     text = render_text(_review())
-    assert ("ACCESS EXCLUSIVE on shop_order is held from #1 to COMMIT at #4, through "
+    rows = _detail_rows(text)
+    # BEGIN (0) and COMMIT (4) are frames; nothing else is below medium here.
+    assert [(row[0], row[1], row[2]) for row in rows] == [
+        ("1", "2", "medium"), ("2", "3", "high"), ("3", "4", "unknown"), ("5", "6", "critical")]
+    assert ("transaction: ACCESS EXCLUSIVE on shop_order held #1 → COMMIT #4 through "
             "#2 UPDATE, #3 UNPARSED") in text
-    # A hold nothing slow ran under is not worth a line.
-    assert "on shop_customer is held" not in text
+    assert "SHARE on shop_customer" not in text  # a lock nothing ran under is no news
+    # Findings under their statement.
+    lines = text.splitlines()
+    update = next(i for i, line in enumerate(lines) if re.match(r"^\s+2\s+3\s", line))
+    assert lines[update + 1].strip() == "SR116 UPDATE of every row of shop_order"
+    assert lines[update + 2].strip().startswith("SR202 ACCESS EXCLUSIVE on shop_order")
+
+
+def test_show_level_chooses_the_detail_rows() -> None:
+    assert [row[0] for row in _detail_rows(render_text(_review(), show=Level.HIGH))] == [
+        "2", "3", "5"]
+    critical = render_text(_review(), show=Level.CRITICAL)
+    assert [row[0] for row in _detail_rows(critical)] == ["5"]
+    assert "(3 statements below critical not shown: --show all lists them)" in critical
+    everything = render_text(_review(), show=None)
+    assert [row[0] for row in _detail_rows(everything)] == ["1", "2", "3", "5"]
+    assert "not shown" not in everything
+
+
+def test_low_statements_are_hidden_by_default_and_counted() -> None:
+    statements = _statements()
+    statements[1].risk, statements[1].findings = Level.LOW, []
+    analysis = SqlAnalysis(file=FILE, pg_version=14, statements=statements)
+    review = Review(pg_version=14, sections=[Section(title=FILE, analysis=analysis)])
+    text = render_text(review)
+    assert [row[0] for row in _detail_rows(text)] == ["2", "3", "5"]
+    assert "(1 statement below medium not shown: --show all lists them)" in text
 
 
 def test_text_hold_never_committed() -> None:
-    review = _review()
-    review.sections[0].analysis.holds[0].released_at = None
-    assert "to the end of the input (never committed)" in render_text(review)
+    statements = _statements()[:4]
+    for statement in statements:
+        statement.locks = [replace(lock, held_until=None) for lock in statement.locks]
+    analysis = SqlAnalysis(file=FILE, pg_version=14, statements=statements)
+    text = render_text(Review(pg_version=14, sections=[Section(title=FILE, analysis=analysis)]))
+    assert "transaction (never committed): ACCESS EXCLUSIVE on shop_order held #1 → the end" \
+        in text
+
+
+def test_text_escalation_says_which_statement_took_which_mode() -> None:
+    statements = [
+        StatementResult(index=0, sql="BEGIN", kind="TRANSACTION", actions=["BEGIN"],
+                        in_transaction=True),
+        StatementResult(index=1, sql="CREATE INDEX i ON t (c)", kind="CREATE INDEX",
+                        locks=[LockEntry("t", LockMode.SHARE, held_until=3)],
+                        risk=Level.HIGH, in_transaction=True),
+        StatementResult(index=2, sql="ALTER TABLE t ADD COLUMN d int", kind="ALTER TABLE",
+                        locks=[LockEntry("t", LockMode.ACCESS_EXCLUSIVE, held_until=3)],
+                        risk=Level.MEDIUM, in_transaction=True),
+        StatementResult(index=3, sql="COMMIT", kind="TRANSACTION", actions=["COMMIT"]),
+    ]
+    analysis = SqlAnalysis(file="t.sql", pg_version=14, statements=statements)
+    text = render_text(Review(pg_version=14, sections=[Section(title="t.sql",
+                                                               analysis=analysis)]))
+    assert ("transaction: ACCESS EXCLUSIVE on t held #1 → COMMIT #3 "
+            "(SHARE from #1, ACCESS EXCLUSIVE from #2)") in text
 
 
 def test_text_for_migrations_names_them_and_drops_the_line_column() -> None:
     review = _review(kind="migrations")
     section = review.sections[0]
     section.title, section.atomic = "shop.0002_order_coupon", True
+    section.app, section.name = "shop", "0002_order_coupon"
     section.statements[1].operation = "Add field coupon to order"
     failed = Section(title="shop.0003_broken", analysis=SqlAnalysis(file="x", pg_version=14),
-                     atomic=False, error="FieldError: boom", warnings=["approximate"])
+                     app="shop", name="0003_broken", atomic=False, error="FieldError: boom",
+                     warnings=["approximate"])
     review.sections.append(failed)
     text = render_text(review)
-    assert text.splitlines()[0].startswith("sqlreview: 6 statements in 2 migrations,")
-    assert "shop.0002_order_coupon (atomic)" in text
-    assert "shop.0003_broken (not atomic) — FAILED: FieldError: boom" in text
-    assert "warning: approximate" in text
+    assert text.splitlines()[0].endswith("(shop.0002 #5, SR101); 3 more statements at "
+                                         "medium or above")
+    assert text.splitlines()[1].startswith("sqlreview: 6 statements in 2 migrations,")
+    assert "shop.0002_order_coupon — critical\natomic: ACCESS EXCLUSIVE on shop_order" in text
+    assert "shop.0003_broken — failed\nFAILED: FieldError: boom\nwarning: approximate" in text
+    summary = next(line for line in text.splitlines() if line.startswith("shop.0003_broken "))
+    assert summary.split()[1] == "failed"
     assert "Add field coupon to order" in text
-    header = next(line for line in text.splitlines() if line.lstrip().startswith("#"))
+    header = next(line for line in text.splitlines() if line.lstrip().startswith("#  "))
     assert "Line" not in header.split()
 
 
 def test_text_empty_review() -> None:
     review = Review(pg_version=16, sections=[
         Section(title="empty.sql", analysis=SqlAnalysis(file="empty.sql", pg_version=16))])
-    text = render_text(review)
-    assert text.splitlines()[0] == "sqlreview: 0 statements in 1 file, PostgreSQL 16 assumed"
-    assert "empty.sql — no statements" in text
+    lines = render_text(review).splitlines()
+    assert lines[0] == "ok: no statements to review"
+    assert lines[1] == "sqlreview: 0 statements in 1 file, PostgreSQL 16 assumed"
+    assert render_text(Review(pg_version=16)).splitlines()[0] == "ok: no statements to review"
 
 
-def test_summary_line_says_one_statement() -> None:
+def test_clean_review_says_so() -> None:
     review = Review(pg_version=16, sections=[Section(
         title="one.sql", analysis=SqlAnalysis(file="one.sql", pg_version=16,
                                                statements=[_statements()[0]]))])
-    first = render_text(review).splitlines()[0]
-    assert first.startswith("sqlreview: 1 statement in 1 file,"), first
+    first, second = render_text(review).splitlines()[:2]
+    assert first == "ok: nothing above low risk in 1 statement"
+    assert second.startswith("sqlreview: 1 statement in 1 file,"), second
+
+
+def test_a_phase_column_appears_when_sections_carry_one() -> None:
+    review = _review(kind="migrations")
+    assert "Phase" not in render_text(review)
+    review.sections[0].phase = "pre-deploy"  # type: ignore[attr-defined]
+    text = render_text(review)
+    header = next(line for line in text.splitlines() if line.startswith("Migration "))
+    assert header.split()[:3] == ["Migration", "Risk", "Phase"]
+    assert "pre-deploy" in text
+    assert "| Phase |" in render_markdown(review)
+
+
+def test_text_neutralises_terminal_escape_sequences() -> None:
+    statement = StatementResult(index=0, sql="x", kind="OTHER", risk=Level.HIGH,
+                                findings=[Finding("SR120", Level.HIGH, "evil \x1b[2J\x07 name")])
+    review = Review(pg_version=14, sections=[Section(title="a\x1b]0;pwned\x07.sql",
+                                                     analysis=SqlAnalysis(
+                                                         file="a.sql", pg_version=14,
+                                                         statements=[statement]))])
+    text = render_text(review)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "evil \ufffd[2J\ufffd name" in text
 
 
 # --- Markdown -------------------------------------------------------------------------
 
 
-def test_markdown_is_a_github_table_with_escaped_pipes() -> None:
-    markdown = render_markdown(_review())
-    lines = markdown.splitlines()
+def test_markdown_starts_with_the_verdict_and_a_summary_table() -> None:
+    lines = render_markdown(_review()).splitlines()
     assert lines[0] == "### sqlreview: SQL risk"
-    assert "**sqlreview: 6 statements in 1 file, PostgreSQL 14 assumed:" in markdown
-    table = [line for line in lines if line.startswith("|")]
-    assert len(table) == 2 + 6
-    columns = table[0].count("|")
-    for row in table:
-        assert row.count("|") - row.count("\\|") == columns, row
-    unparsed = table[2 + 3]
+    escaped = FILE.replace("_", "\\_")  # prose: Markdown punctuation is escaped
+    assert lines[2] == ("**critical: `shop_order` rewritten under ACCESS EXCLUSIVE "
+                        f"({escaped} line 6, SR101); 3 more statements at medium or above**")
+    assert lines[4].startswith("sqlreview: 6 statements in 1 file, PostgreSQL 14 assumed:")
+    assert lines[6] == ("| File | Risk | Locks (strongest first) | Longest hold | Findings |")
+    assert lines[8].startswith(f"| `{FILE}` | **critical** |")
+
+
+def test_markdown_tables_keep_their_columns() -> None:
+    markdown = render_markdown(_review(), show=None)
+    tables: list[list[str]] = [[]]
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            tables[-1].append(line)
+        elif tables[-1]:
+            tables.append([])
+    tables = [table for table in tables if table]
+    assert len(tables) == 2
+    for table in tables:
+        columns = table[0].count("|")
+        for row in table:
+            # '|' inside a cell is escaped, so every row has the header's columns.
+            assert row.count("|") - row.count("\\|") == columns, row
+    details = tables[1]
+    assert len(details) == 2 + 4  # header, separator, every statement but BEGIN/COMMIT
+    unparsed = next(row for row in details if row.startswith("| 3 |"))
     assert "SELECT a \\|\\| b FROM t WHERE" in unparsed
     assert "syntax error \\| at end of input" in unparsed
-    # Multi-line cells use <br>, never a raw newline inside a row.
-    assert "SR116 UPDATE of every row of shop_order<br>SR202" in table[2 + 2]
+    update = next(row for row in details if row.startswith("| 2 |"))
+    assert "SR116 UPDATE of every row of shop\\_order<br>SR202" in update
 
 
-def test_markdown_explains_the_findings_and_lists_holds() -> None:
+def test_markdown_collapses_sql_and_explanations() -> None:
     markdown = render_markdown(_review())
-    assert "<details><summary>What the findings mean</summary>" in markdown
+    assert "<details><summary>SQL of these statements</summary>" in markdown
+    assert "ALTER TABLE shop_order ADD COLUMN token uuid DEFAULT gen_random_uuid();" in markdown
+    assert "#### What the findings mean" in markdown
     for code in ("SR001", "SR101", "SR116", "SR201", "SR202"):
-        assert f"**{code} `" in markdown
-    assert "- ACCESS EXCLUSIVE on shop_order is held from #1 to COMMIT at #4" in markdown
+        rule = rules.rule(code)
+        assert f"<details><summary>{code} {rule.name} ({rule.severity.label}):" in markdown
+    assert markdown.count("<details>") == markdown.count("</details>")
 
 
+def test_markdown_draws_a_lock_timeline_for_a_risky_transaction() -> None:
+    markdown = render_markdown(_review())
+    block = markdown.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    lines = [line.strip() for line in block.splitlines()]
+    assert lines[0] == "gantt"
+    assert "ACCESS EXCLUSIVE shop_order :crit, 1, 4" in lines
+    assert "section statements" in lines
+    assert "2 UPDATE high :crit, 2, 3" in lines
+
+
+# --- JSON ---------------------------------------------------------------------------------
 # --- JSON ---------------------------------------------------------------------------------
 
 
@@ -194,14 +311,14 @@ def test_json_round_trips() -> None:
     assert document["schema_version"] == 1
     assert document["pg_version"] == 14
     assert document["summary"] == {"statements": 6, "critical": 1, "high": 1, "medium": 1,
-                                   "low": 2, "unknown": 1}
+                                   "low": 2, "unknown": 1, "suppressed": 0}
     statement = document["statements"][1]
     assert statement["locks"] == [{"relation": "shop_order", "mode": "AccessExclusiveLock",
                                    "held_until": 4}]
     assert statement["blocks"] == ["reads", "writes", "DDL"]
     assert statement["findings"] == [{"code": "SR201", "severity": "medium",
                                       "message": "no lock_timeout is set before locking "
-                                                 "shop_order"}]
+                                                 "shop_order", "suppressed": None}]
     assert document["statements"][3]["risk"] == "unknown"
     assert document["files"] == [{"file": FILE, "holds": [
         {"relation": "shop_order", "mode": "AccessExclusiveLock", "acquired_at": 1,
@@ -229,13 +346,14 @@ def test_json_for_migrations_groups_statements_by_migration() -> None:
 # --- GitHub annotations -------------------------------------------------------------------
 
 
-def test_github_annotations_one_per_finding() -> None:
+def test_github_annotations_worst_first_one_per_code() -> None:
     lines = render_github(_review()).splitlines()
-    assert lines[0] == (f"::warning file={FILE},line=2,title=sqlreview SR201 (medium)::"
-                        "SR201 no lock_timeout is set before locking shop_order")
-    assert [(line.split(" ", 1)[0], line.split(",line=")[1].split(",")[0])
-            for line in lines] == [("::warning", "2"), ("::warning", "3"), ("::error", "3"),
-                                   ("::error", "4"), ("::error", "6")]
+    assert lines[0] == (f"::error file={FILE},line=6,title=sqlreview SR101 (critical)::"
+                        "SR101 ADD COLUMN token (volatile default) rewrites shop_order")
+    levels_and_lines = [(line.split(" ", 1)[0], line.split(",line=")[1].split(",")[0])
+                        for line in lines]
+    assert levels_and_lines == [("::error", "6"), ("::error", "3"), ("::error", "4"),
+                                ("::warning", "2"), ("::warning", "3")]
 
 
 def test_github_annotation_levels_follow_severity() -> None:
@@ -272,7 +390,7 @@ def test_github_without_a_file_has_no_file_property() -> None:
 
 
 def test_every_format_is_registered() -> None:
-    assert set(FORMATS) == {"text", "markdown", "json", "github"}
+    assert set(FORMATS) == {"text", "markdown", "json", "github", "sarif", "codequality"}
     for render in FORMATS.values():
         assert render(_review()).endswith("\n")
 
@@ -299,3 +417,17 @@ def test_reporters_do_not_need_pglast() -> None:
                                timeout=60, check=False)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "ok"
+
+
+def test_trace_adds_a_measured_column() -> None:
+    review = _review()
+    review.settings["trace"] = True
+    review.sections[0].statements[5].measured = Measurement(
+        locks={"shop_order": LockMode.ACCESS_EXCLUSIVE}, rewrites=["shop_order"])
+    text = render_text(review)
+    header = next(line for line in text.splitlines() if line.lstrip().startswith("#  "))
+    assert header.split()[4:6] == ["Locks", "Measured"]
+    assert "rewrote shop_order" in text and "as estimated" in text
+    markdown = render_markdown(review)
+    assert "| Locks | Measured | Blocks |" in markdown
+    assert "ACCESS EXCLUSIVE shop\\_order<br>rewrote shop\\_order<br>as estimated" in markdown

@@ -20,6 +20,8 @@ from sqlreview.deploy import DeployModel, MigrationPhase, deploy_plan
 from sqlreview.django.compare import TransactionLocks, attach
 from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.prestate import ReplayOptions
+from sqlreview.django.source import migration_path, read_source
+from sqlreview.django.suppressions import apply_ignores
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules import rule
@@ -50,6 +52,11 @@ def django_parser() -> argparse.ArgumentParser:
     selection = parser.add_argument_group("selecting migrations")
     selection.add_argument("--all", action="store_true", dest="all_migrations",
                            help="every migration of the project's own apps")
+    selection.add_argument(
+        "--since", metavar="REF",
+        help="review the migration files added or modified since the merge base of REF and "
+             "the working tree (git; e.g. origin/main in a pull request, HEAD for "
+             "uncommitted work), in migrate order")
     selection.add_argument("--include-third-party", action="store_true",
                            help="also review migrations of third-party and django.contrib apps")
     selection.add_argument("--database", default="default", metavar="ALIAS",
@@ -110,7 +117,7 @@ def django_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str], *, configured: bool = False) -> int:
-    args = django_parser().parse_args(argv)
+    args = cli.parse_arguments(django_parser(), argv)
     from sqlreview.django import SelectionRequest, render_migrations, setup_django
 
     cli.check_output_path(args.output)
@@ -133,6 +140,9 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
             all_migrations=args.all_migrations,
             include_third_party=args.include_third_party,
             database=args.database,
+            since=args.since,
+            exclude=tuple(args.exclude),
+            start_after=tuple(args.start_after),
         )
         rendered = render_migrations(request, mode=args.mode, scratch_url=args.scratch_url,
                                      trace=args.trace, replay=replay)
@@ -147,13 +157,16 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     )
     review = build_review(rendered, options)
     review.settings["trace"] = args.trace
+    if args.since is not None:
+        review.settings["since"] = args.since
+    cli.apply_config(review, args)
     plan = deploy_plan([m.deploy for m in rendered.migrations if m.deploy is not None],
                        deploy_model)
     review.settings["deploy_plan"] = plan.to_json()
     if args.deploy_order:
         cli.write_output(plan.to_text() + "\n", args.output)
         return cli.EXIT_OK
-    cli.emit(review, args.format, args.output)
+    cli.emit(review, args.format, args.output, show=args.show)
     if not review.sections:
         print("sqlreview: no migrations to review", file=sys.stderr)
     return cli.exit_code(review, args.fail_on)
@@ -187,19 +200,23 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
     old code never knew them, so they are judged as new (and may hold rows). What
     this migration creates is added to it.
     """
+    source = read_source(migration_path(migration.app_label, migration.name))
     analyzer = Analyzer(options, schema=migration.schema_before,
-                        file=_migration_file(migration))
+                        file=_display_path(source.path) or migration.label)
     if created:
         _mark_created(analyzer, created)
     if migration.atomic:
         analyzer.feed("BEGIN")
     held = TransactionLocks(migration.atomic)
+    # Which top-level operation emitted each result (by result index).
+    operations: dict[int, int | None] = {}
     first_rows: dict[int, int] = {}  # operation index -> position of its first row
     for statement in migration.statements:
         if statement.operation_index is not None:
             first_rows.setdefault(statement.operation_index, len(analyzer.results))
         if statement.kind == "sql":
             results = analyzer.feed(statement.sql, operation=statement.operation)
+            operations.update((result.index, statement.operation_index) for result in results)
             if statement.observation is not None:
                 attach(results, statement.observation, held)
             continue
@@ -208,12 +225,14 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
         else:
             result = analyzer.feed_opaque("opaque operation", operation=statement.operation,
                                           note="runs Python code sqlreview cannot see into")
+        operations[result.index] = statement.operation_index
         if statement.observation is not None:
             result.measured = Measurement(locks=dict(statement.observation.all_locks),
                                           rewrites=sorted(statement.observation.rewritten))
             held.remember(statement.observation)
         if statement.kind == "python":
-            _feed_executed(analyzer, statement)
+            for executed in _feed_executed(analyzer, statement):
+                operations[executed.index] = statement.operation_index
     if migration.atomic:
         analyzer.feed("COMMIT")
     analysis = analyzer.finish()
@@ -231,6 +250,9 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
                       warnings=list(migration.warnings), sql_text=migration.sql_text)
     if migration.deploy is not None:
         _attach_deploy(section, migration.deploy, first_rows)
+    for result in section.statements:
+        result.line = source.line_of(operations.get(result.index))
+    apply_ignores(section, source, operations)
     return section
 
 
@@ -290,8 +312,10 @@ def _works_on_data(sql: str) -> bool:
                for parsed in iter_statements(sql))
 
 
-def _feed_executed(analyzer: Analyzer, statement: RenderedStatement) -> None:
+def _feed_executed(analyzer: Analyzer, statement: RenderedStatement
+                   ) -> list[StatementResult]:
     """What the RunPython executed on the scratch database, analysed as its SQL."""
+    produced: list[StatementResult] = []
     for sql in statement.executed:
         text = sql if sql.rstrip().endswith(";") else sql + ";"
         on_data = _works_on_data(sql)
@@ -299,6 +323,8 @@ def _feed_executed(analyzer: Analyzer, statement: RenderedStatement) -> None:
             result.notes.append(EXECUTED_BY_PYTHON)
             if on_data:
                 result.notes.append(_ON_EMPTY_TABLES)
+            produced.append(result)
+    return produced
 
 
 # Judged from the SQL alone; the deploy verdicts judge the same against the state.
@@ -354,16 +380,11 @@ def _flag_python_beside_ddl(migration: RenderedMigration,
             statement.risk = max(statement.risk or finding.severity, finding.severity)
 
 
-def _migration_file(migration: RenderedMigration) -> str:
-    """The migration's file, relative to the current directory (for annotations)."""
-    from django.db.migrations.loader import MigrationLoader
-
-    package, _explicit = MigrationLoader.migrations_module(migration.app_label)
-    module = sys.modules.get(f"{package}.{migration.name}") if package else None
-    path = getattr(module, "__file__", None)
-    if not path:
-        return migration.label
+def _display_path(path: Path | None) -> str | None:
+    """The migration's file relative to the current directory (annotations, SARIF)."""
+    if path is None:
+        return None
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
+        return path.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return str(path)

@@ -169,32 +169,57 @@ _CHECKED_TYPES = frozenset(
 )
 
 
-def fast_path_limit(selection: Selection, keys: list[MigrationKey]) -> tuple[int, str | None]:
-    """How many of ``keys`` the fast path builds exactly, and why it stops there.
+@dataclass
+class FieldRename:
+    """A column renamed in the history: its indexes and constraints keep the old name."""
+
+    app_label: str
+    model: str  # model_name_lower now
+    field: str  # its name now
+    original_column: str  # the column its objects were named after
+
+
+@dataclass
+class FastPlan:
+    """How much of the history the fast path builds, why it stops, what it must rename."""
+
+    limit: int
+    reason: str | None = None
+    renames: list[FieldRename] = field(default_factory=list)
+
+
+def fast_path_limit(selection: Selection, keys: list[MigrationKey]) -> FastPlan:
+    """How many of ``keys`` the fast path builds exactly, why it stops there, what it renames.
 
     Walks the history on an unrendered state (each operation is judged
     against the state just before it).
     """
     state = _empty_state(selection)
+    renames: dict[tuple[str, str, str], FieldRename] = {}
     for position, key in enumerate(keys):
         migration = selection.migration(key)
         for operation in migration.operations:
-            reason = _why_not_state_described(operation, migration.app_label, state)
+            reason = _why_not_state_described(operation, migration.app_label, state, renames)
             if reason is not None:
-                return position, f"{key[0]}.{key[1]}: {reason}"
+                return FastPlan(position, f"{key[0]}.{key[1]}: {reason}", list(renames.values()))
             try:
                 operation.state_forwards(migration.app_label, state)
             except Exception as error:
-                return position, f"{key[0]}.{key[1]}: its state change fails ({error})"
-    return len(keys), None
+                return FastPlan(position, f"{key[0]}.{key[1]}: its state change fails ({error})",
+                                list(renames.values()))
+    return FastPlan(len(keys), None, list(renames.values()))
 
 
-def _why_not_state_described(operation: Any, app_label: str, state: ProjectState
-                             ) -> str | None:
+RenameMap = dict[tuple[str, str, str], FieldRename]
+
+
+def _why_not_state_described(operation: Any, app_label: str, state: ProjectState,
+                             renames: RenameMap) -> str | None:
     kind = type(operation).__name__
     if not type(operation).__module__.startswith(_KNOWN_MODULES):
         return f"custom operation {kind}"
     if kind in _STATE_DESCRIBED or kind in _HOISTED:
+        _forget_renames(operation, kind, app_label, renames)
         return None
     if kind == "RunPython":
         return None  # data only: tables are empty either way
@@ -203,9 +228,11 @@ def _why_not_state_described(operation: Any, app_label: str, state: ProjectState
 
         return None if operation.sql in (RunSQL.noop, "", []) else "RunSQL"
     if kind == "AlterField":
+        if (app_label, operation.model_name_lower, operation.name) in renames:
+            return "AlterField of a renamed field with an index or constraint"
         return _altered_field_problem(operation, app_label, state)
     if kind == "RenameField":
-        return _renamed_field_problem(operation, app_label, state)
+        return _renamed_field_problem(operation, app_label, state, renames)
     return kind  # RenameModel, AlterModelTable, SeparateDatabaseAndState, ...
 
 
@@ -235,18 +262,47 @@ def _altered_field_problem(operation: Any, app_label: str, state: ProjectState) 
     return None
 
 
-def _renamed_field_problem(operation: Any, app_label: str, state: ProjectState) -> str | None:
+def _renamed_field_problem(operation: Any, app_label: str, state: ProjectState,
+                           renames: RenameMap) -> str | None:
+    """A renamed column keeps its objects' names: recorded, to be renamed back after building."""
     old = _old_field(operation, app_label, state, operation.old_name)
     if old is None:
         return None
-    named = (old.db_index or old.unique or old.primary_key or old.is_relation
-             or old.get_internal_type() in _CHECKED_TYPES)
+    if old.get_internal_type() in _CHECKED_TYPES:
+        # Django recreates the column's check under a name a new table's check does not get.
+        return "RenameField of a field with a check constraint"
+    named = old.db_index or old.unique or old.is_relation
+    if not named or old.primary_key:
+        return None  # no name mentions the column (a primary key is TABLE_pkey)
     model = state.models[(app_label, operation.model_name_lower)]
     together = [fields for option in ("unique_together", "index_together")
                 for fields in model.options.get(option) or ()]
-    if named or any(operation.old_name in fields for fields in together):
-        return "RenameField of a field with an index or constraint"
+    if old.many_to_many or any(operation.old_name in fields for fields in together):
+        return "RenameField of a field in a many-to-many or *_together"
+    if old.db_column is not None:
+        return "RenameField of a field with db_column"
+    origin = renames.pop((app_label, operation.model_name_lower, operation.old_name), None)
+    renames[(app_label, operation.model_name_lower, operation.new_name)] = FieldRename(
+        app_label, operation.model_name_lower, operation.new_name,
+        origin.original_column if origin else _column(operation.old_name, old),
+    )
     return None
+
+
+def _column(name: str, field: Any) -> str:
+    """A state field's column (state fields are not bound to a model: no ``.column``)."""
+    if field.db_column:
+        return str(field.db_column)
+    return f"{name}_id" if field.many_to_one or field.one_to_one else name
+
+
+def _forget_renames(operation: Any, kind: str, app_label: str, renames: RenameMap) -> None:
+    """A field removed (or its model deleted) has no objects left to rename."""
+    if kind == "RemoveField":
+        renames.pop((app_label, operation.model_name_lower, operation.name), None)
+    elif kind == "DeleteModel":
+        for key in [k for k in renames if k[:2] == (app_label, operation.name_lower)]:
+            del renames[key]
 
 
 # -- building ---------------------------------------------------------------------------
@@ -273,13 +329,16 @@ def prepare(
         state, problems = project_state(selection, keys)
         summary.update(built="cache", cache="hit")
         return PreState(state, summary, problems)
-    fast = fast_path_limit(selection, keys) if options.pre_state == "fast" else (0, None)
-    limit, reason = fast
+    plan = fast_path_limit(selection, keys) if options.pre_state == "fast" else FastPlan(0)
+    limit, reason = plan.limit, plan.reason
     state, problems = project_state(selection, keys[:limit])
     warnings = list(problems)
     if limit:
         warnings.extend(_hoist(connection, selection, keys[:limit], state))
         _create_tables(connection, state, set(selection.loader.unmigrated_apps))
+        renamed = _rename_back(connection, state, plan.renames)
+        if renamed:
+            summary["renamed_back"] = renamed
     MigrationRecorder(connection).ensure_schema()
     if limit < len(keys):
         state, failed = _replay(connection, selection, limit, start, state,
@@ -342,6 +401,75 @@ def _create_tables(connection: BaseDatabaseWrapper, state: ProjectState,
                 continue
             if router.allow_migrate_model(connection.alias, model):
                 editor.create_model(model)
+
+
+def _rename_back(connection: BaseDatabaseWrapper, state: ProjectState,
+                 renames: list[FieldRename]) -> int:
+    """Give the objects of renamed columns the names the history gave them.
+
+    Django names an index or unique constraint after the table and column it
+    was created on, and renaming a column keeps those names (a foreign key
+    constraint is dropped and created again under the new name, so it is
+    left alone). The fast path named them after the column's new name; this
+    renames each one whose name is exactly what Django (or PostgreSQL, for an
+    inline UNIQUE) gives the new column to what it gives the original one.
+    """
+    count = 0
+    with connection.schema_editor(atomic=True) as editor:
+        for rename in renames:
+            try:
+                model = state.apps.get_model(rename.app_label, rename.model)
+                column = model._meta.get_field(rename.field).column
+            except LookupError:
+                continue
+            table = model._meta.db_table
+            for kind, name, target in _objects_on(connection, table, column):
+                if target is not None:
+                    continue  # a foreign key: recreated by the rename, under the new name
+                old = _name_for(editor, table, rename.original_column, column, name)
+                if old is None or old == name:
+                    continue
+                if kind == "index":
+                    editor.execute(f"ALTER INDEX {editor.quote_name(name)} "
+                                   f"RENAME TO {editor.quote_name(old)}")
+                else:
+                    editor.execute(f"ALTER TABLE {editor.quote_name(table)} RENAME CONSTRAINT "
+                                   f"{editor.quote_name(name)} TO {editor.quote_name(old)}")
+                count += 1
+    return count
+
+
+_OBJECTS_ON = """
+SELECT 'constraint', con.conname, ref.relname
+FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid
+LEFT JOIN pg_class ref ON ref.oid = con.confrelid
+JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(con.conkey)
+WHERE t.relname = %s AND a.attname = %s AND array_length(con.conkey, 1) = 1
+UNION ALL
+SELECT 'index', ic.relname, NULL
+FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(i.indkey)
+WHERE t.relname = %s AND a.attname = %s AND i.indnatts = 1
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+"""
+
+
+def _objects_on(connection: BaseDatabaseWrapper, table: str, column: str
+                ) -> list[tuple[str, str, str | None]]:
+    with connection.cursor() as cursor:
+        cursor.execute(_OBJECTS_ON, [table, column, table, column])
+        return [(str(kind), str(name), target) for kind, name, target in cursor.fetchall()]
+
+
+def _name_for(editor: Any, table: str, original: str, column: str, name: str) -> str | None:
+    """The name the original column gave the object now called ``name``, if it can be told."""
+    for suffix in ("", "_like", "_uniq"):
+        if editor._create_index_name(table, [column], suffix=suffix) == name:
+            return str(editor._create_index_name(table, [original], suffix=suffix))
+    inline = f"{table}_{column}_key"  # PostgreSQL's name for an inline UNIQUE
+    if name == inline and len(f"{table}_{original}_key") < 64:
+        return f"{table}_{original}_key"
+    return None
 
 
 def _replay(

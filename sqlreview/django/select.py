@@ -8,7 +8,14 @@ Three ways to choose, mirroring Django's own commands:
 * named targets: ``app_label`` (all of that app's migrations),
   ``app_label:0007`` or ``app_label:0007_name`` (unique prefixes, as
   ``sqlmigrate`` resolves them);
-* ``all_migrations``: every migration of the project's own apps.
+* ``all_migrations``: every migration of the project's own apps;
+* ``since``: the migrations whose files a branch added or modified since the
+  merge base of a git ref (``since.py`` asks git), in migrate order.
+
+Then the configuration narrows it: ``exclude`` (apps or ``app:migration``)
+and ``start_after`` (``app:0042``: that migration and everything it depends
+on in its app predate the tool) drop migrations from the review; they still
+run in the replay to reach the others' parent states.
 
 Selection only reads: it never creates the ``django_migrations`` table nor an
 SQLite file. Targets and ``--all`` do not touch the database at all; they use
@@ -33,6 +40,8 @@ if TYPE_CHECKING:
     from django.db.migrations.loader import MigrationLoader
     from django.db.migrations.migration import Migration
 
+    from sqlreview.django.since import ChangedFile, Changes
+
 MigrationKey = tuple[str, str]
 
 
@@ -44,6 +53,9 @@ class SelectionRequest:
     all_migrations: bool = False
     include_third_party: bool = False
     database: str = "default"
+    since: str | None = None  # a git ref: review what changed since its merge base
+    exclude: tuple[str, ...] = ()  # app_label or app_label:migration_prefix
+    start_after: tuple[str, ...] = ()  # app_label:migration_prefix
 
 
 @dataclass
@@ -77,12 +89,19 @@ def select_migrations(request: SelectionRequest) -> Selection:
         )
     if request.targets and request.all_migrations:
         raise DjangoSetupError("name migrations or pass --all, not both")
+    if request.since is not None and (request.targets or request.all_migrations):
+        raise DjangoSetupError("--since chooses the migrations itself: drop the targets "
+                               "and --all, or drop --since")
     preimport_migrations()
-    if request.targets:
-        return _select_targets(request.targets)
-    if request.all_migrations:
-        return _select_all(request.include_third_party)
-    return _select_pending(request.database)
+    if request.since is not None:
+        selection = _select_since(request.since)
+    elif request.targets:
+        selection = _select_targets(request.targets)
+    elif request.all_migrations:
+        selection = _select_all(request.include_third_party)
+    else:
+        selection = _select_pending(request.database)
+    return _narrow(selection, request)
 
 
 # -- loading ---------------------------------------------------------------
@@ -348,3 +367,124 @@ def is_own_app(app_label: str) -> bool:
         return False
     django_dir = os.path.realpath(os.path.dirname(django.__file__))
     return not (path == django_dir or path.startswith(django_dir + os.sep))
+
+
+# -- --since ----------------------------------------------------------------------
+
+
+def _select_since(ref: str) -> Selection:
+    from sqlreview.django.since import SinceError, changed_files
+
+    try:
+        changes = changed_files(ref)
+    except SinceError as error:
+        raise DjangoSetupError(str(error)) from None
+    disk = load_graph(None, replace=False)
+    directories = _migration_directories(disk)
+    warnings: list[str] = []
+    named: list[MigrationKey] = []
+    for changed in changes.files:
+        key = _migration_of(changed.path, directories)
+        if key is None or (changed.status != "deleted" and key not in disk.disk_migrations):
+            continue
+        warning = _since_warning(changes, changed, key)
+        if warning:
+            warnings.append(warning)
+        if changed.status != "deleted":
+            named.append(key)
+    squashed = load_graph(None)
+    loader = squashed if set(named) <= set(squashed.graph.nodes) else disk
+    chosen = set(named)
+    reviewed = [key for key in full_plan(loader) if key in chosen]
+    return Selection(reviewed=reviewed, walk=_walk_to(loader, reviewed), loader=loader,
+                     warnings=warnings + _conflict_warnings(squashed))
+
+
+def _migration_directories(loader: MigrationLoader) -> dict[str, str]:
+    """The real directory of each migrated app's migrations package -> app label."""
+    import importlib
+
+    from django.db.migrations.loader import MigrationLoader as Loader
+
+    directories: dict[str, str] = {}
+    for app_label in loader.migrated_apps:
+        package, _explicit = Loader.migrations_module(app_label)
+        if not package:
+            continue
+        try:
+            module = importlib.import_module(package)
+        except ImportError:
+            continue
+        for directory in getattr(module, "__path__", []):
+            directories[os.path.realpath(directory)] = app_label
+    return directories
+
+
+def _migration_of(path: os.PathLike[str], directories: dict[str, str]) -> MigrationKey | None:
+    real = os.path.realpath(path)
+    if not real.endswith(".py"):
+        return None
+    app_label = directories.get(os.path.dirname(real))
+    if app_label is None:
+        return None
+    return (app_label, os.path.basename(real)[: -len(".py")])
+
+
+def _since_warning(changes: Changes, changed: ChangedFile, key: MigrationKey) -> str | None:
+    label = f"{key[0]}.{key[1]}"
+    where = changes.relative(changed.path)
+    if changed.status == "modified" and changed.on_ref:
+        return (f"{where}: migration {label} already exists on {changes.ref} and was modified; "
+                "editing an applied migration does nothing on databases that already ran it "
+                "(write a new migration instead)")
+    if changed.status == "deleted":
+        return (f"{where}: migration {label} was deleted since {changes.ref}; databases that "
+                "ran it keep its changes, and migrations depending on it no longer load")
+    if changed.status == "renamed" and changed.old_path is not None:
+        return (f"{where}: renamed from {changes.relative(changed.old_path)}; Django knows "
+                f"migrations by name, so it is reviewed as the new migration {label}, and "
+                "databases that ran the old name will run it again")
+    return None
+
+
+# -- configuration: exclude, start-after ---------------------------------------------
+
+
+def _narrow(selection: Selection, request: SelectionRequest) -> Selection:
+    """Drop what ``exclude`` and ``start_after`` leave out of the review."""
+    if not (request.exclude or request.start_after):
+        return selection
+    loader = selection.loader
+    dropped: set[MigrationKey] = set()
+    for item in request.exclude:
+        keys = _resolve_config_key(loader, item, "exclude")
+        dropped.update(keys if keys is not None
+                       else {key for key in loader.graph.nodes if key[0] == item})
+    for item in request.start_after:
+        keys = _resolve_config_key(loader, item, "start-after")
+        if keys is None:
+            raise DjangoSetupError(f"start-after {item!r}: name a migration, "
+                                   "app_label:0042 (the last one that predates sqlreview)")
+        for key in keys:
+            dropped.update(k for k in loader.graph.forwards_plan(key) if k[0] == key[0])
+    reviewed = [key for key in selection.reviewed if key not in dropped]
+    needed: set[MigrationKey] = set()
+    for key in reviewed:
+        needed.update(loader.graph.forwards_plan(key))
+    walk = [key for key in selection.walk if key in needed]
+    return Selection(reviewed=reviewed, walk=walk, loader=loader,
+                     warnings=selection.warnings)
+
+
+def _resolve_config_key(loader: MigrationLoader, item: str, setting: str
+                        ) -> list[MigrationKey] | None:
+    try:
+        keys = _resolve_target(loader, item)
+    except DjangoSetupError as error:
+        raise DjangoSetupError(f"[tool.sqlreview] {setting} {item!r}: {error}") from None
+    if keys is None or all(key in loader.graph.nodes for key in keys):
+        return keys
+    # Replaced by a squashed migration in this graph: stand for it by the squash.
+    return [squash for squash, migration in sorted(loader.replacements.items())
+            if squash in loader.graph.nodes
+            and any(tuple(replaced) in keys for replaced in migration.replaces)]

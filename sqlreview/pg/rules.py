@@ -57,6 +57,23 @@ RULES: tuple[Rule, ...] = (
         "Trust the measurement, review the statement by hand, and please report the "
         "statement so the knowledge table can be corrected.",
     ),
+    Rule(
+        "SR005", "unused-suppression", Level.LOW,
+        "A `# sqlreview: ignore` comment matches no finding.",
+        "The risk it once excused is gone (or it is on the wrong line, or names a code "
+        "that does not exist); a stale ignore would silently excuse the next real finding "
+        "of that code there.",
+        "Remove the comment, or move it to the line of the operation that raises the code "
+        "(any line of the operation's call), or to the `class Migration` line for the whole "
+        "migration.",
+    ),
+    Rule(
+        "SR006", "suppression-without-reason", Level.LOW,
+        "A `# sqlreview: ignore` comment gives no reason, so it does not apply.",
+        "An ignore is a reviewer's decision; without the why, the next reviewer cannot tell "
+        "whether it still holds.",
+        "Add the reason after ` -- `: `# sqlreview: ignore SR107 -- the table has 40 rows`.",
+    ),
     # --- SR1xx: locks and rewrites -------------------------------------------------
     Rule(
         "SR101", "add-column-rewrites-table", Level.CRITICAL,

@@ -14,11 +14,13 @@ def what(statement: StatementResult, width: int = 70) -> str:
     return _shorten(text, width)
 
 
-def locks(statement: StatementResult) -> list[str]:
+def locks(statement: StatementResult, *, held: bool = True) -> list[str]:
+    """Strongest first; ``held``: say which COMMIT releases each (the migration
+    header says it once when the transaction frame is folded)."""
     lines = []
     for lock in sorted(statement.locks, key=lambda entry: -entry.mode):
         line = f"{lock.mode.sql_name} {lock.relation}"
-        if lock.held_until is not None:
+        if held and lock.held_until is not None:
             line += f" (to #{lock.held_until})"
         lines.append(line)
     return lines

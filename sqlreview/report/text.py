@@ -1,139 +1,94 @@
-"""The terminal table and the Markdown report, both drawn by tabulate."""
+"""The terminal report: verdict, one summary row per migration or file, then
+the statements at or above --show, each with its findings underneath.
+
+The summary is a tabulate table; the statement listing, which can run to tens
+of thousands of rows, is drawn by ``layout`` in one pass."""
 
 from __future__ import annotations
 
 from tabulate import tabulate
 
-from sqlreview.pg import rules
-from sqlreview.report import cells
-from sqlreview.results import Review, Section, StatementResult, summarize
+from sqlreview.report import cells, digest, escape, layout
+from sqlreview.report.digest import SectionDigest
+from sqlreview.results import Level, Review, StatementResult
 
-HEADERS = ["#", "Line", "Statement", "Locks", "Blocks", "Cost", "Risk", "Findings"]
-WIDTHS = [None, None, 40, 36, 12, 12, 8, 50]
-
-
-def _columns(review: Review) -> tuple[list[str], list[int | None]]:
-    """Migrations have no useful line numbers: their rows name the operation instead.
-    With --trace, what was measured stands beside the estimated locks."""
-    headers, widths = list(HEADERS), list(WIDTHS)
-    if review.settings.get("trace"):
-        headers.insert(4, "Measured")
-        widths.insert(4, 30)
-    if review.kind == "migrations":
-        del headers[1], widths[1]
-    return headers, widths
+DEFAULT_SHOW: Level | None = Level.MEDIUM
 
 
-def summary_line(review: Review) -> str:
-    counts = summarize(review.statements)
-    unit = "migration" if review.kind == "migrations" else "file"
-    sections = len(review.sections)
-    parts = [f"{counts[level]} {level}" for level in ("critical", "high", "medium", "low")
-             if counts[level]]
-    if counts["unknown"]:
-        parts.append(f"{counts['unknown']} not understood")
-    statements = counts["statements"]
-    return (
-        f"sqlreview: {statements} statement{'s' if statements != 1 else ''} in {sections} "
-        f"{unit}{'s' if sections != 1 else ''}, PostgreSQL {review.pg_version} assumed"
-        + (f": {', '.join(parts)}" if parts else "")
-    )
+def render_text(review: Review, *, show: Level | None = DEFAULT_SHOW) -> str:
+    items = digest.digests(review, show)
+    blocks = [digest.verdict(review, items) + "\n" + digest.summary_line(review)]
+    notes = [f"warning: {warning}" for warning in review.warnings]
+    notes += [f"error: {error}" for error in review.errors]
+    if notes:
+        blocks.append("\n".join(notes))
+    if items:
+        blocks.append("\n".join(summary_table(review, items)))
+    for item in items:
+        block = _section(review, item, show)
+        if block:
+            blocks.append(block)
+    return escape.terminal("\n\n".join(blocks) + "\n")
 
 
-def render_text(review: Review) -> str:
-    blocks = [summary_line(review)]
-    blocks.extend(f"warning: {warning}" for warning in review.warnings)
-    for section in review.sections:
-        blocks.append(_section_heading(section))
-        if section.statements:
-            headers, widths = _columns(review)
-            rows = [_row(statement, "\n", headers) for statement in section.statements]
-            blocks.append(tabulate(rows, headers=headers, tablefmt="simple",
-                                   maxcolwidths=widths))
-        blocks.extend(_holds(section))
-    return "\n\n".join(blocks) + "\n"
+def summary_table(review: Review, items: list[SectionDigest]) -> list[str]:
+    unit = "Migration" if review.kind == "migrations" else "File"
+    with_phase = any(item.phase for item in items)
+    headers = [unit, "Risk", "Locks (strongest first)", "Longest hold", "Findings"]
+    if with_phase:
+        headers.insert(2, "Phase")
+    rows = []
+    for item in items:
+        row = [item.section.title, item.risk_label, digest.locks_cell(item),
+               digest.hold_cell(item), " ".join(item.codes) or "—"]
+        if with_phase:
+            row.insert(2, item.phase or "—")
+        rows.append(row)
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True
+                    ).splitlines()
 
 
-def render_markdown(review: Review) -> str:
-    blocks = [f"### sqlreview: {_title(review)}", f"**{summary_line(review)}**"]
-    blocks.extend(f"> warning: {warning}" for warning in review.warnings)
-    for section in review.sections:
-        blocks.append(f"#### {_section_heading(section)}")
-        if section.statements:
-            headers, _widths = _columns(review)
-            rows = [[_escape(cell) for cell in _row(statement, "<br>", headers)]
-                    for statement in section.statements]
-            blocks.append(tabulate(rows, headers=headers, tablefmt="github"))
-        blocks.extend(f"- {line}" for line in _holds(section))
-    blocks.append(_rule_details(review))
-    return "\n\n".join(block for block in blocks if block) + "\n"
-
-
-def _title(review: Review) -> str:
-    return "migration risk" if review.kind == "migrations" else "SQL risk"
-
-
-def _section_heading(section: Section) -> str:
-    heading = section.title
-    if section.atomic is not None:
-        heading += " (atomic)" if section.atomic else " (not atomic)"
-    if section.error:
-        heading += f" — FAILED: {section.error}"
-    for warning in section.warnings:
-        heading += f"\n  warning: {warning}"
-    if not section.statements and not section.error:
-        heading += " — no statements"
-    return heading
-
-
-def _row(statement: StatementResult, newline: str, headers: list[str]) -> list[str]:
-    what = cells.what(statement)
-    if statement.operation:
-        what = f"{statement.operation}{newline}{what}"
-    return [
-        str(statement.index),
-        *([str(statement.line)] if "Line" in headers else []),
-        what,
-        newline.join(cells.locks(statement)) or "—",
-        *([newline.join(cells.measured(statement)) or "—"] if "Measured" in headers else []),
-        cells.blocks(statement),
-        cells.cost(statement),
-        cells.risk(statement),
-        newline.join(cells.findings(statement)) or "—",
-    ]
-
-
-def _holds(section: Section) -> list[str]:
-    lines = []
-    for hold in section.analysis.holds:
-        if not hold.held_through:
-            continue
-        released = (f"COMMIT at #{hold.released_at}" if hold.released_at is not None
-                    else "the end of the input (never committed)")
-        during = ", ".join(
-            f"#{index} {section.statements[index].kind}" for index in hold.held_through
-            if index < len(section.statements)
-        )
-        steps = f" ({hold.taken_text})" if len(hold.taken) > 1 else ""
-        lines.append(
-            f"{hold.mode.sql_name} on {hold.relation}{steps} is held from #{hold.acquired_at} "
-            f"to {released}, through {during}"
-        )
-    return lines
-
-
-def _rule_details(review: Review) -> str:
-    codes = sorted({f.code for s in review.statements for f in s.findings})
-    if not codes:
+def _section(review: Review, item: SectionDigest, show: Level | None) -> str:
+    section = item.section
+    if not item.shown and not section.error and not section.warnings:
         return ""
-    items = []
-    for code in codes:
-        rule = rules.rule(code)
-        items.append(f"- **{code} `{rule.name}`**: {rule.summary} {rule.why} "
-                     f"*Instead:* {rule.instead}")
-    return "<details><summary>What the findings mean</summary>\n\n" + "\n".join(items) + \
-        "\n\n</details>"
+    lines = [f"{section.title} — {item.risk_label}"]
+    if section.error:
+        lines.append(f"FAILED: {section.error}")
+    lines += [f"warning: {warning}" for warning in section.warnings]
+    lines += digest.frame_lines(item)
+    if not section.statements and not section.error:
+        lines.append("no statements")
+    if item.shown:
+        lines.append("")
+        lines += statement_table(review, item.shown)
+    if item.hidden and show is not None:
+        lines.append(f"  ({item.hidden} statement{'s' if item.hidden != 1 else ''} below "
+                     f"{show.label} not shown: --show all lists them)")
+    return "\n".join(lines)
 
 
-def _escape(cell: str) -> str:
-    return cell.replace("|", "\\|")
+def statement_table(review: Review, statements: list[StatementResult]) -> list[str]:
+    trace = bool(review.settings.get("trace"))
+    with_line = review.kind != "migrations"
+    headers = ["#", *(["Line"] if with_line else []), "Risk", "Statement", "Locks",
+               *(["Measured"] if trace else []), "Blocks", "Cost"]
+    rows = []
+    for statement in statements:
+        what = [cells.what(statement, 72)]
+        if statement.operation:
+            what.insert(0, digest.shorten(statement.operation, 72))
+        row = [[str(statement.index)], *([[str(statement.line)]] if with_line else []),
+               [statement.risk_label], what,
+               [digest.shorten(lock, 48) for lock in cells.locks(statement, held=False)]
+               or ["—"],
+               *([cells.measured(statement) or ["—"]] if trace else []),
+               [cells.blocks(statement)], [cells.cost(statement)]]
+        notes = [digest.shorten(line, 160) for line in cells.findings(statement)]
+        rows.append(layout.Row(row, notes))
+    right = frozenset({0, 1} if with_line else {0})
+    return layout.table(headers, rows, right=right, notes_at=3 if with_line else 2,
+                        indent="  ")
+
+
+__all__ = ["DEFAULT_SHOW", "render_text", "statement_table", "summary_table"]

@@ -276,3 +276,39 @@ def test_a_database_that_accepts_and_never_answers_times_out(shaky_project: Path
     assert result.returncode == 2, result.stderr
     assert "cannot read which migrations are applied" in result.stderr
     assert elapsed < 60
+
+
+# -- the fast path builds the catalog exact replay builds ---------------------------------
+
+
+def _catalog_differences(fast: dict[str, Any], exact: dict[str, Any]) -> list[str]:
+    differences = []
+    for key in sorted(set(fast) | set(exact)):
+        if fast.get(key) != exact.get(key):
+            differences.append(f"{key}: fast {fast.get(key)} != exact {exact.get(key)}")
+    return differences
+
+
+@pytest.mark.parametrize("project_name", ["sample", "generated"])
+def test_fast_pre_state_builds_the_catalog_exact_replay_builds(
+    project_name: str, tmp_path: Path, pg_server: ScratchServer,
+) -> None:
+    """Names included: every index and constraint, at many points of the history."""
+    from tests.django.test_render import run_driver
+
+    if project_name == "sample":
+        project, settings, every = SAMPLE, "sampleproject.settings", 3
+    else:
+        project, settings, every = tmp_path, "synthproject.settings", 50
+        write_synthetic(tmp_path, 200)
+    compared = run_driver("prestate_catalogs", project=str(project), settings=settings,
+                          scratch_url=pg_server.url, every=every)
+    assert compared
+    renamed = 0
+    for label, (fast, exact) in compared.items():
+        assert exact["built"]["created_from_state"] == 0
+        renamed += fast["built"].get("renamed_back", 0)
+        assert _catalog_differences(fast["relations"], exact["relations"]) == [], label
+    if project_name == "generated":
+        assert any(f["built"]["created_from_state"] for f, _ in compared.values())
+        assert renamed, "the generated history renames indexed fields: nothing was renamed back"

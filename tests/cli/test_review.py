@@ -129,10 +129,15 @@ def test_markdown_is_ready_to_paste(pg_server: ScratchServer) -> None:
                        "sampleproject.settings", "--format", "markdown",
                        "--scratch-url", pg_server.url)
     assert result.returncode == 1  # a critical rewrite, default --fail-on high
-    assert result.stdout.startswith("### sqlreview: migration risk")
-    assert "PostgreSQL 1" in result.stdout.splitlines()[2]
-    assert "| Alter field copies_sold on book<br>" in result.stdout
-    assert "<details><summary>What the findings mean</summary>" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == "### sqlreview: migration risk"
+    assert lines[2].startswith("**critical: `library_book` rewritten under ACCESS EXCLUSIVE "
+                               "(library.0011 #1, SR103)")
+    assert "PostgreSQL 1" in lines[4]
+    assert "| `library.0011_alter_book_copies_sold` | **critical** |" in result.stdout
+    assert "| Alter field copies\\_sold on book<br>" in result.stdout
+    assert "```mermaid\ngantt" in result.stdout
+    assert "<details><summary>SR103 column-type-change-rewrites-table" in result.stdout
 
 
 def test_manage_py_sqlreview_runs_the_same_review(pg_server: ScratchServer) -> None:
@@ -142,7 +147,10 @@ def test_manage_py_sqlreview_runs_the_same_review(pg_server: ScratchServer) -> N
         cwd=SAMPLE, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("sqlreview: ")
+    verdict, summary = result.stdout.splitlines()[:2]
+    assert verdict.startswith("high: ACCESS EXCLUSIVE on library_book during a full scan "
+                              "(library.0012 #1)")
+    assert summary.startswith("sqlreview: 3 statements in 1 migration")
     assert "library.0012_alter_book_title" in result.stdout
 
 

@@ -9,11 +9,13 @@ filesystem.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,17 @@ from tests.cli.test_review import ROOT
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="reads /proc; the death signal is Linux's")
+
+
+@pytest.fixture
+def tmp_path() -> Iterator[Path]:
+    """A private directory outside pytest's basetemp, which a concurrent pytest
+    session may prune while a test's server lives in it."""
+    directory = Path(tempfile.mkdtemp(prefix="sqlreview-signals-"))
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -329,7 +329,51 @@ def _sample_live(replayed: Result) -> Result:
     }
 
 
+def prestate_catalogs(project: str, settings: str, scratch_url: str, every: int) -> Result:
+    """The scratch catalog at the pre-state of every ``every``-th migration (and of the last),
+    fast vs exact.
+
+    Each pre-state is built twice on the scratch server (``--pre-state fast``
+    and ``replay``) and both catalogs are read in full; the test compares them.
+    """
+    import dataclasses
+
+    import psycopg
+
+    from sqlreview.django import prestate
+    from sqlreview.django.scratch_connection import scratch_connections
+    from sqlreview.django.select import SelectionRequest, select_migrations
+    from sqlreview.pg.introspect import schema_from_cursor
+    from sqlreview.scratch import ScratchServer
+
+    setup_django(settings, project)
+    server = ScratchServer.at(scratch_url)
+    selection = select_migrations(SelectionRequest(all_migrations=True))
+    compared: dict[str, Any] = {}
+    points = sorted({*range(every, len(selection.walk), every), len(selection.walk) - 1})
+    for start in points:
+        catalogs = []
+        for mode in ("fast", "replay"):
+            with server.temporary_database("sqlreview_test") as url:
+                with scratch_connections(url, "default") as connection:
+                    built = prestate.prepare(connection, server, url, selection, start,
+                                             prestate.ReplayOptions(pre_state=mode))
+                with psycopg.connect(url) as raw:
+                    schema = schema_from_cursor(raw.cursor())
+                catalogs.append({
+                    "built": built.summary,
+                    "relations": {key: json.loads(json.dumps(dataclasses.asdict(relation),
+                                                             default=str))
+                                  for key, relation in schema.relations.items()
+                                  if key != "django_migrations"
+                                  and not key.startswith("django_migrations_")},
+                })
+        compared[".".join(selection.walk[start])] = catalogs
+    return compared
+
+
 SCENARIOS: dict[str, Callable[..., Result]] = {
+    "prestate_catalogs": prestate_catalogs,
     "shop_replay": shop_replay,
     "trace_edges": trace_edges,
     "shop_live": shop_live,

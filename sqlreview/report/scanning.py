@@ -1,0 +1,148 @@
+"""Code-scanning formats: SARIF 2.1.0 (GitHub code scanning) and GitLab Code
+Quality. One result per finding, at the statement's file and line, with a
+fingerprint that does not change when unrelated lines move."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from sqlreview import __version__
+from sqlreview.pg import rules
+from sqlreview.report import escape
+from sqlreview.results import Finding, Level, Review, StatementResult
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "sqlreview/v1"
+MESSAGE_LIMIT = 1_000
+
+_SARIF_LEVELS = {Level.LOW: "note", Level.MEDIUM: "warning", Level.HIGH: "error",
+                 Level.CRITICAL: "error"}
+_CODE_QUALITY_SEVERITIES = {Level.LOW: "minor", Level.MEDIUM: "major", Level.HIGH: "critical",
+                            Level.CRITICAL: "blocker"}
+
+
+def findings(review: Review) -> Iterator[tuple[StatementResult, Finding, str]]:
+    """Every finding with its statement and a fingerprint unique in the review.
+
+    The fingerprint hashes the code, the file and the statement's SQL (not its
+    line, which moves when the file is edited above it); repeats of the same
+    triple are numbered in order."""
+    seen: dict[str, int] = {}
+    for statement in review.statements:
+        for finding in statement.findings:
+            key = "\0".join((finding.code, statement.file, escape.flat(statement.sql)))
+            ordinal = seen.get(key, 0)
+            seen[key] = ordinal + 1
+            digest = hashlib.sha256(f"{key}\0{ordinal}".encode()).hexdigest()[:32]
+            yield statement, finding, digest
+
+
+# --- SARIF ------------------------------------------------------------------------------
+
+
+def render_sarif(review: Review, *, show: Level | None = None) -> str:
+    found = list(findings(review))
+    # Only the rules the results use: the whole catalogue would be most of a
+    # small report (GitHub reads the rules a result points at).
+    used = {finding.code for _statement, finding, _fingerprint in found}
+    described = [rule for rule in rules.RULES if rule.code in used]
+    index = {rule.code: number for number, rule in enumerate(described)}
+    results = [_sarif_result(statement, finding, fingerprint, index)
+               for statement, finding, fingerprint in found]
+    notifications = [_notification("error", text) for text in review.errors]
+    notifications += [_notification("warning", text) for text in review.warnings]
+    notifications += [_notification("warning", f"{section.title}: {text}")
+                      for section in review.sections for text in section.warnings]
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "sqlreview",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "rules": [_sarif_rule(rule) for rule in described],
+        }},
+        "invocations": [{
+            "executionSuccessful": not review.errors
+            and not any(section.error for section in review.sections),
+            "toolExecutionNotifications": notifications,
+        }],
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "properties": {"pgVersion": review.pg_version, "kind": review.kind},
+    }
+    document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+
+
+def _sarif_rule(rule: rules.Rule) -> dict[str, Any]:
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": f"{rule.summary} {rule.why}"},
+        "help": {
+            "text": f"{rule.why} Instead: {rule.instead}",
+            "markdown": f"**{rule.code} `{rule.name}`**: {rule.summary}\n\n{rule.why}\n\n"
+                        f"*Instead:* {rule.instead}",
+        },
+        "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
+        "properties": {"tags": ["postgresql", "migrations"], "severity": rule.severity.label},
+    }
+
+
+def _sarif_result(statement: StatementResult, finding: Finding, fingerprint: str,
+                  index: dict[str, int]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.code,
+        "level": _SARIF_LEVELS[finding.severity],
+        "message": {"text": _capped(finding.message)},
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+        "properties": {"severity": finding.severity.label, "risk": statement.risk_label,
+                       "statement": statement.index, "sql": statement.sql[:2000]},
+    }
+    if finding.code in index:
+        result["ruleIndex"] = index[finding.code]
+    if statement.file != "-":
+        result["locations"] = [{"physicalLocation": {
+            "artifactLocation": {"uri": artifact_uri(statement.file)},
+            "region": {"startLine": max(1, statement.line)},
+        }}]
+    return result
+
+
+def _notification(level: str, text: str) -> dict[str, Any]:
+    return {"level": level, "message": {"text": _capped(text)}}
+
+
+def _capped(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A message, cut: an echoed syntax error can carry the rest of a big file."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def artifact_uri(path: str) -> str:
+    """A relative path as a URI reference (``my dir/a.sql`` → ``my%20dir/a.sql``)."""
+    posix = PurePosixPath(path.replace("\\", "/"))
+    if posix.is_absolute():
+        return "file://" + quote(str(posix))
+    return quote(str(posix))
+
+
+# --- GitLab Code Quality --------------------------------------------------------------
+
+
+def render_codequality(review: Review, *, show: Level | None = None) -> str:
+    issues = [{
+        "description": _capped(f"{finding.code} {finding.message}"),
+        "check_name": finding.code,
+        "fingerprint": fingerprint,
+        "severity": _CODE_QUALITY_SEVERITIES[finding.severity],
+        "location": {"path": statement.file, "lines": {"begin": max(1, statement.line)}},
+    } for statement, finding, fingerprint in findings(review)]
+    return json.dumps(issues, indent=2) + "\n"
+
+
+__all__ = ["artifact_uri", "findings", "render_codequality", "render_sarif"]

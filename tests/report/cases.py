@@ -1,0 +1,187 @@
+"""Reviews for the reporter tests, built by the real analyzer from SQL written here.
+
+No database is needed: ``Analyzer`` is fed each migration's statements the
+way the Django pipeline feeds them (BEGIN, each operation's SQL with its
+operation's line, COMMIT). The golden files in ``golden/`` are these reviews
+rendered; regenerate them with ``python -m tests.report.update_golden``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlreview import __version__
+from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions, analyze_sql
+from sqlreview.pg.schema import Schema
+from sqlreview.report import FORMATS
+from sqlreview.results import Review, Section
+
+PG_VERSION = 14
+OPTIONS = AnalyzerOptions(pg_version=PG_VERSION)
+
+SCHEMA = """
+CREATE TABLE shop_customer (id bigint PRIMARY KEY, email varchar(200) NOT NULL);
+CREATE TABLE shop_order (id bigint PRIMARY KEY, customer_id bigint REFERENCES shop_customer (id),
+                         total integer NOT NULL, note varchar(100));
+CREATE TABLE shop_product (id bigint PRIMARY KEY, title varchar(200) NOT NULL, price integer);
+"""
+
+Operation = tuple[str, int, str]  # (describe() text, line in the migration file, SQL)
+
+
+def migration(app: str, name: str, operations: list[Operation], *, schema: Schema,
+              atomic: bool = True) -> tuple[Section, Schema]:
+    """One migration as the Django pipeline builds it, analysed for real; and the
+    schema after it, for the next one."""
+    file = f"{app}/migrations/{name}.py"
+    analyzer = Analyzer(OPTIONS, schema=schema, file=file)
+    sql_text = ["BEGIN;"] if atomic else []
+    if atomic:
+        analyzer.feed("BEGIN")
+    for operation, line, sql in operations:
+        analyzer.feed(sql, operation=operation, line_offset=line - 1)
+        sql_text += ["--", f"-- {operation}", "--", sql.strip()]
+    if atomic:
+        analyzer.feed("COMMIT")
+        sql_text.append("COMMIT;")
+    analysis = analyzer.finish()
+    section = Section(title=f"{app}.{name}", analysis=analysis, app=app, name=name,
+                      atomic=atomic, sql_text="\n".join(sql_text) + "\n")
+    return section, analyzer.schema
+
+
+def one_statement() -> Review:
+    """The smallest review worth reading: one blocking index build."""
+    schema = Schema.from_sql(SCHEMA)
+    analysis = analyze_sql('CREATE INDEX "shop_order_total_idx" ON "shop_order" ("total");\n',
+                           options=OPTIONS, schema=schema, file="migrations/0007_index.sql")
+    return Review(pg_version=PG_VERSION, kind="sql", sections=[
+        Section(title="migrations/0007_index.sql", analysis=analysis)])
+
+
+def shop_migrations() -> Review:
+    """A few migrations like a real branch: a safe one, a rewrite, an index build held
+    under ACCESS EXCLUSIVE, a non-atomic data migration, and a review warning."""
+    plan: list[tuple[str, list[Operation], bool]] = [
+        ("0002_order_coupon", [
+            ("Add field coupon to order", 14,
+             'ALTER TABLE "shop_order" ADD COLUMN "coupon" varchar(20) NULL;'),
+        ], True),
+        ("0003_order_total_bigint", [
+            ("Alter field total on order", 12,
+             'ALTER TABLE "shop_order" ALTER COLUMN "total" TYPE bigint USING "total"::bigint;'),
+        ], True),
+        ("0004_product_sku", [
+            ("Add field sku to product", 15,
+             'ALTER TABLE "shop_product" ADD COLUMN "sku" varchar(40) DEFAULT \'\' NOT NULL;'
+             '\nALTER TABLE "shop_product" ALTER COLUMN "sku" DROP DEFAULT;'),
+            ("Create index shop_product_sku_idx on field(s) sku of model product", 22,
+             'CREATE INDEX "shop_product_sku_idx" ON "shop_product" ("sku");'),
+        ], True),
+        ("0005_backfill_sku", [
+            ("Raw SQL operation", 9,
+             "UPDATE \"shop_product\" SET \"sku\" = 'P' || \"id\"::text;"),
+        ], False),
+        ("0006_address", [
+            ("Create model Address", 11,
+             'CREATE TABLE "shop_address" ("id" bigint NOT NULL PRIMARY KEY, '
+             '"line" varchar(200) NOT NULL);'),
+        ], True),
+    ]
+    schema = Schema.from_sql(SCHEMA)
+    sections = []
+    for name, operations, atomic in plan:
+        section, schema = migration("shop", name, operations, schema=schema, atomic=atomic)
+        sections.append(section)
+    return Review(pg_version=PG_VERSION, kind="migrations", sections=sections,
+                  warnings=["Conflicting migrations detected; multiple leaf nodes in the "
+                            "migration graph: (0006_address, 0006_other in shop)"],
+                  settings={"mode": "replay", "database": "default"})
+
+
+def many_migrations(count: int = 2_000) -> Review:
+    """``count`` statements over hundreds of migrations, mostly harmless as in a
+    real project's history (new tables and their indexes), with a column added
+    to a busy table now and then and a risky change every so often."""
+    base = Schema.from_sql(SCHEMA)
+    sections = []
+    statements = 0
+    number = 1
+    while statements < count:
+        table = f"shop_table{number}"
+        operations: list[Operation] = [
+            (f"Create model Table{number}", 10,
+             f'CREATE TABLE "{table}" ("id" bigint NOT NULL PRIMARY KEY, '
+             f'"name" varchar(100) NOT NULL);'),
+            (f"Create index {table}_name on field(s) name of model table{number}", 18,
+             f'CREATE INDEX "{table}_name" ON "{table}" ("name");'),
+        ]
+        if number % 5 == 0:
+            operations.append((f"Add field flag{number} to order", 24,
+                               f'ALTER TABLE "shop_order" ADD COLUMN "flag{number}" boolean '
+                               f'NULL;'))
+        if number % 50 == 0:
+            operations.append((f"Alter field note on order ({number})", 30,
+                               f'ALTER TABLE "shop_order" ALTER COLUMN "note" TYPE '
+                               f'varchar({50 + number % 40});'))
+        if number % 80 == 0:
+            operations.append((f"Create index on total ({number})", 40,
+                               f'CREATE INDEX "shop_order_total_{number}" ON "shop_order" '
+                               f'("total");'))
+        # Each migration starts from the same schema: carrying hundreds of new
+        # tables forward would only slow the test down.
+        section, _after = migration("shop", f"{number:04d}_step", operations, schema=base)
+        sections.append(section)
+        statements += len(section.statements)
+        number += 1
+    return Review(pg_version=PG_VERSION, kind="migrations", sections=sections)
+
+
+def risky_script(count: int = 2_000) -> Review:
+    """A raw SQL file where most statements are risky: the Markdown must degrade."""
+    kinds = [
+        'ALTER TABLE "shop_order" ADD COLUMN "c{i}" integer DEFAULT 0 NOT NULL;',
+        'ALTER TABLE "shop_product" ALTER COLUMN "title" TYPE varchar({w});',
+        'CREATE INDEX "shop_order_c{i}_idx" ON "shop_order" ("total");',
+        'UPDATE "shop_order" SET "total" = {i} WHERE "id" = {i};',
+        "this is not sql {i};",
+    ]
+    sql = "\n".join(kinds[i % len(kinds)].format(i=i, w=100 + i % 90) for i in range(count))
+    analysis = analyze_sql(sql, options=OPTIONS, schema=Schema.from_sql(SCHEMA),
+                           file="scripts/big.sql")
+    return Review(pg_version=PG_VERSION, kind="sql",
+                  sections=[Section(title="scripts/big.sql", analysis=analysis)])
+
+
+CASES: dict[str, Callable[[], Review]] = {
+    "one_statement": one_statement,
+    "shop_migrations": shop_migrations,
+    "many_migrations": many_migrations,
+    "risky_script": risky_script,
+}
+
+# Which golden files exist: case → formats.
+GOLDEN: dict[str, tuple[str, ...]] = {
+    "one_statement": ("text", "markdown", "sarif", "codequality", "github"),
+    "shop_migrations": ("text", "markdown", "sarif", "codequality", "github"),
+    "many_migrations": ("text", "markdown"),
+    "risky_script": ("markdown",),
+}
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+EXTENSIONS = {"text": "txt", "markdown": "md", "sarif": "sarif.json",
+              "codequality": "codequality.json", "github": "github.txt"}
+
+
+def render(case: str, output_format: str) -> str:
+    """A case in one format, as the golden file holds it (the tool version in
+    SARIF is masked, so a release does not change the expectation)."""
+    text = FORMATS[output_format](CASES[case]())
+    if output_format == "sarif":
+        text = text.replace(f'"{__version__}"', '"VERSION"')
+    return text
+
+
+def golden_path(case: str, output_format: str) -> Path:
+    return GOLDEN_DIR / f"{case}.{EXTENSIONS[output_format]}"
