@@ -114,9 +114,8 @@ def check_blocking_index_statements(facts: StatementFacts) -> Iterable[Finding]:
     for r in _each(facts, "CREATE INDEX", ""):
         message = f"{r.action.description} blocks writes on {r.target}"
         if r.action.covered_by:
-            message += (f"; {r.action.covered_by} already indexes these columns: if this is a "
-                        "ForeignKey's automatic index, set db_index=False on the field rather "
-                        "than building it again (concurrently or not)")
+            message += (f"; {r.action.covered_by} already indexes these columns (a "
+                        "ForeignKey's automatic index? set db_index=False on the field)")
         yield rule("SR107").finding(message)
     for r in _each(facts, "DROP INDEX", ""):
         yield rule("SR109").finding(f"{r.action.description} locks {r.target} ACCESS EXCLUSIVE")
