@@ -321,7 +321,7 @@ def emit(review: Review, output_format: str, output: Path | None, *,
     # objects while the report is drawn; on 40,000 statements that halves it.
     gc.freeze()
     write_output(FORMATS[output_format](review, show=show), output)
-    publish.emitted(review)
+    publish.emitted(review, show)
 
 
 def write_output(text: str, output: Path | None) -> None:

@@ -16,7 +16,7 @@ from sqlreview.publish.options import PublishOptions, parse_publish_options
 from sqlreview.publish.platforms import Comment, Platform, connect
 from sqlreview.publish.transport import HttpStatusError, PublishError, Secrets
 from sqlreview.report import render_markdown
-from sqlreview.results import Review
+from sqlreview.results import Level, Review
 
 EXIT_PUBLISH_FAILED = 4
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "SQLREVIEW_GITLAB_TOKEN", "GITLAB_TOKEN")
@@ -25,7 +25,8 @@ _REVIEW_PROBLEMS = frozenset({2, 3})
 
 
 def publish_review(review: Review, args: argparse.Namespace | PublishOptions,
-                   env: Mapping[str, str] | None = None) -> int | None:
+                   env: Mapping[str, str] | None = None, *,
+                   show: Level | None = Level.MEDIUM) -> int | None:
     """Publish if ``--publish`` asks for it: None when done or not asked, else exit code 4.
 
     Never raises (but for Ctrl-C): whatever goes wrong, the review was already
@@ -35,7 +36,7 @@ def publish_review(review: Review, args: argparse.Namespace | PublishOptions,
         return None
     secrets = Secrets()
     try:
-        outcome = _publish(review, options, os.environ if env is None else env, secrets)
+        outcome = _publish(review, options, os.environ if env is None else env, secrets, show)
     except PublishError as error:
         print(f"sqlreview: publishing failed: {secrets.redact(str(error))}", file=sys.stderr)
         return EXIT_PUBLISH_FAILED
@@ -59,19 +60,20 @@ def combine_exit_codes(review_code: int, publish_code: int | None) -> int:
 
 
 def _publish(review: Review, options: PublishOptions, env: Mapping[str, str],
-             secrets: Secrets) -> str:
+             secrets: Secrets, show: Level | None) -> str:
     for name in TOKEN_VARIABLES:  # redact every token in sight, used or not
         secrets.add(env.get(name, ""))
     platform = connect(options, env, secrets)
     try:
-        return _reconcile(platform, review, options)
+        return _reconcile(platform, review, options, show)
     except HttpStatusError as error:
         raise PublishError(platform.explain(error)) from None
     finally:
         platform.close()
 
 
-def _reconcile(platform: Platform, review: Review, options: PublishOptions) -> str:
+def _reconcile(platform: Platform, review: Review, options: PublishOptions,
+               show: Level | None) -> str:
     clean = is_clean(review)
     if clean and options.when_clean == "skip":
         return (f"nothing published on {platform.where}: the review is clean "
@@ -83,7 +85,7 @@ def _reconcile(platform: Platform, review: Review, options: PublishOptions) -> s
             platform.delete(comment)
         return (f"the review is clean: deleted our comment on {platform.where}" if ours
                 else f"the review is clean: no comment of ours on {platform.where} to delete")
-    body = comment_body(render_markdown(review), our_marker, platform.max_body)
+    body = comment_body(render_markdown(review, show=show), our_marker, platform.max_body)
     if not ours:
         created = platform.create(body)
         return f"commented on {platform.where}{_at(created)}"
@@ -109,8 +111,8 @@ class PublishingRun:
     arguments: Sequence[str]
     failed: int | None = None
 
-    def emitted(self, review: Review) -> None:
-        code = publish_review(review, parse_publish_options(self.arguments))
+    def emitted(self, review: Review, show: Level | None = Level.MEDIUM) -> None:
+        code = publish_review(review, parse_publish_options(self.arguments), show=show)
         self.failed = self.failed or code
 
     def exit_code(self, review_code: int) -> int:
@@ -136,8 +138,9 @@ def publishing(arguments: Sequence[str]) -> Iterator[PublishingRun]:
         _current.reset(token)
 
 
-def emitted(review: Review) -> None:
-    """Called once the report is written: publish it if ``--publish`` asks for it."""
+def emitted(review: Review, show: Level | None = Level.MEDIUM) -> None:
+    """Called once the report is written: publish it if ``--publish`` asks for it
+    (the comment lists the statements ``--show`` lists)."""
     run = _current.get()
     if run is not None:
-        run.emitted(review)
+        run.emitted(review, show)

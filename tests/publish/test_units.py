@@ -170,7 +170,7 @@ def test_a_token_with_a_newline_is_refused_without_showing_it(cli: Cli, hub: Fak
 @pytest.mark.parametrize("debug", [False, True])
 def test_an_internal_error_while_publishing_exits_4_redacted(
         cli: Cli, hub: FakeHub, monkeypatch: pytest.MonkeyPatch, debug: bool) -> None:
-    def broken(review: object) -> str:
+    def broken(review: object, **options: object) -> str:
         raise RuntimeError(f"boom near {hub.token}")
 
     monkeypatch.setattr("sqlreview.publish.run.render_markdown", broken)
