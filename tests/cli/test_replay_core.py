@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.django.timing import mask_now
 from tests.cli.test_review import ROOT, SAMPLE, sqlreview
+from tests.django.timing import mask_now
 
 SYNTHETIC = ROOT / "benchmarks" / "synthetic.py"
 
