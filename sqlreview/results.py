@@ -201,6 +201,17 @@ class TransactionHold:
     acquired_at: int
     released_at: int | None  # None: the input ends inside the transaction
     held_through: list[int] = field(default_factory=list)
+    # Each statement that took a stronger mode than held before: (index, mode).
+    taken: list[tuple[int, LockMode]] = field(default_factory=list)
+
+    @property
+    def steps(self) -> list[tuple[int, LockMode]]:
+        return self.taken or [(self.acquired_at, self.mode)]
+
+    @property
+    def taken_text(self) -> str:
+        """Which statement took which mode: "SHARE ROW EXCLUSIVE at #2, ACCESS EXCLUSIVE at #3"."""
+        return ", ".join(f"{mode.sql_name} at #{index}" for index, mode in self.steps)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -209,6 +220,8 @@ class TransactionHold:
             "acquired_at": self.acquired_at,
             "released_at": self.released_at,
             "held_through": list(self.held_through),
+            "taken": [{"statement": index, "mode": mode.pg_locks_name}
+                      for index, mode in self.steps],
         }
 
 

@@ -322,9 +322,11 @@ def test_json_round_trips() -> None:
     assert document["statements"][3]["risk"] == "unknown"
     assert document["files"] == [{"file": FILE, "holds": [
         {"relation": "shop_order", "mode": "AccessExclusiveLock", "acquired_at": 1,
-         "released_at": 4, "held_through": [2, 3]},
+         "released_at": 4, "held_through": [2, 3],
+         "taken": [{"statement": 1, "mode": "AccessExclusiveLock"}]},
         {"relation": "shop_customer", "mode": "ShareLock", "acquired_at": 1,
-         "released_at": 4, "held_through": []},
+         "released_at": 4, "held_through": [],
+         "taken": [{"statement": 1, "mode": "ShareLock"}]},
     ]}]
 
 

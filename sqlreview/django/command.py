@@ -8,6 +8,7 @@ meets) → report (``sqlreview.report``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -29,7 +30,8 @@ from sqlreview.results import Finding, Measurement, Review, Section, StatementRe
 from sqlreview.scratch.cache import default_cache_dir
 
 if TYPE_CHECKING:
-    from sqlreview.django.render import RenderedMigration
+    from sqlreview.django.editor import PythonCode
+    from sqlreview.django.render import RenderedMigration, RenderedStatement
     from sqlreview.django.run import DjangoRender
 
 
@@ -92,6 +94,11 @@ def django_parser() -> argparse.ArgumentParser:
     rendering.add_argument("--no-cache", action="store_true",
                            help="neither read nor write the pre-state cache")
     rendering.add_argument(
+        "--scratch-alias", metavar="ALIAS", action="append", default=[],
+        help="replay only: point this database alias at the scratch database too (a "
+             "RunPython that reads another alias, e.g. a replica); repeatable; every other "
+             "alias refuses to connect while replaying")
+    rendering.add_argument(
         "--connect-timeout", metavar="SECONDS", type=int, default=None,
         help="give up connecting to a database after SECONDS (default 10; env "
              "SQLREVIEW_CONNECT_TIMEOUT)")
@@ -124,7 +131,7 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     except ValueError as error:
         raise cli.UsageError(str(error)) from None
     replay = ReplayOptions(pre_state=args.pre_state, progress=progress, cache_dir=cache_dir,
-                           deploy_model=deploy_model)
+                           deploy_model=deploy_model, scratch_aliases=tuple(args.scratch_alias))
     try:
         if not configured:
             setup_django(args.settings, args.pythonpath)
@@ -171,9 +178,12 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
                     settings={"mode": rendered.mode, "database": rendered.database,
                               "scratch_server_version": rendered.server_version,
                               "pre_state": rendered.pre_state})
+    if rendered.mode == "replay":
+        options = dataclasses.replace(options, replayed_schema=True)
     approximate = False
+    created: set[str] = set()  # relations an earlier reviewed migration created
     for migration in rendered.migrations:
-        section = analyze_migration(migration, options)
+        section = analyze_migration(migration, options, created if rendered.one_deploy else None)
         if approximate:
             section.warnings.append("an earlier migration failed to apply on the scratch "
                                     "database: this one may be rendered approximately")
@@ -182,38 +192,53 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
     return review
 
 
-def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) -> Section:
-    """Feed one migration's statements to the analyzer, inside its transaction."""
+def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
+                      created: set[str] | None = None) -> Section:
+    """Feed one migration's statements to the analyzer, inside its transaction.
+
+    ``created``: the relations earlier migrations of the same deploy created; the
+    old code never knew them, so they are judged as new (and may hold rows). What
+    this migration creates is added to it.
+    """
     source = read_source(migration_path(migration.app_label, migration.name))
     analyzer = Analyzer(options, schema=migration.schema_before,
                         file=_display_path(source.path) or migration.label)
+    if created:
+        _mark_created(analyzer, created)
     if migration.atomic:
         analyzer.feed("BEGIN")
     held = TransactionLocks(migration.atomic)
     # Which top-level operation emitted each result (by result index).
     operations: dict[int, int | None] = {}
+    first_rows: dict[int, int] = {}  # operation index -> position of its first row
     for statement in migration.statements:
+        if statement.operation_index is not None:
+            first_rows.setdefault(statement.operation_index, len(analyzer.results))
         if statement.kind == "sql":
             results = analyzer.feed(statement.sql, operation=statement.operation)
             operations.update((result.index, statement.operation_index) for result in results)
             if statement.observation is not None:
                 attach(results, statement.observation, held)
             continue
-        result = analyzer.feed_opaque(
-            "RunPython" if statement.kind == "python" else "opaque operation",
-            operation=statement.operation,
-            note="runs Python code sqlreview cannot see into")
+        if statement.kind == "python":
+            result = _feed_python(analyzer, statement)
+        else:
+            result = analyzer.feed_opaque("opaque operation", operation=statement.operation,
+                                          note="runs Python code sqlreview cannot see into")
         operations[result.index] = statement.operation_index
         if statement.observation is not None:
             result.measured = Measurement(locks=dict(statement.observation.all_locks),
                                           rewrites=sorted(statement.observation.rewritten))
             held.remember(statement.observation)
         if statement.kind == "python":
-            result.findings.append(rule("SR301").finding(
-                f"{statement.operation or 'RunPython'}: opaque data migration"))
+            for executed in _feed_executed(analyzer, statement):
+                operations[executed.index] = statement.operation_index
     if migration.atomic:
         analyzer.feed("COMMIT")
     analysis = analyzer.finish()
+    if created is not None:
+        created.update(key for key, relation in analyzer.schema.relations.items()
+                       if relation.new)
     _flag_python_beside_ddl(migration, analysis.statements)
     error = migration.error
     if migration.apply_error:
@@ -224,27 +249,104 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions) ->
                       name=migration.name, atomic=migration.atomic, error=error,
                       warnings=list(migration.warnings), sql_text=migration.sql_text)
     if migration.deploy is not None:
-        _attach_deploy(section, migration.deploy)
+        _attach_deploy(section, migration.deploy, first_rows)
     for result in section.statements:
         result.line = source.line_of(operations.get(result.index))
     apply_ignores(section, source, operations)
     return section
 
 
+
+EXECUTED_BY_PYTHON = "executed by RunPython on the scratch database"
+_ON_EMPTY_TABLES = ("it ran on the scratch database's empty tables: that says nothing about "
+                    "how many rows it reads or writes on production, nor how long it takes")
+_DATA_NODES = ("InsertStmt", "UpdateStmt", "DeleteStmt", "SelectStmt", "MergeStmt",
+               "CopyStmt")
+
+
+def _feed_python(analyzer: Analyzer, statement: RenderedStatement) -> StatementResult:
+    """The row of a RunPython: quiet when it runs nothing or only DDL (analysed in the
+    rows after it), opaque (SR301) when it works on data or ran nowhere to be seen."""
+    code = statement.python
+    name = code.function if code and code.function else statement.operation or "RunPython"
+    reverse = _reverse_text(code)
+    if code is not None and code.noop:
+        return analyzer.feed_inert("RunPython.noop", operation=statement.operation,
+                                   note=f"RunPython.noop runs nothing{reverse}")
+    if statement.executed and not any(_works_on_data(sql) for sql in statement.executed):
+        return analyzer.feed_inert(
+            f"RunPython {name}", operation=statement.operation,
+            note=f"ran on the scratch database; the {len(statement.executed)} statement(s) "
+                 f"it executed follow, each analysed{reverse}")
+    if statement.executed:
+        note = (f"ran on the scratch database; the {len(statement.executed)} statement(s) "
+                f"it executed follow, but {_ON_EMPTY_TABLES}")
+    else:
+        note = "runs Python code sqlreview cannot see into"
+    result = analyzer.feed_opaque(f"RunPython {name}", operation=statement.operation,
+                                  note=note + reverse)
+    result.findings.append(rule("SR301").finding(f"RunPython {name}: data migration{reverse}"))
+    return result
+
+
+def _mark_created(analyzer: Analyzer, created: set[str]) -> None:
+    for key in created:
+        relation = analyzer.schema.get(key)
+        if relation is not None:
+            relation.new = True
+            relation.empty = False  # a data migration of the set may have filled it
+
+
+def _reverse_text(code: PythonCode | None) -> str:
+    if code is None:
+        return ""
+    if code.reverse is None:
+        return " (no reverse: it cannot be unapplied)"
+    return f" (reverse: {code.reverse})"
+
+
+def _works_on_data(sql: str) -> bool:
+    from sqlreview.pg.parse import iter_statements
+
+    return any(parsed.node is None or type(parsed.node).__name__ in _DATA_NODES
+               for parsed in iter_statements(sql))
+
+
+def _feed_executed(analyzer: Analyzer, statement: RenderedStatement
+                   ) -> list[StatementResult]:
+    """What the RunPython executed on the scratch database, analysed as its SQL."""
+    produced: list[StatementResult] = []
+    for sql in statement.executed:
+        text = sql if sql.rstrip().endswith(";") else sql + ";"
+        on_data = _works_on_data(sql)
+        for result in analyzer.feed(text, operation=statement.operation):
+            result.notes.append(EXECUTED_BY_PYTHON)
+            if on_data:
+                result.notes.append(_ON_EMPTY_TABLES)
+            produced.append(result)
+    return produced
+
+
 # Judged from the SQL alone; the deploy verdicts judge the same against the state.
 _SQL_DEPLOY_CODES = frozenset({"SR117", "SR118", "SR119"})
 
 
-def _attach_deploy(section: Section, phase: MigrationPhase) -> None:
-    """The phase on the section; each verdict's findings on its operation's first statement."""
+def _attach_deploy(section: Section, phase: MigrationPhase, first_rows: dict[int, int]
+                   ) -> None:
+    """The phase on the section; each verdict's findings on its operation's first statement
+    (found by operation index: two operations may describe themselves alike)."""
     section.phase = phase.phase.value
     section.deploy = phase.to_json()
     statements = section.statements
     for statement in statements:
+        if EXECUTED_BY_PYTHON in statement.notes:
+            continue  # the deploy verdicts judge the RunPython, not what it ran
         statement.findings = [f for f in statement.findings if f.code not in _SQL_DEPLOY_CODES]
     for verdict in phase.operations:
-        target = next((s for s in statements if s.operation == verdict.operation),
-                      statements[0] if statements else None)
+        position = first_rows.get(verdict.operation_index)
+        target = (statements[position] if position is not None and position < len(statements)
+                  else next((s for s in statements if s.operation == verdict.operation),
+                            statements[0] if statements else None))
         if target is not None:
             _add_findings(target, verdict.findings)
     if statements:
@@ -263,13 +365,14 @@ def _flag_python_beside_ddl(migration: RenderedMigration,
     """SR302: RunPython in the same transaction as schema changes."""
     if not migration.atomic:
         return
-    ddl = [s for s in statements if s.kind not in ("PYTHON", "TRANSACTION") and any(
+    ddl = [s for s in statements if s.kind not in ("PYTHON", "TRANSACTION")
+           and EXECUTED_BY_PYTHON not in s.notes and any(
         lock.mode >= LockMode.SHARE_UPDATE_EXCLUSIVE and lock.relation not in s.new_relations
         for lock in s.locks)]
     if not ddl:
         return
     for statement in statements:
-        if statement.kind == "PYTHON":
+        if statement.kind == "PYTHON" and any(f.code == "SR301" for f in statement.findings):
             finding = rule("SR302").finding(
                 f"{statement.operation or 'RunPython'} shares a transaction with "
                 f"{len(ddl)} schema change(s)")

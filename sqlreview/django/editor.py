@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 from sqlreview import interrupts
+from sqlreview.django import stand_ins
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -51,19 +52,34 @@ StatementKind = Literal["sql", "python", "opaque"]
 CANNOT_BE_SQL = "-- THIS OPERATION CANNOT BE WRITTEN AS SQL"
 
 
+@dataclass(frozen=True)
+class PythonCode:
+    """What a RunPython names: its forward function, and its reverse."""
+
+    function: str  # module.qualname, or "" when it cannot be named
+    noop: bool  # the forward code is RunPython.noop: it runs nothing
+    reverse: str | None  # module.qualname, "noop", or None (irreversible)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"function": self.function, "noop": self.noop, "reverse": self.reverse}
+
+
 @dataclass
 class LoggedStatement:
     sql: str
     operation_index: int | None
     kind: StatementKind
+    python: PythonCode | None = None
 
 
 @dataclass
 class CapturedStatement:
-    """A statement a RunPython (or custom operation) executed through the schema editor."""
+    """A statement Python code of a migration executed (schema editor or cursor)."""
 
     sql: str
     operation_index: int | None
+    # Index in StatementLog.entries of the placeholder row of the code that ran it.
+    position: int | None = None
 
 
 class StatementLog:
@@ -80,7 +96,11 @@ class StatementLog:
             [] if runs_python else [i for i, op in enumerate(operations) if not op.reduces_to_sql]
         )
         self._current: int | None = None
-        self._python_depth = 0
+        self._python_positions: list[int | None] = []
+        # True while the schema editor itself runs a statement it collected.
+        self.editor_running = False
+        # What the scratch server lacked and what stood in for it (see stand_ins).
+        self.warnings: list[str] = []
         # id(statement) -> (statement kept alive so the id stays unique, owner)
         self._deferred_owner: dict[int, tuple[object, int]] = {}
 
@@ -106,27 +126,34 @@ class StatementLog:
 
     @property
     def in_python(self) -> bool:
-        return self._python_depth > 0
+        return bool(self._python_positions)
 
     @contextlib.contextmanager
-    def python_scope(self) -> Iterator[None]:
-        """While Python code of a migration runs: its statements are captured, not rendered."""
-        self._python_depth += 1
+    def python_scope(self, position: int | None = None) -> Iterator[None]:
+        """While Python code of a migration runs: its statements are captured, not rendered.
+
+        ``position`` is the placeholder row of that code (what it runs is attached to it).
+        """
+        self._python_positions.append(position)
         try:
             yield
         finally:
-            self._python_depth -= 1
+            self._python_positions.pop()
 
     def add_sql(self, sql: str, owner: int | None) -> None:
         if self.in_python:
-            self.captured.append(CapturedStatement(sql, owner))
+            self.capture(sql, owner)
         else:
             self.entries.append(LoggedStatement(sql, owner, "sql"))
+
+    def capture(self, sql: str, owner: int | None) -> None:
+        self.captured.append(CapturedStatement(sql, owner, self._python_positions[-1]))
 
     def add_placeholder(self, index: int, operation: Operation) -> int:
         """The placeholder row of an operation that is not SQL; returns its position."""
         if _is_run_python(operation):
-            self.entries.append(LoggedStatement(python_placeholder(operation), index, "python"))
+            self.entries.append(LoggedStatement(python_placeholder(operation), index, "python",
+                                                python_code(operation)))
         else:
             self.entries.append(
                 LoggedStatement(f"{CANNOT_BE_SQL}: {operation.describe()}", index, "opaque")
@@ -140,11 +167,28 @@ class StatementLog:
 
 
 def python_placeholder(operation: Operation) -> str:
+    name = _function_name(getattr(operation, "code", None))
+    where = f" {name}" if name else ""
+    return f"-- RunPython{where} (Python code, not executed by sqlreview)"
+
+
+def python_code(operation: Operation) -> PythonCode:
+    from django.db.migrations.operations.special import RunPython
+
+    def is_noop(code: object) -> bool:
+        return getattr(code, "__func__", code) is RunPython.noop
+
     code = getattr(operation, "code", None)
+    reverse = getattr(operation, "reverse_code", None)
+    reverse_name = None if reverse is None else "noop" if is_noop(reverse) else (
+        _function_name(reverse) or "a function")
+    return PythonCode(_function_name(code), is_noop(code), reverse_name)
+
+
+def _function_name(code: object) -> str:
     module = getattr(code, "__module__", None)
     name = getattr(code, "__qualname__", None) or getattr(code, "__name__", None)
-    where = f" {module}.{name}" if module and name else ""
-    return f"-- RunPython{where} (Python code, not executed by sqlreview)"
+    return f"{module}.{name}" if module and name else ""
 
 
 def _is_run_python(operation: Operation) -> bool:
@@ -182,8 +226,35 @@ class AttributingSchemaEditor(BaseDatabaseSchemaEditor):
 
     def _run(self, text: str) -> None:
         interrupts.check()
+        self.statement_log.editor_running = True
+        try:
+            if stand_ins.may_need_one(text):
+                self._run_or_stand_in(text)
+            else:
+                self._execute(text)
+        finally:
+            self.statement_log.editor_running = False
+
+    def _execute(self, text: str) -> None:
         with self.observed(), self.connection.cursor() as cursor:
             cursor.execute(text)
+
+    def _run_or_stand_in(self, text: str) -> None:
+        """A statement the embedded server may not support: in a savepoint, and when
+        the server lacks what it needs, a stand-in (or nothing) instead, said in a warning."""
+        from django.db import DatabaseError, transaction
+
+        try:
+            with transaction.atomic(using=self.connection.alias):
+                self._execute(text)
+            return
+        except DatabaseError as error:
+            replacement = stand_ins.replacement(text, str(error))
+            if replacement is None:
+                raise
+        if replacement.sql:
+            self._execute(replacement.sql)
+        self.statement_log.warnings.append(replacement.warning)
 
     def observed(self) -> contextlib.AbstractContextManager[None]:
         return self.observer.editor_statement() if self.observer else contextlib.nullcontext()
@@ -294,8 +365,50 @@ def _run_as_python(
     position = log.add_placeholder(index, operation)
     observer = getattr(schema_editor, "observer", None)
     scope = observer.placeholder(position) if observer else contextlib.nullcontext()
-    with log.python_scope(), scope:
+    connection = schema_editor.connection
+    with log.python_scope(position), scope, connection.execute_wrapper(
+            _CursorCapture(log, index, connection)):
         operation.database_forwards(*arguments)
+
+
+class _CursorCapture:
+    """An execute wrapper: what Python code runs through a plain cursor, captured.
+
+    The schema editor's own statements are captured by the editor (not twice),
+    and its catalog introspection is not the migration's work.
+    """
+
+    def __init__(self, log: StatementLog, index: int, connection: BaseDatabaseWrapper) -> None:
+        self._log = log
+        self._index = index
+        self._connection = connection
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool,
+                 context: dict[str, Any]) -> Any:
+        if not self._log.editor_running and not _introspection(sql):
+            self._log.capture(self._text(sql, params, many), self._index)
+        return execute(sql, params, many, context)
+
+    def _text(self, sql: str, params: Any, many: bool) -> str:
+        if many:
+            params = next(iter(params or ()), None)
+        if not params:
+            return str(sql)
+        try:
+            compose = getattr(self._connection.ops, "compose_sql", None)  # PostgreSQL's
+            return str(compose(sql, params)) if compose else str(sql)
+        except Exception:
+            return str(sql)
+
+
+_CATALOGS = ("pg_catalog.", "information_schema.", " pg_class", " pg_constraint",
+             " pg_index", " pg_attribute", " pg_namespace", " pg_type", " pg_settings")
+
+
+def _introspection(sql: str) -> bool:
+    """A catalog read of the schema editor or Django's introspection."""
+    text = str(sql).lstrip().lower()
+    return text.startswith(("select", "with")) and any(name in text for name in _CATALOGS)
 
 
 class _PythonPlaceholder(OperationProxy):

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from django.db.migrations.state import ProjectState
 
     from sqlreview.deploy import DeployContext, DeployModel
+    from sqlreview.django.render import RenderedMigration
     from sqlreview.django.select import MigrationKey, Selection
     from sqlreview.scratch import ScratchServer
 
@@ -67,6 +68,8 @@ class ReplayOptions:
     deploy_model: DeployModel | None = None
     # One deploy (pending, named targets) or every migration on its own (--all).
     deploy_each_alone: bool = False
+    # --scratch-alias: other aliases that also talk to the scratch database.
+    scratch_aliases: tuple[str, ...] = ()
 
     def deploy_context(self, previous: DeployContext | None) -> DeployContext | None:
         """The context the next reviewed migration is judged in."""
@@ -350,18 +353,31 @@ def prepare(
     return PreState(state, summary, warnings)
 
 
+def stand_in_warnings(result: RenderedMigration) -> list[str]:
+    """What stood in for what the scratch server lacks, for a migration not reviewed."""
+    if result.apply_error is not None:
+        return []
+    return [f"{result.label} (applied before the reviewed migrations): {warning}"
+            for warning in result.warnings]
+
+
 def _hoist(connection: BaseDatabaseWrapper, selection: Selection,
            keys: list[MigrationKey], state: ProjectState) -> list[str]:
     """Run the extension and collation operations of the history, each on its own."""
-    warnings = []
+    from sqlreview.django.editor import StatementLog, recording_editor
+
+    warnings: list[str] = []
     for key in keys:
         migration = selection.migration(key)
         for operation in migration.operations:
             if type(operation).__name__ not in _HOISTED:
                 continue
+            log = StatementLog([operation])
             try:
-                with connection.schema_editor(atomic=True) as editor:
+                # The recording editor: what the scratch server lacks gets its stand-in.
+                with recording_editor(connection, log, atomic=True, executes=True) as editor:
                     operation.database_forwards(migration.app_label, editor, state, state)
+                warnings.extend(f"{key[0]}.{key[1]}: {warning}" for warning in log.warnings)
             except Exception as error:
                 warnings.append(
                     f"{key[0]}.{key[1]}: {_describe(operation)} failed on the scratch server "
@@ -473,6 +489,7 @@ def _replay(
         if progress is not None:
             progress.update("pre-state", position - first + 1, stop - first, ".".join(key))
         result, state = apply_migration(connection, selection, position, state)
+        warnings.extend(stand_in_warnings(result))
         if result.apply_error is not None:
             warnings.append(
                 f"{result.label} (applied before the reviewed migrations) failed on the "

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlreview.django.editor import (
+    PythonCode,
     StatementLog,
     StatementObserver,
     recording_editor,
@@ -41,6 +42,10 @@ class RenderedStatement:
     # the scratch database; for "python"/"opaque", everything that operation
     # ran, merged. None when not traced, not run, or not observable.
     observation: Observation | None = None
+    # "python": the code it names; in replay, every statement it executed on
+    # the scratch database (schema editor and cursor), in order.
+    python: PythonCode | None = None
+    executed: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +54,8 @@ class RenderedStatement:
             "operation": self.operation,
             "kind": self.kind,
             "observation": observation_json(self.observation),
+            "python": self.python.to_json() if self.python else None,
+            "executed": list(self.executed),
         }
 
 
@@ -167,10 +174,15 @@ def render_migration(
             if entry.operation_index is None
             else descriptions[entry.operation_index],
             kind=entry.kind,
+            python=entry.python,
         )
         for entry in log.entries
     ]
+    for captured in log.captured:
+        if captured.position is not None and captured.position < len(rendered.statements):
+            rendered.statements[captured.position].executed.append(captured.sql)
     rendered.executed_by_python = [captured.sql for captured in log.captured]
+    rendered.warnings.extend(log.warnings)
     in_transaction = bool(migration.atomic) and connection.features.can_rollback_ddl
     rendered.sql_text = sqlmigrate_text(connection, editor.collected_sql, in_transaction)
     return rendered, state

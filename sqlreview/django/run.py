@@ -74,6 +74,9 @@ class DjangoRender:
     warnings: list[str] = field(default_factory=list)
     # Replay: how the scratch database reached the first reviewed migration.
     pre_state: dict[str, Any] | None = None
+    # The reviewed migrations ship in one deploy (pending, named targets), not each
+    # on its own (--all): what one of them creates is new to the old code in the rest.
+    one_deploy: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,8 +121,11 @@ def render_migrations(
     options = replay or ReplayOptions()
     options.deploy_each_alone = request.all_migrations
     if mode == "live":
-        return _render_live(selection, request.database, options)
-    return _render_replay(selection, request.database, scratch_url, trace, options)
+        rendered = _render_live(selection, request.database, options)
+    else:
+        rendered = _render_replay(selection, request.database, scratch_url, trace, options)
+    rendered.one_deploy = not request.all_migrations
+    return rendered
 
 
 # -- replay --------------------------------------------------------------------
@@ -137,7 +143,7 @@ def _render_replay(
         version, database = _prepare_scratch_database(server)
         url = server.database_url(database)
         try:
-            with scratch_connections(url, alias) as connection:
+            with scratch_connections(url, alias, options.scratch_aliases) as connection:
                 prepared = prestate.prepare(connection, server, url, selection, start, options)
                 migrations, warnings = _replay_walk(
                     selection, connection, prepared.state, start, url if trace else None,
@@ -223,6 +229,7 @@ def _replay_walk(
                                         deploy if is_reviewed else None)
         reader.changed()
         if not is_reviewed:
+            warnings.extend(prestate.stand_in_warnings(result))
             if result.apply_error is not None:
                 warnings.append(
                     f"{result.label} (applied before the reviewed migrations) failed on the "

@@ -23,39 +23,85 @@ _KEPT_OPTIONS = ("isolation_level", "server_side_binding")
 
 
 class RefusingDatabaseWrapper(DummyDatabaseWrapper):
-    """A connection that raises a clear error instead of connecting."""
+    """A connection that raises a clear error instead of connecting.
 
-    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+    Every way in says so: connecting, a cursor, a transaction, and the
+    backend's parts the ORM reaches first (``ops.quote_name`` when a query
+    is compiled, introspection, the schema editor), which the dummy backend
+    would answer with "settings.DATABASES is improperly configured".
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for part in ("ops", "introspection", "client", "creation"):
+            setattr(self, part, _Refusing(self))
+
+    def refusal(self) -> Exception:
         from django.db import DatabaseError
 
-        raise DatabaseError(
+        return DatabaseError(
             f"sqlreview does not connect to database {self.alias!r} while replaying "
-            "migrations on the scratch database"
+            f"migrations on the scratch database; map it with --scratch-alias {self.alias} "
+            "to point it at the scratch database too"
         )
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise self.refusal()
 
     ensure_connection = _refuse
     _cursor = _refuse
     _commit = _refuse
     _set_autocommit = _refuse
+    schema_editor = _refuse
+    cursor = _refuse
+    chunked_cursor = _refuse
+
+
+class _Refusing:
+    """Stands in for a backend part (``ops``...): any use raises the wrapper's refusal."""
+
+    def __init__(self, wrapper: RefusingDatabaseWrapper) -> None:
+        self._wrapper = wrapper
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise self._wrapper.refusal()
 
 
 @contextlib.contextmanager
-def scratch_connections(url: str, alias: str) -> Iterator[BaseDatabaseWrapper]:
-    """Swap ``connections[alias]`` for the scratch database ``url``; yield it."""
+def scratch_connections(url: str, alias: str, also: tuple[str, ...] = ()
+                        ) -> Iterator[BaseDatabaseWrapper]:
+    """Swap ``connections[alias]`` for the scratch database ``url``; yield it.
+
+    The aliases in ``also`` (``--scratch-alias``) talk to the scratch database
+    too, through a connection of their own; every other alias refuses.
+    """
     from django.db import connections
 
     originals = {name: _existing(name) for name in connections}
+    unknown = [name for name in also if name not in originals]
+    if unknown:
+        from sqlreview.django.errors import DjangoSetupError
+
+        raise DjangoSetupError(
+            f"--scratch-alias {unknown[0]}: settings.DATABASES has no such alias "
+            f"(it has: {', '.join(sorted(originals))})")
     replacements: dict[str, BaseDatabaseWrapper] = {
         name: RefusingDatabaseWrapper(dict(connections.settings[name]), name) for name in originals
     }
     scratch = postgres_wrapper(url, alias, connections.settings[alias], originals[alias])
     replacements[alias] = scratch
+    mapped = [postgres_wrapper(url, name, connections.settings[name], originals[name])
+              for name in also if name != alias]
+    for wrapper in mapped:
+        replacements[wrapper.alias] = wrapper
     for name, wrapper in replacements.items():
         connections[name] = wrapper
     try:
         yield scratch
     finally:
         scratch.close()
+        for wrapper in mapped:
+            wrapper.close()
         for name, original in originals.items():
             if original is None:
                 with contextlib.suppress(AttributeError):

@@ -18,13 +18,18 @@ from pglast import ast
 from pglast.enums import TransactionStmtKind, VariableSetKind
 
 from sqlreview.pg import knowledge
-from sqlreview.pg.checks import ResolvedAction, StatementFacts, run_checks
+from sqlreview.pg.checks import (
+    ResolvedAction,
+    StatementFacts,
+    run_checks,
+    version_gated_syntax,
+)
 from sqlreview.pg.classify import Action, Classified, Context, Session, classify
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.parse import ParsedStatement, iter_statements
 from sqlreview.pg.rules import rule
-from sqlreview.pg.schema import Schema, key_of
+from sqlreview.pg.schema import RelationKind, Schema, key_of
 from sqlreview.results import (
     Cost,
     Level,
@@ -44,6 +49,9 @@ class AnalyzerOptions:
     pg_version: int
     # The migration runner or the database role sets lock_timeout (SR201 off).
     assume_lock_timeout: bool = False
+    # The schema was replayed from the migrations (Django replay): what it lacks
+    # may exist in production (IF EXISTS is judged as if it did).
+    replayed_schema: bool = False
 
 
 @dataclass
@@ -55,6 +63,8 @@ class _Transaction:
     holds: list[TransactionHold] = field(default_factory=list)
     members: list[StatementResult] = field(default_factory=list)
     local_settings: set[str] = field(default_factory=set)
+    # Indexes dropped in the transaction: their lock adds nothing to the table's.
+    dropped_indexes: set[str] = field(default_factory=set)
 
 
 class Analyzer:
@@ -98,6 +108,22 @@ class Analyzer:
             self._transaction.members.append(result)
         return result
 
+    def feed_inert(self, description: str, *, operation: str | None = None,
+                   note: str = "") -> StatementResult:
+        """A row for code that is known to do no work of its own (``RunPython.noop``,
+        or Python whose every statement is analysed in the rows after it)."""
+        result = self._new_result(description, 1, operation)
+        result.kind = "PYTHON"
+        result.cost = Cost.NONE
+        result.actions = [description]
+        if note:
+            result.notes.append(note)
+        result.risk = Level.LOW
+        self.results.append(result)
+        if self._transaction is not None:
+            self._transaction.members.append(result)
+        return result
+
     def record_failure(self, message: str) -> StatementResult:
         """A row for something that could not be rendered at all (SR002)."""
         result = self._new_result(f"-- not rendered: {message}", 1, None)
@@ -131,7 +157,8 @@ class Analyzer:
         if parsed.node is None:
             self._record_unparsed(result, parsed.error_message(line_offset))
             return result
-        context = Context(self.schema, self.session, self.options.pg_version)
+        context = Context(self.schema, self.session, self.options.pg_version,
+                          self.options.replayed_schema)
         try:
             classified = classify(parsed.node, context)
         except RecursionError:  # the parser allows nesting 10 times deeper than Python
@@ -142,17 +169,27 @@ class Analyzer:
         self._transaction_before(parsed.node, result, resolved)
         result.findings.extend(run_checks(StatementFacts(
             resolved, self.session, self.options.pg_version, self.options.assume_lock_timeout)))
+        result.findings.extend(version_gated_syntax(parsed.node, self.options.pg_version))
         self._account_slow_statement(result)
         result.risk = _grade(result, resolved)
         self.results.append(result)
         self._track_locks(result)
         self._transaction_after(parsed.node, result)
         self._update_session(parsed.node)
+        indexes = [lock.relation for lock in result.locks if self._is_index(lock.relation)]
         try:
             self.schema.learn(parsed.node)
         except RecursionError:
             result.notes.append(f"{_TOO_DEEP}: what it changes in the schema is not known")
+        self._note_new_relations(result)
+        if self._transaction is not None:
+            self._transaction.dropped_indexes.update(
+                name for name in indexes if self.schema.get(key_of(name)) is None)
         return result
+
+    def _is_index(self, name: str) -> bool:
+        relation = self.schema.get(key_of(name))
+        return relation is not None and relation.kind is RelationKind.INDEX
 
     def _record_unparsed(self, result: StatementResult, error: str) -> None:
         result.error = error
@@ -204,8 +241,14 @@ class Analyzer:
         result.locks = list(locks.values())
         costs = [r.entry.cost for r in resolved] or [Cost.NONE]
         result.cost = max(costs, key=lambda cost: cost.rank)
-        empty = [name for name in result.new_relations if not self._has_rows(name)]
-        filled = [name for name in result.new_relations if name not in empty]
+
+    def _note_new_relations(self, result: StatementResult) -> None:
+        """After the schema learnt the statement: what it created is known, with or
+        without rows (CREATE TABLE AS fills it, CREATE TABLE does not)."""
+        known = [name for name in result.new_relations
+                 if self.schema.get(key_of(name)) is not None]  # not dropped again
+        empty = [name for name in known if not self._has_rows(name)]
+        filled = [name for name in known if name not in empty]
         if empty:
             result.notes.append(f"created in this input, empty and unused: {', '.join(empty)}")
         if filled:
@@ -286,22 +329,26 @@ class Analyzer:
             if hold is None:
                 transaction.holds.append(TransactionHold(
                     relation=lock.relation, mode=lock.mode, acquired_at=result.index,
-                    released_at=None))
+                    released_at=None, taken=[(result.index, lock.mode)]))
             elif lock.mode > hold.mode:
                 hold.mode = lock.mode
+                hold.taken.append((result.index, lock.mode))
 
     def _account_slow_statement(self, result: StatementResult) -> None:
         """SR202: a slow statement runs while earlier statements' locks block traffic."""
         transaction = self._transaction
         if transaction is None or not self._is_slow(result):
             return
-        for hold in transaction.holds:
-            if hold.acquired_at >= result.index:
-                continue
+        earlier = [hold for hold in transaction.holds if hold.acquired_at < result.index
+                   and hold.relation not in transaction.dropped_indexes]
+        if not earlier:
+            return
+        for hold in earlier:
             hold.held_through.append(result.index)
-            result.findings.append(rule("SR202").finding(
-                f"{hold.mode.sql_name} on {hold.relation} (taken at statement "
-                f"{hold.acquired_at}) is held during this {result.cost.value}"))
+        # One finding per statement, naming every lock it extends.
+        held = "; ".join(f"{hold.relation} ({hold.taken_text})" for hold in earlier)
+        result.findings.append(rule("SR202").finding(
+            f"held during this {result.cost.value}, blocking traffic until COMMIT: {held}"))
 
     def _is_slow(self, result: StatementResult) -> bool:
         """Takes time in proportion to a table's size: rows to read or rewrite."""

@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from pglast import ast
+
 from sqlreview.pg import knowledge
 from sqlreview.pg.classify import Action, Session
 from sqlreview.pg.knowledge import Entry, Role
 from sqlreview.pg.locks import LockMode
+from sqlreview.pg.nodes import walk
 from sqlreview.pg.rules import rule
 from sqlreview.results import Cost, Finding
 
@@ -109,7 +112,11 @@ def check_validated_constraints(facts: StatementFacts) -> Iterable[Finding]:
 
 def check_blocking_index_statements(facts: StatementFacts) -> Iterable[Finding]:
     for r in _each(facts, "CREATE INDEX", ""):
-        yield rule("SR107").finding(f"{r.action.description} blocks writes on {r.target}")
+        message = f"{r.action.description} blocks writes on {r.target}"
+        if r.action.covered_by:
+            message += (f"; {r.action.covered_by} already indexes these columns (a "
+                        "ForeignKey's automatic index? set db_index=False on the field)")
+        yield rule("SR107").finding(message)
     for r in _each(facts, "DROP INDEX", ""):
         yield rule("SR109").finding(f"{r.action.description} locks {r.target} ACCESS EXCLUSIVE")
     for r in _each(facts, "REINDEX", ""):
@@ -182,6 +189,31 @@ def check_version(facts: StatementFacts) -> Iterable[Finding]:
             form = f"{action.kind} {action.variant}".strip()
             yield rule("SR003").finding(
                 f"{form} needs PostgreSQL {since}; PostgreSQL {facts.pg_version} rejects it")
+
+
+# Syntax inside a statement that older servers reject, with the version that added it,
+# and what Django does on an older server instead of emitting it.
+_NULLS_NOT_DISTINCT = (
+    "UNIQUE NULLS NOT DISTINCT", 15,
+    "; Django itself, run against an older PostgreSQL, emits no constraint at all for a "
+    "UniqueConstraint(nulls_distinct=False) (its backend lacks the feature): production "
+    "would silently miss it")
+_JSON_CONSTRUCTOR = (
+    "JSON_OBJECT()/JSON_ARRAY()", 16,
+    "; Django's JSONObject renders as json_build_object() on older PostgreSQL")
+
+
+def version_gated_syntax(node: ast.Node, pg_version: int) -> list[Finding]:
+    """SR003 for syntax nested anywhere in the statement (not a statement kind of its own)."""
+    found: dict[str, tuple[str, int, str]] = {}
+    for child in walk(node):
+        if isinstance(child, (ast.IndexStmt, ast.Constraint)) and child.nulls_not_distinct:
+            found[_NULLS_NOT_DISTINCT[0]] = _NULLS_NOT_DISTINCT
+        elif isinstance(child, (ast.JsonObjectConstructor, ast.JsonArrayConstructor)):
+            found[_JSON_CONSTRUCTOR[0]] = _JSON_CONSTRUCTOR
+    return [rule("SR003").finding(f"{form} needs PostgreSQL {since}; PostgreSQL {pg_version} "
+                                  f"rejects it{django}")
+            for form, since, django in found.values() if pg_version < since]
 
 
 def check_lock_timeout(facts: StatementFacts) -> Iterable[Finding]:

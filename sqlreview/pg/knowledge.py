@@ -193,6 +193,11 @@ KNOWLEDGE: tuple[Entry, ...] = (
           {T: SHARE_ROW_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE}, Cost.METADATA,
           note="ADD COLUMN ... REFERENCES without a default: every value is NULL, "
                "nothing to check"),
+    Entry("ALTER TABLE ADD CONSTRAINT FOREIGN KEY", "from a new empty table",
+          {T: SHARE_ROW_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE}, Cost.METADATA,
+          note="the check reads the referencing table (new, empty) and probes the "
+               "referenced one by its index: no scan; the lock still blocks writes on the "
+               "referenced table until COMMIT"),
     Entry("ALTER TABLE ADD CONSTRAINT FOREIGN KEY", "NOT VALID",
           {T: SHARE_ROW_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE}, Cost.METADATA,
           note="brief; existing rows wait for VALIDATE"),
@@ -281,8 +286,11 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("DROP INDEX", "", {T: ACCESS_EXCLUSIVE, Role.INDEX: ACCESS_EXCLUSIVE}, Cost.METADATA,
           note="locks the index's table"),
     Entry("DROP INDEX", "CONCURRENTLY",
-          {T: SHARE_UPDATE_EXCLUSIVE, Role.INDEX: ACCESS_EXCLUSIVE}, Cost.METADATA,
-          transactional=False),
+          {T: SHARE_UPDATE_EXCLUSIVE, Role.INDEX: SHARE_UPDATE_EXCLUSIVE}, Cost.METADATA,
+          transactional=False,
+          note="waits for every transaction using the table, but blocks no reads or writes; "
+               "the index is locked ACCESS EXCLUSIVE only at the end, once no query can "
+               "use it"),
     Entry("REINDEX", "", {T: SHARE, Role.INDEX: ACCESS_EXCLUSIVE}, Cost.INDEX_BUILD,
           note="blocks writes; queries that would use the index wait too"),
     Entry("REINDEX", "CONCURRENTLY", SUE, Cost.INDEX_BUILD, transactional=False, since=12),

@@ -709,6 +709,18 @@ def _learn_alter_sequence(schema: Schema, node: ast.AlterSeqStmt, mark_new: bool
                     column.sequence = sequence.name
 
 
+def _learn_rows_added(schema: Schema, node: ast.InsertStmt | ast.CopyStmt, mark_new: bool
+                      ) -> None:
+    """A new table that receives rows is no longer empty."""
+    if isinstance(node, ast.CopyStmt) and not node.is_from:
+        return
+    if node.relation is None:
+        return
+    relation = schema.get(range_var_key(node.relation))
+    if relation is not None and relation.new:
+        relation.empty = False
+
+
 Learner = Callable[[Schema, Any, bool], None]
 
 _LEARNERS: dict[type[ast.Node], Learner] = {
@@ -722,4 +734,6 @@ _LEARNERS: dict[type[ast.Node], Learner] = {
     ast.CreateSeqStmt: _learn_sequence,
     ast.AlterSeqStmt: _learn_alter_sequence,
     ast.SelectStmt: _learn_select_into,
+    ast.InsertStmt: _learn_rows_added,
+    ast.CopyStmt: _learn_rows_added,
 }

@@ -440,3 +440,73 @@ def test_analyzer_feeds_keep_state_between_calls() -> None:
     assert index.operation == "AddIndex"
     assert index.new_relations == ["shop_tag"]
     assert index.locks[0].held_until == 3
+
+
+_SR202_SCHEMA = """
+CREATE TABLE library_member (id bigint PRIMARY KEY);
+CREATE TABLE library_book (id bigint PRIMARY KEY);
+CREATE TABLE shop_order (id bigint PRIMARY KEY, member_id bigint, status text);
+CREATE INDEX shop_order_member_id_idx ON shop_order (member_id);
+CREATE TABLE shop_orderline (id bigint PRIMARY KEY, quantity integer);
+"""
+
+
+def test_sr202_is_one_finding_per_statement_naming_every_lock_it_extends() -> None:
+    from sqlreview.pg.schema import Schema
+
+    schema = Schema.from_sql(_SR202_SCHEMA)
+    analysis = analyze(schema=schema, sql="""BEGIN;
+ALTER TABLE shop_order ADD CONSTRAINT shop_order_member_fk FOREIGN KEY (member_id)
+    REFERENCES library_member (id) NOT VALID;
+ALTER TABLE shop_order ALTER COLUMN status SET DEFAULT 'x';
+LOCK TABLE library_book IN ACCESS EXCLUSIVE MODE;
+DROP INDEX shop_order_member_id_idx;
+UPDATE shop_orderline SET quantity = quantity + 1;
+COMMIT;""")
+    update = analysis.statements[5]
+    sr202 = [f for f in update.findings if f.code == "SR202"]
+    assert len(sr202) == 1
+    for table in ("shop_order", "library_member", "library_book"):
+        assert table in sr202[0].message
+    # the index is gone: its lock adds nothing to shop_order's
+    assert "shop_order_member_id_idx" not in sr202[0].message
+    # which statement took which mode
+    assert "SHARE ROW EXCLUSIVE at #1, ACCESS EXCLUSIVE at #2" in sr202[0].message
+    order = next(h for h in analysis.holds if h.relation == "shop_order")
+    assert order.taken_text == "SHARE ROW EXCLUSIVE at #1, ACCESS EXCLUSIVE at #2"
+
+
+_SMALL_SCHEMA = """
+CREATE TABLE shop_item (id bigint PRIMARY KEY, owner_id bigint, n integer);
+CREATE INDEX shop_item_owner_concurrent ON shop_item (owner_id, n);
+"""
+
+
+def test_an_unnamed_inline_check_is_add_check_not_check_check() -> None:
+    from sqlreview.pg.schema import Schema
+
+    analysis = analyze(schema=Schema.from_sql(_SMALL_SCHEMA),
+                       sql="ALTER TABLE shop_item ADD COLUMN m integer NOT NULL CHECK (m >= 0);")
+    messages = [f.message for f in analysis.statements[0].findings]
+    assert any("ADD CHECK on shop_item" in message for message in messages), messages
+    assert not any("CHECK CHECK" in message for message in messages)
+
+
+def test_a_plain_create_table_is_new_and_empty_not_filled_from_a_query() -> None:
+    analysis = analyze("CREATE TABLE fresh (id int); CREATE TABLE copied AS SELECT 1 AS id;")
+    fresh, copied = analysis.statements
+    assert fresh.notes == ["created in this input, empty and unused: fresh"]
+    assert any("from a query" in note for note in copied.notes)
+
+
+def test_an_index_another_index_already_covers_suggests_db_index_false() -> None:
+    from sqlreview.pg.schema import Schema
+
+    analysis = analyze(schema=Schema.from_sql(_SMALL_SCHEMA), sql=(
+        'CREATE INDEX "shop_item_owner_id_5a1b" ON "shop_item" ("owner_id");'
+        'CREATE INDEX "shop_item_n_idx" ON "shop_item" ("n");'))
+    covered, other = (next(f for f in s.findings if f.code == "SR107")
+                      for s in analysis.statements)
+    assert "shop_item_owner_concurrent already indexes" in covered.message
+    assert "db_index=False" in covered.message
+    assert "db_index" not in other.message

@@ -444,3 +444,30 @@ def test_version_ranges_of_one_kind_and_variant_do_not_overlap() -> None:
             # Adjacent ranges meet exactly: no version without a row between them.
             if earlier.until is not None and later.since is not None:
                 assert earlier.until == later.since, (kind, variant)
+
+
+def test_nulls_not_distinct_and_sql_json_constructors_need_their_version() -> None:
+    from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
+    from sqlreview.pg.schema import Schema
+
+    schema = Schema.from_sql("CREATE TABLE t (a int, b jsonb);")
+    sql = ("CREATE UNIQUE INDEX i ON t (a) NULLS NOT DISTINCT;"
+           "ALTER TABLE t ADD CONSTRAINT c UNIQUE NULLS NOT DISTINCT (a);"
+           "CREATE TABLE u (a int, CONSTRAINT u_a UNIQUE NULLS NOT DISTINCT (a));"
+           "ALTER TABLE t ALTER COLUMN b SET DEFAULT JSON_OBJECT('k': 1);"
+           "CREATE UNIQUE INDEX j ON t (a);")
+
+    def sr003(version: int) -> list[list[str]]:
+        analysis = analyze_sql(sql, options=AnalyzerOptions(pg_version=version), schema=schema)
+        return [[f.message for f in s.findings if f.code == "SR003"]
+                for s in analysis.statements]
+
+    at14 = sr003(14)
+    assert all(any("NULLS NOT DISTINCT needs PostgreSQL 15" in m for m in row)
+               for row in at14[:3]), at14
+    assert any("Django" in m and "nulls_distinct=False" in m for m in at14[0])
+    assert any("JSON_OBJECT()/JSON_ARRAY() needs PostgreSQL 16" in m for m in at14[3])
+    assert at14[4] == []
+    assert sr003(15)[:3] == [[], [], []]
+    assert any("needs PostgreSQL 16" in m for m in sr003(15)[3])
+    assert sr003(16) == [[]] * 5

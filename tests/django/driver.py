@@ -98,7 +98,8 @@ def _without_observations(result: Result) -> Result:
     """A render's JSON with the observations taken out, to compare traced and untraced.
 
     On Django 4.2 a callable default (``timezone.now``) is rendered as the time
-    of rendering, so two renders differ there: those literals are masked, and
+    of rendering (and a RunPython writing ``timezone.now()`` runs with the time
+    of running), so two renders differ there: those literals are masked, and
     the trace's warning that such SQL ran differently is dropped.
     """
     copy = json.loads(json.dumps(result))
@@ -106,9 +107,12 @@ def _without_observations(result: Result) -> Result:
         migration["sql_text"] = mask_now(migration.get("sql_text", ""))
         migration["warnings"] = [w for w in migration.get("warnings", [])
                                  if not is_time_dependent_warning(w)]
+        migration["executed_by_python"] = [
+            mask_now(sql) for sql in migration.get("executed_by_python", [])]
         for statement in migration["statements"]:
             statement.pop("observation", None)
             statement["sql"] = mask_now(statement["sql"])
+            statement["executed"] = [mask_now(sql) for sql in statement.get("executed", [])]
     return copy
 
 

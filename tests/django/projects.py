@@ -9,7 +9,7 @@
   on the constraint name found by introspection;
 * ``squashy``: two migrations and the squashed one replacing them;
 * ``exotic``: migrations that fail to apply on a scratch server (a missing
-  extension, a data migration failing on empty tables) and one after them.
+  module to LOAD, a data migration failing on empty tables) and one after them.
 
 ``traceproj`` (settings ``traceproj.settings``, SQLite, replayed only): what
 ``--trace`` must measure without changing how the migrations run: a
@@ -228,7 +228,9 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = []
     operations = [
-        migrations.RunSQL("CREATE EXTENSION IF NOT EXISTS sqlreview_no_such_extension"),
+        # A missing extension is skipped with a warning (see stand_ins): a module
+        # that does not exist still fails.
+        migrations.RunSQL("LOAD 'sqlreview_no_such_extension'"),
     ]
 """
 

@@ -25,6 +25,7 @@ from sqlreview.pg.classify.base import (
     partitions,
     referenced_by_column,
     referencing_column,
+    replay_lacks,
     single,
     table_of_index,
 )
@@ -32,6 +33,7 @@ from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values, walk
 from sqlreview.pg.schema import (
     ConstraintKind,
+    RelationKind,
     key_of,
     owned_sequence_name,
     range_var_display,
@@ -49,12 +51,15 @@ def alter_table(node: ast.AlterTableStmt, context: Context) -> Classified:
     if objtype in _ALTER_OTHER_KINDS:
         kind = _ALTER_OTHER_KINDS[objtype]
         return single(kind, Action(kind, description=kind, relations={Role.TARGET: [target]}))
-    if node.missing_ok and missing(context, target):
+    absent = bool(node.missing_ok) and missing(context, target)
+    if absent and not context.replayed_schema:
         return no_op("ALTER TABLE", f"ALTER TABLE IF EXISTS {target}")
     actions: list[Action] = []
     for command in node.cmds or ():
         if isinstance(command, ast.AlterTableCmd):
             actions.extend(_alter_table_command(command, target, context))
+    if absent and actions:
+        actions[0].notes.append(replay_lacks(target))
     if node.relation is not None and node.relation.inh:
         children = partitions(context, target)
         for action in actions:
@@ -395,14 +400,26 @@ def _constraint_action(
 ) -> Action:
     contype = constraint.contype
     label = _CONSTRAINT_KINDS.get(contype, "?") if contype is not None else "?"
-    name = constraint.conname or label
+    # An unnamed one (ADD COLUMN ... CHECK (...)) is "ADD CHECK", not "ADD CONSTRAINT CHECK CHECK".
+    described = f"ADD CONSTRAINT {constraint.conname} {label}" if constraint.conname else (
+        f"ADD {label}")
     action = Action(f"ALTER TABLE ADD CONSTRAINT {label}", _constraint_variant(constraint),
-                    f"ADD CONSTRAINT {name} {label}", {Role.TARGET: [target]}, column=column)
+                    described, {Role.TARGET: [target]}, column=column)
     if constraint.pktable is not None:
         referenced = range_var_display(constraint.pktable)
         if key_of(referenced) != key_of(target):
             action.add(Role.REFERENCED, referenced)
+    if contype == ConstrType.CONSTR_FOREIGN and action.variant == "" and _new_and_empty(
+            context, target):
+        action.variant = "from a new empty table"
     return action
+
+
+def _new_and_empty(context: Context, table: str) -> bool:
+    """Created by the input under review and never filled: PostgreSQL validates a
+    foreign key by reading the referencing table, so there is nothing to check."""
+    relation = context.schema.get(key_of(table))
+    return relation is not None and relation.new and relation.empty
 
 
 def _constraint_variant(constraint: ast.Constraint) -> str:
@@ -556,9 +573,22 @@ def rename(node: ast.RenameStmt, context: Context) -> Classified:
         action_kind = "ALTER SEQUENCE RENAME" if kind == "ALTER SEQUENCE" else kind
         return single(kind, Action(action_kind, description=f"RENAME TO {new_name}",
                                     relations={Role.TARGET: [target]}))
+    elif _kind_of(context, target) is RelationKind.SEQUENCE:
+        # ALTER TABLE works on a sequence too; application code never names it.
+        return single("ALTER SEQUENCE", Action("ALTER SEQUENCE RENAME",
+                                               description=f"RENAME TO {new_name}",
+                                               relations={Role.TARGET: [target]}))
+    elif _kind_of(context, target) is RelationKind.INDEX:
+        return single("ALTER INDEX", Action("ALTER INDEX RENAME", description=f"RENAME TO "
+                                             f"{new_name}", relations={Role.INDEX: [target]}))
     else:
         action = Action("ALTER TABLE RENAME", description=f"RENAME TO {new_name}")
     return single("ALTER TABLE", action.add(Role.TARGET, target))
+
+
+def _kind_of(context: Context, name: str) -> RelationKind | None:
+    relation = context.schema.get(key_of(name))
+    return relation.kind if relation is not None else None
 
 
 def set_schema(node: ast.AlterObjectSchemaStmt, context: Context) -> Classified:

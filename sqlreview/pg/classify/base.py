@@ -41,6 +41,8 @@ class Action:
     notes: list[str] = field(default_factory=list)
     column: str | None = None
     creates: list[str] = field(default_factory=list)  # relations the action brings into being
+    # CREATE INDEX: an existing index whose leading columns are this one's (it is redundant).
+    covered_by: str | None = None
 
     def add(self, role: Role, *names: str) -> Action:
         bucket = self.relations.setdefault(role, [])
@@ -64,6 +66,9 @@ class Context:
     schema: Schema
     session: Session
     pg_version: int
+    # The schema is a replay (Django): production may have objects it lacks, so
+    # IF EXISTS on one of them is judged as if it existed.
+    replayed_schema: bool = False
 
 
 Classifier = Callable[[Any, Context], Classified]
@@ -121,6 +126,11 @@ def referencing_column(context: Context, table: str, column: str | None) -> list
 def missing(context: Context, name: str) -> bool:
     """``name`` is not in a schema that knows tables: IF EXISTS finds nothing."""
     return bool(context.schema.relations) and context.schema.get(key_of(name)) is None
+
+
+def replay_lacks(name: str) -> str:
+    return (f"the scratch database has no {name}, but production databases upgraded from "
+            "older releases may have it, with rows: judged as if it existed")
 
 
 def no_op(kind: str, description: str) -> Classified:

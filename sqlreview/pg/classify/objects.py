@@ -24,6 +24,7 @@ from sqlreview.pg.classify.base import (
     owned_sequences,
     partitions,
     read_relations,
+    replay_lacks,
     single,
     table_of_index,
 )
@@ -130,7 +131,23 @@ def index(node: ast.IndexStmt, context: Context) -> Classified:
         action.variant = "already exists"
     if node.whereClause is not None:
         action.notes.append("partial index")
+    elif not node.unique:
+        action.covered_by = _covering_index(node, target, context)
     return single("CREATE INDEX", action)
+
+
+def _covering_index(node: ast.IndexStmt, target: str, context: Context) -> str | None:
+    """An index of the table that already starts with this plain index's columns."""
+    columns = tuple(element.name for element in node.indexParams or ()
+                    if isinstance(element, ast.IndexElem))
+    if not columns or any(column is None for column in columns):
+        return None  # an expression index
+    for name in context.schema.indexes_of(key_of(target)):
+        index = context.schema.get(name)
+        if (index is not None and name != key_of(node.idxname or "")
+                and index.index_columns[:len(columns)] == columns):
+            return display(name)
+    return None
 
 
 def reindex(node: ast.ReindexStmt, context: Context) -> Classified:
@@ -189,10 +206,13 @@ def drop(node: ast.DropStmt, context: Context) -> Classified:
         names = string_values(target)
         action = Action(kind, "CONCURRENTLY" if node.concurrent else "",
                         f"{kind} {'.'.join(names)}".strip())
-        if kind in _RELATION_DROPS and node.missing_ok and missing(context, ".".join(names)):
+        absent = kind in _RELATION_DROPS and node.missing_ok and missing(context, ".".join(names))
+        if absent and not context.replayed_schema:
             action.kind = "NO-OP"
             action.notes.append("IF EXISTS: nothing to drop")
         elif kind in _RELATION_DROPS and names:
+            if absent:
+                action.notes.append(replay_lacks(".".join(names)))
             _drop_relation(action, ".".join(names), context, cascade=node.behavior == 1)
         elif kind in _ON_TABLE_DROPS and len(names) >= 2:
             action.add(Role.TARGET, ".".join(names[:-1]))
