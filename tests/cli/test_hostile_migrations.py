@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
