@@ -9,7 +9,7 @@ Each check yields :class:`Concern` values saying which side breaks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from sqlreview.deploy.facts import (
@@ -34,7 +34,7 @@ from sqlreview.pg.rules import rule
 
 @dataclass
 class Knowledge:
-    old: dict[str, Table]  # the old code's tables, by name
+    old: Mapping[str, Table]  # the old code's tables, by name
     new: Callable[[str], Table | None]  # the new code's table of that name
     # Columns the models stopped knowing (state only) earlier in the reviewed set.
     state_removed: dict[tuple[str, str], Column] = field(default_factory=dict)

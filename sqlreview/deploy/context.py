@@ -9,6 +9,7 @@ migration, which walks the states itself).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlreview.deploy.changes import changes_of
@@ -35,7 +36,7 @@ class DeployContext:
 
     def __init__(self, model: DeployModel = DeployModel.MIGRATE_THEN_ROLLOUT) -> None:
         self.model = model
-        self._old: dict[str, Table] | None = None
+        self._old: Mapping[str, Table] | None = None
         self._state_removed: dict[tuple[str, str], Column] = {}
 
     @property

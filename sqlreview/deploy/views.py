@@ -7,6 +7,7 @@ names. Only managed, concrete models count: Django runs no DDL for the others.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlreview.deploy.facts import Column, Table
@@ -41,14 +42,46 @@ def model_tables(state: ProjectState, key: ModelKey) -> dict[str, Table]:
     return tables
 
 
-def all_tables(state: ProjectState) -> dict[str, Table]:
+class LazyTables(Mapping[str, Table]):
+    """Every table the state's models have, by table name, each described when first asked.
+
+    A review judges each migration against the old code's tables but looks at
+    a few of them: describing all of them per migration was a tenth of ``--all``.
+    The model classes it keeps are not changed by later state changes (Django
+    renders changed models anew).
+    """
+
+    def __init__(self, state: ProjectState) -> None:
+        self._models: dict[str, Any] = {}
+        for model in state.apps.get_models(include_auto_created=True):
+            self._models.setdefault(model._meta.db_table, model)
+        self._tables: dict[str, Table | None] = {}
+
+    def _table(self, name: str) -> Table | None:
+        if name not in self._tables:
+            model = self._models.get(name)
+            self._tables[name] = table_of(model) if model is not None else None
+        return self._tables[name]
+
+    def __getitem__(self, name: str) -> Table:
+        table = self._table(name)
+        if table is None:
+            raise KeyError(name)
+        return table
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._table(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._models if self._table(name) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _name in self)
+
+
+def all_tables(state: ProjectState) -> Mapping[str, Table]:
     """Every table the state's models have, by table name."""
-    tables: dict[str, Table] = {}
-    for model in state.apps.get_models(include_auto_created=True):
-        table = table_of(model)
-        if table is not None:
-            tables[table.name] = table
-    return tables
+    return LazyTables(state)
 
 
 def table_named(state: ProjectState, name: str) -> Table | None:

@@ -121,7 +121,6 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     from sqlreview.django import SelectionRequest, render_migrations, setup_django
 
     cli.check_output_path(args.output)
-    cli.fewer_collections()
     if args.connect_timeout is not None:
         os.environ["SQLREVIEW_CONNECT_TIMEOUT"] = str(args.connect_timeout)
     progress = Progress.for_terminal(args.quiet)

@@ -24,3 +24,17 @@ def describe_error(error: BaseException) -> str:
     first = text.splitlines()[0] if text else ""
     name = type(error).__name__
     return f"{name}: {first}" if first else name
+
+
+def migration_file_of(error: BaseException) -> str:
+    """`` in path/to/migrations/0003_x.py, line 5`` for the innermost migration file."""
+    import os
+
+    found = ""
+    traceback = error.__traceback__
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if f"{os.sep}migrations{os.sep}" in filename:
+            found = f" in {filename}, line {traceback.tb_lineno}"
+        traceback = traceback.tb_next
+    return found

@@ -20,7 +20,7 @@ import sys
 import types
 from typing import Any
 
-from sqlreview.django.errors import describe_error
+from sqlreview.django.errors import describe_error, migration_file_of
 
 IMPORT_ERROR_ATTRIBUTE = "sqlreview_import_error"
 
@@ -67,20 +67,8 @@ def _describe(error: BaseException, module_name: str) -> str:
     if isinstance(error, SyntaxError):
         return (f"the migration file has a syntax error ({error.filename}, line "
                 f"{error.lineno}: {error.msg}): fix it and run again")
-    return (f"the migration module {module_name} failed to import{_where(error)} "
+    return (f"the migration module {module_name} failed to import{migration_file_of(error)} "
             f"({describe_error(error)}): fix the file (or install what it imports) and run again")
-
-
-def _where(error: BaseException) -> str:
-    """`` in path/to/migrations/0003_x.py, line 5`` for the innermost migration file."""
-    found = ""
-    traceback = error.__traceback__
-    while traceback is not None:
-        filename = traceback.tb_frame.f_code.co_filename
-        if f"{os.sep}migrations{os.sep}" in filename:
-            found = f" in {filename}, line {traceback.tb_lineno}"
-        traceback = traceback.tb_next
-    return found
 
 
 def _stand_in(module_name: str, message: str, package_path: Any) -> types.ModuleType:

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlreview.django.errors import DjangoSetupError, describe_error
+from sqlreview.django.errors import DjangoSetupError, describe_error, migration_file_of
 from sqlreview.django.loading import preimport_migrations
 
 if TYPE_CHECKING:
@@ -137,7 +137,8 @@ def loading_errors(alias: str) -> Iterator[None]:
         ) from error
     except ImportError as error:
         raise DjangoSetupError(
-            f"a migrations module failed to import{_where(error)} ({describe_error(error)}): "
+            f"a migrations module failed to import{migration_file_of(error)} "
+            f"({describe_error(error)}): "
             "fix the import (or install the missing package) and run again"
         ) from error
     except (BadMigrationError, NodeNotFoundError, CircularDependencyError, ValueError) as error:
@@ -151,21 +152,10 @@ def loading_errors(alias: str) -> Iterator[None]:
         # Raised by the code of a migration module while it is imported, e.g.
         # RunSQL(atomic=True) on a Django that has no such argument.
         raise DjangoSetupError(
-            f"a migrations module raised {type(error).__name__} while loading{_where(error)} "
+            f"a migrations module raised {type(error).__name__} while loading"
+            f"{migration_file_of(error)} "
             f"({describe_error(error)}): fix the migration file and run again"
         ) from error
-
-
-def _where(error: BaseException) -> str:
-    """`` in path/to/migrations/0003_x.py, line 5`` for the innermost migration file."""
-    found = ""
-    traceback = error.__traceback__
-    while traceback is not None:
-        filename = traceback.tb_frame.f_code.co_filename
-        if f"{os.sep}migrations{os.sep}" in filename:
-            found = f" in {filename}, line {traceback.tb_lineno}"
-        traceback = traceback.tb_next
-    return found
 
 
 def full_plan(loader: MigrationLoader) -> list[MigrationKey]:
