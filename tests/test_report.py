@@ -431,3 +431,17 @@ def test_trace_adds_a_measured_column() -> None:
     markdown = render_markdown(review)
     assert "| Locks | Measured | Blocks |" in markdown
     assert "ACCESS EXCLUSIVE shop\\_order<br>rewrote shop\\_order<br>as estimated" in markdown
+
+
+def test_a_long_statement_cell_keeps_the_verb_and_the_type() -> None:
+    from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
+    from sqlreview.report import cells
+
+    analysis = analyze_sql(
+        'ALTER TABLE "inventory_warehouse_stock_movement_history" ALTER COLUMN '
+        '"quantity_adjustment_total" TYPE numeric(12,2) USING "quantity_adjustment_total"'
+        '::numeric(12,2);', options=AnalyzerOptions(pg_version=14))
+    cell = cells.what(analysis.statements[0], 70)
+    assert len(cell) <= 70 and "…" in cell
+    assert cell.startswith("ALTER TABLE inventory_warehouse")
+    assert cell.rstrip().endswith("numeric(12,2)"), cell

@@ -11,7 +11,17 @@ def what(statement: StatementResult, width: int = 70) -> str:
     text = "; ".join(statement.actions) if statement.actions else statement.kind
     if statement.kind in ("ALTER TABLE", "ALTER INDEX") and statement.locks:
         text = f"{statement.kind} {statement.locks[0].relation}: {text}"
-    return _shorten(text, width)
+    return _elide_middle(text, width)
+
+
+def _elide_middle(text: str, width: int) -> str:
+    """Keep both ends: the verb and table lead, the part that matters (a column's
+    new type, a constraint's name) often ends the action."""
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    tail = (width - 1) * 2 // 5
+    return flat[: width - 1 - tail].rstrip() + "…" + flat[len(flat) - tail:].lstrip()
 
 
 def locks(statement: StatementResult, *, held: bool = True) -> list[str]:
