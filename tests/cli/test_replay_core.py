@@ -314,3 +314,36 @@ def test_fast_pre_state_builds_the_catalog_exact_replay_builds(
     if project_name == "generated":
         assert any(f["built"]["created_from_state"] for f, _ in compared.values())
         assert renamed, "the generated history renames indexed fields: nothing was renamed back"
+
+
+SQUASHED = """
+from django.db import migrations, models
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel("Pair", [
+            ("id", models.BigAutoField(primary_key=True)),
+            ("a", models.IntegerField()),
+            ("b", models.IntegerField()),
+        ]),
+        migrations.AlterUniqueTogether("pair", {("a", "b")}),
+        migrations.AlterUniqueTogether("pair", set()),
+    ]
+"""
+
+
+def test_a_constraint_added_and_removed_in_one_migration_renders(
+    shaky_project: Path, pg_server: ScratchServer,
+) -> None:
+    """Collecting alone cannot: the removal looks the constraint up in a catalog
+    where collecting never created it ("Found wrong number (0) of constraints")."""
+    migrations = shaky_project / "shaky" / "migrations"
+    for path in migrations.glob("0*.py"):
+        path.unlink()
+    (migrations / "0001_initial.py").write_text(textwrap.dedent(SQUASHED))
+    document = review(shaky_project, "shakyproj.settings", "--all", "--scratch-url",
+                      pg_server.url, "--no-cache")
+    (only,) = document["migrations"]
+    assert only["error"] is None
+    assert "ADD CONSTRAINT" in only["sql"] and "DROP CONSTRAINT" in only["sql"]
