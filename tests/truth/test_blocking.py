@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -21,7 +20,6 @@ import pytest
 
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
 from sqlreview.pg.schema import Schema
-from sqlreview.scratch import ScratchServer
 from tests.truth.catalog import SETUP_SQL
 from tests.truth.runner import TruthDatabase
 
@@ -33,16 +31,6 @@ STATEMENTS = [
     'DROP INDEX "library_book_title_idx"',  # the control: it does block
     'ALTER TABLE "library_book" ALTER COLUMN "notes" SET DEFAULT \'x\'',  # blocks too
 ]
-
-
-@pytest.fixture(scope="module")
-def truth(pg_server: ScratchServer) -> Iterator[TruthDatabase]:
-    database = TruthDatabase(pg_server)
-    try:
-        database.start()
-        yield database
-    finally:
-        database.stop()
 
 
 def _waits(url: str, statement: str) -> bool:

@@ -12,29 +12,17 @@ from __future__ import annotations
 import copy
 import importlib
 import importlib.util
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pytest
 
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.observe import Observation
-from sqlreview.scratch import ScratchServer
 from tests.truth.catalog import CASES, SETUP_SQL, Case
 from tests.truth.runner import TruthDatabase
 
 ANALYZER_MODULE = "sqlreview.pg.analyzer"
-
-
-@pytest.fixture(scope="session")
-def truth(pg_server: ScratchServer) -> Iterator[TruthDatabase]:
-    """The loaded template database and the clone transaction cases share."""
-    database = TruthDatabase(pg_server)
-    try:
-        database.start()
-        yield database
-    finally:
-        database.stop()
 
 
 @pytest.fixture(scope="session")
