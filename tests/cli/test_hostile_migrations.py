@@ -10,7 +10,6 @@ carry no command of theirs.
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
 from markdown_it import MarkdownIt
@@ -18,6 +17,7 @@ from markdown_it import MarkdownIt
 from sqlreview.report import FORMATS
 from sqlreview.scratch import ScratchServer
 from tests.cli.test_review import sqlreview
+from tests.django.projects import write_files
 
 HTML_TABLE = "x</details><img src=x onerror=alert(1)>"
 COMMAND_COLUMN = "c::error file=a.py,line=1::pwned"
@@ -51,12 +51,9 @@ class Migration(migrations.Migration):
 def outputs(tmp_path_factory: pytest.TempPathFactory, pg_server: ScratchServer
             ) -> dict[str, str]:
     root = tmp_path_factory.mktemp("hostile")
-    files = {"evilproj/__init__.py": "", "evilproj/settings.py": SETTINGS,
-             "evil/__init__.py": "", "evil/migrations/__init__.py": "",
-             "evil/migrations/0001_initial.py": MIGRATION}
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(textwrap.dedent(text))
+    write_files(root, {"evilproj/__init__.py": "", "evilproj/settings.py": SETTINGS,
+                       "evil/__init__.py": "", "evil/migrations/__init__.py": "",
+                       "evil/migrations/0001_initial.py": MIGRATION})
     found = {}
     for output_format in sorted(FORMATS):
         result = sqlreview("--all", "--settings", "evilproj.settings", "--pythonpath", str(root),

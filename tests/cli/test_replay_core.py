@@ -11,7 +11,6 @@ import importlib.util
 import json
 import socket
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 
 from sqlreview.scratch import ScratchServer
 from tests.cli.test_review import ROOT, SAMPLE, sqlreview
+from tests.django.projects import write_files
 from tests.django.timing import mask_now
 
 SYNTHETIC = ROOT / "benchmarks" / "synthetic.py"
@@ -195,16 +195,11 @@ SHAKY = {
 
 @pytest.fixture
 def shaky_project(tmp_path: Path) -> Path:
-    (tmp_path / "shakyproj").mkdir()
-    (tmp_path / "shakyproj" / "__init__.py").write_text("")
-    (tmp_path / "shakyproj" / "settings.py").write_text(STATE_SETTINGS)
-    migrations = tmp_path / "shaky" / "migrations"
-    migrations.mkdir(parents=True)
-    (tmp_path / "shaky" / "__init__.py").write_text("")
-    (migrations / "__init__.py").write_text("")
-    for name, text in SHAKY.items():
-        (migrations / name).write_text(textwrap.dedent(text))
-    return tmp_path
+    return write_files(tmp_path, {
+        "shakyproj/__init__.py": "", "shakyproj/settings.py": STATE_SETTINGS,
+        "shaky/__init__.py": "", "shaky/migrations/__init__.py": "",
+        **{f"shaky/migrations/{name}": text for name, text in SHAKY.items()},
+    })
 
 
 @pytest.mark.parametrize("output_format", ["json", "text", "markdown", "github"])
@@ -341,7 +336,7 @@ def test_a_constraint_added_and_removed_in_one_migration_renders(
     migrations = shaky_project / "shaky" / "migrations"
     for path in migrations.glob("0*.py"):
         path.unlink()
-    (migrations / "0001_initial.py").write_text(textwrap.dedent(SQUASHED))
+    write_files(migrations, {"0001_initial.py": SQUASHED})
     document = review(shaky_project, "shakyproj.settings", "--all", "--scratch-url",
                       pg_server.url, "--no-cache")
     (only,) = document["migrations"]
