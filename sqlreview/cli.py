@@ -391,6 +391,10 @@ def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
         with publish.publishing(arguments) as publishing:
             if arguments and arguments[0] == "sql" and not configured:
                 code = run_sql(arguments[1:])
+            elif arguments and arguments[0] == "stats" and not configured:
+                from sqlreview.stats.dump import run_stats
+
+                code = run_stats(arguments[1:])
             else:
                 code = run_django(arguments, configured=configured)
         return publishing.exit_code(code)
