@@ -121,6 +121,7 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     from sqlreview.django import SelectionRequest, render_migrations, setup_django
 
     cli.check_output_path(args.output)
+    sizes = cli.load_sizes(args)  # before rendering, which takes a while
     if args.connect_timeout is not None:
         os.environ["SQLREVIEW_CONNECT_TIMEOUT"] = str(args.connect_timeout)
     progress = Progress.for_terminal(args.quiet)
@@ -155,6 +156,7 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
         assume_lock_timeout=args.assume_lock_timeout,
     )
     review = build_review(rendered, options)
+    cli.apply_sizes(review, sizes)  # replayed tables are empty: the sizes are the snapshot's
     review.settings["trace"] = args.trace
     if args.since is not None:
         review.settings["since"] = args.since
