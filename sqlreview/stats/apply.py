@@ -109,10 +109,24 @@ def apply_to_analysis(analysis: SqlAnalysis, snapshot: Snapshot, calibration: Ca
         hold.estimate_complete = all(s.estimated_seconds is not None for s in under
                                      if s.cost.is_slow or s.cost is Cost.UNKNOWN)
     for statement in statements:
-        held = [hold.mode for hold in analysis.holds
-                if hold.acquired_at < statement.index
-                and (hold.released_at is None or statement.index < hold.released_at)]
-        grade(statement, held, thresholds)
+        holds = [hold for hold in analysis.holds
+                 if hold.acquired_at < statement.index
+                 and (hold.released_at is None or statement.index < hold.released_at)]
+        _name_the_lock(statement, {key_of(hold.relation): hold.mode for hold in holds})
+        grade(statement, [hold.mode for hold in holds], thresholds)
+
+
+def _name_the_lock(statement: StatementResult, held: dict[str, LockMode]) -> None:
+    """``under``: the strongest lock on the tables it works on, its own or its
+    transaction's (an UPDATE under an earlier ACCESS EXCLUSIVE runs under that)."""
+    estimated = statement.estimate
+    if estimated is None or not estimated.work:
+        return
+    worked = {key_of(item["table"]) for item in estimated.work}
+    modes = [lock.mode for lock in statement.locks if key_of(lock.relation) in worked]
+    modes += [mode for name, mode in held.items() if name in worked]
+    if modes:
+        estimated.under = max(modes).sql_name
 
 
 def estimate_statement(statement: StatementResult, snapshot: Snapshot,
