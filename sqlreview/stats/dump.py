@@ -209,24 +209,24 @@ def _read(cursor: Any, tables: Sequence[str] | None,
     )
     found = reader.part("the list of tables", lambda: reader.rows(_TABLES), NO_ROWS)
     chosen = _choose(found, tables, schema_names, snapshot)
-    oids = [row[0] for row in chosen]
     keys = {row[0]: relation_key(row[1], row[2]) for row in chosen}
     schema = reader.part("the schema (columns, constraints, indexes)",
                          lambda: CatalogReader().read(cursor), Schema())
     snapshot.schema = _limit_schema(schema, set(keys.values())) if (tables or schema_names) \
         else schema
-    sizes = _read_sizes(reader, chosen)
+    size_rows, failed = _by_table(reader, chosen, "size", _SIZES)
+    sizes = {oid: (int(heap), int(toast)) for oid, heap, toast in size_rows}
+    index_rows, failed_indexes = _by_table(reader, chosen, "index sizes", _INDEXES)
     indexes: dict[int, list[IndexStats]] = {}
-    for table_oid, name, size, definition, unique in reader.part(
-            "index sizes", lambda: reader.rows(_INDEXES, {"oids": oids}), NO_ROWS):
+    for table_oid, name, size, definition, unique in index_rows:
         indexes.setdefault(table_oid, []).append(
             IndexStats(name=name, bytes=int(size), definition=definition, unique=bool(unique)))
-    for table_oid, column, expression in reader.part(
-            "column defaults", lambda: reader.rows(_DEFAULTS, {"oids": oids}), NO_ROWS):
+    default_rows, _ = _by_table(reader, chosen, "column defaults", _DEFAULTS)
+    for table_oid, column, expression in default_rows:
         snapshot.defaults.setdefault(keys[table_oid], {})[column] = expression
     for oid, _namespace, _name, kind, reltuples, live, dead, analyzed in chosen:
-        if oid not in sizes:
-            continue
+        if oid not in sizes or oid in failed | failed_indexes:
+            continue  # a table without all its sizes would mislead: left out, and listed
         heap, toast = sizes[oid]
         snapshot.tables[keys[oid]] = TableStats(
             name=keys[oid], rows=float(reltuples), heap_bytes=heap, toast_bytes=toast,
@@ -253,25 +253,27 @@ def _choose(found: list[tuple[Any, ...]], tables: Sequence[str] | None,
     return chosen
 
 
-def _read_sizes(reader: _Reader, chosen: list[tuple[Any, ...]]) -> dict[int, tuple[int, int]]:
-    """All at once; if that fails (a lock held by a migration), table by table."""
-    def read(oids: list[int]) -> dict[int, tuple[int, int]]:
-        return {oid: (int(heap), int(toast))
-                for oid, heap, toast in reader.rows(_SIZES, {"oids": oids})}
-
+def _by_table(reader: _Reader, chosen: list[tuple[Any, ...]], what: str, query: str
+              ) -> tuple[Rows, set[int]]:
+    """``query`` for all tables at once; if that fails (a table locked by a
+    migration: lock_timeout), table by table. The rows, and the tables that failed."""
     oids = [row[0] for row in chosen]
     before = len(reader.unreadable)
-    nothing: dict[int, tuple[int, int]] | None = None
-    at_once = reader.part("table sizes", lambda: read(oids), nothing)
+    failed_rows: Rows | None = None
+    at_once = reader.part(what, lambda: reader.rows(query, {"oids": oids}), failed_rows)
     if at_once is not None:
-        return at_once
-    del reader.unreadable[before:]  # said again below, per table
-    sizes: dict[int, tuple[int, int]] = {}
-    none: dict[int, tuple[int, int]] = {}
+        return at_once, set()
+    del reader.unreadable[before:]  # said again below, for each table that fails
+    rows: Rows = []
+    failed: set[int] = set()
     for oid, namespace, name, *_rest in chosen:
-        sizes.update(reader.part(f"the size of {relation_key(namespace, name)}",
-                                 functools.partial(read, [oid]), none))
-    return sizes
+        one = reader.part(f"the {what} of {relation_key(namespace, name)}",
+                          functools.partial(reader.rows, query, {"oids": [oid]}), failed_rows)
+        if one is None:
+            failed.add(oid)
+        else:
+            rows.extend(one)
+    return rows, failed
 
 
 def _limit_schema(schema: Schema, keys: set[str]) -> Schema:

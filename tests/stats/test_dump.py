@@ -151,3 +151,21 @@ def test_an_unreachable_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
     bad = run_cli("stats", "dump", "--database-url", "not a url at all")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_a_table_locked_by_a_migration_is_listed_not_waited_for(shop: str, tmp_path: Path
+                                                                 ) -> None:
+    out = tmp_path / "locked.json"
+    with psycopg.connect(shop) as migration:
+        migration.execute("LOCK TABLE billing.invoice IN ACCESS EXCLUSIVE MODE")
+        result = run_cli("stats", "dump", "--database-url", shop, "-o", str(out))
+        migration.rollback()
+    assert result.returncode == 3, result.stderr
+    assert "could not read the size of billing.invoice:" in result.stderr
+    assert "lock timeout" in result.stderr
+    snapshot = json.loads(out.read_text(encoding="utf-8"))
+    assert set(by_name(snapshot)) == {"shop_order"}  # the other table is complete
+    assert len(by_name(snapshot)["shop_order"]["indexes"]) == 2
+    # Reading the schema (pg_get_expr and kin) waits on the lock too: said, not hidden.
+    assert all("billing.invoice" in item or item.startswith("the schema")
+               for item in snapshot["unreadable"])
