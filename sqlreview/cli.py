@@ -1,6 +1,8 @@
 """The ``sqlreview`` command line.
 
-``sqlreview sql FILE ...`` analyses raw SQL; ``sqlreview [targets]`` (and
+``sqlreview sql FILE ...`` analyses raw SQL; ``sqlreview stats dump`` writes a
+snapshot of production sizes for ``--stats`` (see ``sqlreview.stats.dump`` for
+its exit codes); ``sqlreview [targets]`` (and
 ``manage.py sqlreview``) reviews Django migrations. Exit codes:
 
 0  nothing at or above --fail-on
@@ -473,7 +475,8 @@ def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
         with publish.publishing(arguments) as publishing:
             if arguments and arguments[0] == "sql" and not configured:
                 code = run_sql(arguments[1:])
-            elif arguments and arguments[0] == "stats" and not configured:
+            elif arguments[:2] == ["stats", "dump"] and not configured:
+                # Only with "dump": ``sqlreview stats`` alone still reviews an app "stats".
                 from sqlreview.stats.dump import run_stats
 
                 code = run_stats(arguments[1:])

@@ -41,7 +41,8 @@ def django_parser() -> argparse.ArgumentParser:
         description="Review the SQL of Django migrations before they reach production "
                     "PostgreSQL: the lock each statement takes, what it blocks, how long it "
                     "is held, whether it rewrites or scans, and what to do instead. "
-                    "For raw SQL files use `sqlreview sql --help`.",
+                    "For raw SQL files use `sqlreview sql --help`; for a snapshot of "
+                    "production sizes (--stats), `sqlreview stats dump --help`.",
         epilog="Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage, settings "
                "or database error, 3 a migration could not be rendered or applied on the "
                "scratch database (the rest is reported), 4 --publish failed, 130 interrupted.")

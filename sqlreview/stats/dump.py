@@ -110,11 +110,9 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def run_stats(argv: Sequence[str]) -> int:
+    """``argv``: what follows ``sqlreview stats``, i.e. ``dump ...``."""
     from sqlreview.cli import UsageError, check_output_path, write_output
 
-    if not argv or argv[0] != "dump":
-        raise UsageError("usage: sqlreview stats dump --database-url URL [-o FILE] "
-                         "[--tables T,...] [--schema-name S,...]")
     args = dump_parser().parse_args(list(argv[1:]))
     check_output_path(args.output)
     try:
