@@ -190,3 +190,13 @@ def test_a_bad_stats_file_is_one_line_and_exit_2(tmp_path: Path, content: str,
     assert len(result.stderr.strip().splitlines()) == 1
     missing = run_cli("sql", str(script), "--stats", str(tmp_path / "absent.json"))
     assert missing.returncode == 2 and "cannot read --stats" in missing.stderr
+
+
+def test_a_bad_calibration_file_is_one_line_and_exit_2(tiny: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "calibration.json"
+    bad.write_text('{"calibration_version": 1, "figures": {}}', encoding="utf-8")
+    script = tmp_path / "change.sql"
+    script.write_text(REWRITE, encoding="utf-8")
+    result = run_cli("sql", str(script), "--stats", str(tiny), "--calibration", str(bad))
+    assert result.returncode == 2
+    assert "lacks" in result.stderr and len(result.stderr.strip().splitlines()) == 1
