@@ -63,6 +63,7 @@ class Constraint:
     referenced_columns: tuple[str, ...] = ()
     deferred: bool = False  # INITIALLY DEFERRED: checked at COMMIT
     on_delete: str = "a"  # foreign keys: a(no action) r(estrict) c(ascade) n(ull) d(efault)
+    on_update: str = "a"  # foreign keys: the same letters
 
 
 @dataclass
@@ -73,6 +74,9 @@ class Relation:
     constraints: dict[str, Constraint] = field(default_factory=dict)
     table: str | None = None  # indexes: the table's key
     parent: str | None = None  # partitions: the partitioned table's key
+    # A partition (PARTITION OF, ATTACH PARTITION), not an inheritance child.
+    is_partition: bool = False
+    default_partition: bool = False  # the parent's DEFAULT partition
     owned_sequences: list[str] = field(default_factory=list)
     owner: str | None = None  # owned sequences: the table whose column owns it
     sources: list[str] = field(default_factory=list)  # views: the relations they read
@@ -142,6 +146,7 @@ class _Lookups:
     children: dict[str, list[str]] = field(default_factory=dict)
     indexes: dict[str, list[str]] = field(default_factory=dict)
     referencing: dict[str, list[tuple[str, Constraint]]] = field(default_factory=dict)
+    dependent_views: dict[str, list[str]] = field(default_factory=dict)  # views reading it
     leading_columns: dict[str, set[str]] = field(default_factory=dict)  # of the indexes
 
     @classmethod
@@ -163,6 +168,9 @@ class _Lookups:
         for constraint in relation.constraints.values():
             if constraint.kind is ConstraintKind.FOREIGN_KEY and constraint.referenced:
                 self.referencing.setdefault(constraint.referenced, []).append((key, constraint))
+        if relation.kind in (RelationKind.VIEW, RelationKind.MATERIALIZED_VIEW):
+            for source in relation.sources:
+                self.dependent_views.setdefault(source, []).append(key)
 
 
 @dataclass
@@ -227,6 +235,26 @@ class Schema:
             children = self.lookups.children.get(pending.pop(), [])
             found.extend(children)
             pending.extend(children)
+        return found
+
+    def default_partition_of(self, table: str) -> str | None:
+        """The DEFAULT partition directly below ``table``, if it has one."""
+        for child in self.lookups.children.get(table, ()):
+            relation = self.relations.get(child)
+            if relation is not None and relation.default_partition:
+                return child
+        return None
+
+    def dependent_views(self, key: str) -> list[str]:
+        """Views and materialized views that read ``key``, through views on views:
+        what DROP ... CASCADE drops along with it."""
+        found: list[str] = []
+        pending = [key]
+        while pending:
+            for view in self.lookups.dependent_views.get(pending.pop(0), ()):
+                if view not in found and view != key:
+                    found.append(view)
+                    pending.append(view)
         return found
 
     def has_storage(self, key: str) -> bool:
@@ -323,6 +351,9 @@ def _learn_create_table(schema: Schema, node: ast.CreateStmt, mark_new: bool) ->
         parent = node.inhRelations[0]
         if isinstance(parent, ast.RangeVar):
             relation.parent = range_var_key(parent)
+            relation.is_partition = node.partbound is not None
+            relation.default_partition = bool(node.partbound is not None
+                                              and node.partbound.is_default)
             parent_relation = schema.get(relation.parent)
             if parent_relation is not None:
                 relation.columns = copy.deepcopy(parent_relation.columns)
@@ -400,6 +431,7 @@ def _add_constraint(
         referenced_columns=tuple(_name(k) for k in node.pk_attrs or ()),
         deferred=bool(node.initdeferred),
         on_delete=node.fk_del_action if node.fk_del_action not in (None, "", "\x00") else "a",
+        on_update=node.fk_upd_action if node.fk_upd_action not in (None, "", "\x00") else "a",
     )
     if kind is ConstraintKind.PRIMARY_KEY or (
         kind is ConstraintKind.NOT_NULL and not node.skip_validation
@@ -522,11 +554,15 @@ def _learn_alter_command(schema: Schema, relation: Relation, cmd: ast.AlterTable
         partition = schema.get(range_var_key(cmd.def_.name))
         if partition is not None:
             partition.parent = relation.name
+            partition.is_partition = True
+            bound = cmd.def_.bound
+            partition.default_partition = bool(bound is not None and bound.is_default)
             schema.changed()
     elif subtype == AlterTableType.AT_DetachPartition and isinstance(cmd.def_, ast.PartitionCmd):
         partition = schema.get(range_var_key(cmd.def_.name))
         if partition is not None:
             partition.parent = None
+            partition.is_partition = partition.default_partition = False
             schema.changed()
 
 

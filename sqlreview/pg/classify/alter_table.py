@@ -18,6 +18,7 @@ from sqlreview.pg.classify.base import (
     Classified,
     Context,
     column_sequence,
+    default_partition,
     display,
     missing,
     no_op,
@@ -497,6 +498,12 @@ def _partition(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Ac
                     {Role.TARGET: [target], Role.PARTITION: [partition]})
     if attach:
         action.variant = _attach_variant(context, key_of(target), key_of(partition))
+    bound = partition_cmd.bound
+    if not (attach and bound is not None and bound.is_default):
+        locked, scanned = default_partition(context, target, partition)
+        action.add(Role.DEFAULT_PARTITION, *locked)
+        if attach:
+            action.add(Role.SCANNED, *scanned)
     return [action]
 
 

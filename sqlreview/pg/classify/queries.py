@@ -20,7 +20,7 @@ from sqlreview.pg.classify.base import (
 )
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values
-from sqlreview.pg.schema import key_of, query_facts, range_var_display
+from sqlreview.pg.schema import ConstraintKind, key_of, query_facts, range_var_display
 
 
 def _storage_relations(context: Context, names: Iterable[str]) -> list[str]:
@@ -111,13 +111,44 @@ def _foreign_key_checks(action: Action, node: ast.Node, context: Context, kind: 
             if constraint.referenced and not constraint.deferred and touched:
                 action.add(Role.REFERENCED, display(constraint.referenced))
     if kind == "DELETE":
-        for other, constraint in context.schema.referencing(key):
-            if other == key:
+        _on_delete(action, context, key)
+    if kind == "UPDATE" and written is not None:
+        _on_key_update(action, context, key, written)
+
+
+def _on_delete(action: Action, context: Context, table: str) -> None:
+    """What deleting rows of ``table`` does to the tables whose foreign keys point
+    at it: CASCADE deletes their rows in turn (and so on down the chain), SET
+    NULL/DEFAULT updates them, and a check that is not deferred looks for
+    referencing rows (FOR KEY SHARE)."""
+    pending, deleted = [table], {table}
+    while pending:
+        current = pending.pop(0)
+        for other, constraint in context.schema.referencing(current):
+            if other == current:
                 continue
             if constraint.on_delete in ("c", "n", "d"):
                 action.add(Role.CASCADED, display(other))
+                if constraint.on_delete == "c" and other not in deleted:
+                    deleted.add(other)
+                    pending.append(other)
             elif not constraint.deferred:
                 action.add(Role.REFERENCING, display(other))
+
+
+def _on_key_update(action: Action, context: Context, table: str, written: set[str]) -> None:
+    """An UPDATE that sets a column other tables' foreign keys reference."""
+    relation = context.schema.get(table)
+    primary_key = next((c.columns for c in relation.constraints.values()
+                        if c.kind is ConstraintKind.PRIMARY_KEY), ()) if relation else ()
+    for other, constraint in context.schema.referencing(table):
+        referenced = set(constraint.referenced_columns or primary_key)
+        if other == table or not written & referenced:
+            continue
+        if constraint.on_update in ("c", "n", "d"):
+            action.add(Role.CASCADED, display(other))
+        elif not constraint.deferred:
+            action.add(Role.REFERENCING, display(other))
 
 
 def _written_columns(node: ast.Node) -> set[str] | None:
