@@ -1472,6 +1472,16 @@ DEPENDENCY_CHAINS = [
     _t("truncate-cascade-chain", 'TRUNCATE "crm_company" CASCADE'),
     _t("truncate-cascade-middle", 'TRUNCATE "crm_deal" CASCADE'),
     _t("truncate-chain-listed", 'TRUNCATE "crm_deal_note", "crm_deal_tag", "crm_deal"'),
+    _t(
+        "drop-table-cascade-matview",
+        'DROP TABLE "shop_orderline" CASCADE',
+        note="the materialized view shop_product_sales reads it",
+    ),
+    _t(
+        "drop-inheritance-child",
+        'DROP TABLE "shop_archive_2023"',
+        note="an inheritance child, not a partition: the parent keeps no descriptor of it",
+    ),
 ]
 
 # Foreign key checks and ON DELETE actions in data changes.
@@ -1530,6 +1540,20 @@ FK_DML = [
         'DELETE FROM "crm_deal_note" WHERE "id" = 11',
         note="deleting referencing rows checks nothing",
     ),
+    _t(
+        "insert-fk-null",
+        'INSERT INTO "crm_deal" ("contact_id", "amount") VALUES (NULL, 5)',
+        note="a NULL foreign key is not checked",
+    ),
+    _t(
+        "update-fk-to-null",
+        'UPDATE "crm_deal" SET "contact_id" = NULL WHERE "id" = 3',
+    ),
+    _t(
+        "update-fk-unchanged",
+        'UPDATE "crm_contact" SET "company_id" = "company_id" WHERE "id" = 5',
+        note="the key does not change: PostgreSQL skips the check",
+    ),
 ]
 
 # Partitions: DEFAULT partitions, DETACH CONCURRENTLY, dropping a partition.
@@ -1577,6 +1601,16 @@ PARTITIONS = [
         'CREATE UNIQUE INDEX "metric_point_uniq" ON "metric_point" ("id", "taken_on")',
     ),
     _t("truncate-default-partition", 'TRUNCATE "log_entry_default"'),
+    _t(
+        "detach-default-partition",
+        'ALTER TABLE "log_entry" DETACH PARTITION "log_entry_default"',
+    ),
+    _t(
+        "create-partition-of-default-proven",
+        'CREATE TABLE "metric_point_2026" PARTITION OF "metric_point" '
+        "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+        note="the DEFAULT partition's CHECK proves it holds nothing of 2026",
+    ),
 ]
 
 PARTITIONS_OUTSIDE = [
@@ -1603,6 +1637,18 @@ PARTITIONS_OUTSIDE = [
 
 # Bodies PostgreSQL parses and resolves when the object is created.
 BODIES = [
+    _t(
+        "create-function-string-body-reads-view",
+        'CREATE FUNCTION "crm_big_count"() RETURNS bigint LANGUAGE sql STABLE '
+        'AS $$ SELECT count(*) FROM "crm_big_deals" $$',
+        note="a string body is analysed and rewritten: the view is expanded",
+    ),
+    _t(
+        "create-function-begin-atomic-reads-view",
+        'CREATE FUNCTION "crm_big_count"() RETURNS bigint LANGUAGE sql STABLE '
+        'BEGIN ATOMIC SELECT count(*) FROM "crm_big_deals"; END',
+        note="the view is expanded here too, unlike in CREATE VIEW",
+    ),
     _t(
         "create-function-begin-atomic",
         'CREATE FUNCTION "crm_big_total"() RETURNS numeric LANGUAGE sql STABLE '

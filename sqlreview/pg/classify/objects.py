@@ -411,10 +411,9 @@ _WRITES = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
 
 
 def create_function(node: ast.CreateFunctionStmt, context: Context) -> Classified:
-    """A body PostgreSQL analyses at creation opens the tables it names: BEGIN
-    ATOMIC / RETURN always, a LANGUAGE sql string while check_function_bodies is
-    on and no argument is polymorphic (the string is also rewritten, so the views
-    it reads are expanded to their tables)."""
+    """A body PostgreSQL analyses at creation opens the tables it names, and those
+    of the views it reads: BEGIN ATOMIC / RETURN always, a LANGUAGE sql string
+    while check_function_bodies is on and no argument is polymorphic."""
     verb = "PROCEDURE" if node.is_procedure else "FUNCTION"
     name = ".".join(string_values(node.funcname or ()))
     replace = "OR REPLACE " if node.replace else ""
@@ -422,22 +421,21 @@ def create_function(node: ast.CreateFunctionStmt, context: Context) -> Classifie
     body = _analysed_body(node, context)
     if body is None:
         return single("CREATE FUNCTION", action)
-    statements, rewritten = body
     action.variant = "SQL body"
-    for statement in statements:
-        reads = read_relations(statement, context, exclude=())
-        action.add(Role.SOURCE, *(expand_views(context, reads) if rewritten else reads))
+    for statement in body:
+        # Views the body reads are expanded: their tables are opened too.
+        action.add(Role.SOURCE, *expand_views(context, read_relations(statement, context,
+                                                                      exclude=())))
         for child in walk(statement):
             if isinstance(child, _WRITES) and isinstance(child.relation, ast.RangeVar):
                 action.add(Role.WRITTEN, range_var_display(child.relation))
     return single("CREATE FUNCTION", action)
 
 
-def _analysed_body(node: ast.CreateFunctionStmt, context: Context
-                   ) -> tuple[list[ast.Node], bool] | None:
-    """The statements of a body analysed at creation, and whether it is rewritten too."""
+def _analysed_body(node: ast.CreateFunctionStmt, context: Context) -> list[ast.Node] | None:
+    """The statements of a body analysed at creation; None when it is not."""
     if node.sql_body is not None:
-        return list(_flatten(node.sql_body)), False
+        return list(_flatten(node.sql_body))
     options = {o.defname: o.arg for o in node.options or () if isinstance(o, ast.DefElem)}
     language = options.get("language")
     if not (isinstance(language, ast.String) and language.sval == "sql"):
@@ -451,7 +449,7 @@ def _analysed_body(node: ast.CreateFunctionStmt, context: Context
     parsed = [statement.node for statement in iter_statements(texts[0])]
     if any(statement is None for statement in parsed):
         return None
-    return [statement for statement in parsed if statement is not None], True
+    return [statement for statement in parsed if statement is not None]
 
 
 def _flatten(body: ast.Node | tuple[object, ...]) -> Iterable[ast.Node]:
