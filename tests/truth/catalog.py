@@ -1425,6 +1425,18 @@ MORE_OUTSIDE = [
 # --- Issue 11: locks on tables the statement never names ----------------------
 
 # DROP/TRUNCATE ... CASCADE and deleting a model: what goes with the table.
+
+
+def _remove_fk_field(table: str, column: str) -> str:
+    """What Django's schema editor emits for RemoveField of a foreign key (the
+    autodetector puts one before DeleteModel for every FK to or from the model)."""
+    constraint = f"{table}_{column}_fk"
+    return (
+        f'SET CONSTRAINTS "{constraint}" IMMEDIATE; '
+        f'ALTER TABLE "{table}" DROP CONSTRAINT "{constraint}"; '
+        f'ALTER TABLE "{table}" DROP COLUMN "{column}" CASCADE'
+    )
+
 DEPENDENCY_CHAINS = [
     _t(
         "drop-table-cascade-head-of-chain",
@@ -1454,19 +1466,19 @@ DEPENDENCY_CHAINS = [
     _t(
         "delete-model-django",
         'DROP TABLE "crm_deal" CASCADE',
-        setup='ALTER TABLE "crm_deal_note" DROP CONSTRAINT "crm_deal_note_deal_id_fk"; '
-        'ALTER TABLE "crm_deal_note" DROP COLUMN "deal_id" CASCADE; '
-        'ALTER TABLE "crm_deal_tag" DROP CONSTRAINT "crm_deal_tag_deal_id_fk"; '
-        'ALTER TABLE "crm_deal_tag" DROP COLUMN "deal_id" CASCADE; '
-        'ALTER TABLE "crm_deal" DROP CONSTRAINT "crm_deal_contact_id_fk"; '
-        'ALTER TABLE "crm_deal" DROP COLUMN "contact_id" CASCADE',
+        setup=_remove_fk_field("crm_deal_note", "deal_id")
+        + "; "
+        + _remove_fk_field("crm_deal_tag", "deal_id")
+        + "; "
+        + _remove_fk_field("crm_deal", "contact_id"),
         note="Django's DeleteModel after RemoveField of every FK to and from the model",
     ),
     _t(
         "delete-model-django-leaf",
         'DROP TABLE "crm_deal_note" CASCADE',
-        setup='ALTER TABLE "crm_deal_note" DROP CONSTRAINT "crm_deal_note_deal_id_fk"',
-        note="a model nothing points at, after Django removed its own FK",
+        setup='SET CONSTRAINTS "crm_deal_note_deal_id_fk" IMMEDIATE; '
+        'ALTER TABLE "crm_deal_note" DROP CONSTRAINT "crm_deal_note_deal_id_fk"',
+        note="a model nothing points at, after Django dropped its own FK constraint",
     ),
     _t("drop-view-cascade", 'DROP VIEW "crm_big_deals" CASCADE'),
     _t("truncate-cascade-chain", 'TRUNCATE "crm_company" CASCADE'),
@@ -1588,6 +1600,7 @@ PARTITIONS = [
     _t("drop-partition", 'DROP TABLE "shop_event_2025"'),
     _t("drop-partition-with-default", 'DROP TABLE "log_entry_2025"'),
     _t("drop-default-partition", 'DROP TABLE "log_entry_default"'),
+    _t("drop-partitioned-with-default", 'DROP TABLE "log_entry"'),
     _t(
         "create-index-partition-wise",
         'CREATE INDEX "log_entry_logged_on_idx" ON "log_entry" ("logged_on")',
