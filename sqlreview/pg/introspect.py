@@ -102,6 +102,14 @@ WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class
   AND r.ev_class = ANY(%(oids)s)
 """
 
+_VIEW_COLUMNS = """
+SELECT DISTINCT r.ev_class, d.refobjid, a.attname
+FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
+JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class AND d.refobjsubid > 0
+  AND r.ev_class = ANY(%(oids)s)
+"""
+
 _KINDS = {
     "r": RelationKind.TABLE,
     "p": RelationKind.PARTITIONED_TABLE,
@@ -230,7 +238,16 @@ def _load(cursor: Cursor, schema: Schema, keys: dict[int, str], oids: list[int])
             schema.relations[keys[table]].partition_key = tuple(columns or ())
     for view, source in _rows(cursor, _VIEW_SOURCES, oids):
         if view in keys and source in keys:
-            schema.relations[keys[view]].sources.append(keys[source])
+            relation = schema.relations[keys[view]]
+            relation.sources.append(keys[source])
+            if relation.column_uses is None:
+                relation.column_uses = {}
+            relation.column_uses.setdefault(keys[source], frozenset())
+    for view, source, column in _rows(cursor, _VIEW_COLUMNS, oids):
+        if view in keys and source in keys:
+            uses = schema.relations[keys[view]].column_uses
+            if uses is not None:
+                uses[keys[source]] = (uses.get(keys[source]) or frozenset()) | {column}
 
 
 def _rows(cursor: Cursor, query: str, oids: list[int] | None = None) -> Sequence[Sequence[Any]]:

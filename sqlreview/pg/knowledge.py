@@ -153,8 +153,9 @@ KNOWLEDGE: tuple[Entry, ...] = (
           note="fails on a table with rows; the check reads the table"),
     Entry("ALTER TABLE DROP COLUMN", "",
           {T: ACCESS_EXCLUSIVE, Role.OWNED: ACCESS_EXCLUSIVE, Role.REFERENCED: ACCESS_EXCLUSIVE,
-           Role.REFERENCING: ACCESS_EXCLUSIVE}, Cost.METADATA,
-          note="the column is hidden; space is reclaimed by later rewrites"),
+           Role.REFERENCING: ACCESS_EXCLUSIVE, Role.DEPENDENT: ACCESS_EXCLUSIVE}, Cost.METADATA,
+          note="the column is hidden; space is reclaimed by later rewrites. CASCADE (as "
+               "Django's RemoveField emits it) drops the views that read the column"),
     Entry("ALTER TABLE ALTER COLUMN TYPE", "", TYPE_CHANGE_LOCKS, Cost.REWRITE,
           scans=frozenset({T, Role.REFERENCED, Role.REFERENCING}),
           note="every row converted, every index on the table rebuilt, foreign keys "

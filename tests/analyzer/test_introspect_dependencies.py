@@ -36,6 +36,7 @@ def dependency_facts(schema: Schema) -> dict[str, Any]:
             "default_partition": relation.default_partition,
             "foreign_keys": foreign_keys,
             "sources": sorted(relation.sources),
+            "column_uses": relation.column_uses,
         }
     return facts
 
@@ -56,3 +57,5 @@ def test_catalog_and_sql_agree_on_dependencies(pg_database: str) -> None:
     assert from_catalog["shop_archive_2023"]["parent"] == "shop_archive"
     assert not from_catalog["shop_archive_2023"]["is_partition"]
     assert from_catalog["crm_office"]["foreign_keys"][0][2:4] == ("r", "c")
+    assert from_catalog["crm_big_deals"]["column_uses"] == {"crm_deal": {"id", "amount"}}
+    assert from_catalog["crm_big_deal_count"]["column_uses"] == {"crm_big_deals": set()}

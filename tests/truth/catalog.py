@@ -1481,6 +1481,20 @@ DEPENDENCY_CHAINS = [
         note="a model nothing points at, after Django dropped its own FK constraint",
     ),
     _t("drop-view-cascade", 'DROP VIEW "crm_big_deals" CASCADE'),
+    _t(
+        "drop-column-cascade-view",
+        'ALTER TABLE "crm_deal" DROP COLUMN "amount" CASCADE',
+        note="Django's RemoveField: the views reading the column go with it",
+    ),
+    _t(
+        "drop-column-cascade-view-join",
+        'ALTER TABLE "crm_company" DROP COLUMN "name" CASCADE',
+    ),
+    _t(
+        "drop-column-cascade-no-view-uses-it",
+        'ALTER TABLE "crm_deal" DROP COLUMN "contact_id" CASCADE',
+        note="views on crm_deal do not read contact_id: they stay",
+    ),
     _t("truncate-cascade-chain", 'TRUNCATE "crm_company" CASCADE'),
     _t("truncate-cascade-middle", 'TRUNCATE "crm_deal" CASCADE'),
     _t("truncate-chain-listed", 'TRUNCATE "crm_deal_note", "crm_deal_tag", "crm_deal"'),

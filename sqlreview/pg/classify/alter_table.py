@@ -251,6 +251,8 @@ def _drop_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[
     action.add(Role.REFERENCED, *referenced_by_column(context, target, cmd.name))
     if cmd.behavior == 1:  # CASCADE
         action.add(Role.REFERENCING, *referencing_column(context, target, cmd.name))
+        action.add(Role.DEPENDENT, *map(display, context.schema.views_using_column(
+            key_of(target), cmd.name or "")))
     return [action]
 
 
