@@ -41,6 +41,7 @@ def test_catalog_is_large_and_well_formed() -> None:
     for case in CASES:
         assert (case.method == "outside") == (case.blocker is not None), case.id
         assert case.setup is None or case.method == "transaction", case.id
+        assert not case.later_blockers or case.method == "outside", case.id
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
