@@ -128,6 +128,9 @@ _QUERY_SCANS = frozenset({Role.SCANNED})
 # of the new bound.
 _ATTACH_SCANS = frozenset({Role.PARTITION, Role.SCANNED})
 _DEFAULT_SCANS = frozenset({Role.SCANNED})
+PARTITION_OF_LOCKS = {T: ACCESS_EXCLUSIVE, Role.PARENT: ACCESS_EXCLUSIVE,
+                      Role.REFERENCED: SHARE_ROW_EXCLUSIVE,
+                      Role.DEFAULT_PARTITION: ACCESS_EXCLUSIVE}
 ATTACH_LOCKS = {T: SHARE_UPDATE_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE,
                 Role.DEFAULT_PARTITION: ACCESS_EXCLUSIVE}
 ATTACH_LOCKS_11 = {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE,
@@ -280,11 +283,16 @@ KNOWLEDGE: tuple[Entry, ...] = (
                "partition is locked too, and read unless a CHECK of its own proves it holds "
                "no row of the new bound"),
     Entry("ALTER TABLE ATTACH PARTITION", "bound proven by a CHECK", ATTACH_LOCKS,
-          Cost.METADATA, scans=_DEFAULT_SCANS, since=12,
-          note="a validated CHECK on the partition key implies the bound: no scan (of the "
-               "partition; a DEFAULT partition is still read)"),
+          Cost.METADATA, since=12,
+          note="a validated CHECK on the partition key implies the bound: no scan"),
     Entry("ALTER TABLE ATTACH PARTITION", "bound proven by a CHECK", ATTACH_LOCKS_11,
-          Cost.METADATA, scans=_DEFAULT_SCANS, until=12),
+          Cost.METADATA, until=12),
+    Entry("ALTER TABLE ATTACH PARTITION", "bound proven, reads the DEFAULT partition",
+          ATTACH_LOCKS, Cost.SCAN, scans=_DEFAULT_SCANS, since=12,
+          note="the partition is not read, but the DEFAULT partition is, under ACCESS "
+               "EXCLUSIVE, to prove it holds no row of the new bound"),
+    Entry("ALTER TABLE ATTACH PARTITION", "bound proven, reads the DEFAULT partition",
+          ATTACH_LOCKS_11, Cost.SCAN, scans=_DEFAULT_SCANS, until=12),
     Entry("ALTER TABLE ATTACH PARTITION", "bound proven, builds indexes", ATTACH_LOCKS,
           Cost.INDEX_BUILD, scans=_ATTACH_SCANS, since=12,
           note="the partition lacks some of the parent's indexes: they are built now"),
@@ -332,12 +340,12 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("CREATE TABLE", "", {T: ACCESS_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE,
                                Role.OWNED: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
           Cost.METADATA, scans=_NO_ROLES, note="a new, empty table"),
-    Entry("CREATE TABLE", "PARTITION OF",
-          {T: ACCESS_EXCLUSIVE, Role.PARENT: ACCESS_EXCLUSIVE,
-           Role.REFERENCED: SHARE_ROW_EXCLUSIVE, Role.DEFAULT_PARTITION: ACCESS_EXCLUSIVE},
-          Cost.METADATA, scans=_DEFAULT_SCANS,
-          note="locks the partitioned parent; a DEFAULT partition is locked, and read to "
-               "prove it holds no row of the new bound unless a CHECK of its own proves it"),
+    Entry("CREATE TABLE", "PARTITION OF", PARTITION_OF_LOCKS, Cost.METADATA,
+          note="locks the partitioned parent, and its DEFAULT partition"),
+    Entry("CREATE TABLE", "PARTITION OF, reads the DEFAULT partition", PARTITION_OF_LOCKS,
+          Cost.SCAN, scans=_DEFAULT_SCANS,
+          note="the DEFAULT partition is read, under ACCESS EXCLUSIVE, to prove it holds no "
+               "row of the new bound (unless a CHECK of its own proves it)"),
     Entry("CREATE TABLE AS", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
           Cost.DATA_CHANGE, scans=frozenset({Role.SOURCE})),
     Entry("DROP TABLE", "",

@@ -504,8 +504,10 @@ def _partition(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Ac
     if not (attach and bound is not None and bound.is_default):
         locked, scanned = default_partition(context, target, partition)
         action.add(Role.DEFAULT_PARTITION, *locked)
-        if attach:
+        if attach and scanned:
             action.add(Role.SCANNED, *scanned)
+            if action.variant == "bound proven by a CHECK":
+                action.variant = "bound proven, reads the DEFAULT partition"
     return [action]
 
 

@@ -68,7 +68,9 @@ def create_table(node: ast.CreateStmt, context: Context) -> Classified:
                 if not node.partbound.is_default:
                     locked, scanned = default_partition(context, range_var_display(parent))
                     action.add(Role.DEFAULT_PARTITION, *locked)
-                    action.add(Role.SCANNED, *scanned)
+                    if scanned:
+                        action.add(Role.SCANNED, *scanned)
+                        action.variant = "PARTITION OF, reads the DEFAULT partition"
     for constraint in _all_constraints(node):
         if constraint.pktable is not None:
             referenced = range_var_display(constraint.pktable)
