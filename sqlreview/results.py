@@ -21,6 +21,9 @@ class Cost(enum.Enum):
 
     NONE = "none"
     METADATA = "metadata only"
+    # TRUNCATE, REFRESH ... WITH NO DATA: a new empty file replaces the data;
+    # as fast on a huge table as on an empty one (not a rewrite).
+    NEW_STORAGE = "new empty storage"
     DATA_CHANGE = "data change"
     SCAN = "full scan"
     INDEX_BUILD = "index build"
@@ -45,6 +48,7 @@ class Cost(enum.Enum):
 _COST_ORDER = [
     Cost.NONE,
     Cost.METADATA,
+    Cost.NEW_STORAGE,
     Cost.DATA_CHANGE,
     Cost.SCAN,
     Cost.INDEX_BUILD,
@@ -161,6 +165,8 @@ class StatementResult:
     actions: list[str] = field(default_factory=list)
     locks: list[LockEntry] = field(default_factory=list)
     rewrites: list[str] = field(default_factory=list)
+    # Relations whose data is replaced by new empty storage (TRUNCATE): not rewrites.
+    emptied: list[str] = field(default_factory=list)
     scans: list[str] = field(default_factory=list)
     new_relations: list[str] = field(default_factory=list)
     cost: Cost = Cost.NONE
@@ -204,6 +210,7 @@ class StatementResult:
             "locks": [lock.to_json() for lock in self.locks],
             "blocks": list(self.blocks),
             "rewrites": list(self.rewrites),
+            "emptied": list(self.emptied),
             "scans": list(self.scans),
             "new_relations": list(self.new_relations),
             "cost": self.cost.value,

@@ -41,6 +41,8 @@ from sqlreview.results import (
 
 _TOO_DEEP = "nested too deeply for sqlreview to analyse: review it by hand"
 
+_OFF = frozenset({"off", "false", "0", "no", "of", "f", "n"})
+
 _UTC_NAMES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "universal", "zulu", "z"})
 
 
@@ -234,6 +236,8 @@ class Analyzer:
                 _names_in_roles(r, r.entry.scanned_roles)))
             _extend_unique(result.rewrites, *self._with_storage(
                 _names_in_roles(r, r.entry.rewritten_roles)))
+            _extend_unique(result.emptied, *self._with_storage(
+                _names_in_roles(r, r.entry.emptied_roles)))
             _extend_unique(result.notes, *r.action.notes)
             new = [n for names in r.action.relations.values() for n in names
                    if n not in r.existing]
@@ -382,6 +386,8 @@ class Analyzer:
             changes["lock_timeout"] = value not in ("", "0", "0s", "0ms")
         if name == "timezone" or node.kind == VariableSetKind.VAR_RESET_ALL:
             changes["time_zone_is_utc"] = value.lower() in _UTC_NAMES
+        if name == "check_function_bodies" or node.kind == VariableSetKind.VAR_RESET_ALL:
+            changes["check_function_bodies"] = value.lower() not in _OFF
         for setting, new_value in changes.items():
             setattr(self.session, setting, new_value)
             if node.is_local and self._transaction is not None:
