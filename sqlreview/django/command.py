@@ -214,7 +214,8 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
         if statement.operation_index is not None:
             first_rows.setdefault(statement.operation_index, len(analyzer.results))
         if statement.kind == "sql":
-            results = analyzer.feed(statement.sql, operation=statement.operation)
+            results = analyzer.feed(statement.sql, operation=statement.operation,
+                                    hand_written=statement.operation == RUN_SQL)
             operations.update((result.index, statement.operation_index) for result in results)
             if statement.observation is not None:
                 attach(results, statement.observation, held)
@@ -256,6 +257,8 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
 
 
 
+# RunSQL.describe(): the statements of a RunSQL operation are SQL a person wrote.
+RUN_SQL = "Raw SQL operation"
 EXECUTED_BY_PYTHON = "executed by RunPython on the scratch database"
 _ON_EMPTY_TABLES = ("it ran on the scratch database's empty tables: that says nothing about "
                     "how many rows it reads or writes on production, nor how long it takes")

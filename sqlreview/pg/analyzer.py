@@ -83,12 +83,13 @@ class Analyzer:
 
     # --- feeding ---------------------------------------------------------------
 
-    def feed(self, sql: str, *, operation: str | None = None, line_offset: int = 0
-             ) -> list[StatementResult]:
-        """Analyse every statement of ``sql``."""
+    def feed(self, sql: str, *, operation: str | None = None, line_offset: int = 0,
+             hand_written: bool = False) -> list[StatementResult]:
+        """Analyse every statement of ``sql``. ``hand_written``: SQL a person wrote
+        for Django to run as is (``RunSQL``), not SQL Django's schema editor emitted."""
         produced = []
         for parsed in iter_statements(sql):
-            produced.append(self._analyze(parsed, operation, line_offset))
+            produced.append(self._analyze(parsed, operation, line_offset, hand_written))
         return produced
 
     def feed_opaque(self, description: str, *, operation: str | None = None,
@@ -152,7 +153,7 @@ class Analyzer:
                                in_transaction=self._transaction is not None)
 
     def _analyze(self, parsed: ParsedStatement, operation: str | None,
-                 line_offset: int = 0) -> StatementResult:
+                 line_offset: int = 0, hand_written: bool = False) -> StatementResult:
         result = self._new_result(parsed.text, parsed.line + line_offset, operation)
         if parsed.node is None:
             self._record_unparsed(result, parsed.error_message(line_offset))
@@ -168,7 +169,9 @@ class Analyzer:
         self._describe(result, classified, resolved)
         self._transaction_before(parsed.node, result, resolved)
         result.findings.extend(run_checks(StatementFacts(
-            resolved, self.session, self.options.pg_version, self.options.assume_lock_timeout)))
+            resolved, self.session, self.options.pg_version, self.options.assume_lock_timeout,
+            node=parsed.node, sql=parsed.text, schema=self.schema,
+            in_transaction=self._transaction is not None, hand_written=hand_written)))
         result.findings.extend(version_gated_syntax(parsed.node, self.options.pg_version))
         self._account_slow_statement(result)
         result.risk = _grade(result, resolved)
@@ -378,8 +381,9 @@ class Analyzer:
         if node.is_local and self._transaction is None:
             return  # SET LOCAL outside a transaction has no effect
         changes: dict[str, bool] = {}
-        if name == "lock_timeout" or node.kind == VariableSetKind.VAR_RESET_ALL:
-            changes["lock_timeout"] = value not in ("", "0", "0s", "0ms")
+        for timeout in ("lock_timeout", "statement_timeout"):
+            if name == timeout or node.kind == VariableSetKind.VAR_RESET_ALL:
+                changes[timeout] = value not in ("", "0", "0s", "0ms")
         if name == "timezone" or node.kind == VariableSetKind.VAR_RESET_ALL:
             changes["time_zone_is_utc"] = value.lower() in _UTC_NAMES
         for setting, new_value in changes.items():

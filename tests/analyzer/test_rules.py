@@ -26,8 +26,9 @@ import pytest
 
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.rules import RULES, RULES_BY_CODE, Example
+from sqlreview.pg.schema import Schema
 from sqlreview.results import Level, SqlAnalysis
-from tests.analyzer.helpers import analyze, codes
+from tests.analyzer.helpers import SCHEMA, analyze, codes
 from tests.deploy.test_phases import DEPLOY_EXAMPLES
 
 # The good example of these is right, but sqlreview still flags it: a bug.
@@ -63,6 +64,11 @@ _BATCHED_SQL = (
     "Raw SQL operation",
 )
 
+_INDEX_SQL = 'CREATE INDEX CONCURRENTLY "shop_order_placed_idx" ON "shop_order" ("placed_at");'
+_RUN_SQL_INDEX = ("sql", _INDEX_SQL, "Raw SQL operation")
+_RUN_SQL_INDEX_GUARDED = ("sql", _INDEX_SQL.replace("CONCURRENTLY", "CONCURRENTLY IF NOT EXISTS"),
+                          "Raw SQL operation")
+
 DJANGO_EXAMPLES: tuple[DjangoExample, ...] = (
     DjangoExample(
         "SR002",
@@ -77,6 +83,11 @@ DJANGO_EXAMPLES: tuple[DjangoExample, ...] = (
         "SR301",
         MigrationExample(atomic=False, statements=(_RUN_PYTHON,)),
         MigrationExample(atomic=False, statements=(_BATCHED_SQL,)),
+    ),
+    DjangoExample(
+        "SR303",
+        MigrationExample(atomic=False, statements=(_RUN_SQL_INDEX,)),
+        MigrationExample(atomic=False, statements=(_RUN_SQL_INDEX_GUARDED,)),
     ),
     DjangoExample(
         "SR302",
@@ -102,8 +113,15 @@ def _example_id(example: RuleExample) -> str:
 
 
 def _analyze(sql: str, example: Example) -> SqlAnalysis:
-    return analyze(textwrap.dedent(sql), example.pg_version,
-                   assume_lock_timeout=example.assume_lock_timeout)
+    if not example.hand_written:
+        return analyze(textwrap.dedent(sql), example.pg_version,
+                       assume_lock_timeout=example.assume_lock_timeout)
+    # The SQL of a RunSQL operation, as the Django pipeline feeds it.
+    options = AnalyzerOptions(pg_version=example.pg_version,
+                              assume_lock_timeout=example.assume_lock_timeout)
+    analyzer = Analyzer(options, Schema.from_sql(SCHEMA))
+    analyzer.feed(textwrap.dedent(sql), operation="Raw SQL operation", hand_written=True)
+    return analyzer.finish()
 
 
 def _codes_of(sql: str, example: Example) -> list[set[str]]:
@@ -217,12 +235,24 @@ json.dump(out, sys.stdout)
 """
 
 
+# More migrations for the same subprocess: what must not raise a code.
+MORE_MIGRATIONS: dict[str, MigrationExample] = {
+    # The same SQL emitted by Django's AddIndexConcurrently: not the user's to spell.
+    "SR303-generated": MigrationExample(atomic=False, statements=(
+        ("sql", _INDEX_SQL, "Concurrently create index shop_order_placed_idx on field(s) "
+                            "placed_at of model order"),)),
+    # In an atomic migration a failure rolls everything back: a retry starts clean.
+    "SR303-atomic": MigrationExample(atomic=True, statements=(
+        ("sql", 'ALTER TABLE "shop_order" ADD COLUMN "coupon" text NULL;',
+         "Raw SQL operation"),)),
+}
+
+
 @pytest.fixture(scope="module")
 def django_results() -> dict[str, Any]:
     """Every DJANGO_EXAMPLES migration through ``analyze_migration``, in one subprocess."""
-    from tests.analyzer.helpers import SCHEMA
-
-    migrations = {}
+    migrations = {key: {"atomic": m.atomic, "statements": [list(s) for s in m.statements],
+                        "error": m.error} for key, m in MORE_MIGRATIONS.items()}
     for example in DJANGO_EXAMPLES:
         for which, migration in (("bad", example.bad), ("good", example.good)):
             migrations[f"{example.code}-{which}"] = {
@@ -259,6 +289,14 @@ def test_django_good_example_does_not_raise_its_code(
     example: DjangoExample, django_results: dict[str, Any]
 ) -> None:
     assert example.code not in _migration_codes(django_results[f"{example.code}-good"])
+
+
+@pytest.mark.parametrize("key", sorted(MORE_MIGRATIONS))
+def test_run_sql_guard_advice_only_for_hand_written_sql_outside_a_transaction(
+    key: str, django_results: dict[str, Any]
+) -> None:
+    code = key.split("-")[0]
+    assert code not in _migration_codes(django_results[key])
 
 
 def test_failed_migration_has_one_failure_row(django_results: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ rendered from ``RULES``; ``run_checks`` runs every statement-level check.
 
 from __future__ import annotations
 
-from sqlreview.pg.rules import deploy, django, input, locks, transactions
+from sqlreview.pg.rules import deploy, design, django, input, locks, transactions
 from sqlreview.pg.rules.base import (
     Check,
     Example,
@@ -22,7 +22,7 @@ from sqlreview.pg.rules.input import version_gated_syntax
 from sqlreview.results import Finding
 
 _REGISTRY = Registry()
-for _family in (input, locks, transactions, django, deploy):
+for _family in (input, locks, transactions, django, deploy, design):
     _REGISTRY.add(*_family.RULES)
 
 RULES: tuple[Rule, ...] = tuple(_REGISTRY.rules)

@@ -17,6 +17,7 @@ from pglast import ast
 from sqlreview.pg.classify import Action, Session
 from sqlreview.pg.knowledge import Entry, Role
 from sqlreview.pg.locks import LockMode
+from sqlreview.pg.schema import Schema
 from sqlreview.results import Finding, Level
 
 
@@ -48,13 +49,17 @@ class StatementFacts:
     session: Session
     pg_version: int
     assume_lock_timeout: bool
-    # The parsed statement, for checks about its text (types, names, IF EXISTS).
+    # The parsed statement and its text, for checks about how it is spelled
+    # (types, names, IF EXISTS).
     node: ast.Node | None = None
+    sql: str = ""
+    # The schema as the statement meets it (before it runs).
+    schema: Schema | None = None
     # Runs inside a transaction block (a failure rolls everything back).
     in_transaction: bool = False
-    # Emitted by Django's schema editor, not written by hand (RunSQL, `sqlreview sql`):
-    # advice about how the SQL is spelled cannot be acted on.
-    generated: bool = False
+    # Written by a person for Django to run as is (RunSQL), so its spelling can be
+    # changed; SQL the schema editor emits, or of unknown origin, is not.
+    hand_written: bool = False
 
 
 Check = Callable[[StatementFacts], Iterable[Finding]]
@@ -73,6 +78,8 @@ class Example:
     why_good: str = ""
     # Other codes the bad example raises, rightly (a serial key is also an integer key).
     also: frozenset[str] = frozenset()
+    # Fed as the SQL of a RunSQL operation (``Analyzer.feed(hand_written=True)``).
+    hand_written: bool = False
 
     @property
     def bad_sql(self) -> str:
@@ -81,6 +88,11 @@ class Example:
     @property
     def good_sql(self) -> str:
         return textwrap.dedent(self.good).strip()
+
+
+# What the bad example of a slow statement under a blocking lock also raises, rightly:
+# nothing bounds how long it runs (SR205).
+UNBOUNDED = frozenset({"SR205"})
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pglast import ast
 
 from sqlreview.pg import knowledge
 from sqlreview.pg.nodes import walk
-from sqlreview.pg.rules.base import Example, Rule, StatementFacts
+from sqlreview.pg.rules.base import UNBOUNDED, Example, Rule, StatementFacts
 from sqlreview.results import Finding, Level
 
 
@@ -85,7 +85,8 @@ SR003 = Rule(
         Example("REINDEX INDEX CONCURRENTLY shop_order_status_idx;",
                 "REINDEX INDEX shop_order_status_idx;",
                 pg_version=11,
-                why_good="the form PostgreSQL 11 has (it blocks writes: SR112, not SR003)"),
+                why_good="the form PostgreSQL 11 has (it blocks writes: SR112, not SR003)",
+                also=UNBOUNDED),
     ),
 )
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pglast import ast
+
 from sqlreview.pg.knowledge import Role
-from sqlreview.pg.rules.base import Example, Rule, StatementFacts, each
+from sqlreview.pg.nodes import string_values
+from sqlreview.pg.rules.base import UNBOUNDED, Example, Rule, StatementFacts, each
 from sqlreview.results import Cost, Finding, Level
 
 # Django's sqlmigrate output for a SeparateDatabaseAndState that only changes
@@ -45,11 +48,13 @@ SR101 = Rule(
             UPDATE shop_order SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000;
             """,
             why_good="nullable without default, then the default, then a batch of the backfill",
+            also=UNBOUNDED,
         ),
         Example(
             "ALTER TABLE shop_order ADD COLUMN number bigint GENERATED ALWAYS AS IDENTITY;",
             "ALTER TABLE shop_order ADD COLUMN priority integer DEFAULT 0 NOT NULL;",
             why_good="a constant db_default is stored in the catalog (PostgreSQL 11+)",
+            also=UNBOUNDED,
         ),
     ),
 )
@@ -72,7 +77,8 @@ SR102 = Rule(
     check=check_add_not_null_column,
     examples=(
         Example("ALTER TABLE shop_order ADD COLUMN priority integer NOT NULL;",
-                "ALTER TABLE shop_order ADD COLUMN priority integer DEFAULT 0 NOT NULL;"),
+                "ALTER TABLE shop_order ADD COLUMN priority integer DEFAULT 0 NOT NULL;",
+                also=UNBOUNDED),
     ),
 )
 
@@ -95,7 +101,7 @@ SR103 = Rule(
     examples=(
         Example('ALTER TABLE "shop_customer" ALTER COLUMN "name" TYPE varchar(50);',
                 'ALTER TABLE "shop_customer" ALTER COLUMN "name" TYPE varchar(200);',
-                why_good="widening varchar does not rewrite"),
+                why_good="widening varchar does not rewrite", also=UNBOUNDED),
         Example(
             'ALTER TABLE "shop_customer" ALTER COLUMN "age" TYPE bigint USING "age"::bigint;',
             """
@@ -103,6 +109,7 @@ SR103 = Rule(
             UPDATE shop_customer SET age_big = age WHERE id BETWEEN 1 AND 10000;
             """,
             why_good="a new column of the new type, backfilled in batches",
+            also=UNBOUNDED,
         ),
     ),
 )
@@ -139,6 +146,7 @@ SR104 = Rule(
             ALTER TABLE shop_order ALTER COLUMN note SET NOT NULL;
             ALTER TABLE shop_order DROP CONSTRAINT note_nn;
             """,
+            also=UNBOUNDED,
         ),
     ),
 )
@@ -163,6 +171,7 @@ SR105 = Rule(
             ALTER TABLE shop_order ADD CONSTRAINT total_positive CHECK (total >= 0) NOT VALID;
             ALTER TABLE shop_order VALIDATE CONSTRAINT total_positive;
             """,
+            also=UNBOUNDED,
         ),
     ),
 )
@@ -190,6 +199,7 @@ SR106 = Rule(
                 FOREIGN KEY (customer_id) REFERENCES shop_customer (id) NOT VALID;
             ALTER TABLE shop_order VALIDATE CONSTRAINT shop_order_customer_fk;
             """,
+            also=UNBOUNDED,
         ),
     ),
 )
@@ -213,7 +223,8 @@ SR107 = Rule(
     check=check_create_index,
     examples=(
         Example("CREATE INDEX shop_order_placed_idx ON shop_order (placed_at);",
-                "CREATE INDEX CONCURRENTLY shop_order_placed_idx ON shop_order (placed_at);"),
+                "CREATE INDEX CONCURRENTLY shop_order_placed_idx ON shop_order (placed_at);",
+                also=UNBOUNDED),
     ),
 )
 
@@ -240,6 +251,7 @@ SR108 = Rule(
             ALTER TABLE shop_customer ADD CONSTRAINT shop_customer_email_key
                 UNIQUE USING INDEX shop_customer_email_key;
             """,
+            also=UNBOUNDED,
         ),
     ),
 )
@@ -292,11 +304,11 @@ SR110 = Rule(
     examples=(
         Example("VACUUM FULL shop_order;", "VACUUM (ANALYZE) shop_order;",
                 why_good="pg_repack runs outside SQL; the online in-SQL counterpart is plain "
-                         "VACUUM"),
+                         "VACUUM", also=UNBOUNDED),
         Example("CLUSTER shop_order USING shop_order_status_idx;",
                 "ALTER TABLE shop_order CLUSTER ON shop_order_status_idx;",
                 why_good="marks the index for a later (maintenance window) CLUSTER, rewrites "
-                         "nothing"),
+                         "nothing", also=UNBOUNDED),
     ),
 )
 
@@ -319,6 +331,7 @@ SR111 = Rule(
             CREATE UNIQUE INDEX CONCURRENTLY shop_sales_customer ON shop_sales (customer_id);
             REFRESH MATERIALIZED VIEW CONCURRENTLY shop_sales;
             """,
+            also=UNBOUNDED,
         ),
     ),
 )
@@ -337,7 +350,7 @@ SR112 = Rule(
     check=check_reindex,
     examples=(
         Example("REINDEX INDEX shop_order_status_idx;",
-                "REINDEX INDEX CONCURRENTLY shop_order_status_idx;"),
+                "REINDEX INDEX CONCURRENTLY shop_order_status_idx;", also=UNBOUNDED),
     ),
 )
 
@@ -386,6 +399,7 @@ SR114 = Rule(
             ALTER TABLE shop_event ATTACH PARTITION shop_event_2025
                 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
             """,
+            also=UNBOUNDED,
         ),
     ),
 )
@@ -518,5 +532,49 @@ SR120 = Rule(
     ),
 )
 
+def check_rename_enum_value(facts: StatementFacts) -> Iterable[Finding]:
+    node = facts.node
+    if isinstance(node, ast.AlterEnumStmt) and node.oldVal is not None:
+        type_name = ".".join(string_values(node.typeName))
+        yield SR121.finding(f"the value '{node.oldVal}' of {type_name} becomes "
+                            f"'{node.newVal}'")
+
+
+SR121 = Rule(
+    "SR121", "rename-enum-value", Level.HIGH,
+    "Renaming an enum value breaks servers still running the previous release.",
+    "From the moment it commits, the old code's writes of the old label fail with "
+    "\"invalid input value for enum\", and its reads get a label it does not know.",
+    "Add the new value (`ALTER TYPE ... ADD VALUE`), ship code that writes it and reads "
+    "both, update the rows in batches, and stop using the old value; PostgreSQL cannot "
+    "drop an enum value, so leave it or recreate the type later.",
+    check=check_rename_enum_value,
+    examples=(
+        Example("ALTER TYPE shop_mood RENAME VALUE 'ok' TO 'fine';",
+                "ALTER TYPE shop_mood ADD VALUE 'fine';",
+                why_good="the new value beside the old one"),
+    ),
+)
+
+
+def check_drop_database(facts: StatementFacts) -> Iterable[Finding]:
+    if isinstance(facts.node, ast.DropdbStmt):
+        yield SR122.finding(f"DROP DATABASE {facts.node.dbname} deletes the whole database")
+
+
+SR122 = Rule(
+    "SR122", "drop-database", Level.CRITICAL,
+    "DROP DATABASE deletes a whole database.",
+    "Every table and every row in it is gone, for every application that uses it; "
+    "nothing in a migration can undo it.",
+    "Never drop a database from a migration: do it by hand, after a backup, once nothing "
+    "connects to it.",
+    check=check_drop_database,
+    examples=(
+        Example("DROP DATABASE shop_archive;", "DROP TABLE IF EXISTS shop_event_2025;",
+                why_good="a table of the migration's own app, not a database"),
+    ),
+)
+
 RULES = (SR101, SR102, SR103, SR104, SR105, SR106, SR107, SR108, SR109, SR110, SR111,
-         SR112, SR113, SR114, SR115, SR116, SR117, SR118, SR119, SR120)
+         SR112, SR113, SR114, SR115, SR116, SR117, SR118, SR119, SR120, SR121, SR122)

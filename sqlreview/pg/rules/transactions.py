@@ -34,8 +34,9 @@ SR201 = Rule(
     "If a long query holds the table, the request waits in the lock queue, and every "
     "query that arrives after it waits too: a brief DDL becomes an outage.",
     "Run `SET lock_timeout = '5s'` (or SET LOCAL in the transaction) first and retry "
-    "on failure. If your migration runner or database role already sets one, pass "
-    "--assume-lock-timeout.",
+    "on failure; before a statement that reads or rewrites a whole table, a "
+    "statement_timeout too (SR205). If your migration runner or database role already "
+    "sets lock_timeout, pass --assume-lock-timeout.",
     check=check_lock_timeout,
     examples=(
         Example("ALTER TABLE shop_order ADD COLUMN coupon text;",
@@ -107,4 +108,50 @@ SR204 = Rule(
     ),
 )
 
-RULES = (SR201, SR202, SR203, SR204)
+def check_statement_timeout(facts: StatementFacts) -> Iterable[Finding]:
+    # Without a lock_timeout, SR201 comes first (and its advice names both timeouts).
+    lock_timeout = facts.assume_lock_timeout or facts.session.lock_timeout
+    if facts.session.statement_timeout or not lock_timeout:
+        return
+    for resolved in facts.actions:
+        if not resolved.entry.cost.reads_whole_table:
+            continue
+        blocked = sorted({
+            f"{name} ({mode.sql_name})"
+            for role, mode in resolved.locks()
+            if mode.conflicts_with(LockMode.ROW_EXCLUSIVE)
+            for name in resolved.action.related(role)
+            if name in resolved.existing
+        })
+        if blocked:
+            yield SR205.finding(
+                f"no statement_timeout bounds this {resolved.entry.cost.value}, and traffic "
+                f"waits on {', '.join(blocked)} until it ends")
+            return
+
+
+SR205 = Rule(
+    "SR205", "missing-statement-timeout", Level.LOW,
+    "A statement that reads or rewrites a whole table under a lock that blocks traffic "
+    "runs without a statement_timeout.",
+    "lock_timeout only bounds the wait for the lock; once it is granted, nothing stops a "
+    "rewrite, scan or index build that takes far longer on production's table than it "
+    "did in testing, and every query on the table waits for it.",
+    "Run `SET statement_timeout = '...'` (what you can afford to block the table, or SET "
+    "LOCAL in the migration's transaction) before it; if it times out, the transaction "
+    "rolls back and the table is free again. Better still, use the form that does not "
+    "block (see the statement's other finding).",
+    check=check_statement_timeout,
+    scope="Only where a lock_timeout is set (or assumed: --assume-lock-timeout), else "
+          "SR201 says it, and only for statements whose cost grows with the table and "
+          "that block writes on a table that existed before. If your runner or database "
+          "role sets statement_timeout, add SR205 to `ignore`.",
+    examples=(
+        Example("ALTER TABLE shop_order ALTER COLUMN note SET NOT NULL;",
+                "SET statement_timeout = '30s';\n"
+                "ALTER TABLE shop_order ALTER COLUMN note SET NOT NULL;",
+                also=frozenset({"SR104"})),
+    ),
+)
+
+RULES = (SR201, SR202, SR203, SR204, SR205)
