@@ -287,7 +287,8 @@ def _feed_python(analyzer: Analyzer, statement: RenderedStatement) -> StatementR
         note = "runs Python code sqlreview cannot see into"
     result = analyzer.feed_opaque(f"RunPython {name}", operation=statement.operation,
                                   note=note + reverse)
-    result.findings.append(rule("SR301").finding(f"RunPython {name}: data migration{reverse}"))
+    result.findings.append(rule("SR301").finding(
+        f"RunPython {name} changes data sqlreview cannot see{reverse}"))
     return result
 
 
@@ -375,9 +376,10 @@ def _flag_python_beside_ddl(migration: RenderedMigration,
         return
     for statement in statements:
         if statement.kind == "PYTHON" and any(f.code == "SR301" for f in statement.findings):
+            changes = "1 schema change" if len(ddl) == 1 else f"{len(ddl)} schema changes"
             finding = rule("SR302").finding(
-                f"{statement.operation or 'RunPython'} shares a transaction with "
-                f"{len(ddl)} schema change(s)")
+                f"{statement.operation or 'RunPython'} runs in the same transaction as "
+                f"{changes}: their locks stay held until it finishes")
             statement.findings.append(finding)
             statement.risk = max(statement.risk or finding.severity, finding.severity)
 

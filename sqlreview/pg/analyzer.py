@@ -271,8 +271,9 @@ class Analyzer:
         for r in resolved:
             if not r.entry.transactional:
                 result.findings.append(rule("SR203").finding(
-                    f"{r.action.description} inside the transaction opened at statement "
-                    f"{self._transaction.started_at}"))
+                    f"{_spelled(r.action)} cannot run inside a transaction block (this one "
+                    f"opened at statement {self._transaction.started_at}): PostgreSQL "
+                    "rejects it"))
 
     def _transaction_after(self, node: ast.Node, result: StatementResult) -> None:
         if not isinstance(node, ast.TransactionStmt):
@@ -286,7 +287,8 @@ class Analyzer:
                     started_at=result.index, session_at_begin=dataclasses.replace(self.session))
                 result.in_transaction = True
             else:
-                result.notes.append("already inside a transaction: Postgres ignores it")
+                result.notes.append("already inside a transaction: PostgreSQL ignores this "
+                                    "BEGIN with a warning")
         elif kind in (TransactionStmtKind.TRANS_STMT_COMMIT,
                       TransactionStmtKind.TRANS_STMT_ROLLBACK,
                       TransactionStmtKind.TRANS_STMT_PREPARE):
@@ -350,8 +352,10 @@ class Analyzer:
             hold.held_through.append(result.index)
         # One finding per statement, naming every lock it extends.
         held = "; ".join(f"{hold.relation} ({hold.taken_text})" for hold in earlier)
+        verb = "stays" if len(earlier) == 1 else "stay"
         result.findings.append(rule("SR202").finding(
-            f"held during this {result.cost.value}, blocking traffic until COMMIT: {held}"))
+            f"{held} {verb} locked while {_slow_work(result)} runs, blocking traffic until "
+            "COMMIT"))
 
     def _is_slow(self, result: StatementResult) -> bool:
         """Takes time in proportion to a table's size: rows to read or rewrite."""
@@ -401,6 +405,25 @@ def _setting_value(node: ast.VariableSetStmt) -> str:
             if isinstance(value, ast.Integer):
                 return str(value.ival)
     return ""
+
+
+def _slow_work(result: StatementResult) -> str:
+    """What keeps the earlier locks held, as a reviewer would say it."""
+    if result.kind == "PYTHON":
+        return "Python code of unknown cost"
+    if result.cost is Cost.UNKNOWN:
+        return "a statement of unknown cost"
+    return f"this {result.cost.value}"
+
+
+def _spelled(action: Action) -> str:
+    """The action as the SQL says it: its description, with the variant that matters."""
+    variant, description = action.variant, action.description
+    if not variant or variant.upper() != variant or variant in description:
+        return description
+    if description.startswith(action.kind):  # CREATE INDEX CONCURRENTLY name
+        return f"{action.kind} {variant}{description[len(action.kind):]}"
+    return f"{description} {variant}"
 
 
 def _names_in_roles(resolved: ResolvedAction, roles: frozenset[Role]) -> list[str]:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from pglast import ast
-
-from sqlreview.pg.classify import Action, Session
 from sqlreview.pg.knowledge import Entry, Role
 from sqlreview.pg.locks import LockMode
-from sqlreview.pg.schema import Schema
 from sqlreview.results import Finding, Level
+
+if TYPE_CHECKING:  # the catalogue is imported by the reporters, which do without pglast
+    from pglast import ast
+
+    from sqlreview.pg.classify import Action, Session
+    from sqlreview.pg.schema import Schema
 
 
 @dataclass(frozen=True)

@@ -3,22 +3,15 @@
 They read the statement's text (the column types it declares, the names it
 creates), so they judge what Django emits as well as hand-written SQL; each is
 scoped so that Django's own choices (``timestamptz`` with ``USE_TZ``, identity
-columns, names it shortens itself) stay quiet.
+columns, names it shortens itself) stay quiet. ``reading`` is imported inside the
+checks: the catalogue must not need pglast (see ``reading``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-from pglast import ast
-from pglast.enums import AlterTableType, ConstrType
-from pglast.parser import ParseError, scan
-
-from sqlreview.pg.nodes import string_values
 from sqlreview.pg.rules.base import Example, Rule, StatementFacts
-from sqlreview.pg.schema import ConstraintKind, Schema, key_of, range_var_display
-from sqlreview.pg.types import SQL_NAMES, ColumnType, is_serial
 from sqlreview.results import Finding, Level
 
 # The largest value of each integer type: where a counter stops.
@@ -28,83 +21,28 @@ _INTEGER_RANK = {"int2": 2, "int4": 4, "int8": 8}
 MAX_IDENTIFIER_BYTES = 63
 
 
-@dataclass(frozen=True)
-class TypedColumn:
-    """A column whose type the statement declares: a new table's or a new column
-    (``new``), or an ALTER COLUMN ... TYPE (``new`` False)."""
+def _spelled(type_name: str) -> str:
+    from sqlreview.pg.types import SQL_NAMES
 
-    table: str
-    column: ast.ColumnDef
-    new: bool
-    primary_key: bool = False
-
-    @property
-    def name(self) -> str:
-        return f"{self.table}.{self.column.colname}"
-
-    @property
-    def type(self) -> ColumnType | None:
-        type_name = self.column.typeName
-        return ColumnType.from_node(type_name) if type_name is not None else None
-
-    def has(self, kind: ConstrType) -> bool:
-        return _has(self.column, kind)
-
-
-def _has(column: ast.ColumnDef, kind: ConstrType) -> bool:
-    return any(isinstance(c, ast.Constraint) and c.contype == kind
-               for c in column.constraints or ())
-
-
-def typed_columns(node: ast.Node | None) -> Iterator[TypedColumn]:
-    if isinstance(node, ast.CreateStmt):
-        table = range_var_display(node.relation)
-        keys = _table_primary_key(node)
-        for element in node.tableElts or ():
-            if isinstance(element, ast.ColumnDef) and element.typeName is not None:
-                primary = _has(element, ConstrType.CONSTR_PRIMARY) or keys == [element.colname]
-                yield TypedColumn(table, element, True, primary)
-    elif isinstance(node, ast.AlterTableStmt):
-        table = range_var_display(node.relation)
-        for cmd in node.cmds or ():
-            if not isinstance(cmd, ast.AlterTableCmd) or not isinstance(cmd.def_, ast.ColumnDef):
-                continue
-            if cmd.subtype == AlterTableType.AT_AddColumn:
-                yield TypedColumn(table, cmd.def_, True, _has(cmd.def_, ConstrType.CONSTR_PRIMARY))
-            elif cmd.subtype == AlterTableType.AT_AlterColumnType:
-                named = ast.ColumnDef(colname=cmd.name, typeName=cmd.def_.typeName)
-                yield TypedColumn(table, named, False)
-
-
-def _table_primary_key(node: ast.CreateStmt) -> list[str]:
-    for element in node.tableElts or ():
-        if isinstance(element, ast.Constraint) and element.contype == ConstrType.CONSTR_PRIMARY:
-            return string_values(element.keys)
-    return []
-
-
-def _spelled(column_type: ColumnType) -> str:
-    return SQL_NAMES.get(column_type.name, column_type.name)
+    return SQL_NAMES.get(type_name, type_name)
 
 
 # --- SR501 ----------------------------------------------------------------------------
 
 def check_integer_key(facts: StatementFacts) -> Iterable[Finding]:
+    from sqlreview.pg.rules.reading import typed_columns
+
     for column in typed_columns(facts.node):
         column_type = column.type
         if not column.new or column_type is None or column_type.array:
             continue
         limit = _INTEGER_LIMITS.get(column_type.name)
-        if limit is None or column_type.name == "int8":
-            continue
-        type_name = column.column.typeName
-        counter = ("serial" if type_name is not None and is_serial(type_name)
-                   else "identity" if column.has(ConstrType.CONSTR_IDENTITY) else "")
-        if not (column.primary_key or counter):
+        counter = "serial" if column.serial else "identity" if column.identity else ""
+        if limit is None or column_type.name == "int8" or not (column.primary_key or counter):
             continue
         what = "primary key" if column.primary_key else "counter"
         how = f" ({counter})" if counter else ""
-        spelled = _spelled(column_type)
+        spelled = _spelled(column_type.name)
         article = "an" if spelled[0] in "aeiou" else "a"
         yield SR501.finding(
             f"{column.name} is {article} {spelled} {what}{how}: INSERTs fail once it passes "
@@ -140,69 +78,22 @@ SR501 = Rule(
 
 # --- SR502 ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _ForeignKey:
-    table: str
-    columns: list[str]
-    referenced: str
-    referenced_columns: list[str]
-
-
-def _foreign_keys(node: ast.Node | None) -> Iterator[_ForeignKey]:
-    for column in typed_columns(node):
-        for constraint in column.column.constraints or ():
-            if isinstance(constraint, ast.Constraint) and \
-                    constraint.contype == ConstrType.CONSTR_FOREIGN:
-                yield _ForeignKey(column.table, [str(column.column.colname)],
-                                  range_var_display(constraint.pktable),
-                                  string_values(constraint.pk_attrs))
-    constraints: list[tuple[str, ast.Constraint]] = []
-    if isinstance(node, ast.CreateStmt):
-        table = range_var_display(node.relation)
-        constraints = [(table, e) for e in node.tableElts or () if isinstance(e, ast.Constraint)]
-    elif isinstance(node, ast.AlterTableStmt):
-        table = range_var_display(node.relation)
-        constraints = [(table, cmd.def_) for cmd in node.cmds or ()
-                       if isinstance(cmd, ast.AlterTableCmd)
-                       and cmd.subtype == AlterTableType.AT_AddConstraint
-                       and isinstance(cmd.def_, ast.Constraint)]
-    for table, constraint in constraints:
-        if constraint.contype == ConstrType.CONSTR_FOREIGN:
-            yield _ForeignKey(table, string_values(constraint.fk_attrs),
-                              range_var_display(constraint.pktable),
-                              string_values(constraint.pk_attrs))
-
-
-def _column_type(facts: StatementFacts, table: str, column: str) -> ColumnType | None:
-    for typed in typed_columns(facts.node):
-        if typed.new and typed.table == table and typed.column.colname == column:
-            return typed.type
-    found = facts.schema.column(key_of(table), column) if facts.schema else None
-    return found.type if found is not None else None
-
-
-def _primary_key(schema: Schema | None, table: str) -> list[str]:
-    relation = schema.get(key_of(table)) if schema else None
-    for constraint in relation.constraints.values() if relation else ():
-        if constraint.kind is ConstraintKind.PRIMARY_KEY:
-            return list(constraint.columns)
-    return []
-
-
 def check_narrow_foreign_key(facts: StatementFacts) -> Iterable[Finding]:
-    for key in _foreign_keys(facts.node):
-        referenced_columns = key.referenced_columns or _primary_key(facts.schema, key.referenced)
+    from sqlreview.pg.rules.reading import column_type, foreign_keys, primary_key
+
+    for key in foreign_keys(facts.node):
+        referenced_columns = key.referenced_columns or primary_key(facts.schema, key.referenced)
         for column, referenced in zip(key.columns, referenced_columns, strict=False):
-            own = _column_type(facts, key.table, column)
-            other = _column_type(facts, key.referenced, referenced)
+            own = column_type(facts.node, facts.schema, key.table, column)
+            other = column_type(facts.node, facts.schema, key.referenced, referenced)
             if own is None or other is None:
                 continue
             own_rank, other_rank = _INTEGER_RANK.get(own.name), _INTEGER_RANK.get(other.name)
             if own_rank and other_rank and own_rank < other_rank:
                 yield SR502.finding(
-                    f"{key.table}.{column} is {_spelled(own)} but references "
-                    f"{key.referenced}.{referenced}, which is {_spelled(other)}: no row can "
-                    f"point at an id above {_INTEGER_LIMITS[own.name]:,}")
+                    f"{key.table}.{column} is {_spelled(own.name)} but references "
+                    f"{key.referenced}.{referenced}, which is {_spelled(other.name)}: no row "
+                    f"can point at an id above {_INTEGER_LIMITS[own.name]:,}")
 
 
 SR502 = Rule(
@@ -227,13 +118,12 @@ SR502 = Rule(
 # --- SR503, SR504, SR505: types -------------------------------------------------------
 
 def check_char(facts: StatementFacts) -> Iterable[Finding]:
+    from sqlreview.pg.rules.reading import typed_columns
+
     for column in typed_columns(facts.node):
-        type_name = column.column.typeName
-        names = string_values(type_name.names) if type_name is not None else []
-        if names == ["pg_catalog", "bpchar"]:
-            spelled = str(column.type)
-            yield SR503.finding(f"{column.name} is {spelled}: values are padded with spaces "
-                                "to its length")
+        if column.fixed_char:
+            yield SR503.finding(f"{column.name} is {column.type}: values are padded with "
+                                "spaces to its length")
 
 
 SR503 = Rule(
@@ -254,10 +144,12 @@ SR503 = Rule(
 
 
 def check_timestamp(facts: StatementFacts) -> Iterable[Finding]:
+    from sqlreview.pg.rules.reading import typed_columns
+
     for column in typed_columns(facts.node):
-        column_type = column.type
-        if column_type is not None and column_type.name == "timestamp":
-            yield SR504.finding(f"{column.name} is timestamp without time zone")
+        if column.type is not None and column.type.name == "timestamp":
+            yield SR504.finding(f"{column.name} is timestamp without time zone: it stores "
+                                "wall-clock time, not an instant")
 
 
 SR504 = Rule(
@@ -280,11 +172,11 @@ SR504 = Rule(
 
 
 def check_serial(facts: StatementFacts) -> Iterable[Finding]:
+    from sqlreview.pg.rules.reading import typed_columns
+
     for column in typed_columns(facts.node):
-        type_name = column.column.typeName
-        if column.new and type_name is not None and is_serial(type_name):
-            spelled = string_values(type_name.names)[0].lower()
-            yield SR505.finding(f"{column.name} is {spelled}, not an identity column")
+        if column.new and column.serial:
+            yield SR505.finding(f"{column.name} is {column.serial}, not an identity column")
 
 
 SR505 = Rule(
@@ -308,33 +200,21 @@ SR505 = Rule(
 
 # --- SR506 ----------------------------------------------------------------------------
 
-def _long_identifiers(sql: str) -> Iterator[str]:
-    """Identifiers longer than PostgreSQL keeps. The parser has already cut them in the
-    parse tree (as the server's lexer does), so they are read from the tokens."""
-    try:
-        tokens = scan(sql)
-    except ParseError:
-        return
-    data = sql.encode()
-    for token in tokens:
-        if token.name != "IDENT":
-            continue
-        text = data[token.start:token.end + 1].decode(errors="replace")
-        if text.startswith('"') and text.endswith('"'):
-            text = text[1:-1].replace('""', '"')
-        if len(text.encode()) > MAX_IDENTIFIER_BYTES:
-            yield text
+def _elided(name: str) -> str:
+    return name if len(name) <= 60 else f"{name[:40]}…{name[-12:]}"
 
 
 def check_identifier_length(facts: StatementFacts) -> Iterable[Finding]:
+    from sqlreview.pg.rules.reading import long_identifiers
+
     seen: set[str] = set()
-    for name in _long_identifiers(facts.sql):
+    for name in long_identifiers(facts.sql):
         if name in seen:
             continue
         seen.add(name)
         kept = name.encode()[:MAX_IDENTIFIER_BYTES].decode(errors="ignore")
-        yield SR506.finding(f"{name} is {len(name.encode())} bytes long: PostgreSQL keeps "
-                            f"only {kept}")
+        yield SR506.finding(f"{_elided(name)} is {len(name.encode()):,} bytes long: PostgreSQL "
+                            f"keeps only its first {MAX_IDENTIFIER_BYTES}, {kept}")
 
 
 SR506 = Rule(

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
-from pglast import ast
-from pglast.enums import AlterTableType, ObjectType
+from collections.abc import Iterable
 
 from sqlreview.pg.rules.base import Example, Rule, StatementFacts
-from sqlreview.pg.schema import range_var_display
 from sqlreview.results import Finding, Level
 
 SR301 = Rule(
@@ -34,42 +30,12 @@ SR302 = Rule(
     examples_elsewhere="tests/analyzer/test_rules.py (DJANGO_EXAMPLES)",
 )
 
-_GUARDED_ALTER = {
-    AlterTableType.AT_AddColumn: ("ADD COLUMN", "IF NOT EXISTS"),
-    AlterTableType.AT_DropColumn: ("DROP COLUMN", "IF EXISTS"),
-    AlterTableType.AT_DropConstraint: ("DROP CONSTRAINT", "IF EXISTS"),
-}
-
-
-def _unguarded(node: ast.Node | None) -> Iterator[str]:
-    """What the statement creates or drops without the guard that would let it run twice."""
-    if isinstance(node, ast.CreateStmt) and not node.if_not_exists:
-        yield f"CREATE TABLE {range_var_display(node.relation)} has no IF NOT EXISTS"
-    elif isinstance(node, ast.IndexStmt) and not node.if_not_exists and node.idxname:
-        verb = "CREATE INDEX CONCURRENTLY" if node.concurrent else "CREATE INDEX"
-        yield f"{verb} {node.idxname} has no IF NOT EXISTS"
-    elif isinstance(node, ast.CreateSeqStmt) and not node.if_not_exists:
-        yield f"CREATE SEQUENCE {range_var_display(node.sequence)} has no IF NOT EXISTS"
-    elif isinstance(node, ast.ViewStmt) and not node.replace:
-        yield f"CREATE VIEW {range_var_display(node.view)} has no OR REPLACE"
-    elif isinstance(node, ast.DropStmt) and not node.missing_ok:
-        kind = node.removeType.name if isinstance(node.removeType, ObjectType) else "OBJECT_?"
-        yield f"DROP {kind.removeprefix('OBJECT_').replace('_', ' ')} has no IF EXISTS"
-    elif isinstance(node, ast.AlterTableStmt):
-        for cmd in node.cmds or ():
-            if not isinstance(cmd, ast.AlterTableCmd) or cmd.subtype is None:
-                continue
-            guarded = _GUARDED_ALTER.get(cmd.subtype)
-            if guarded is not None and not cmd.missing_ok:
-                name = cmd.name or (cmd.def_.colname if isinstance(cmd.def_, ast.ColumnDef)
-                                    else "")
-                yield f"{guarded[0]} {name} has no {guarded[1]}".replace("  ", " ")
-
-
 def check_idempotent_run_sql(facts: StatementFacts) -> Iterable[Finding]:
+    from sqlreview.pg.rules.reading import unguarded
+
     if not facts.hand_written or facts.in_transaction:
         return
-    for problem in _unguarded(facts.node):
+    for problem in unguarded(facts.node):
         yield SR303.finding(f"{problem}: if the migration fails after this statement, "
                             "running it again fails here")
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from pglast import ast
+from typing import TYPE_CHECKING
 
 from sqlreview.pg import knowledge
-from sqlreview.pg.nodes import walk
 from sqlreview.pg.rules.base import UNBOUNDED, Example, Rule, StatementFacts
 from sqlreview.results import Finding, Level
+
+if TYPE_CHECKING:
+    from pglast import ast
 
 
 def check_version(facts: StatementFacts) -> Iterable[Finding]:
@@ -24,29 +25,28 @@ def check_version(facts: StatementFacts) -> Iterable[Finding]:
                 f"{form} needs PostgreSQL {since}; PostgreSQL {facts.pg_version} rejects it")
 
 
-# Syntax inside a statement that older servers reject, with the version that added it,
-# and what Django does on an older server instead of emitting it.
-_NULLS_NOT_DISTINCT = (
-    "UNIQUE NULLS NOT DISTINCT", 15,
-    "; Django itself, run against an older PostgreSQL, emits no constraint at all for a "
-    "UniqueConstraint(nulls_distinct=False) (its backend lacks the feature): production "
-    "would silently miss it")
-_JSON_CONSTRUCTOR = (
-    "JSON_OBJECT()/JSON_ARRAY()", 16,
-    "; Django's JSONObject renders as json_build_object() on older PostgreSQL")
+# Syntax inside a statement that older servers reject (``reading.nested_syntax``), with
+# the version that added it, and what Django does on an older server instead.
+_NESTED_SYNTAX = {
+    "nulls not distinct": (
+        "UNIQUE NULLS NOT DISTINCT", 15,
+        "; Django itself, run against an older PostgreSQL, emits no constraint at all for a "
+        "UniqueConstraint(nulls_distinct=False) (its backend lacks the feature): production "
+        "would silently miss it"),
+    "json constructor": (
+        "JSON_OBJECT()/JSON_ARRAY()", 16,
+        "; Django's JSONObject renders as json_build_object() on older PostgreSQL"),
+}
 
 
 def version_gated_syntax(node: ast.Node, pg_version: int) -> list[Finding]:
     """SR003 for syntax nested anywhere in the statement (not a statement kind of its own)."""
-    found: dict[str, tuple[str, int, str]] = {}
-    for child in walk(node):
-        if isinstance(child, (ast.IndexStmt, ast.Constraint)) and child.nulls_not_distinct:
-            found[_NULLS_NOT_DISTINCT[0]] = _NULLS_NOT_DISTINCT
-        elif isinstance(child, (ast.JsonObjectConstructor, ast.JsonArrayConstructor)):
-            found[_JSON_CONSTRUCTOR[0]] = _JSON_CONSTRUCTOR
+    from sqlreview.pg.rules.reading import nested_syntax
+
+    found = [_NESTED_SYNTAX[key] for key in _NESTED_SYNTAX if key in nested_syntax(node)]
     return [SR003.finding(f"{form} needs PostgreSQL {since}; PostgreSQL {pg_version} "
                           f"rejects it{django}")
-            for form, since, django in found.values() if pg_version < since]
+            for form, since, django in found if pg_version < since]
 
 
 SR001 = Rule(

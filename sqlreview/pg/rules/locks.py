@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pglast import ast
-
 from sqlreview.pg.knowledge import Role
-from sqlreview.pg.nodes import string_values
-from sqlreview.pg.rules.base import UNBOUNDED, Example, Rule, StatementFacts, each
+from sqlreview.pg.locks import LockMode
+from sqlreview.pg.rules.base import (
+    UNBOUNDED,
+    Example,
+    ResolvedAction,
+    Rule,
+    StatementFacts,
+    each,
+)
 from sqlreview.results import Cost, Finding, Level
 
 # Django's sqlmigrate output for a SeparateDatabaseAndState that only changes
@@ -26,7 +31,8 @@ def check_add_column_rewrite(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "ALTER TABLE ADD COLUMN"):
         if r.entry.cost is Cost.REWRITE:
             yield SR101.finding(
-                f"{r.action.description} ({r.action.variant}) rewrites {r.target}"
+                f"{r.action.description} ({r.action.variant}) rewrites every row of "
+                f"{r.target} under {_mode(r)}"
             )
 
 
@@ -63,8 +69,8 @@ SR101 = Rule(
 def check_add_not_null_column(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "ALTER TABLE ADD COLUMN", "not null without default"):
         yield SR102.finding(
-            f"{r.action.description} is NOT NULL without a default: fails if {r.target} "
-            "has rows"
+            f"{r.action.description} is NOT NULL without a default: it fails if {r.target} "
+            "has any rows"
         )
 
 
@@ -87,7 +93,8 @@ def check_type_change(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "ALTER TABLE ALTER COLUMN TYPE"):
         if r.entry.cost is Cost.REWRITE:
             reason = "; ".join(r.action.notes)
-            yield SR103.finding(f"{r.action.description} rewrites {r.target}: {reason}")
+            yield SR103.finding(f"{r.action.description} rewrites {r.target} under "
+                                f"{_mode(r)}: {reason}")
 
 
 SR103 = Rule(
@@ -115,18 +122,42 @@ SR103 = Rule(
 )
 
 
-def _validating(facts: StatementFacts, rule: Rule, *kinds: str) -> Iterable[Finding]:
+def _mode(r: ResolvedAction) -> str:
+    """The strongest lock the action takes on its table, as the manual spells it."""
+    modes = [mode for role, mode in r.locks() if role is Role.TARGET]
+    return max(modes).sql_name if modes else "its lock"
+
+
+def _blocked(r: ResolvedAction) -> str:
+    """The existing tables whose writes the action blocks, the target first."""
+    names = [name for role, mode in r.locks() if mode.conflicts_with(LockMode.ROW_EXCLUSIVE)
+             for name in r.action.related(role) if name in r.existing]
+    return " and ".join(dict.fromkeys(names)) or r.target
+
+
+def _validating(facts: StatementFacts, *kinds: str) -> Iterable[ResolvedAction]:
     for kind in kinds:
         for r in each(facts, kind):
             if r.entry.cost.reads_whole_table:
-                yield rule.finding(f"{r.action.description} on {r.target}: {r.entry.cost.value}")
+                yield r
+
+
+def _constraint(r: ResolvedAction) -> str:
+    """How to name the constraint: ADD CONSTRAINT x UNIQUE, or a new column's inline one."""
+    description = r.action.description
+    if description.startswith("ADD CONSTRAINT") or r.action.column is None:
+        return description
+    return f"the inline {description.removeprefix('ADD ')} of column {r.action.column}"
 
 
 def check_set_not_null(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "ALTER TABLE ALTER COLUMN SET NOT NULL"):
         if r.entry.cost is Cost.SCAN:
-            yield SR104.finding(f"{r.action.description} scans {r.target}")
-    yield from _validating(facts, SR104, "ALTER TABLE ADD CONSTRAINT NOT NULL")
+            yield SR104.finding(f"{r.action.description} reads every row of {r.target} "
+                                f"under {_mode(r)}")
+    for r in _validating(facts, "ALTER TABLE ADD CONSTRAINT NOT NULL"):
+        yield SR104.finding(f"{_constraint(r)} reads every row of {r.target} under "
+                            f"{_mode(r)}")
 
 
 SR104 = Rule(
@@ -153,7 +184,9 @@ SR104 = Rule(
 
 
 def check_check_constraint(facts: StatementFacts) -> Iterable[Finding]:
-    yield from _validating(facts, SR105, "ALTER TABLE ADD CONSTRAINT CHECK")
+    for r in _validating(facts, "ALTER TABLE ADD CONSTRAINT CHECK"):
+        yield SR105.finding(f"{_constraint(r)} reads every row of {r.target} to validate it "
+                            f"under {_mode(r)}")
 
 
 SR105 = Rule(
@@ -178,7 +211,9 @@ SR105 = Rule(
 
 
 def check_foreign_key(facts: StatementFacts) -> Iterable[Finding]:
-    yield from _validating(facts, SR106, "ALTER TABLE ADD CONSTRAINT FOREIGN KEY")
+    for r in _validating(facts, "ALTER TABLE ADD CONSTRAINT FOREIGN KEY"):
+        yield SR106.finding(f"{_constraint(r)} reads every row of {r.target} to validate it, "
+                            f"blocking writes to {_blocked(r)} until it is done")
 
 
 SR106 = Rule(
@@ -207,10 +242,10 @@ SR106 = Rule(
 
 def check_create_index(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "CREATE INDEX", ""):
-        message = f"{r.action.description} blocks writes on {r.target}"
+        message = f"{r.action.description} blocks writes to {r.target} until the index is built"
         if r.action.covered_by:
-            message += (f"; {r.action.covered_by} already indexes these columns (a "
-                        "ForeignKey's automatic index? set db_index=False on the field)")
+            message += (f"; {r.action.covered_by} already covers these columns (if it is a "
+                        "ForeignKey's automatic index, set db_index=False on that field)")
         yield SR107.finding(message)
 
 
@@ -230,18 +265,21 @@ SR107 = Rule(
 
 
 def check_index_building_constraint(facts: StatementFacts) -> Iterable[Finding]:
-    yield from _validating(facts, SR108, "ALTER TABLE ADD CONSTRAINT UNIQUE",
-                           "ALTER TABLE ADD CONSTRAINT PRIMARY KEY",
-                           "ALTER TABLE ADD CONSTRAINT EXCLUDE")
+    for r in _validating(facts, "ALTER TABLE ADD CONSTRAINT UNIQUE",
+                         "ALTER TABLE ADD CONSTRAINT PRIMARY KEY",
+                         "ALTER TABLE ADD CONSTRAINT EXCLUDE"):
+        yield SR108.finding(f"{_constraint(r)} builds its index on {r.target} under "
+                            f"{_mode(r)}")
 
 
 SR108 = Rule(
     "SR108", "constraint-builds-index", Level.HIGH,
-    "Adding a UNIQUE, PRIMARY KEY or EXCLUDE constraint builds an index under "
-    "ACCESS EXCLUSIVE.",
+    "Adding a UNIQUE, PRIMARY KEY or EXCLUDE constraint (also inline, in ADD COLUMN) "
+    "builds an index under ACCESS EXCLUSIVE.",
     "Reads and writes wait for the index build.",
     "Build a unique index CONCURRENTLY first, then `ADD CONSTRAINT ... UNIQUE USING "
-    "INDEX` (metadata only).",
+    "INDEX` (or `PRIMARY KEY USING INDEX`), which is metadata only; for a new column, add "
+    "the column without the constraint first. EXCLUDE has no such path.",
     check=check_index_building_constraint,
     examples=(
         Example(
@@ -253,13 +291,26 @@ SR108 = Rule(
             """,
             also=UNBOUNDED,
         ),
+        Example(
+            "ALTER TABLE shop_customer ADD COLUMN code varchar(20) UNIQUE;",
+            """
+            ALTER TABLE shop_customer ADD COLUMN code varchar(20);
+            CREATE UNIQUE INDEX CONCURRENTLY shop_customer_code_key ON shop_customer (code);
+            ALTER TABLE shop_customer ADD CONSTRAINT shop_customer_code_key
+                UNIQUE USING INDEX shop_customer_code_key;
+            """,
+            why_good="the column first, its unique index built concurrently, then the "
+                     "constraint on that index",
+            also=UNBOUNDED,
+        ),
     ),
 )
 
 
 def check_drop_index(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "DROP INDEX", ""):
-        yield SR109.finding(f"{r.action.description} locks {r.target} ACCESS EXCLUSIVE")
+        yield SR109.finding(f"{r.action.description} takes {_mode(r)} on {r.target}: "
+                            "reads and writes queue behind it")
 
 
 SR109 = Rule(
@@ -291,7 +342,8 @@ def check_table_rewrites(facts: StatementFacts) -> Iterable[Finding]:
     for kind in _REWRITING_KINDS:
         for r in each(facts, kind):
             if r.entry.cost is Cost.REWRITE:
-                yield SR110.finding(f"{r.action.description} rewrites {r.target}")
+                yield SR110.finding(f"{r.action.description} rewrites every row of "
+                                    f"{r.target} under {_mode(r)}")
 
 
 SR110 = Rule(
@@ -315,7 +367,8 @@ SR110 = Rule(
 
 def check_refresh(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "REFRESH MATERIALIZED VIEW", ""):
-        yield SR111.finding(f"{r.action.description} blocks reads of {r.target}")
+        yield SR111.finding(f"{r.action.description} blocks reads of {r.target} until "
+                            "the refresh ends")
 
 
 SR111 = Rule(
@@ -339,7 +392,8 @@ SR111 = Rule(
 
 def check_reindex(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "REINDEX", ""):
-        yield SR112.finding(f"{r.action.description} blocks writes on {r.target}")
+        yield SR112.finding(f"{r.action.description} blocks writes to {r.target} until "
+                            "the index is rebuilt")
 
 
 SR112 = Rule(
@@ -358,7 +412,8 @@ SR112 = Rule(
 def check_detach(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "ALTER TABLE DETACH PARTITION", ""):
         if facts.pg_version >= 14:
-            yield SR113.finding(f"{r.action.description} locks {r.target} ACCESS EXCLUSIVE")
+            yield SR113.finding(f"{r.action.description} takes {_mode(r)} on {r.target}: "
+                                "every query on the partitioned table waits")
 
 
 SR113 = Rule(
@@ -378,7 +433,9 @@ SR113 = Rule(
 def check_attach(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "ALTER TABLE ATTACH PARTITION", ""):
         if r.touches_existing(Role.PARTITION):
-            yield SR114.finding(f"{r.action.description} scans the partition")
+            partition = ", ".join(r.action.related(Role.PARTITION))
+            yield SR114.finding(f"{r.action.description} reads every row of {partition} to "
+                                "check that it fits the partition bound")
 
 
 SR114 = Rule(
@@ -407,7 +464,7 @@ SR114 = Rule(
 
 def check_truncate(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "TRUNCATE"):
-        yield SR115.finding(f"TRUNCATE empties {r.target}")
+        yield SR115.finding(f"TRUNCATE deletes every row of {r.target}")
 
 
 SR115 = Rule(
@@ -426,7 +483,8 @@ SR115 = Rule(
 def check_all_rows(facts: StatementFacts) -> Iterable[Finding]:
     for kind in ("UPDATE", "DELETE"):
         for r in each(facts, kind, "all rows"):
-            yield SR116.finding(f"{kind} of every row of {r.target}")
+            yield SR116.finding(f"{kind} without WHERE changes every row of {r.target} in "
+                                "one transaction")
 
 
 SR116 = Rule(
@@ -447,7 +505,8 @@ SR116 = Rule(
 
 def check_drop_column(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "ALTER TABLE DROP COLUMN"):
-        yield SR117.finding(f"{r.action.description} from {r.target}")
+        yield SR117.finding(f"{r.action.description} removes it from {r.target} while "
+                            "servers running the previous release may still use it")
 
 
 SR117 = Rule(
@@ -466,9 +525,13 @@ SR117 = Rule(
 
 
 def check_rename(facts: StatementFacts) -> Iterable[Finding]:
-    for kind in ("ALTER TABLE RENAME COLUMN", "ALTER TABLE RENAME"):
-        for r in each(facts, kind):
-            yield SR118.finding(f"{r.action.description} on {r.target}")
+    for r in each(facts, "ALTER TABLE RENAME COLUMN"):
+        yield SR118.finding(f"{r.action.description} on {r.target}: servers running the "
+                            "previous release still use the old name")
+    for r in each(facts, "ALTER TABLE RENAME"):
+        new_name = r.action.description.removeprefix("RENAME TO ")
+        yield SR118.finding(f"{r.target} is renamed to {new_name}: servers running the "
+                            "previous release still use the old name")
 
 
 SR118 = Rule(
@@ -491,7 +554,8 @@ SR118 = Rule(
 
 def check_drop_table(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "DROP TABLE"):
-        yield SR119.finding(f"DROP TABLE {r.target}")
+        yield SR119.finding(f"DROP TABLE {r.target} deletes it and its rows while servers "
+                            "running the previous release may still use it")
 
 
 SR119 = Rule(
@@ -513,7 +577,7 @@ SR119 = Rule(
 def check_opaque(facts: StatementFacts) -> Iterable[Finding]:
     for resolved in facts.actions:
         if resolved.entry.cost is Cost.UNKNOWN:
-            yield SR120.finding(f"{resolved.action.description}: {resolved.entry.note}")
+            yield SR120.finding(f"{resolved.action.description} is {resolved.entry.note}")
 
 
 SR120 = Rule(
@@ -533,11 +597,13 @@ SR120 = Rule(
 )
 
 def check_rename_enum_value(facts: StatementFacts) -> Iterable[Finding]:
-    node = facts.node
-    if isinstance(node, ast.AlterEnumStmt) and node.oldVal is not None:
-        type_name = ".".join(string_values(node.typeName))
-        yield SR121.finding(f"the value '{node.oldVal}' of {type_name} becomes "
-                            f"'{node.newVal}'")
+    from sqlreview.pg.rules.reading import renamed_enum_value
+
+    renamed = renamed_enum_value(facts.node)
+    if renamed is not None:
+        type_name, old, new = renamed
+        yield SR121.finding(f"the value '{old}' of {type_name} becomes '{new}': servers "
+                            f"running the previous release still write and expect '{old}'")
 
 
 SR121 = Rule(
@@ -558,8 +624,11 @@ SR121 = Rule(
 
 
 def check_drop_database(facts: StatementFacts) -> Iterable[Finding]:
-    if isinstance(facts.node, ast.DropdbStmt):
-        yield SR122.finding(f"DROP DATABASE {facts.node.dbname} deletes the whole database")
+    from sqlreview.pg.rules.reading import dropped_database
+
+    database = dropped_database(facts.node)
+    if database is not None:
+        yield SR122.finding(f"DROP DATABASE {database} deletes the whole database")
 
 
 SR122 = Rule(
