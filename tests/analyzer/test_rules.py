@@ -326,8 +326,11 @@ def test_run_python_beside_ddl_is_high_and_names_the_operation(
     by_code = {f["code"]: f for f in python["findings"]}
     assert {"SR301", "SR302"} <= set(by_code)
     assert "Raw Python operation" in by_code["SR302"]["message"]
-    # The ACCESS EXCLUSIVE lock of the ADD COLUMN is held while the Python runs.
+    # The ACCESS EXCLUSIVE lock of the ADD COLUMN is held while the Python runs, and the
+    # finding says what is unknown about it.
     assert "SR202" in by_code
+    assert by_code["SR202"]["message"].startswith("shop_order (ACCESS EXCLUSIVE at #1) stays "
+                                                  "locked while Python code of unknown cost")
 
 
 def test_feed_opaque_is_unknown_cost_and_medium_risk() -> None:
@@ -386,3 +389,12 @@ def test_weak_storage_parameters_raise_nothing() -> None:
                        "autovacuum_vacuum_scale_factor = 0.01);")
     assert codes(analysis.statements[0]) == set()
     assert analysis.statements[0].risk is Level.LOW
+
+
+def test_statement_timeout_advice_waits_until_a_lock_timeout_is_set() -> None:
+    """SR205 does not pile onto SR201: without a lock_timeout, SR201 names both timeouts."""
+    sql = "ALTER TABLE shop_order ALTER COLUMN note SET NOT NULL;"
+    without = codes(analyze(sql).statements[0])
+    assert "SR201" in without and "SR205" not in without
+    with_lock_timeout = analyze(f"SET lock_timeout = '5s';\n{sql}").statements[1]
+    assert "SR205" in codes(with_lock_timeout)

@@ -111,6 +111,22 @@ SR502 = Rule(
                 "order_id integer NOT NULL REFERENCES shop_order (id));",
                 "CREATE TABLE shop_refund (id bigint PRIMARY KEY, "
                 "order_id bigint NOT NULL REFERENCES shop_order (id));"),
+        Example(
+            """
+            CREATE TABLE "shop_refund" ("id" bigint NOT NULL PRIMARY KEY, "order_id" integer
+                NOT NULL);
+            ALTER TABLE "shop_refund" ADD CONSTRAINT "shop_refund_order_id_fk" FOREIGN KEY
+                ("order_id") REFERENCES "shop_order" ("id") DEFERRABLE INITIALLY DEFERRED;
+            """,
+            """
+            CREATE TABLE "shop_refund" ("id" bigint NOT NULL PRIMARY KEY, "order_id" bigint
+                NOT NULL);
+            ALTER TABLE "shop_refund" ADD CONSTRAINT "shop_refund_order_id_fk" FOREIGN KEY
+                ("order_id") REFERENCES "shop_order" ("id") DEFERRABLE INITIALLY DEFERRED;
+            """,
+            why_good="the foreign key as Django emits it, a separate statement, on a column of "
+                     "the key's type",
+        ),
     ),
 )
 

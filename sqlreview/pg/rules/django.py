@@ -52,8 +52,9 @@ SR303 = Rule(
     "CONCURRENTLY, `DROP INDEX CONCURRENTLY IF EXISTS` first is safer: a failed "
     "concurrent build leaves an INVALID index that IF NOT EXISTS would keep.",
     check=check_idempotent_run_sql,
-    scope="Only the SQL of `RunSQL` operations (`sqlreview` on migrations) outside a "
-          "transaction; `sqlreview sql` cannot tell hand-written SQL from what Django "
+    scope="Only the SQL of `RunSQL` operations listed in a migration's `operations` "
+          "(inside `SeparateDatabaseAndState` it is not told apart from Django's own), "
+          "outside a transaction; `sqlreview sql` cannot tell hand-written SQL from what Django "
           "emits, and does not raise it. In an atomic migration a failure rolls "
           "everything back, so a retry starts clean.",
     examples=(
