@@ -217,7 +217,8 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
         if statement.operation_index is not None:
             first_rows.setdefault(statement.operation_index, len(analyzer.results))
         if statement.kind == "sql":
-            results = analyzer.feed(statement.sql, operation=statement.operation)
+            results = analyzer.feed(statement.sql, operation=statement.operation,
+                                    hand_written=statement.operation == RUN_SQL)
             operations.update((result.index, statement.operation_index) for result in results)
             if statement.observation is not None:
                 attach(results, statement.observation, held)
@@ -259,6 +260,8 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
 
 
 
+# RunSQL.describe(): the statements of a RunSQL operation are SQL a person wrote.
+RUN_SQL = "Raw SQL operation"
 EXECUTED_BY_PYTHON = "executed by RunPython on the scratch database"
 _ON_EMPTY_TABLES = ("it ran on the scratch database's empty tables: that says nothing about "
                     "how many rows it reads or writes on production, nor how long it takes")
@@ -287,7 +290,8 @@ def _feed_python(analyzer: Analyzer, statement: RenderedStatement) -> StatementR
         note = "runs Python code sqlreview cannot see into"
     result = analyzer.feed_opaque(f"RunPython {name}", operation=statement.operation,
                                   note=note + reverse)
-    result.findings.append(rule("SR301").finding(f"RunPython {name}: data migration{reverse}"))
+    result.findings.append(rule("SR301").finding(
+        f"RunPython {name} changes data sqlreview cannot see{reverse}"))
     return result
 
 
@@ -375,9 +379,10 @@ def _flag_python_beside_ddl(migration: RenderedMigration,
         return
     for statement in statements:
         if statement.kind == "PYTHON" and any(f.code == "SR301" for f in statement.findings):
+            changes = "1 schema change" if len(ddl) == 1 else f"{len(ddl)} schema changes"
             finding = rule("SR302").finding(
-                f"{statement.operation or 'RunPython'} shares a transaction with "
-                f"{len(ddl)} schema change(s)")
+                f"{statement.operation or 'RunPython'} runs in the same transaction as "
+                f"{changes}: their locks stay held until it finishes")
             statement.findings.append(finding)
             statement.risk = max(statement.risk or finding.severity, finding.severity)
 

@@ -25,6 +25,7 @@ class Session:
     """Settings earlier statements of the input changed, as far as they matter."""
 
     lock_timeout: bool = False
+    statement_timeout: bool = False
     time_zone_is_utc: bool = False
     # CREATE FUNCTION ... LANGUAGE sql AS '...' analyses the body (locking its
     # tables) only while this is on, as it is by default.
