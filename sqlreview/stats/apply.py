@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlreview.pg.locks import LockMode
+from sqlreview.pg.rules import RULES
 from sqlreview.pg.schema import key_of
 from sqlreview.results import (
     Cost,
@@ -44,8 +45,7 @@ from sqlreview.stats.model import TableStats
 from sqlreview.stats.snapshot import Snapshot
 
 # Raised because the statement takes time in proportion to the table's size.
-SIZE_FINDINGS = frozenset({"SR101", "SR103", "SR104", "SR105", "SR106", "SR107", "SR108",
-                           "SR110", "SR111", "SR112", "SR114", "SR116", "SR202"})
+SIZE_FINDINGS = frozenset(rule.code for rule in RULES if rule.size_graded)
 
 
 @dataclass(frozen=True)

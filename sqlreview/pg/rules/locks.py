@@ -63,6 +63,7 @@ SR101 = Rule(
             also=UNBOUNDED,
         ),
     ),
+    size_graded=True,
 )
 
 
@@ -119,6 +120,49 @@ SR103 = Rule(
             also=UNBOUNDED,
         ),
     ),
+    size_graded=True,
+)
+
+
+def check_type_change_revalidates(facts: StatementFacts) -> Iterable[Finding]:
+    for r in each(facts, "ALTER TABLE ALTER COLUMN TYPE"):
+        if r.entry.cost is Cost.SCAN:
+            rechecked = [note.removeprefix("re-validates ") for note in r.action.notes
+                         if note.startswith("re-validates ")]
+            constraints = ", ".join(rechecked) or "its CHECK constraints"
+            yield SR123.finding(f"{r.action.description} does not rewrite {r.target}, but "
+                                f"PostgreSQL re-checks {constraints} on every row under "
+                                f"{_mode(r)}")
+
+
+SR123 = Rule(
+    "SR123", "type-change-rechecks-constraints", Level.HIGH,
+    "A type change that keeps the stored data still re-checks the column's CHECK "
+    "constraints on every row.",
+    "Widening varchar needs no rewrite, but each CHECK that uses the column is validated "
+    "again, a full scan under ACCESS EXCLUSIVE: reads and writes wait for it.",
+    "Drop the CHECK, change the type, then add the CHECK back as NOT VALID and VALIDATE "
+    "it in a later migration (Django: RemoveConstraint, AlterField, "
+    "AddConstraintNotValid, ValidateConstraint).",
+    check=check_type_change_revalidates,
+    examples=(
+        Example(
+            """
+            ALTER TABLE shop_customer ADD CONSTRAINT nickname_not_blank
+                CHECK (nickname <> '') NOT VALID;
+            ALTER TABLE shop_customer VALIDATE CONSTRAINT nickname_not_blank;
+            ALTER TABLE shop_customer ALTER COLUMN nickname TYPE varchar(80);
+            """,
+            """
+            ALTER TABLE shop_customer ALTER COLUMN nickname TYPE varchar(80);
+            ALTER TABLE shop_customer ADD CONSTRAINT nickname_not_blank
+                CHECK (nickname <> '') NOT VALID;
+            """,
+            why_good="the CHECK is added after the type change, NOT VALID",
+            also=UNBOUNDED,
+        ),
+    ),
+    size_graded=True,
 )
 
 
@@ -180,6 +224,7 @@ SR104 = Rule(
             also=UNBOUNDED,
         ),
     ),
+    size_graded=True,
 )
 
 
@@ -207,6 +252,7 @@ SR105 = Rule(
             also=UNBOUNDED,
         ),
     ),
+    size_graded=True,
 )
 
 
@@ -237,6 +283,7 @@ SR106 = Rule(
             also=UNBOUNDED,
         ),
     ),
+    size_graded=True,
 )
 
 
@@ -261,6 +308,7 @@ SR107 = Rule(
                 "CREATE INDEX CONCURRENTLY shop_order_placed_idx ON shop_order (placed_at);",
                 also=UNBOUNDED),
     ),
+    size_graded=True,
 )
 
 
@@ -304,6 +352,7 @@ SR108 = Rule(
             also=UNBOUNDED,
         ),
     ),
+    size_graded=True,
 )
 
 
@@ -362,6 +411,7 @@ SR110 = Rule(
                 why_good="marks the index for a later (maintenance window) CLUSTER, rewrites "
                          "nothing", also=UNBOUNDED),
     ),
+    size_graded=True,
 )
 
 
@@ -387,6 +437,7 @@ SR111 = Rule(
             also=UNBOUNDED,
         ),
     ),
+    size_graded=True,
 )
 
 
@@ -406,6 +457,7 @@ SR112 = Rule(
         Example("REINDEX INDEX shop_order_status_idx;",
                 "REINDEX INDEX CONCURRENTLY shop_order_status_idx;", also=UNBOUNDED),
     ),
+    size_graded=True,
 )
 
 
@@ -459,6 +511,7 @@ SR114 = Rule(
             also=UNBOUNDED,
         ),
     ),
+    size_graded=True,
 )
 
 
@@ -500,6 +553,7 @@ SR116 = Rule(
         Example("DELETE FROM shop_order;",
                 "DELETE FROM shop_order WHERE id BETWEEN 1 AND 10000;"),
     ),
+    size_graded=True,
 )
 
 
@@ -646,4 +700,5 @@ SR122 = Rule(
 )
 
 RULES = (SR101, SR102, SR103, SR104, SR105, SR106, SR107, SR108, SR109, SR110, SR111,
-         SR112, SR113, SR114, SR115, SR116, SR117, SR118, SR119, SR120, SR121, SR122)
+         SR112, SR113, SR114, SR115, SR116, SR117, SR118, SR119, SR120, SR121, SR122,
+         SR123)

@@ -77,6 +77,7 @@ SR202 = Rule(
             why_good="the slow step in its own transaction",
         ),
     ),
+    size_graded=True,
 )
 
 SR203 = Rule(
