@@ -52,3 +52,20 @@ def test_truncate_is_new_empty_storage_not_a_rewrite() -> None:
     assert statement.rewrites == []
     assert not Cost.NEW_STORAGE.is_slow
     assert Cost.METADATA.rank < Cost.NEW_STORAGE.rank < Cost.DATA_CHANGE.rank
+
+
+def findings_of(sql: str, code: str) -> list[str]:
+    analysis = analyze_sql(sql, options=AnalyzerOptions(pg_version=17),
+                           schema=Schema.from_sql(SCHEMA))
+    return [finding.message for statement in analysis.statements
+            for finding in statement.findings if finding.code == code]
+
+
+def test_the_drop_finding_names_the_views_cascade_drops() -> None:
+    [table] = findings_of("DROP TABLE deal CASCADE;", "SR119")
+    assert "CASCADE also drops the views" in table
+    assert "big_deals" in table and "big_deal_count" in table
+    [column] = findings_of("ALTER TABLE deal DROP COLUMN amount CASCADE;", "SR117")
+    assert "big_deals" in column
+    [unread] = findings_of("ALTER TABLE deal DROP COLUMN contact_id CASCADE;", "SR117")
+    assert "CASCADE" not in unread, "no view reads contact_id"

@@ -53,6 +53,11 @@ CREATE TABLE shop_event (id bigint NOT NULL, at timestamptz NOT NULL) PARTITION 
 CREATE TABLE shop_event_2024 PARTITION OF shop_event
     FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE shop_event_2025 (id bigint NOT NULL, at timestamptz NOT NULL);
+CREATE TABLE shop_visit (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE shop_visit_2024 PARTITION OF shop_visit
+    FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE shop_visit_default PARTITION OF shop_visit DEFAULT;
+CREATE TABLE shop_visit_2025 (id bigint NOT NULL, at date NOT NULL);
 CREATE MATERIALIZED VIEW shop_sales AS
     SELECT customer_id, sum(total) AS total FROM shop_order GROUP BY customer_id;
 CREATE TYPE shop_mood AS ENUM ('sad', 'ok');

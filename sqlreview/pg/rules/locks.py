@@ -463,7 +463,15 @@ SR112 = Rule(
 
 def check_detach(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "ALTER TABLE DETACH PARTITION", ""):
-        if facts.pg_version >= 14:
+        if facts.pg_version < 14:
+            continue
+        defaults = r.action.related(Role.DEFAULT_PARTITION)
+        if defaults:
+            yield SR113.finding(
+                f"{r.action.description} takes {_mode(r)} on {r.target} and on its DEFAULT "
+                f"partition {', '.join(defaults)}: every query on the partitioned table "
+                "waits, and CONCURRENTLY is refused while a DEFAULT partition exists")
+        else:
             yield SR113.finding(f"{r.action.description} takes {_mode(r)} on {r.target}: "
                                 "every query on the partitioned table waits")
 
@@ -473,21 +481,32 @@ SR113 = Rule(
     "DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on the parent.",
     "Every query on the partitioned table waits.",
     "Use DETACH PARTITION ... CONCURRENTLY (PostgreSQL 14+), outside a transaction "
-    "block.",
+    "block. PostgreSQL refuses it while the table has a DEFAULT partition: then detach "
+    "at a quiet time, with a short lock_timeout and retries.",
     check=check_detach,
     examples=(
         Example("ALTER TABLE shop_event DETACH PARTITION shop_event_2024;",
                 "ALTER TABLE shop_event DETACH PARTITION shop_event_2024 CONCURRENTLY;"),
+        Example("ALTER TABLE shop_visit DETACH PARTITION shop_visit_2024;",
+                "ALTER TABLE shop_event DETACH PARTITION shop_event_2024 CONCURRENTLY;",
+                why_good="a table without a DEFAULT partition can detach CONCURRENTLY"),
     ),
 )
 
 
 def check_attach(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "ALTER TABLE ATTACH PARTITION", ""):
-        if r.touches_existing(Role.PARTITION):
+    for r in each(facts, "ALTER TABLE ATTACH PARTITION"):
+        if r.action.variant == "" and r.touches_existing(Role.PARTITION):
             partition = ", ".join(r.action.related(Role.PARTITION))
             yield SR114.finding(f"{r.action.description} reads every row of {partition} to "
                                 "check that it fits the partition bound")
+        defaults = [name for name in r.action.related(Role.DEFAULT_PARTITION)
+                    if name in r.action.related(Role.SCANNED) and name in r.existing]
+        if defaults:
+            yield SR114.finding(
+                f"{r.action.description} reads every row of the DEFAULT partition "
+                f"{', '.join(defaults)} under ACCESS EXCLUSIVE, to prove that none belongs "
+                "to the new bound")
 
 
 SR114 = Rule(
@@ -495,7 +514,8 @@ SR114 = Rule(
     "ATTACH PARTITION reads the whole partition to check its bound.",
     "The partition is locked ACCESS EXCLUSIVE during the scan.",
     "Add a CHECK constraint matching the bound (NOT VALID, then VALIDATE) before "
-    "attaching: PostgreSQL then skips the scan.",
+    "attaching: PostgreSQL then skips the scan. A DEFAULT partition is read too, unless "
+    "a validated CHECK of its own on the partition key excludes the new range.",
     check=check_attach,
     examples=(
         Example(
@@ -508,6 +528,27 @@ SR114 = Rule(
             ALTER TABLE shop_event ATTACH PARTITION shop_event_2025
                 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
             """,
+            also=UNBOUNDED,
+        ),
+        Example(
+            """
+            ALTER TABLE shop_visit_2025 ADD CONSTRAINT shop_visit_2025_bound
+                CHECK (at IS NOT NULL AND at >= '2025-01-01' AND at < '2026-01-01') NOT VALID;
+            ALTER TABLE shop_visit_2025 VALIDATE CONSTRAINT shop_visit_2025_bound;
+            ALTER TABLE shop_visit ATTACH PARTITION shop_visit_2025
+                FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+            """,
+            """
+            ALTER TABLE shop_visit_2025 ADD CONSTRAINT shop_visit_2025_bound
+                CHECK (at IS NOT NULL AND at >= '2025-01-01' AND at < '2026-01-01') NOT VALID;
+            ALTER TABLE shop_visit_2025 VALIDATE CONSTRAINT shop_visit_2025_bound;
+            ALTER TABLE shop_visit_default ADD CONSTRAINT shop_visit_default_not_2025
+                CHECK (at < '2025-01-01' OR at >= '2026-01-01') NOT VALID;
+            ALTER TABLE shop_visit_default VALIDATE CONSTRAINT shop_visit_default_not_2025;
+            ALTER TABLE shop_visit ATTACH PARTITION shop_visit_2025
+                FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+            """,
+            why_good="CHECKs on the partition and on the DEFAULT partition prove the bound",
             also=UNBOUNDED,
         ),
     ),
@@ -560,7 +601,8 @@ SR116 = Rule(
 def check_drop_column(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "ALTER TABLE DROP COLUMN"):
         yield SR117.finding(f"{r.action.description} removes it from {r.target} while "
-                            "servers running the previous release may still use it")
+                            "servers running the previous release may still use it"
+                            f"{_cascade(r)}")
 
 
 SR117 = Rule(
@@ -609,7 +651,16 @@ SR118 = Rule(
 def check_drop_table(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, "DROP TABLE"):
         yield SR119.finding(f"DROP TABLE {r.target} deletes it and its rows while servers "
-                            "running the previous release may still use it")
+                            f"running the previous release may still use it{_cascade(r)}")
+
+
+def _cascade(r: ResolvedAction) -> str:
+    """What CASCADE drops along with the target, said at the end of the message."""
+    dropped = [name for name in r.action.related(Role.DEPENDENT) if name in r.existing]
+    if not dropped:
+        return ""
+    views = "view" if len(dropped) == 1 else "views"
+    return f"; CASCADE also drops the {views} {', '.join(dropped)}"
 
 
 SR119 = Rule(
