@@ -1,7 +1,9 @@
 """The ``sqlreview`` command line.
 
 ``sqlreview sql FILE ...`` analyses raw SQL; ``sqlreview [targets]`` (and
-``manage.py sqlreview``) reviews Django migrations. Exit codes:
+``manage.py sqlreview``) reviews Django migrations; ``sqlreview calibrate``
+measures the throughput behind duration estimates (its own exit codes: 0, 2,
+130). Exit codes:
 
 0  nothing at or above --fail-on
 1  at least one statement at or above --fail-on
@@ -388,6 +390,10 @@ def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
     try:
+        if arguments and arguments[0] == "calibrate" and not configured:
+            from sqlreview.stats import calibrate
+
+            return calibrate.main(arguments[1:])
         with publish.publishing(arguments) as publishing:
             if arguments and arguments[0] == "sql" and not configured:
                 code = run_sql(arguments[1:])

@@ -1,15 +1,27 @@
 """Seconds for a kind of work on a table of known size.
 
-The model follows what dominates each kind of work in PostgreSQL:
+The model follows what dominates each kind of work in PostgreSQL. Each pass
+over a table costs a part per megabyte (pages read, copied, written to WAL)
+and a part per row (tuples formed, checked, sorted); the calibration measures
+both on a narrow and a wide table, so neither a table of many small rows nor
+one of few wide rows is mis-estimated by a single MB/s or rows/s figure.
 
-- a rewrite writes the heap and TOAST again and rebuilds every index;
-- a validating scan reads the heap once;
-- a B-tree build reads the heap and sorts the keys; CONCURRENTLY reads it twice;
-- an UPDATE writes a new version of each row it changes and an entry in each index;
-- a DELETE marks each row it removes.
+- a rewrite writes the heap and TOAST again and then builds every index anew
+  (each build reads the new heap and sorts its keys);
+- a validating scan (ADD CHECK, SET NOT NULL, VALIDATE) reads the heap once;
+  TOAST is not read unless the expression needs it, which is not modelled;
+- a B-tree build reads the heap and sorts the keys; CONCURRENTLY then reads
+  the heap a second time to add what changed meanwhile (waiting for other
+  transactions is not modelled);
+- an UPDATE scans the table to find its rows, writes a new version of each
+  row it changes and, unless the update is HOT, an entry in every index; HOT
+  needs free space on the page (``fillfactor`` < 100) and no indexed column
+  changed;
+- a DELETE scans the table and marks each row it removes.
 
-The throughput figures come from a ``Calibration``: the shipped defaults, or
-a file written by ``sqlreview calibrate``.
+Every statement also costs a small fixed overhead (parse, locks, catalog
+updates, the commit). The throughput figures come from a ``Calibration``:
+the shipped defaults, or a file written by ``sqlreview calibrate``.
 """
 
 from __future__ import annotations
@@ -34,17 +46,32 @@ class Work(enum.Enum):
 
 @dataclass(frozen=True)
 class Calibration:
-    """Throughput of one machine. Values are per second."""
+    """Throughput of one machine. Values are per second.
 
-    rewrite_mb_per_s: float
-    scan_mb_per_s: float
-    index_build_mb_per_s: float  # of heap read and sorted, per index built
-    update_rows_per_s: float  # new row versions, without index maintenance
+    The ``*_rows_per_s`` and ``*_mb_per_s`` figures of one kind of work add up:
+    ``seconds = MB / mb_per_s + rows / rows_per_s``. The figures that default to
+    ``None`` were added later; a file without them leaves that term out.
+    """
+
+    rewrite_mb_per_s: float  # heap + TOAST written anew, without the index builds
+    scan_mb_per_s: float  # heap read by a validating scan
+    index_build_mb_per_s: float  # heap read by one B-tree build
+    update_rows_per_s: float  # new row versions, beyond the scan, without index entries
     index_entries_per_s: float  # index entries written by an UPDATE/INSERT
-    delete_rows_per_s: float
+    delete_rows_per_s: float  # rows marked deleted, beyond the scan
     machine: str = "unknown"
     measured_at: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    rewrite_rows_per_s: float | None = None
+    scan_rows_per_s: float | None = None
+    index_build_rows_per_s: float | None = None  # keys sorted and written, per index
+    update_mb_per_s: float | None = None  # of heap whose rows get a new version
+    delete_mb_per_s: float | None = None
+    statement_overhead_s: float | None = None  # fixed cost of any statement
+
+
+OPTIONAL_FIGURES = ("rewrite_rows_per_s", "scan_rows_per_s", "index_build_rows_per_s",
+                    "update_mb_per_s", "delete_mb_per_s", "statement_overhead_s")
 
 
 @dataclass(frozen=True)
@@ -58,32 +85,75 @@ class Estimate:
                 "inputs": dict(self.inputs)}
 
 
+def _per(amount: float, rate: float | None) -> float:
+    """Seconds for ``amount`` at ``rate`` per second; a term without a rate costs nothing."""
+    return amount / rate if rate else 0.0
+
+
+def scan_seconds(heap_mb: float, rows: float, calibration: Calibration) -> float:
+    return _per(heap_mb, calibration.scan_mb_per_s) + _per(rows, calibration.scan_rows_per_s)
+
+
+def index_build_seconds(heap_mb: float, rows: float, calibration: Calibration) -> float:
+    """One B-tree build: the heap read, the keys sorted and written."""
+    return (_per(heap_mb, calibration.index_build_mb_per_s)
+            + _per(rows, calibration.index_build_rows_per_s))
+
+
+def hot_share(fraction: float, fillfactor: int, indexed_column_changed: bool) -> float:
+    """Share of the changed rows whose new version is HOT (no index entries).
+
+    A HOT version must fit on its old row's page: a page filled to
+    ``fillfactor`` % has room for ``(100 - fillfactor) / fillfactor`` of its rows
+    again, shared by the ``fraction`` of them that change."""
+    if indexed_column_changed or fillfactor >= 100 or fraction <= 0:
+        return 0.0
+    return min(1.0, (100 - fillfactor) / (fillfactor * fraction))
+
+
 def estimate(work: Work, table: TableStats, calibration: Calibration, *,
-             fraction: float = 1.0, indexes_built: int = 1) -> Estimate:
-    """Seconds ``work`` takes on ``table``; ``fraction`` of its rows for UPDATE/DELETE."""
-    heap_mb = (table.heap_bytes + table.toast_bytes) / MB
-    rows = table.row_count * fraction
+             fraction: float = 1.0, indexes_built: int = 1, fillfactor: int = 100,
+             indexed_column_changed: bool = True) -> Estimate:
+    """Seconds ``work`` takes on ``table``; ``fraction`` of its rows for UPDATE/DELETE.
+
+    ``fillfactor`` and ``indexed_column_changed`` (UPDATE only) decide how many
+    new versions are HOT; the defaults assume none is, the costlier case.
+    """
+    heap_mb = table.heap_bytes / MB
+    toast_mb = table.toast_bytes / MB
+    rows = table.row_count
+    changed = rows * fraction
     index_count = len(table.indexes)
     inputs: dict[str, Any] = {"table": table.name, "rows": table.row_count,
                               "heap_bytes": table.heap_bytes,
                               "toast_bytes": table.toast_bytes,
                               "index_bytes": table.index_bytes}
     if work is Work.REWRITE:
-        seconds = heap_mb / calibration.rewrite_mb_per_s + (
-            index_count * table.heap_bytes / MB / calibration.index_build_mb_per_s)
+        seconds = (_per(heap_mb + toast_mb, calibration.rewrite_mb_per_s)
+                   + _per(rows, calibration.rewrite_rows_per_s)
+                   + index_count * index_build_seconds(heap_mb, rows, calibration))
         inputs["indexes_rebuilt"] = index_count
     elif work is Work.SCAN:
-        seconds = table.heap_bytes / MB / calibration.scan_mb_per_s
+        seconds = scan_seconds(heap_mb, rows, calibration)
     elif work in (Work.INDEX_BUILD, Work.INDEX_BUILD_CONCURRENTLY):
-        passes = 2 if work is Work.INDEX_BUILD_CONCURRENTLY else 1
-        seconds = indexes_built * table.heap_bytes / MB / calibration.index_build_mb_per_s
-        seconds += (passes - 1) * table.heap_bytes / MB / calibration.scan_mb_per_s
+        one = index_build_seconds(heap_mb, rows, calibration)
+        if work is Work.INDEX_BUILD_CONCURRENTLY:
+            one += scan_seconds(heap_mb, rows, calibration)
+        seconds = indexes_built * one
         inputs["indexes_built"] = indexes_built
     elif work is Work.UPDATE:
-        seconds = rows / calibration.update_rows_per_s + (
-            rows * index_count / calibration.index_entries_per_s)
-        inputs.update(fraction=fraction, indexes_maintained=index_count)
+        hot = hot_share(fraction, fillfactor, indexed_column_changed)
+        entries = changed * (1.0 - hot) * index_count
+        seconds = (scan_seconds(heap_mb, rows, calibration)
+                   + _per(changed, calibration.update_rows_per_s)
+                   + _per(heap_mb * fraction, calibration.update_mb_per_s)
+                   + _per(entries, calibration.index_entries_per_s))
+        inputs.update(fraction=fraction, indexes_maintained=index_count,
+                      hot_share=round(hot, 3), index_entries=round(entries))
     else:
-        seconds = rows / calibration.delete_rows_per_s
+        seconds = (scan_seconds(heap_mb, rows, calibration)
+                   + _per(changed, calibration.delete_rows_per_s)
+                   + _per(heap_mb * fraction, calibration.delete_mb_per_s))
         inputs["fraction"] = fraction
+    seconds += calibration.statement_overhead_s or 0.0
     return Estimate(seconds=seconds, work=work, inputs=inputs)
