@@ -37,11 +37,11 @@ from psycopg import sql
 
 from sqlreview import interrupts
 from sqlreview.progress import Progress
-from sqlreview.stats.calibration import calibration_to_json
+from sqlreview.stats.calibration import CalibrationError, calibration_to_json, load_calibration
 from sqlreview.stats.estimate import MB, Calibration, scan_seconds
 
 EXIT_OK = 0
-EXIT_FAILED = 2
+EXIT_FAILED = 2  # could not calibrate, or --check FILE cannot be used
 DEFAULT_OUTPUT = Path("sqlreview-calibration.json")
 DEFAULT_SIZE_MB = 40
 DEFAULT_REPEAT = 2
@@ -106,6 +106,9 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--repeat", type=_positive_int, default=DEFAULT_REPEAT, metavar="N",
                          help="time each statement N times and keep the fastest "
                               f"(default: {DEFAULT_REPEAT})")
+    command.add_argument("--check", type=Path, metavar="FILE",
+                         help="measure nothing: read the calibration FILE, say whether "
+                              "--calibration can use it and print its figures")
     command.add_argument("--quiet", "-q", action="store_true",
                          help="no progress line on the terminal")
     command.add_argument("--debug", action="store_true",
@@ -126,6 +129,8 @@ def _positive_int(text: str) -> int:
 def main(argv: Sequence[str]) -> int:
     """``sqlreview calibrate ...``; errors are one line on stderr and exit 2."""
     args = parser().parse_args(argv)
+    if args.check is not None:
+        return check_file(args.check)
     try:
         _check_output(args.output)
         calibration = calibrate(args.database_url, size_mb=args.size_mb, repeat=args.repeat,
@@ -137,6 +142,20 @@ def main(argv: Sequence[str]) -> int:
     if str(args.output) != "-":
         print(f"sqlreview calibrate: wrote {args.output} ({calibration.machine})",
               file=sys.stderr)
+    return EXIT_OK
+
+
+def check_file(path: Path) -> int:
+    """``--check FILE``: the file's figures on stdout, or why it cannot be used."""
+    try:
+        calibration = load_calibration(path)
+    except CalibrationError as error:
+        print(f"sqlreview calibrate: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{path}: measured {calibration.measured_at or 'at an unknown time'} on "
+          f"{calibration.machine}")
+    for name, value in calibration_to_json(calibration)["figures"].items():
+        print(f"  {name} = {value:g}")
     return EXIT_OK
 
 

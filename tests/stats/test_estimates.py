@@ -171,3 +171,52 @@ def test_estimates_right_after_calibrate(big_table: tuple[TableStats, dict[str, 
     calibration = load_calibration(output)
     assert calibration.extra["cores"] >= 1 and "PostgreSQL" in calibration.machine
     check_estimates(stats, measured, calibration)
+
+
+def sample_table(**changes: Any) -> TableStats:
+    base: dict[str, Any] = {
+        "name": "shop_order", "rows": 10_000_000.0, "heap_bytes": 2_000 * MB,
+        "toast_bytes": 0,
+        "indexes": (IndexStats("shop_order_pkey", 200 * MB, "", True),)}
+    return TableStats(**{**base, **changes})
+
+
+def seconds(work: Work, table: TableStats, **options: Any) -> float:
+    return estimate(work, table, load_calibration(), **options).seconds
+
+
+def test_a_rewrite_grows_with_toast_and_every_index_it_rebuilds() -> None:
+    plain = sample_table()
+    toasted = sample_table(toast_bytes=3_000 * MB)
+    indexed = sample_table(indexes=plain.indexes * 4)
+    assert seconds(Work.REWRITE, toasted) > seconds(Work.REWRITE, plain)
+    rebuild = seconds(Work.INDEX_BUILD, plain) - (load_calibration().statement_overhead_s or 0.0)
+    assert seconds(Work.REWRITE, indexed) == pytest.approx(
+        seconds(Work.REWRITE, plain) + 3 * rebuild)
+    assert seconds(Work.SCAN, toasted) == seconds(Work.SCAN, plain)  # TOAST is not read
+
+
+def test_concurrently_reads_the_table_twice() -> None:
+    table = sample_table()
+    assert seconds(Work.INDEX_BUILD_CONCURRENTLY, table) == pytest.approx(
+        seconds(Work.INDEX_BUILD, table) + seconds(Work.SCAN, table)
+        - (load_calibration().statement_overhead_s or 0.0))
+
+
+def test_an_update_pays_for_index_entries_unless_hot() -> None:
+    few, many = sample_table(), sample_table(indexes=sample_table().indexes * 5)
+    assert seconds(Work.UPDATE, many) > seconds(Work.UPDATE, few)
+    packed = seconds(Work.UPDATE, many, fillfactor=100, indexed_column_changed=False)
+    roomy = seconds(Work.UPDATE, many, fillfactor=50, indexed_column_changed=False)
+    assert roomy < packed == seconds(Work.UPDATE, many)
+    hot = estimate(Work.UPDATE, many, load_calibration(), fillfactor=50,
+                   indexed_column_changed=False)
+    assert hot.inputs["hot_share"] == 1.0 and hot.inputs["index_entries"] == 0
+    assert seconds(Work.UPDATE, many, fraction=0.01) < seconds(Work.UPDATE, many)
+    assert seconds(Work.UPDATE, many, fraction=0.0) >= seconds(Work.SCAN, many)  # finds rows
+
+
+def test_estimates_grow_with_the_table() -> None:
+    small, large = sample_table(), sample_table(rows=40_000_000.0, heap_bytes=8_000 * MB)
+    for work in Work:
+        assert seconds(work, large) > 3 * seconds(work, small), work
