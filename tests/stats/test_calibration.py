@@ -9,8 +9,14 @@ empty one it leaves nothing behind.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +154,51 @@ def test_calibrates_an_empty_staging_database_and_leaves_nothing(pg_database: st
         tables = conn.execute("SELECT count(*) FROM pg_class c JOIN pg_namespace n "
                               "ON n.oid = c.relnamespace WHERE n.nspname = 'public'").fetchone()
     assert left == [] and tables == (0,)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def calibrate_schemas(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT nspname FROM pg_namespace "
+                            "WHERE nspname LIKE 'sqlreview_calibrate%'").fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def test_ctrl_c_on_staging_drops_the_schema(pg_database: str, tmp_path: Path) -> None:
+    output = tmp_path / "c.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sqlreview", "calibrate", "--database-url", pg_database,
+         "--size-mb", "30", "-o", str(output)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: bool(calibrate_schemas(pg_database)))
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr == "sqlreview: interrupted\n"
+    assert calibrate_schemas(pg_database) == [] and not output.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the death signal is Linux's")
+def test_sigterm_on_the_embedded_server_leaves_no_server(tmp_path: Path) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="sqlreview-calibrate-"))
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sqlreview", "calibrate", "-o", str(tmp_path / "c.json")],
+            env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: any(tmp.glob("sqlreview-pg-*/server.log")))
+        time.sleep(2.0)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130, stderr
+        assert "Traceback" not in stderr
+        assert list(tmp.glob("sqlreview-pg-*")) == []
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
