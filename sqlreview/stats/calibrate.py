@@ -4,8 +4,9 @@ Two scratch tables of the same heap size are built, a *narrow* one (many
 rows of ~90 bytes) and a *wide* one (few rows of ~1 KB), and on each the work
 the estimates model is timed: a validating scan (ADD CHECK), a rewrite
 (ALTER COLUMN TYPE, no index), a B-tree build, a DELETE and an UPDATE of every
-row. Each statement runs in a transaction that is rolled back (then VACUUM
-and CHECKPOINT bring the table back to the same state), so every run starts
+row; on the narrow table also a build on a text key. Each statement runs in a
+transaction that is rolled back (then VACUUM and CHECKPOINT bring the table
+back to the same state), so every run starts
 from the same pages. Two tables of different width separate the part of each
 cost that grows with megabytes from the part that grows with rows (two
 equations, two unknowns). Last, an UPDATE on the narrow table with two
@@ -246,7 +247,7 @@ def _check_staging(url: str) -> None:
 def _measure(url: str, where: str, *, size_mb: int, repeat: int,
              progress: Progress | None) -> Calibration:
     schema = SCHEMA_PREFIX + uuid.uuid4().hex[:10]
-    steps = _Steps(progress, total=1 + 2 * 7 + 3)
+    steps = _Steps(progress, total=1 + 2 * 7 + 4)
     with _connect(url) as conn:
         session = _Session(conn, repeat)
         try:
@@ -255,13 +256,13 @@ def _measure(url: str, where: str, *, size_mb: int, repeat: int,
             steps.next("overhead")
             samples = {shape.name: session.samples_on(schema, shape, size_mb, steps)
                        for shape in (NARROW, WIDE)}
-            entries = session.index_entries(schema, steps)
+            entries, text_key = session.index_entries(schema, steps)
             info = _machine(conn, where)
         finally:
             with interrupts.deferred():
                 _drop_schema(url, schema)
         steps.next("done")
-    return _figures(samples, entries, overhead, info, session.notes)
+    return _figures(samples, entries, text_key, overhead, info, session.notes)
 
 
 def _drop_schema(url: str, schema: str) -> None:
@@ -380,18 +381,23 @@ class _Session:
         steps.next(f"{shape.name} done")
         return samples
 
-    def index_entries(self, schema: str, steps: _Steps) -> Sample:
-        """An UPDATE of every row of the narrow table with two indexes to maintain."""
+    def index_entries(self, schema: str, steps: _Steps) -> tuple[Sample, Sample]:
+        """On the narrow table: a build on its text column, and an UPDATE of every
+        row with two indexes to maintain."""
         table = sql.Identifier(schema, NARROW.name)
         self.conn.execute(sql.SQL("CREATE INDEX ON {} (id)").format(table))
         self.conn.execute(sql.SQL("CREATE INDEX ON {} (ref)").format(table))
         self.settle(table)
         heap_mb, rows = self.size(table)
         steps.next("indexes built")
+        text_key = self.timed(sql.SQL("CREATE INDEX ON {} (note)").format(table), None,
+                              dirty=False)
+        steps.next("text index build")
         seconds = self.timed(sql.SQL("UPDATE {} SET amount = amount + 1").format(table), table,
                              dirty=True)
         steps.next("update with indexes")
-        return Sample(NARROW.name, heap_mb, rows, seconds)
+        return (Sample(NARROW.name, heap_mb, rows, seconds),
+                Sample(NARROW.name, heap_mb, rows, text_key))
 
 
 def solve(narrow: Sample, wide: Sample, *, minus: Callable[[Sample], float] = lambda s: 0.0
@@ -414,8 +420,8 @@ def solve(narrow: Sample, wide: Sample, *, minus: Callable[[Sample], float] = la
     return min(1 / per_mb, FASTEST_MB_PER_S), min(1 / per_row, FASTEST_ROWS_PER_S)
 
 
-def _figures(samples: dict[str, dict[str, Sample]], entries: Sample, overhead: float,
-             info: dict[str, Any], notes: list[str]) -> Calibration:
+def _figures(samples: dict[str, dict[str, Sample]], entries: Sample, text_key: Sample,
+             overhead: float, info: dict[str, Any], notes: list[str]) -> Calibration:
     narrow, wide = samples[NARROW.name], samples[WIDE.name]
     scan_mb, scan_rows = solve(narrow["scan"], wide["scan"])
     rewrite_mb, rewrite_rows = solve(narrow["rewrite"], wide["rewrite"])
@@ -434,11 +440,16 @@ def _figures(samples: dict[str, dict[str, Sample]], entries: Sample, overhead: f
     extra_seconds = max(entries.seconds - without_indexes, entries.seconds * 0.05)
     entries_per_s = min(2 * entries.rows / extra_seconds, FASTEST_ROWS_PER_S)
     raw = {name: [narrow[name].to_json(), wide[name].to_json()] for name in narrow}
+    text_heap = text_key.heap_mb / index_mb if index_mb < FASTEST_MB_PER_S else 0.0
+    text_rows = min(text_key.rows / max(text_key.seconds - text_heap, text_key.seconds * 0.1),
+                    FASTEST_ROWS_PER_S)
     raw["update_with_2_indexes"] = [entries.to_json()]
+    raw["index_build_text_key"] = [text_key.to_json()]
     return Calibration(
         rewrite_mb_per_s=_round(rewrite_mb), rewrite_rows_per_s=_round(rewrite_rows),
         scan_mb_per_s=_round(scan_mb), scan_rows_per_s=_round(scan_rows),
         index_build_mb_per_s=_round(index_mb), index_build_rows_per_s=_round(index_rows),
+        index_build_text_rows_per_s=_round(text_rows),
         update_rows_per_s=_round(update_rows), update_mb_per_s=_round(update_mb),
         index_entries_per_s=_round(entries_per_s),
         delete_rows_per_s=_round(delete_rows), delete_mb_per_s=_round(delete_mb),
@@ -464,6 +475,9 @@ def _machine(conn: psycopg.Connection[Any], where: str) -> dict[str, Any]:
                  "full_page_writes", "wal_level"):
         value = conn.execute("SELECT current_setting(%s, true)", (name,)).fetchone()
         settings[name] = value[0] if value else None
+    row = conn.execute("SELECT datcollate, datlocprovider::text FROM pg_database "
+                       "WHERE datname = current_database()").fetchone()
+    settings["collation"] = f"{row[0]} ({row[1]})" if row else None
     cpu, cores = _cpu_model(), os.cpu_count() or 0
     server = "embedded PostgreSQL" if where == "embedded" else "a staging server"
     return {

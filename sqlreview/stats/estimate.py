@@ -64,13 +64,15 @@ class Calibration:
     extra: dict[str, Any] = field(default_factory=dict)
     rewrite_rows_per_s: float | None = None
     scan_rows_per_s: float | None = None
-    index_build_rows_per_s: float | None = None  # keys sorted and written, per index
+    index_build_rows_per_s: float | None = None  # int keys sorted and written, per index
+    index_build_text_rows_per_s: float | None = None  # text keys (collation compares)
     update_mb_per_s: float | None = None  # of heap whose rows get a new version
     delete_mb_per_s: float | None = None
     statement_overhead_s: float | None = None  # fixed cost of any statement
 
 
 OPTIONAL_FIGURES = ("rewrite_rows_per_s", "scan_rows_per_s", "index_build_rows_per_s",
+                    "index_build_text_rows_per_s",
                     "update_mb_per_s", "delete_mb_per_s", "statement_overhead_s")
 
 
@@ -94,10 +96,14 @@ def scan_seconds(heap_mb: float, rows: float, calibration: Calibration) -> float
     return _per(heap_mb, calibration.scan_mb_per_s) + _per(rows, calibration.scan_rows_per_s)
 
 
-def index_build_seconds(heap_mb: float, rows: float, calibration: Calibration) -> float:
-    """One B-tree build: the heap read, the keys sorted and written."""
-    return (_per(heap_mb, calibration.index_build_mb_per_s)
-            + _per(rows, calibration.index_build_rows_per_s))
+def index_build_seconds(heap_mb: float, rows: float, calibration: Calibration, *,
+                        text_key: bool = False) -> float:
+    """One B-tree build: the heap read, the keys sorted and written. Text keys
+    compare through a collation, several times slower than numbers."""
+    per_row = calibration.index_build_rows_per_s
+    if text_key and calibration.index_build_text_rows_per_s:
+        per_row = calibration.index_build_text_rows_per_s
+    return _per(heap_mb, calibration.index_build_mb_per_s) + _per(rows, per_row)
 
 
 def hot_share(fraction: float, fillfactor: int, indexed_column_changed: bool) -> float:
@@ -113,11 +119,13 @@ def hot_share(fraction: float, fillfactor: int, indexed_column_changed: bool) ->
 
 def estimate(work: Work, table: TableStats, calibration: Calibration, *,
              fraction: float = 1.0, indexes_built: int = 1, fillfactor: int = 100,
-             indexed_column_changed: bool = True) -> Estimate:
+             indexed_column_changed: bool = True, text_key_indexes: int = 0) -> Estimate:
     """Seconds ``work`` takes on ``table``; ``fraction`` of its rows for UPDATE/DELETE.
 
     ``fillfactor`` and ``indexed_column_changed`` (UPDATE only) decide how many
     new versions are HOT; the defaults assume none is, the costlier case.
+    ``text_key_indexes``: how many of the indexes built (INDEX_BUILD: of
+    ``indexes_built``; REWRITE: of the table's) have a text key.
     """
     heap_mb = table.heap_bytes / MB
     toast_mb = table.toast_bytes / MB
@@ -129,18 +137,19 @@ def estimate(work: Work, table: TableStats, calibration: Calibration, *,
                               "toast_bytes": table.toast_bytes,
                               "index_bytes": table.index_bytes}
     if work is Work.REWRITE:
+        text = min(text_key_indexes, index_count)
         seconds = (_per(heap_mb + toast_mb, calibration.rewrite_mb_per_s)
                    + _per(rows, calibration.rewrite_rows_per_s)
-                   + index_count * index_build_seconds(heap_mb, rows, calibration))
-        inputs["indexes_rebuilt"] = index_count
+                   + _builds(index_count, text, heap_mb, rows, calibration))
+        inputs.update(indexes_rebuilt=index_count, text_key_indexes=text)
     elif work is Work.SCAN:
         seconds = scan_seconds(heap_mb, rows, calibration)
     elif work in (Work.INDEX_BUILD, Work.INDEX_BUILD_CONCURRENTLY):
-        one = index_build_seconds(heap_mb, rows, calibration)
+        text = min(text_key_indexes, indexes_built)
+        seconds = _builds(indexes_built, text, heap_mb, rows, calibration)
         if work is Work.INDEX_BUILD_CONCURRENTLY:
-            one += scan_seconds(heap_mb, rows, calibration)
-        seconds = indexes_built * one
-        inputs["indexes_built"] = indexes_built
+            seconds += indexes_built * scan_seconds(heap_mb, rows, calibration)
+        inputs.update(indexes_built=indexes_built, text_key_indexes=text)
     elif work is Work.UPDATE:
         hot = hot_share(fraction, fillfactor, indexed_column_changed)
         entries = changed * (1.0 - hot) * index_count
@@ -157,3 +166,10 @@ def estimate(work: Work, table: TableStats, calibration: Calibration, *,
         inputs["fraction"] = fraction
     seconds += calibration.statement_overhead_s or 0.0
     return Estimate(seconds=seconds, work=work, inputs=inputs)
+
+
+def _builds(count: int, text: int, heap_mb: float, rows: float,
+            calibration: Calibration) -> float:
+    """``count`` index builds, ``text`` of them on text keys."""
+    return ((count - text) * index_build_seconds(heap_mb, rows, calibration)
+            + text * index_build_seconds(heap_mb, rows, calibration, text_key=True))

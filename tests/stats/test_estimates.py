@@ -32,8 +32,8 @@ from sqlreview.stats.estimate import MB, Calibration, Work, estimate
 from sqlreview.stats.model import IndexStats, TableStats
 
 FACTOR = 3.0
-ROWS = 950_000
-LONG_EVERY = 100  # one row in LONG_EVERY has a comment of ~3 KB that goes to TOAST
+ROWS = 850_000
+LONG_EVERY = 80  # one row in LONG_EVERY has a comment of ~3 KB that goes to TOAST
 
 BUILD = f"""
 CREATE TABLE shop_order (
@@ -220,3 +220,11 @@ def test_estimates_grow_with_the_table() -> None:
     small, large = sample_table(), sample_table(rows=40_000_000.0, heap_bytes=8_000 * MB)
     for work in Work:
         assert seconds(work, large) > 3 * seconds(work, small), work
+
+
+def test_text_keys_build_slower_and_count_in_a_rewrite() -> None:
+    table = sample_table(indexes=sample_table().indexes * 3)
+    text = estimate(Work.INDEX_BUILD, table, load_calibration(), text_key_indexes=1)
+    assert text.seconds > seconds(Work.INDEX_BUILD, table)
+    assert text.inputs["text_key_indexes"] == 1
+    assert seconds(Work.REWRITE, table, text_key_indexes=2) > seconds(Work.REWRITE, table)
