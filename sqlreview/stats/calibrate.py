@@ -9,7 +9,9 @@ transaction that is rolled back (then VACUUM and CHECKPOINT bring the table
 back to the same state), so every run starts
 from the same pages. Two tables of different width separate the part of each
 cost that grows with megabytes from the part that grows with rows (two
-equations, two unknowns). Last, an UPDATE on the narrow table with two
+equations, two unknowns); a third table, with the narrow one's rows and six
+more columns, gives what each further column value costs a rewrite and an
+UPDATE. Last, an UPDATE on the narrow table with two
 indexes gives the cost of an index entry.
 
 It writes only to what it creates: on the embedded server a throwaway
@@ -50,8 +52,8 @@ SCHEMA_PREFIX = "sqlreview_calibrate_"
 # Rates that noise drove to zero or below are capped: a term that costs next to nothing.
 FASTEST_MB_PER_S = 100_000.0
 FASTEST_ROWS_PER_S = 1e9
-BRIEF_TOTAL_S = 0.5
-MAX_RUNS = 8
+BRIEF_TOTAL_S = 0.3
+MAX_RUNS = 5
 
 
 class CalibrateError(Exception):
@@ -65,10 +67,19 @@ class Shape:
     name: str
     note_sql: str  # the text column, from ``g`` (the row number)
     row_bytes: int  # about, on disk, to size the table before it exists
+    extra_pairs: int = 0  # pairs of (short text, int) columns beyond the five
+
+    @property
+    def columns(self) -> int:
+        return BASE_COLUMNS + 2 * self.extra_pairs
 
 
+BASE_COLUMNS = 5
 NARROW = Shape("narrow", "md5(g::text)", 90)
 WIDE = Shape("wide", "repeat(md5(g::text), 30)", 1030)  # inline: below the TOAST threshold
+MANY = Shape("many", "md5(g::text)", 130, extra_pairs=3)  # more columns, the narrow's rows
+# What MANY adds: the cost of each column value a rewrite or an UPDATE forms again.
+PER_COLUMN_WORK = ("rewrite", "update")
 
 
 @dataclass(frozen=True)
@@ -79,10 +90,11 @@ class Sample:
     heap_mb: float
     rows: float
     seconds: float
+    columns: int = BASE_COLUMNS
 
     def to_json(self) -> dict[str, Any]:
         return {"table": self.table, "heap_mb": round(self.heap_mb, 2), "rows": self.rows,
-                "seconds": round(self.seconds, 4)}
+                "columns": self.columns, "seconds": round(self.seconds, 4)}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -247,7 +259,7 @@ def _check_staging(url: str) -> None:
 def _measure(url: str, where: str, *, size_mb: int, repeat: int,
              progress: Progress | None) -> Calibration:
     schema = SCHEMA_PREFIX + uuid.uuid4().hex[:10]
-    steps = _Steps(progress, total=1 + 2 * 7 + 4)
+    steps = _Steps(progress, total=1 + 2 * 7 + 4 + 4)
     with _connect(url) as conn:
         session = _Session(conn, repeat)
         try:
@@ -255,7 +267,7 @@ def _measure(url: str, where: str, *, size_mb: int, repeat: int,
             overhead = session.overhead(schema)
             steps.next("overhead")
             samples = {shape.name: session.samples_on(schema, shape, size_mb, steps)
-                       for shape in (NARROW, WIDE)}
+                       for shape in (NARROW, WIDE, MANY)}
             entries, text_key = session.index_entries(schema, steps)
             info = _machine(conn, where)
         finally:
@@ -342,14 +354,17 @@ class _Session:
                                                                         float]:
         """The table, its heap MB and rows."""
         table = sql.Identifier(schema, shape.name)
-        rows = max(1000, size_mb * MB // shape.row_bytes)
+        rows = max(1000, size_mb * MB // (NARROW if shape is MANY else shape).row_bytes)
+        pairs = range(shape.extra_pairs)
+        columns = "".join(f", label{i} text NOT NULL, count{i} int NOT NULL" for i in pairs)
+        values = "".join(f", 'label ' || (g %% {97 + i}), g %% {1013 + i}" for i in pairs)
         self.conn.execute(sql.SQL(
             "CREATE TABLE {} (id int NOT NULL, ref int NOT NULL, amount int NOT NULL, "
-            "created timestamptz NOT NULL, note text NOT NULL)").format(table))
+            "created timestamptz NOT NULL, note text NOT NULL" + columns + ")").format(table))
         self.conn.execute(sql.SQL(
             "INSERT INTO {} SELECT g, (g::bigint * 7919 %% 1000003)::int, g %% 1000, "
-            "timestamptz '2024-01-01' + g * interval '1 second', " + shape.note_sql + " "
-            "FROM generate_series(1, %s) g").format(table), (rows,))
+            "timestamptz '2024-01-01' + g * interval '1 second', " + shape.note_sql + values +
+            " FROM generate_series(1, %s) g").format(table), (rows,))
         self.settle(table)
         return table, *self.size(table)
 
@@ -371,10 +386,12 @@ class _Session:
             ("delete", "DELETE FROM {}", True),
             ("update", "UPDATE {} SET amount = amount + 1", True),
         ]
+        if shape is MANY:
+            statements = [entry for entry in statements if entry[0] in PER_COLUMN_WORK]
         samples: dict[str, Sample] = {}
         for name, text, dirty in statements:
             seconds = self.timed(sql.SQL(text).format(table), table, dirty=dirty)
-            samples[name] = Sample(shape.name, heap_mb, rows, seconds)
+            samples[name] = Sample(shape.name, heap_mb, rows, seconds, shape.columns)
             steps.next(f"{shape.name} {name.replace('_', ' ')}")
         if shape is not NARROW:
             self.conn.execute(sql.SQL("DROP TABLE {}").format(table))
@@ -420,9 +437,19 @@ def solve(narrow: Sample, wide: Sample, *, minus: Callable[[Sample], float] = la
     return min(1 / per_mb, FASTEST_MB_PER_S), min(1 / per_row, FASTEST_ROWS_PER_S)
 
 
+def per_column(sample: Sample, mb_per_s: float, rows_per_s: float, *,
+               minus: Callable[[Sample], float] = lambda s: 0.0) -> float:
+    """Column values per second beyond the five of the narrow and wide tables: what
+    ``sample`` (of the table with more columns) took beyond their figures' account."""
+    accounted = sample.heap_mb / mb_per_s + sample.rows / rows_per_s + minus(sample)
+    values = sample.rows * (sample.columns - BASE_COLUMNS)
+    beyond = sample.seconds - accounted
+    return FASTEST_ROWS_PER_S if beyond <= 0 else min(values / beyond, FASTEST_ROWS_PER_S)
+
+
 def _figures(samples: dict[str, dict[str, Sample]], entries: Sample, text_key: Sample,
              overhead: float, info: dict[str, Any], notes: list[str]) -> Calibration:
-    narrow, wide = samples[NARROW.name], samples[WIDE.name]
+    narrow, wide, many = samples[NARROW.name], samples[WIDE.name], samples[MANY.name]
     scan_mb, scan_rows = solve(narrow["scan"], wide["scan"])
     rewrite_mb, rewrite_rows = solve(narrow["rewrite"], wide["rewrite"])
     index_mb, index_rows = solve(narrow["index_build"], wide["index_build"])
@@ -436,10 +463,13 @@ def _figures(samples: dict[str, dict[str, Sample]], entries: Sample, text_key: S
 
     update_mb, update_rows = solve(narrow["update"], wide["update"], minus=scan_part)
     delete_mb, delete_rows = solve(narrow["delete"], wide["delete"], minus=scan_part)
+    rewrite_values = per_column(many["rewrite"], rewrite_mb, rewrite_rows)
+    update_values = per_column(many["update"], update_mb, update_rows, minus=scan_part)
     without_indexes = narrow["update"].seconds
     extra_seconds = max(entries.seconds - without_indexes, entries.seconds * 0.05)
     entries_per_s = min(2 * entries.rows / extra_seconds, FASTEST_ROWS_PER_S)
-    raw = {name: [narrow[name].to_json(), wide[name].to_json()] for name in narrow}
+    raw = {name: [sample[name].to_json() for sample in (narrow, wide, many) if name in sample]
+           for name in narrow}
     text_heap = text_key.heap_mb / index_mb if index_mb < FASTEST_MB_PER_S else 0.0
     text_rows = min(text_key.rows / max(text_key.seconds - text_heap, text_key.seconds * 0.1),
                     FASTEST_ROWS_PER_S)
@@ -451,6 +481,8 @@ def _figures(samples: dict[str, dict[str, Sample]], entries: Sample, text_key: S
         index_build_mb_per_s=_round(index_mb), index_build_rows_per_s=_round(index_rows),
         index_build_text_rows_per_s=_round(text_rows),
         update_rows_per_s=_round(update_rows), update_mb_per_s=_round(update_mb),
+        rewrite_values_per_s=_round(rewrite_values), update_values_per_s=_round(update_values),
+        row_columns=BASE_COLUMNS,
         index_entries_per_s=_round(entries_per_s),
         delete_rows_per_s=_round(delete_rows), delete_mb_per_s=_round(delete_mb),
         statement_overhead_s=round(max(overhead, 1e-6), 6),

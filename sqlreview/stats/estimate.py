@@ -69,11 +69,17 @@ class Calibration:
     update_mb_per_s: float | None = None  # of heap whose rows get a new version
     delete_mb_per_s: float | None = None
     statement_overhead_s: float | None = None  # fixed cost of any statement
+    # The rows/s of a rewrite and an UPDATE hold for rows of ``row_columns`` columns;
+    # each further column value costs 1 / *_values_per_s (a row of fewer costs less).
+    row_columns: float | None = None
+    rewrite_values_per_s: float | None = None
+    update_values_per_s: float | None = None
 
 
 OPTIONAL_FIGURES = ("rewrite_rows_per_s", "scan_rows_per_s", "index_build_rows_per_s",
                     "index_build_text_rows_per_s",
-                    "update_mb_per_s", "delete_mb_per_s", "statement_overhead_s")
+                    "update_mb_per_s", "delete_mb_per_s", "statement_overhead_s",
+                    "row_columns", "rewrite_values_per_s", "update_values_per_s")
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,17 @@ def index_build_seconds(heap_mb: float, rows: float, calibration: Calibration, *
     return _per(heap_mb, calibration.index_build_mb_per_s) + _per(rows, per_row)
 
 
+def row_seconds(rows: float, rows_per_s: float | None, values_per_s: float | None,
+                columns: int | None, calibration: Calibration) -> float:
+    """Forming ``rows`` rows again: a part per row, and a part per column value
+    beyond (or short of) the calibration tables' columns."""
+    base = _per(rows, rows_per_s)
+    if columns is None or not calibration.row_columns or not values_per_s:
+        return base
+    beyond = _per(rows * (columns - calibration.row_columns), values_per_s)
+    return max(base + beyond, base * 0.25)
+
+
 def hot_share(fraction: float, fillfactor: int, indexed_column_changed: bool) -> float:
     """Share of the changed rows whose new version is HOT (no index entries).
 
@@ -119,27 +136,31 @@ def hot_share(fraction: float, fillfactor: int, indexed_column_changed: bool) ->
 
 def estimate(work: Work, table: TableStats, calibration: Calibration, *,
              fraction: float = 1.0, indexes_built: int = 1, fillfactor: int = 100,
-             indexed_column_changed: bool = True, text_key_indexes: int = 0) -> Estimate:
+             indexed_column_changed: bool = True, text_key_indexes: int = 0,
+             columns: int | None = None) -> Estimate:
     """Seconds ``work`` takes on ``table``; ``fraction`` of its rows for UPDATE/DELETE.
 
     ``fillfactor`` and ``indexed_column_changed`` (UPDATE only) decide how many
     new versions are HOT; the defaults assume none is, the costlier case.
     ``text_key_indexes``: how many of the indexes built (INDEX_BUILD: of
-    ``indexes_built``; REWRITE: of the table's) have a text key.
+    ``indexes_built``; REWRITE: of the table's) have a text key. ``columns``:
+    the table's column count (REWRITE, UPDATE); unknown, rows are assumed as
+    wide in columns as the calibration's.
     """
     heap_mb = table.heap_bytes / MB
     toast_mb = table.toast_bytes / MB
     rows = table.row_count
     changed = rows * fraction
     index_count = len(table.indexes)
-    inputs: dict[str, Any] = {"table": table.name, "rows": table.row_count,
+    inputs: dict[str, Any] = {"table": table.name, "rows": table.row_count, "columns": columns,
                               "heap_bytes": table.heap_bytes,
                               "toast_bytes": table.toast_bytes,
                               "index_bytes": table.index_bytes}
     if work is Work.REWRITE:
         text = min(text_key_indexes, index_count)
         seconds = (_per(heap_mb + toast_mb, calibration.rewrite_mb_per_s)
-                   + _per(rows, calibration.rewrite_rows_per_s)
+                   + row_seconds(rows, calibration.rewrite_rows_per_s,
+                                 calibration.rewrite_values_per_s, columns, calibration)
                    + _builds(index_count, text, heap_mb, rows, calibration))
         inputs.update(indexes_rebuilt=index_count, text_key_indexes=text)
     elif work is Work.SCAN:
@@ -154,7 +175,8 @@ def estimate(work: Work, table: TableStats, calibration: Calibration, *,
         hot = hot_share(fraction, fillfactor, indexed_column_changed)
         entries = changed * (1.0 - hot) * index_count
         seconds = (scan_seconds(heap_mb, rows, calibration)
-                   + _per(changed, calibration.update_rows_per_s)
+                   + row_seconds(changed, calibration.update_rows_per_s,
+                                 calibration.update_values_per_s, columns, calibration)
                    + _per(heap_mb * fraction, calibration.update_mb_per_s)
                    + _per(entries, calibration.index_entries_per_s))
         inputs.update(fraction=fraction, indexes_maintained=index_count,

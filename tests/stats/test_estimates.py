@@ -32,6 +32,7 @@ from sqlreview.stats.estimate import MB, Calibration, Work, estimate
 from sqlreview.stats.model import IndexStats, TableStats
 
 FACTOR = 3.0
+COLUMNS: int | None = None  # the table's, from the catalog (a snapshot has them too)
 ROWS = 850_000
 LONG_EVERY = 80  # one row in LONG_EVERY has a comment of ~3 KB that goes to TOAST
 
@@ -122,11 +123,16 @@ def table_stats(conn: psycopg.Connection[Any], name: str) -> TableStats:
 @pytest.fixture(scope="module")
 def big_table(pg_server: ScratchServer) -> Iterator[tuple[TableStats, dict[str, float]]]:
     """The table's stats and each statement's measured seconds."""
+    global COLUMNS
     with pg_server.temporary_database(prefix="sqlreview_test") as url, \
             psycopg.connect(url, autocommit=True) as conn:
         conn.execute(BUILD)
         settle(conn, vacuum=True)
         stats = table_stats(conn, "shop_order")
+        row = conn.execute("SELECT count(*) FROM pg_attribute WHERE attrelid = "
+                           "'shop_order'::regclass AND attnum > 0 AND NOT attisdropped"
+                           ).fetchone()
+        COLUMNS = int(row[0]) if row else None
         measured = {name: timed(conn, statement, dirty=dirty)
                     for name, (_, statement, dirty) in STATEMENTS.items()}
         yield stats, measured
@@ -136,7 +142,7 @@ def check_estimates(stats: TableStats, measured: dict[str, float],
                     calibration: Calibration) -> None:
     ratios = {}
     for name, (work, _, _) in STATEMENTS.items():
-        estimated = estimate(work, stats, calibration).seconds
+        estimated = estimate(work, stats, calibration, columns=COLUMNS).seconds
         ratios[name] = (estimated, measured[name], estimated / measured[name])
     report = ", ".join(f"{name}: estimated {e:.2f} s, measured {m:.2f} s (x{r:.2f})"
                        for name, (e, m, r) in ratios.items())
@@ -228,3 +234,11 @@ def test_text_keys_build_slower_and_count_in_a_rewrite() -> None:
     assert text.seconds > seconds(Work.INDEX_BUILD, table)
     assert text.inputs["text_key_indexes"] == 1
     assert seconds(Work.REWRITE, table, text_key_indexes=2) > seconds(Work.REWRITE, table)
+
+
+def test_rows_of_more_columns_take_longer_to_rewrite_and_update() -> None:
+    table = sample_table()
+    for work in (Work.REWRITE, Work.UPDATE):
+        narrow, wide = seconds(work, table, columns=3), seconds(work, table, columns=30)
+        assert narrow < seconds(work, table) < wide, work
+    assert seconds(Work.SCAN, table, columns=30) == seconds(Work.SCAN, table)
