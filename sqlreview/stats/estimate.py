@@ -7,10 +7,12 @@ both on a narrow and a wide table, so neither a table of many small rows nor
 one of few wide rows is mis-estimated by a single MB/s or rows/s figure.
 
 - a rewrite writes the heap and TOAST again and then builds every index anew
-  (each build reads the new heap and sorts its keys);
+  (each build reads the new heap and sorts its keys); forming each row again
+  costs more the more columns it has (text-like ones most);
 - a validating scan (ADD CHECK, SET NOT NULL, VALIDATE) reads the heap once;
   TOAST is not read unless the expression needs it, which is not modelled;
-- a B-tree build reads the heap and sorts the keys; CONCURRENTLY then reads
+- a B-tree build reads the heap and sorts the keys (text keys compare
+  through a collation, several times slower); CONCURRENTLY then reads
   the heap a second time to add what changed meanwhile (waiting for other
   transactions is not modelled);
 - an UPDATE scans the table to find its rows, writes a new version of each
