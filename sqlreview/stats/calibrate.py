@@ -1,7 +1,9 @@
 """``sqlreview calibrate``: measure this server's throughput for the estimates.
 
 Two scratch tables of the same heap size are built, a *narrow* one (many
-rows of ~90 bytes) and a *wide* one (few rows of ~1 KB), and on each the work
+rows of ~100 bytes) and a *wide* one (few rows of ~1 KB), six columns each laid
+out like a model's table (text between numbers, a nullable column with NULLs),
+and on each the work
 the estimates model is timed: a validating scan (ADD CHECK), a rewrite
 (ALTER COLUMN TYPE, no index), a B-tree build, a DELETE and an UPDATE of every
 row; on the narrow table also a build on a text key. Each statement runs in a
@@ -67,17 +69,19 @@ class Shape:
     name: str
     note_sql: str  # the text column, from ``g`` (the row number)
     row_bytes: int  # about, on disk, to size the table before it exists
-    extra_pairs: int = 0  # pairs of (short text, int) columns beyond the five
+    extra_pairs: int = 0  # pairs of (short text, int) columns beyond the six
 
     @property
     def columns(self) -> int:
         return BASE_COLUMNS + 2 * self.extra_pairs
 
 
-BASE_COLUMNS = 5
-NARROW = Shape("narrow", "md5(g::text)", 90)
-WIDE = Shape("wide", "repeat(md5(g::text), 30)", 1030)  # inline: below the TOAST threshold
-MANY = Shape("many", "md5(g::text)", 130, extra_pairs=3)  # more columns, the narrow's rows
+# Laid out like a model's table rather than the fastest way: text between the numbers,
+# one nullable column with NULLs (a row with a NULL has no cached column offsets).
+BASE_COLUMNS = 6
+NARROW = Shape("narrow", "md5(g::text)", 100)
+WIDE = Shape("wide", "repeat(md5(g::text), 30)", 1040)  # inline: below the TOAST threshold
+MANY = Shape("many", "md5(g::text)", 140, extra_pairs=3)  # more columns, the narrow's rows
 # What MANY adds: the cost of each column value a rewrite or an UPDATE forms again.
 PER_COLUMN_WORK = ("rewrite", "update")
 
@@ -356,14 +360,18 @@ class _Session:
         table = sql.Identifier(schema, shape.name)
         rows = max(1000, size_mb * MB // (NARROW if shape is MANY else shape).row_bytes)
         pairs = range(shape.extra_pairs)
-        columns = "".join(f", label{i} text NOT NULL, count{i} int NOT NULL" for i in pairs)
-        values = "".join(f", 'label ' || (g %% {97 + i}), g %% {1013 + i}" for i in pairs)
+        columns = "".join(f", label{i} text, count{i} int NOT NULL" for i in pairs)
+        values = "".join(f", CASE WHEN g %% 3 = {i} THEN NULL ELSE 'label ' || (g %% {97 + i})"
+                         f" END, g %% {1013 + i}" for i in pairs)
         self.conn.execute(sql.SQL(
-            "CREATE TABLE {} (id int NOT NULL, ref int NOT NULL, amount int NOT NULL, "
-            "created timestamptz NOT NULL, note text NOT NULL" + columns + ")").format(table))
+            "CREATE TABLE {} (id int NOT NULL, note text NOT NULL, ref int NOT NULL, "
+            "tag text, created timestamptz NOT NULL, amount int NOT NULL"
+            + columns + ")").format(table))
         self.conn.execute(sql.SQL(
-            "INSERT INTO {} SELECT g, (g::bigint * 7919 %% 1000003)::int, g %% 1000, "
-            "timestamptz '2024-01-01' + g * interval '1 second', " + shape.note_sql + values +
+            "INSERT INTO {} SELECT g, " + shape.note_sql + ", "
+            "(g::bigint * 7919 %% 1000003)::int, "
+            "CASE WHEN g %% 3 = 0 THEN NULL ELSE 'tag ' || (g %% 89) END, "
+            "timestamptz '2024-01-01' + g * interval '1 second', g %% 1000" + values +
             " FROM generate_series(1, %s) g").format(table), (rows,))
         self.settle(table)
         return table, *self.size(table)
@@ -439,7 +447,7 @@ def solve(narrow: Sample, wide: Sample, *, minus: Callable[[Sample], float] = la
 
 def per_column(sample: Sample, mb_per_s: float, rows_per_s: float, *,
                minus: Callable[[Sample], float] = lambda s: 0.0) -> float:
-    """Column values per second beyond the five of the narrow and wide tables: what
+    """Column values per second beyond the six of the narrow and wide tables: what
     ``sample`` (of the table with more columns) took beyond their figures' account."""
     accounted = sample.heap_mb / mb_per_s + sample.rows / rows_per_s + minus(sample)
     values = sample.rows * (sample.columns - BASE_COLUMNS)
