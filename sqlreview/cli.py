@@ -1,9 +1,11 @@
 """The ``sqlreview`` command line.
 
-``sqlreview sql FILE ...`` analyses raw SQL; ``sqlreview [targets]`` (and
-``manage.py sqlreview``) reviews Django migrations; ``sqlreview calibrate``
-measures the throughput behind duration estimates (its own exit codes: 0, 2,
-130). Exit codes:
+``sqlreview sql FILE ...`` analyses raw SQL; ``sqlreview stats dump`` writes a
+snapshot of production sizes for ``--stats`` (see ``sqlreview.stats.dump`` for
+its exit codes); ``sqlreview calibrate`` measures the throughput behind the
+duration estimates (``sqlreview.stats.calibrate``: exit 0, 2 or 130);
+``sqlreview [targets]`` (and ``manage.py sqlreview``) reviews Django
+migrations. Exit codes:
 
 0  nothing at or above --fail-on
 1  at least one statement at or above --fail-on
@@ -22,7 +24,9 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlreview import __version__, interrupts, publish
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
@@ -30,6 +34,11 @@ from sqlreview.pg.parse import ParsedStatement, iter_statements
 from sqlreview.pg.schema import Schema
 from sqlreview.report import FORMATS
 from sqlreview.results import Level, Review, Section
+
+if TYPE_CHECKING:
+    from sqlreview.stats.apply import Thresholds
+    from sqlreview.stats.estimate import Calibration
+    from sqlreview.stats.snapshot import Snapshot
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -40,6 +49,10 @@ EXIT_INTERRUPTED = 130
 FALLBACK_PG_VERSION = 13
 OLDEST_PG_VERSION = 10
 NEWEST_PG_VERSION = 30
+
+
+DEFAULT_THRESHOLDS = {"risk_critical_seconds": 60.0, "risk_high_seconds": 10.0,
+                      "risk_medium_seconds": 1.0}
 
 
 class UsageError(Exception):
@@ -107,6 +120,14 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
                             "report SR201 (env SQLREVIEW_ASSUME_LOCK_TIMEOUT=1)")
     group.add_argument("--output", "-o", type=Path, metavar="FILE",
                        help="write the report to FILE instead of standard output")
+    sizes = parser.add_argument_group("production sizes")
+    sizes.add_argument("--stats", type=Path, metavar="FILE",
+                       help="a snapshot from `sqlreview stats dump`: estimate how long each "
+                            "statement takes on those tables and grade the risk by it")
+    sizes.add_argument("--calibration", type=Path, metavar="FILE",
+                       help="throughput figures for the estimates (default: the ones shipped "
+                            "with sqlreview)")
+    parser.set_defaults(**DEFAULT_THRESHOLDS)
     publish.add_publish_options(parser)
     parser.add_argument("--debug", action="store_true",
                         help="show Python tracebacks of internal errors")
@@ -128,7 +149,8 @@ def sql_parser() -> argparse.ArgumentParser:
                         help="SQL files to analyse, each on its own; - reads standard input")
     parser.add_argument("--schema", type=Path, metavar="FILE",
                         help="SQL describing the existing tables (pg_dump --schema-only output "
-                             "or any DDL script; DML in it is ignored)")
+                             "or any DDL script; DML in it is ignored), or a snapshot from "
+                             "`sqlreview stats dump` (default with --stats: its schema)")
     add_report_options(parser)
     return parser
 
@@ -160,11 +182,15 @@ def apply_config(review: Review, args: argparse.Namespace) -> None:
 def run_sql(argv: Sequence[str]) -> int:
     args = parse_arguments(sql_parser(), argv)
     check_output_path(args.output)  # before the analysis, which may take a while
+    sizes = load_sizes(args)
     fewer_collections()
     pg_version = args.pg_version or default_pg_version()
     options = AnalyzerOptions(pg_version=pg_version, assume_lock_timeout=args.assume_lock_timeout)
     review = Review(pg_version=pg_version, kind="sql")
     schema = read_schema(args.schema, review) if args.schema else None
+    if schema is None and sizes is not None and sizes.snapshot.schema.relations:
+        schema = sizes.snapshot.schema  # the snapshot doubles as --schema
+        review.settings["schema"] = f"the --stats snapshot {args.stats}"
     inputs = args.files or (["-"] if sys.stdin is not None and not sys.stdin.isatty() else [])
     if not inputs:
         raise UsageError("give one or more SQL files, or - to read standard input "
@@ -179,6 +205,7 @@ def run_sql(argv: Sequence[str]) -> int:
         analysis = analyze_sql(text, options=options, schema=schema, file=name)
         review.sections.append(Section(title=name if name != "-" else "standard input",
                                        analysis=analysis))
+    apply_sizes(review, sizes)
     apply_config(review, args)
     emit(review, args.format, args.output, show=args.show)
     if review.errors:
@@ -218,14 +245,71 @@ def check_output_path(path: Path | None) -> None:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
+@dataclass
+class Sizes:
+    """``--stats`` and what grading by it needs."""
+
+    snapshot: Snapshot
+    calibration: Calibration
+    thresholds: Thresholds
+    source: str
+
+
+def load_sizes(args: argparse.Namespace) -> Sizes | None:
+    """The ``--stats`` snapshot with its calibration, or None without ``--stats``;
+    a file that cannot be used is a usage error, found before any work."""
+    from sqlreview.stats.apply import Thresholds
+    from sqlreview.stats.calibration import CalibrationError, load_calibration
+    from sqlreview.stats.snapshot import SnapshotError, load_snapshot
+
+    if args.stats is None:
+        return None
+    thresholds = Thresholds(critical_seconds=args.risk_critical_seconds,
+                            high_seconds=args.risk_high_seconds,
+                            medium_seconds=args.risk_medium_seconds)
+    try:
+        thresholds.check()
+        snapshot = load_snapshot(args.stats)
+        calibration = load_calibration(args.calibration)
+    except (SnapshotError, CalibrationError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    return Sizes(snapshot, calibration, thresholds, str(args.stats))
+
+
+def apply_sizes(review: Review, sizes: Sizes | None) -> None:
+    """Estimates and size-graded risk with ``--stats``; without, say sizes are unknown."""
+    if sizes is None:
+        review.settings["stats"] = None
+        return
+    from sqlreview.stats.apply import apply_stats
+
+    apply_stats(review, sizes.snapshot, sizes.calibration, sizes.thresholds,
+                source=sizes.source)
+    review.warnings.extend(f"--stats {sizes.source}: the dump could not read {item}"
+                           for item in sizes.snapshot.unreadable)
+
+
 def read_schema(path: Path, review: Review) -> Schema:
     """The ``--schema`` model; a file that describes no table is a usage error,
-    statements that cannot be parsed become a warning of the review."""
+    statements that cannot be parsed become a warning of the review. A
+    snapshot from ``sqlreview stats dump`` is read as the schema it holds."""
+    from sqlreview.stats.snapshot import SnapshotError, looks_like_snapshot, snapshot_from_text
+
     label = f"--schema {path}"
+    text = read_input(path, label=label)
+    if looks_like_snapshot(text):
+        try:
+            snapshot = snapshot_from_text(text, label)
+        except SnapshotError as error:
+            raise UsageError(str(error)) from None
+        if not snapshot.schema.relations:
+            raise UsageError(f"{label} is a snapshot that describes no tables: dump it again "
+                             "without --tables/--schema-name limits that match nothing")
+        return snapshot.schema
     schema = Schema()
     statements = 0
     broken: list[ParsedStatement] = []
-    for statement in iter_statements(read_input(path, label=label)):
+    for statement in iter_statements(text):
         statements += 1
         if statement.node is not None:
             schema.learn(statement.node, mark_new=False)
@@ -397,6 +481,11 @@ def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
         with publish.publishing(arguments) as publishing:
             if arguments and arguments[0] == "sql" and not configured:
                 code = run_sql(arguments[1:])
+            elif arguments[:2] == ["stats", "dump"] and not configured:
+                # Only with "dump": ``sqlreview stats`` alone still reviews an app "stats".
+                from sqlreview.stats.dump import run_stats
+
+                code = run_stats(arguments[1:])
             else:
                 code = run_django(arguments, configured=configured)
         return publishing.exit_code(code)

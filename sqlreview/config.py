@@ -102,6 +102,16 @@ def _deploy_model(value: Any) -> str:
     return text
 
 
+def _path(value: Any) -> Path:
+    return Path(_text(value))
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError("expected a number of seconds, 0 or more")
+    return float(value)
+
+
 def _argparse_value(convert: Callable[[str], Any], text: str) -> Any:
     try:
         return convert(text)
@@ -128,6 +138,11 @@ KEYS: dict[str, _Key] = {
     "scratch-url": _Key("scratch_url", _text, env="SQLREVIEW_SCRATCH_URL"),
     "deploy-model": _Key("deploy_model", _deploy_model, env="SQLREVIEW_DEPLOY_MODEL"),
     "cache-dir": _Key("cache_dir", _text, env="SQLREVIEW_CACHE_DIR", is_path=True),
+    "stats": _Key("stats", _path, is_path=True),
+    "calibration": _Key("calibration", _path, is_path=True),
+    "risk-critical-seconds": _Key("risk_critical_seconds", _seconds),
+    "risk-high-seconds": _Key("risk_high_seconds", _seconds),
+    "risk-medium-seconds": _Key("risk_medium_seconds", _seconds),
 }
 
 

@@ -21,6 +21,9 @@ class Cost(enum.Enum):
 
     NONE = "none"
     METADATA = "metadata only"
+    # TRUNCATE, REFRESH ... WITH NO DATA: a new empty file replaces the data;
+    # as fast on a huge table as on an empty one (not a rewrite).
+    NEW_STORAGE = "new empty storage"
     DATA_CHANGE = "data change"
     SCAN = "full scan"
     INDEX_BUILD = "index build"
@@ -45,6 +48,7 @@ class Cost(enum.Enum):
 _COST_ORDER = [
     Cost.NONE,
     Cost.METADATA,
+    Cost.NEW_STORAGE,
     Cost.DATA_CHANGE,
     Cost.SCAN,
     Cost.INDEX_BUILD,
@@ -131,6 +135,25 @@ class Measurement:
 
 
 @dataclass
+class DurationEstimate:
+    """With ``--stats``: the tables a statement works on, their sizes, and how
+    long it takes (``seconds`` None: not applicable, or a size or share of rows
+    is unknown; ``unknown`` says which)."""
+
+    seconds: float | None
+    tables: list[dict[str, Any]] = field(default_factory=list)  # sizes from the snapshot
+    work: list[dict[str, Any]] = field(default_factory=list)  # per table: work, seconds, inputs
+    under: str | None = None  # the lock mode it holds meanwhile, e.g. "ACCESS EXCLUSIVE"
+    unknown: str | None = None
+    graded: bool = False  # its risk follows from the estimate
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seconds": None if self.seconds is None else round(self.seconds, 3),
+                "tables": list(self.tables), "work": list(self.work), "under": self.under,
+                "unknown": self.unknown, "graded_by_size": self.graded}
+
+
+@dataclass
 class StatementResult:
     """One SQL statement and what running it on Postgres would do."""
 
@@ -142,6 +165,8 @@ class StatementResult:
     actions: list[str] = field(default_factory=list)
     locks: list[LockEntry] = field(default_factory=list)
     rewrites: list[str] = field(default_factory=list)
+    # Relations whose data is replaced by new empty storage (TRUNCATE): not rewrites.
+    emptied: list[str] = field(default_factory=list)
     scans: list[str] = field(default_factory=list)
     new_relations: list[str] = field(default_factory=list)
     cost: Cost = Cost.NONE
@@ -154,6 +179,11 @@ class StatementResult:
     # --trace what PostgreSQL did when it ran on the scratch database.
     operation: str | None = None
     measured: Measurement | None = None
+    estimate: DurationEstimate | None = None  # --stats only
+
+    @property
+    def estimated_seconds(self) -> float | None:
+        return self.estimate.seconds if self.estimate else None
 
     @property
     def strongest_lock(self) -> LockEntry | None:
@@ -180,6 +210,7 @@ class StatementResult:
             "locks": [lock.to_json() for lock in self.locks],
             "blocks": list(self.blocks),
             "rewrites": list(self.rewrites),
+            "emptied": list(self.emptied),
             "scans": list(self.scans),
             "new_relations": list(self.new_relations),
             "cost": self.cost.value,
@@ -189,6 +220,9 @@ class StatementResult:
             "notes": list(self.notes),
             "error": self.error,
             "measured": self.measured.to_json() if self.measured else None,
+            "estimated_seconds": (None if self.estimated_seconds is None
+                                  else round(self.estimated_seconds, 3)),
+            "estimate": self.estimate.to_json() if self.estimate else None,
         }
 
 
@@ -203,6 +237,10 @@ class TransactionHold:
     held_through: list[int] = field(default_factory=list)
     # Each statement that took a stronger mode than held before: (index, mode).
     taken: list[tuple[int, LockMode]] = field(default_factory=list)
+    # --stats: the sum of the estimates of the statements run under it; a lower
+    # bound when one of them could not be estimated (``estimate_complete``).
+    estimated_seconds: float | None = None
+    estimate_complete: bool = True
 
     @property
     def steps(self) -> list[tuple[int, LockMode]]:
@@ -222,6 +260,9 @@ class TransactionHold:
             "held_through": list(self.held_through),
             "taken": [{"statement": index, "mode": mode.pg_locks_name}
                       for index, mode in self.steps],
+            "estimated_seconds": (None if self.estimated_seconds is None
+                                  else round(self.estimated_seconds, 3)),
+            "estimate_complete": self.estimate_complete,
         }
 
 

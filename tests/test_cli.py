@@ -262,7 +262,7 @@ def test_github_format_prints_workflow_commands(tmp_path: Path,
     lines = out.splitlines()
     assert lines, out
     for line in lines:
-        assert re.match(r"::(error|warning) file=[^,]+,line=\d+,title=", line), line
+        assert re.match(r"::(error|warning|notice) file=[^,]+,line=\d+,title=", line), line
     assert any(line.startswith(f"::error file={path},line=3,") and "SR107" in line
                for line in lines)
     # One annotation per code and file, at its first occurrence, naming the others.

@@ -58,6 +58,7 @@ def test_observation_serializes_to_json(conn: psycopg.Connection[Any]) -> None:
         "locks": {"t": "AccessExclusiveLock"},
         "index_locks": {"t_n_idx": "AccessExclusiveLock", "t_pkey": "AccessExclusiveLock"},
         "rewritten": ["t"],
+        "emptied": [],
         "rebuilt_indexes": ["t_n_idx", "t_pkey"],
         "scanned": ["t"],
         "waited_for": {},
@@ -88,6 +89,7 @@ def test_new_and_dropped_relations_are_named_but_not_rewrites(
 def test_truncate_is_a_new_file_but_no_scan(conn: psycopg.Connection[Any]) -> None:
     observed = observe_in_transaction(conn, "TRUNCATE t")
     assert observed.rewritten == {"t"}
+    assert observed.emptied == {"t"}, "the new file holds nothing: new empty storage"
     assert not observed.scanned
 
 

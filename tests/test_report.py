@@ -251,8 +251,9 @@ def test_markdown_starts_with_the_verdict_and_a_summary_table() -> None:
     assert lines[2] == ("**critical: `shop_order` rewritten under ACCESS EXCLUSIVE "
                         f"({escaped} line 6, SR101); 3 more statements at medium or above**")
     assert lines[4].startswith("sqlreview: 6 statements in 1 file, PostgreSQL 14 assumed:")
-    assert lines[6] == ("| File | Risk | Locks (strongest first) | Longest hold | Findings |")
-    assert lines[8].startswith(f"| `{FILE}` | **critical** |")
+    assert lines[6].startswith("_sizes unknown: ")  # no --stats
+    assert lines[8] == ("| File | Risk | Locks (strongest first) | Longest hold | Findings |")
+    assert lines[10].startswith(f"| `{FILE}` | **critical** |")
 
 
 def test_markdown_tables_keep_their_columns() -> None:
@@ -323,10 +324,12 @@ def test_json_round_trips() -> None:
     assert document["files"] == [{"file": FILE, "holds": [
         {"relation": "shop_order", "mode": "AccessExclusiveLock", "acquired_at": 1,
          "released_at": 4, "held_through": [2, 3],
-         "taken": [{"statement": 1, "mode": "AccessExclusiveLock"}]},
+         "taken": [{"statement": 1, "mode": "AccessExclusiveLock"}],
+         "estimated_seconds": None, "estimate_complete": True},
         {"relation": "shop_customer", "mode": "ShareLock", "acquired_at": 1,
          "released_at": 4, "held_through": [],
-         "taken": [{"statement": 1, "mode": "ShareLock"}]},
+         "taken": [{"statement": 1, "mode": "ShareLock"}],
+         "estimated_seconds": None, "estimate_complete": True},
     ]}]
 
 

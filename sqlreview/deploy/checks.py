@@ -97,13 +97,16 @@ def _table_dropped(change: TableDropped, knowledge: Knowledge) -> Iterator[Conce
         )
 
 
+_BOTH_NAMES = ": the old code queries the old name, the new code the new one"
+
+
 def _table_renamed(change: TableRenamed, knowledge: Knowledge) -> Iterator[Concern]:
     still_modelled = knowledge.new(change.old) is not None
     if change.old in knowledge.old or still_modelled:
         yield _concern(
             "SR406",
             f"table {change.old} is renamed to {change.new}"
-            + (": the models still use the old name" if still_modelled else ""),
+            + (": the models still use the old name" if still_modelled else _BOTH_NAMES),
             breaks_old=change.old in knowledge.old, needed_by_new=True,
             breaks_new=still_modelled,
         )
@@ -119,7 +122,7 @@ def _column_renamed(change: ColumnRenamed, knowledge: Knowledge) -> Iterator[Con
         yield _concern(
             "SR406",
             f"column {change.table}.{change.old} is renamed to {change.new}"
-            + (": the models still use the old name" if still_modelled else ""),
+            + (": the models still use the old name" if still_modelled else _BOTH_NAMES),
             breaks_old=old_uses, needed_by_new=True, breaks_new=still_modelled,
         )
     else:
@@ -161,19 +164,22 @@ def _column_altered(change: ColumnAltered, knowledge: Knowledge) -> Iterator[Con
         yield _needed(f"the new code may write NULL into {where}")
     kind = type_change(before, after)
     if kind == "narrow" and old is not None:
-        yield _concern("SR408", f"{where}: {_describe_type(before)} to {_describe_type(after)}",
-                       breaks_old=True)
+        yield _concern("SR408", f"{where} narrows from {_describe_type(before)} to "
+                       f"{_describe_type(after)}: the old code may write values that no "
+                       "longer fit", breaks_old=True)
     elif kind == "change" and old is not None:
-        yield _concern("SR409", f"{where}: {_describe_type(before)} to {_describe_type(after)}",
-                       breaks_old=True, needed_by_new=True)
+        yield _concern("SR409", f"{where} changes from {_describe_type(before)} to "
+                       f"{_describe_type(after)}: each release writes values the other's "
+                       "column rejects or misreads", breaks_old=True, needed_by_new=True)
     elif kind is not None:
         yield _needed(f"the new code may write values that {_describe_type(before)} "
                       f"rejects into {where}")
     if old is not None and after.unique and not before.unique:
-        yield _concern("SR402", f"{where} becomes unique", breaks_old=True)
+        yield _concern("SR402", f"{where} becomes unique: the old code may still write "
+                       "duplicates", breaks_old=True)
     if old is not None and after.references and after.references != before.references:
-        yield _concern("SR402", f"{where} gets a foreign key to {after.references}",
-                       breaks_old=True)
+        yield _concern("SR402", f"{where} gets a foreign key to {after.references}: the "
+                       "old code may write ids that do not exist there", breaks_old=True)
 
 
 def _why_old_writes_null(old: Column | None) -> str:
@@ -186,8 +192,8 @@ def _why_old_writes_null(old: Column | None) -> str:
 
 def _constraint_added(change: ConstraintAdded, knowledge: Knowledge) -> Iterator[Concern]:
     if change.table in knowledge.old:
-        yield _concern("SR402", f"{change.kind} constraint {change.name} on {change.table}",
-                       breaks_old=True)
+        yield _concern("SR402", f"the new {change.kind} constraint {change.name} on "
+                       f"{change.table} may reject rows the old code writes", breaks_old=True)
 
 
 def _state_only_removal(change: StateOnlyRemoval, knowledge: Knowledge) -> Iterator[Concern]:

@@ -41,7 +41,8 @@ def django_parser() -> argparse.ArgumentParser:
         description="Review the SQL of Django migrations before they reach production "
                     "PostgreSQL: the lock each statement takes, what it blocks, how long it "
                     "is held, whether it rewrites or scans, and what to do instead. "
-                    "For raw SQL files use `sqlreview sql --help`.",
+                    "For raw SQL files use `sqlreview sql --help`; for a snapshot of "
+                    "production sizes (--stats), `sqlreview stats dump --help`.",
         epilog="Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage, settings "
                "or database error, 3 a migration could not be rendered or applied on the "
                "scratch database (the rest is reported), 4 --publish failed, 130 interrupted.")
@@ -121,6 +122,7 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     from sqlreview.django import SelectionRequest, render_migrations, setup_django
 
     cli.check_output_path(args.output)
+    sizes = cli.load_sizes(args)  # before rendering, which takes a while
     if args.connect_timeout is not None:
         os.environ["SQLREVIEW_CONNECT_TIMEOUT"] = str(args.connect_timeout)
     progress = Progress.for_terminal(args.quiet)
@@ -155,6 +157,7 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
         assume_lock_timeout=args.assume_lock_timeout,
     )
     review = build_review(rendered, options)
+    cli.apply_sizes(review, sizes)  # replayed tables are empty: the sizes are the snapshot's
     review.settings["trace"] = args.trace
     if args.since is not None:
         review.settings["since"] = args.since
@@ -214,7 +217,8 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
         if statement.operation_index is not None:
             first_rows.setdefault(statement.operation_index, len(analyzer.results))
         if statement.kind == "sql":
-            results = analyzer.feed(statement.sql, operation=statement.operation)
+            results = analyzer.feed(statement.sql, operation=statement.operation,
+                                    hand_written=statement.operation == RUN_SQL)
             operations.update((result.index, statement.operation_index) for result in results)
             if statement.observation is not None:
                 attach(results, statement.observation, held)
@@ -256,6 +260,8 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
 
 
 
+# RunSQL.describe(): the statements of a RunSQL operation are SQL a person wrote.
+RUN_SQL = "Raw SQL operation"
 EXECUTED_BY_PYTHON = "executed by RunPython on the scratch database"
 _ON_EMPTY_TABLES = ("it ran on the scratch database's empty tables: that says nothing about "
                     "how many rows it reads or writes on production, nor how long it takes")
@@ -284,7 +290,8 @@ def _feed_python(analyzer: Analyzer, statement: RenderedStatement) -> StatementR
         note = "runs Python code sqlreview cannot see into"
     result = analyzer.feed_opaque(f"RunPython {name}", operation=statement.operation,
                                   note=note + reverse)
-    result.findings.append(rule("SR301").finding(f"RunPython {name}: data migration{reverse}"))
+    result.findings.append(rule("SR301").finding(
+        f"RunPython {name} changes data sqlreview cannot see{reverse}"))
     return result
 
 
@@ -372,9 +379,10 @@ def _flag_python_beside_ddl(migration: RenderedMigration,
         return
     for statement in statements:
         if statement.kind == "PYTHON" and any(f.code == "SR301" for f in statement.findings):
+            changes = "1 schema change" if len(ddl) == 1 else f"{len(ddl)} schema changes"
             finding = rule("SR302").finding(
-                f"{statement.operation or 'RunPython'} shares a transaction with "
-                f"{len(ddl)} schema change(s)")
+                f"{statement.operation or 'RunPython'} runs in the same transaction as "
+                f"{changes}: their locks stay held until it finishes")
             statement.findings.append(finding)
             statement.risk = max(statement.risk or finding.severity, finding.severity)
 

@@ -41,6 +41,8 @@ from sqlreview.results import (
 
 _TOO_DEEP = "nested too deeply for sqlreview to analyse: review it by hand"
 
+_OFF = frozenset({"off", "false", "0", "no", "of", "f", "n"})
+
 _UTC_NAMES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "universal", "zulu", "z"})
 
 
@@ -83,12 +85,13 @@ class Analyzer:
 
     # --- feeding ---------------------------------------------------------------
 
-    def feed(self, sql: str, *, operation: str | None = None, line_offset: int = 0
-             ) -> list[StatementResult]:
-        """Analyse every statement of ``sql``."""
+    def feed(self, sql: str, *, operation: str | None = None, line_offset: int = 0,
+             hand_written: bool = False) -> list[StatementResult]:
+        """Analyse every statement of ``sql``. ``hand_written``: SQL a person wrote
+        for Django to run as is (``RunSQL``), not SQL Django's schema editor emitted."""
         produced = []
         for parsed in iter_statements(sql):
-            produced.append(self._analyze(parsed, operation, line_offset))
+            produced.append(self._analyze(parsed, operation, line_offset, hand_written))
         return produced
 
     def feed_opaque(self, description: str, *, operation: str | None = None,
@@ -152,7 +155,7 @@ class Analyzer:
                                in_transaction=self._transaction is not None)
 
     def _analyze(self, parsed: ParsedStatement, operation: str | None,
-                 line_offset: int = 0) -> StatementResult:
+                 line_offset: int = 0, hand_written: bool = False) -> StatementResult:
         result = self._new_result(parsed.text, parsed.line + line_offset, operation)
         if parsed.node is None:
             self._record_unparsed(result, parsed.error_message(line_offset))
@@ -168,7 +171,9 @@ class Analyzer:
         self._describe(result, classified, resolved)
         self._transaction_before(parsed.node, result, resolved)
         result.findings.extend(run_checks(StatementFacts(
-            resolved, self.session, self.options.pg_version, self.options.assume_lock_timeout)))
+            resolved, self.session, self.options.pg_version, self.options.assume_lock_timeout,
+            node=parsed.node, sql=parsed.text, schema=self.schema,
+            in_transaction=self._transaction is not None, hand_written=hand_written)))
         result.findings.extend(version_gated_syntax(parsed.node, self.options.pg_version))
         self._account_slow_statement(result)
         result.risk = _grade(result, resolved)
@@ -234,6 +239,8 @@ class Analyzer:
                 _names_in_roles(r, r.entry.scanned_roles)))
             _extend_unique(result.rewrites, *self._with_storage(
                 _names_in_roles(r, r.entry.rewritten_roles)))
+            _extend_unique(result.emptied, *self._with_storage(
+                _names_in_roles(r, r.entry.emptied_roles)))
             _extend_unique(result.notes, *r.action.notes)
             new = [n for names in r.action.relations.values() for n in names
                    if n not in r.existing]
@@ -268,8 +275,9 @@ class Analyzer:
         for r in resolved:
             if not r.entry.transactional:
                 result.findings.append(rule("SR203").finding(
-                    f"{r.action.description} inside the transaction opened at statement "
-                    f"{self._transaction.started_at}"))
+                    f"{_spelled(r.action)} cannot run inside a transaction block (this one "
+                    f"opened at statement {self._transaction.started_at}): PostgreSQL "
+                    "rejects it"))
 
     def _transaction_after(self, node: ast.Node, result: StatementResult) -> None:
         if not isinstance(node, ast.TransactionStmt):
@@ -283,7 +291,8 @@ class Analyzer:
                     started_at=result.index, session_at_begin=dataclasses.replace(self.session))
                 result.in_transaction = True
             else:
-                result.notes.append("already inside a transaction: Postgres ignores it")
+                result.notes.append("already inside a transaction: PostgreSQL ignores this "
+                                    "BEGIN with a warning")
         elif kind in (TransactionStmtKind.TRANS_STMT_COMMIT,
                       TransactionStmtKind.TRANS_STMT_ROLLBACK,
                       TransactionStmtKind.TRANS_STMT_PREPARE):
@@ -347,8 +356,10 @@ class Analyzer:
             hold.held_through.append(result.index)
         # One finding per statement, naming every lock it extends.
         held = "; ".join(f"{hold.relation} ({hold.taken_text})" for hold in earlier)
+        verb = "stays" if len(earlier) == 1 else "stay"
         result.findings.append(rule("SR202").finding(
-            f"held during this {result.cost.value}, blocking traffic until COMMIT: {held}"))
+            f"{held} {verb} locked while {_slow_work(result)} runs, blocking traffic until "
+            "COMMIT"))
 
     def _is_slow(self, result: StatementResult) -> bool:
         """Takes time in proportion to a table's size: rows to read or rewrite."""
@@ -378,10 +389,13 @@ class Analyzer:
         if node.is_local and self._transaction is None:
             return  # SET LOCAL outside a transaction has no effect
         changes: dict[str, bool] = {}
-        if name == "lock_timeout" or node.kind == VariableSetKind.VAR_RESET_ALL:
-            changes["lock_timeout"] = value not in ("", "0", "0s", "0ms")
+        for timeout in ("lock_timeout", "statement_timeout"):
+            if name == timeout or node.kind == VariableSetKind.VAR_RESET_ALL:
+                changes[timeout] = value not in ("", "0", "0s", "0ms")
         if name == "timezone" or node.kind == VariableSetKind.VAR_RESET_ALL:
             changes["time_zone_is_utc"] = value.lower() in _UTC_NAMES
+        if name == "check_function_bodies" or node.kind == VariableSetKind.VAR_RESET_ALL:
+            changes["check_function_bodies"] = value.lower() not in _OFF
         for setting, new_value in changes.items():
             setattr(self.session, setting, new_value)
             if node.is_local and self._transaction is not None:
@@ -397,6 +411,25 @@ def _setting_value(node: ast.VariableSetStmt) -> str:
             if isinstance(value, ast.Integer):
                 return str(value.ival)
     return ""
+
+
+def _slow_work(result: StatementResult) -> str:
+    """What keeps the earlier locks held, as a reviewer would say it."""
+    if result.kind == "PYTHON":
+        return "Python code of unknown cost"
+    if result.cost is Cost.UNKNOWN:
+        return "a statement of unknown cost"
+    return f"this {result.cost.value}"
+
+
+def _spelled(action: Action) -> str:
+    """The action as the SQL says it: its description, with the variant that matters."""
+    variant, description = action.variant, action.description
+    if not variant or variant.upper() != variant or variant in description:
+        return description
+    if description.startswith(action.kind):  # CREATE INDEX CONCURRENTLY name
+        return f"{action.kind} {variant}{description[len(action.kind):]}"
+    return f"{description} {variant}"
 
 
 def _names_in_roles(resolved: ResolvedAction, roles: frozenset[Role]) -> list[str]:

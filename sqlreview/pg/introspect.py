@@ -61,7 +61,7 @@ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
 
 _CONSTRAINTS = """
 SELECT con.conrelid, con.conname, con.contype, con.convalidated, con.confrelid,
-       con.condeferred, con.confdeltype,
+       con.condeferred, con.confdeltype, con.confupdtype,
        ARRAY(SELECT a.attname FROM unnest(con.conkey) k
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k),
        ARRAY(SELECT a.attname FROM unnest(con.confkey) k
@@ -80,7 +80,13 @@ FROM pg_index i
 WHERE i.indexrelid = ANY(%(oids)s)
 """
 
-_PARTITIONS = "SELECT inhrelid, inhparent FROM pg_inherits WHERE inhrelid = ANY(%(oids)s)"
+_PARTITIONS = """
+SELECT i.inhrelid, i.inhparent, c.relispartition,
+       coalesce(p.partdefid = i.inhrelid, false)
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+LEFT JOIN pg_partitioned_table p ON p.partrelid = i.inhparent
+WHERE i.inhrelid = ANY(%(oids)s)
+"""
 
 _PARTITION_KEYS = """
 SELECT p.partrelid, ARRAY(SELECT a.attname FROM unnest(p.partattrs) k
@@ -93,6 +99,14 @@ _VIEW_SOURCES = """
 SELECT DISTINCT r.ev_class, d.refobjid
 FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
 WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class
+  AND r.ev_class = ANY(%(oids)s)
+"""
+
+_VIEW_COLUMNS = """
+SELECT DISTINCT r.ev_class, d.refobjid, a.attname
+FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
+JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class AND d.refobjsubid > 0
   AND r.ev_class = ANY(%(oids)s)
 """
 
@@ -213,15 +227,27 @@ def _load(cursor: Cursor, schema: Schema, keys: dict[int, str], oids: list[int])
     _load_owned_sequences(cursor, schema, keys, oids)
     _load_constraints(cursor, schema, keys, oids)
     _load_indexes(cursor, schema, keys, oids)
-    for child, parent in _rows(cursor, _PARTITIONS, oids):
+    for child, parent, is_partition, is_default in _rows(cursor, _PARTITIONS, oids):
         if child in keys and parent in keys:
-            schema.relations[keys[child]].parent = keys[parent]
+            relation = schema.relations[keys[child]]
+            relation.parent = keys[parent]
+            relation.is_partition = bool(is_partition)
+            relation.default_partition = bool(is_default)
     for table, columns in _rows(cursor, _PARTITION_KEYS, oids):
         if table in keys:
             schema.relations[keys[table]].partition_key = tuple(columns or ())
     for view, source in _rows(cursor, _VIEW_SOURCES, oids):
         if view in keys and source in keys:
-            schema.relations[keys[view]].sources.append(keys[source])
+            relation = schema.relations[keys[view]]
+            relation.sources.append(keys[source])
+            if relation.column_uses is None:
+                relation.column_uses = {}
+            relation.column_uses.setdefault(keys[source], frozenset())
+    for view, source, column in _rows(cursor, _VIEW_COLUMNS, oids):
+        if view in keys and source in keys:
+            uses = schema.relations[keys[view]].column_uses
+            if uses is not None:
+                uses[keys[source]] = (uses.get(keys[source]) or frozenset()) | {column}
 
 
 def _rows(cursor: Cursor, query: str, oids: list[int] | None = None) -> Sequence[Sequence[Any]]:
@@ -263,7 +289,7 @@ def _load_owned_sequences(cursor: Cursor, schema: Schema, keys: dict[int, str],
 def _load_constraints(cursor: Cursor, schema: Schema, keys: dict[int, str], oids: list[int]
                       ) -> None:
     for row in _rows(cursor, _CONSTRAINTS, oids):
-        (table_oid, name, kind, validated, referenced_oid, deferred, on_delete,
+        (table_oid, name, kind, validated, referenced_oid, deferred, on_delete, on_update,
          columns, referenced_columns, definition) = row
         constraint_kind = _CONSTRAINT_KINDS.get(kind)
         if table_oid not in keys or constraint_kind is None:
@@ -279,6 +305,7 @@ def _load_constraints(cursor: Cursor, schema: Schema, keys: dict[int, str], oids
             referenced_columns=tuple(referenced_columns or ()),
             deferred=bool(deferred),
             on_delete=on_delete if on_delete and on_delete != " " else "a",
+            on_update=on_update if on_update and on_update != " " else "a",
         )
 
 

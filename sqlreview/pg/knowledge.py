@@ -38,6 +38,9 @@ class Role(enum.Enum):
     REFERENCING = "referencing"  # tables whose foreign keys point at the target
     CASCADED = "cascaded"  # referencing tables changed by ON DELETE CASCADE / SET NULL
     SCANNED = "scanned"  # relations a query reads in full (no lock of its own)
+    DEFAULT_PARTITION = "default partition"  # the parent's DEFAULT partition: its bound changes
+    DEPENDENT = "dependent"  # views (on views...) dropped along with the target
+    WRITTEN = "written"  # tables a function body resolved at creation writes to
 
 
 ACCESS_SHARE = LockMode.ACCESS_SHARE
@@ -64,6 +67,9 @@ class Entry:
     # target's, when the cost says so.
     scans: frozenset[Role] | None = None
     rewrites: frozenset[Role] | None = None
+    # Roles whose data is replaced by new empty storage; by default the target's
+    # when the cost is NEW_STORAGE.
+    empties: frozenset[Role] | None = None
     transactional: bool = True
     since: int | None = None
     until: int | None = None
@@ -85,6 +91,12 @@ class Entry:
         if self.rewrites is not None:
             return self.rewrites
         return frozenset({T}) if self.cost is Cost.REWRITE else frozenset()
+
+    @property
+    def emptied_roles(self) -> frozenset[Role]:
+        if self.empties is not None:
+            return self.empties
+        return frozenset({T}) if self.cost is Cost.NEW_STORAGE else frozenset()
 
     @property
     def versions(self) -> str:
@@ -111,6 +123,18 @@ _T_AND_REF = frozenset({T, Role.REFERENCED})
 _NO_ROLES: frozenset[Role] = frozenset()
 # Queries: the classifier decides which relations are read in full (SCANNED).
 _QUERY_SCANS = frozenset({Role.SCANNED})
+# ATTACH PARTITION and CREATE TABLE ... PARTITION OF: the classifier puts the
+# DEFAULT partition in SCANNED unless a CHECK of its own proves it holds no row
+# of the new bound.
+_ATTACH_SCANS = frozenset({Role.PARTITION, Role.SCANNED})
+_DEFAULT_SCANS = frozenset({Role.SCANNED})
+PARTITION_OF_LOCKS = {T: ACCESS_EXCLUSIVE, Role.PARENT: ACCESS_EXCLUSIVE,
+                      Role.REFERENCED: SHARE_ROW_EXCLUSIVE,
+                      Role.DEFAULT_PARTITION: ACCESS_EXCLUSIVE}
+ATTACH_LOCKS = {T: SHARE_UPDATE_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE,
+                Role.DEFAULT_PARTITION: ACCESS_EXCLUSIVE}
+ATTACH_LOCKS_11 = {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE,
+                   Role.DEFAULT_PARTITION: ACCESS_EXCLUSIVE}
 
 KNOWLEDGE: tuple[Entry, ...] = (
     # --- ALTER TABLE: columns ---------------------------------------------------
@@ -132,8 +156,9 @@ KNOWLEDGE: tuple[Entry, ...] = (
           note="fails on a table with rows; the check reads the table"),
     Entry("ALTER TABLE DROP COLUMN", "",
           {T: ACCESS_EXCLUSIVE, Role.OWNED: ACCESS_EXCLUSIVE, Role.REFERENCED: ACCESS_EXCLUSIVE,
-           Role.REFERENCING: ACCESS_EXCLUSIVE}, Cost.METADATA,
-          note="the column is hidden; space is reclaimed by later rewrites"),
+           Role.REFERENCING: ACCESS_EXCLUSIVE, Role.DEPENDENT: ACCESS_EXCLUSIVE}, Cost.METADATA,
+          note="the column is hidden; space is reclaimed by later rewrites. CASCADE (as "
+               "Django's RemoveField emits it) drops the views that read the column"),
     Entry("ALTER TABLE ALTER COLUMN TYPE", "", TYPE_CHANGE_LOCKS, Cost.REWRITE,
           scans=frozenset({T, Role.REFERENCED, Role.REFERENCING}),
           note="every row converted, every index on the table rebuilt, foreign keys "
@@ -250,30 +275,39 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("ALTER TABLE NO INHERIT", "",
           {T: ACCESS_EXCLUSIVE, Role.PARENT: ACCESS_SHARE}, Cost.METADATA),
     Entry("ALTER TABLE OF", "", AE, Cost.METADATA),
-    Entry("ALTER TABLE ATTACH PARTITION", "",
-          {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.SCAN,
-          scans=frozenset({Role.PARTITION}), until=12),
-    Entry("ALTER TABLE ATTACH PARTITION", "",
-          {T: SHARE_UPDATE_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.SCAN,
-          scans=frozenset({Role.PARTITION}), since=12,
-          note="reads the partition to check the bound, unless a CHECK proves it"),
-    Entry("ALTER TABLE ATTACH PARTITION", "bound proven by a CHECK",
-          {T: SHARE_UPDATE_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.METADATA,
-          since=12, note="a validated CHECK on the partition key implies the bound: no scan"),
-    Entry("ALTER TABLE ATTACH PARTITION", "bound proven by a CHECK",
-          {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.METADATA, until=12),
-    Entry("ALTER TABLE ATTACH PARTITION", "bound proven, builds indexes",
-          {T: SHARE_UPDATE_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.INDEX_BUILD,
-          scans=frozenset({Role.PARTITION}), since=12,
+    Entry("ALTER TABLE ATTACH PARTITION", "", ATTACH_LOCKS_11, Cost.SCAN,
+          scans=_ATTACH_SCANS, until=12),
+    Entry("ALTER TABLE ATTACH PARTITION", "", ATTACH_LOCKS, Cost.SCAN,
+          scans=_ATTACH_SCANS, since=12,
+          note="reads the partition to check the bound, unless a CHECK proves it; a DEFAULT "
+               "partition is locked too, and read unless a CHECK of its own proves it holds "
+               "no row of the new bound"),
+    Entry("ALTER TABLE ATTACH PARTITION", "bound proven by a CHECK", ATTACH_LOCKS,
+          Cost.METADATA, since=12,
+          note="a validated CHECK on the partition key implies the bound: no scan"),
+    Entry("ALTER TABLE ATTACH PARTITION", "bound proven by a CHECK", ATTACH_LOCKS_11,
+          Cost.METADATA, until=12),
+    Entry("ALTER TABLE ATTACH PARTITION", "bound proven, reads the DEFAULT partition",
+          ATTACH_LOCKS, Cost.SCAN, scans=_DEFAULT_SCANS, since=12,
+          note="the partition is not read, but the DEFAULT partition is, under ACCESS "
+               "EXCLUSIVE, to prove it holds no row of the new bound"),
+    Entry("ALTER TABLE ATTACH PARTITION", "bound proven, reads the DEFAULT partition",
+          ATTACH_LOCKS_11, Cost.SCAN, scans=_DEFAULT_SCANS, until=12),
+    Entry("ALTER TABLE ATTACH PARTITION", "bound proven, builds indexes", ATTACH_LOCKS,
+          Cost.INDEX_BUILD, scans=_ATTACH_SCANS, since=12,
           note="the partition lacks some of the parent's indexes: they are built now"),
-    Entry("ALTER TABLE ATTACH PARTITION", "bound proven, builds indexes",
-          {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.INDEX_BUILD,
-          scans=frozenset({Role.PARTITION}), until=12),
+    Entry("ALTER TABLE ATTACH PARTITION", "bound proven, builds indexes", ATTACH_LOCKS_11,
+          Cost.INDEX_BUILD, scans=_ATTACH_SCANS, until=12),
     Entry("ALTER TABLE DETACH PARTITION", "",
-          {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.METADATA),
+          {T: ACCESS_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE,
+           Role.DEFAULT_PARTITION: ACCESS_EXCLUSIVE}, Cost.METADATA,
+          note="a DEFAULT partition's bound widens: it is locked too"),
     Entry("ALTER TABLE DETACH PARTITION", "CONCURRENTLY",
-          {T: SHARE_UPDATE_EXCLUSIVE, Role.PARTITION: SHARE_UPDATE_EXCLUSIVE}, Cost.METADATA,
-          transactional=False, since=14),
+          {T: SHARE_UPDATE_EXCLUSIVE, Role.PARTITION: ACCESS_EXCLUSIVE}, Cost.METADATA,
+          transactional=False, since=14,
+          note="SHARE UPDATE EXCLUSIVE on both while it waits for every transaction that "
+               "used the parent; then ACCESS EXCLUSIVE on the partition, briefly, at the end "
+               "(refused when the parent has a DEFAULT partition)"),
     Entry("ALTER TABLE (other)", "", AE, Cost.METADATA,
           note="a subcommand sqlreview has no row for: assumed the strongest lock"),
     # --- indexes -------------------------------------------------------------------
@@ -306,23 +340,31 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("CREATE TABLE", "", {T: ACCESS_EXCLUSIVE, Role.REFERENCED: SHARE_ROW_EXCLUSIVE,
                                Role.OWNED: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
           Cost.METADATA, scans=_NO_ROLES, note="a new, empty table"),
-    Entry("CREATE TABLE", "PARTITION OF",
-          {T: ACCESS_EXCLUSIVE, Role.PARENT: ACCESS_EXCLUSIVE,
-           Role.REFERENCED: SHARE_ROW_EXCLUSIVE},
-          Cost.METADATA, note="locks the partitioned parent"),
+    Entry("CREATE TABLE", "PARTITION OF", PARTITION_OF_LOCKS, Cost.METADATA,
+          note="locks the partitioned parent, and its DEFAULT partition"),
+    Entry("CREATE TABLE", "PARTITION OF, reads the DEFAULT partition", PARTITION_OF_LOCKS,
+          Cost.SCAN, scans=_DEFAULT_SCANS,
+          note="the DEFAULT partition is read, under ACCESS EXCLUSIVE, to prove it holds no "
+               "row of the new bound (unless a CHECK of its own proves it)"),
     Entry("CREATE TABLE AS", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
           Cost.DATA_CHANGE, scans=frozenset({Role.SOURCE})),
     Entry("DROP TABLE", "",
           {T: ACCESS_EXCLUSIVE, Role.REFERENCED: ACCESS_EXCLUSIVE, Role.OWNED: ACCESS_EXCLUSIVE,
-           Role.REFERENCING: ACCESS_EXCLUSIVE},
-          Cost.METADATA, note="also locks tables its foreign keys point at"),
-    Entry("TRUNCATE", "", AE_OWNED, Cost.DATA_CHANGE, rewrites=frozenset({T}),
-          note="new empty storage; the data is gone"),
+           Role.REFERENCING: ACCESS_EXCLUSIVE, Role.DEPENDENT: ACCESS_EXCLUSIVE,
+           Role.PARENT: ACCESS_EXCLUSIVE, Role.DEFAULT_PARTITION: ACCESS_EXCLUSIVE},
+          Cost.METADATA,
+          note="also locks tables its foreign keys point at; CASCADE: tables whose foreign "
+               "keys point at it (the keys are dropped) and views on it (dropped too); a "
+               "partition: its parent and the parent's DEFAULT partition"),
+    Entry("TRUNCATE", "", AE_OWNED, Cost.NEW_STORAGE,
+          note="new empty storage, fast whatever the size; the data is gone. CASCADE: "
+               "every table whose foreign keys lead to it, however indirectly"),
     Entry("CREATE VIEW", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.METADATA),
     Entry("CREATE OR REPLACE VIEW", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
           Cost.METADATA),
     Entry("ALTER VIEW", "", AE, Cost.METADATA),
-    Entry("DROP VIEW", "", AE, Cost.METADATA),
+    Entry("DROP VIEW", "", {T: ACCESS_EXCLUSIVE, Role.DEPENDENT: ACCESS_EXCLUSIVE},
+          Cost.METADATA, note="CASCADE drops the views on it too"),
     Entry("CREATE MATERIALIZED VIEW", "",
           {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
           scans=frozenset({Role.SOURCE})),
@@ -331,14 +373,16 @@ KNOWLEDGE: tuple[Entry, ...] = (
           note="the query is planned, not run"),
     Entry("REFRESH MATERIALIZED VIEW", "", {T: ACCESS_EXCLUSIVE, Role.SOURCE: ACCESS_SHARE},
           Cost.REWRITE, scans=frozenset({T, Role.SOURCE}), note="blocks reads of the view"),
-    Entry("REFRESH MATERIALIZED VIEW", "WITH NO DATA", AE, Cost.REWRITE, scans=_NO_ROLES,
-          note="empties the view: reads fail until the next refresh"),
+    Entry("REFRESH MATERIALIZED VIEW", "WITH NO DATA", AE, Cost.NEW_STORAGE,
+          note="new empty storage: reads fail until the next refresh"),
     Entry("REFRESH MATERIALIZED VIEW", "CONCURRENTLY",
           {T: EXCLUSIVE, Role.SOURCE: ACCESS_SHARE}, Cost.DATA_CHANGE,
           scans=frozenset({T, Role.SOURCE}), rewrites=_NO_ROLES,
           note="reads go on; needs a unique index"),
     Entry("ALTER MATERIALIZED VIEW", "", AE, Cost.METADATA),
-    Entry("DROP MATERIALIZED VIEW", "", AE, Cost.METADATA),
+    Entry("DROP MATERIALIZED VIEW", "",
+          {T: ACCESS_EXCLUSIVE, Role.DEPENDENT: ACCESS_EXCLUSIVE}, Cost.METADATA,
+          note="CASCADE drops the views on it too"),
     Entry("CREATE SEQUENCE", "", AE, Cost.METADATA),
     Entry("ALTER SEQUENCE", "", {T: SHARE_ROW_EXCLUSIVE, Role.OWNER: ACCESS_SHARE},
           Cost.METADATA),
@@ -389,7 +433,13 @@ KNOWLEDGE: tuple[Entry, ...] = (
     Entry("DROP TYPE", "", {}, Cost.NONE),
     Entry("CREATE EXTENSION", "", {}, Cost.NONE, note="what its script does is not analysed"),
     Entry("DROP EXTENSION", "", {}, Cost.NONE),
-    Entry("CREATE FUNCTION", "", {}, Cost.NONE),
+    Entry("CREATE FUNCTION", "", {}, Cost.NONE,
+          note="PL/pgSQL and other bodies are only checked for syntax"),
+    Entry("CREATE FUNCTION", "SQL body", {Role.SOURCE: ACCESS_SHARE, Role.WRITTEN: ROW_EXCLUSIVE},
+          Cost.NONE,
+          note="BEGIN ATOMIC / RETURN bodies, and LANGUAGE sql strings while "
+               "check_function_bodies is on (no polymorphic argument): the body is analysed, "
+               "locking the tables it reads (and writes)"),
     Entry("DROP FUNCTION", "", {}, Cost.NONE),
     Entry("CREATE SCHEMA", "", {}, Cost.NONE),
     Entry("DROP SCHEMA", "", {}, Cost.NONE),

@@ -15,6 +15,11 @@ rewrites
     ``pg_class.relfilenode``: a table (or materialized view) whose data was
     copied into a new file got a new relfilenode.  Relations created or
     dropped by the statement are not rewrites.
+emptied
+    The rewritten relations whose new file is empty (``TRUNCATE``, ``REFRESH
+    MATERIALIZED VIEW ... WITH NO DATA``): new storage, but nothing was
+    copied, so it took no time.  Their size is read once the statement holds
+    them (ACCESS EXCLUSIVE), so reading it changes no lock that matters.
 scans
     ``seq_scan`` counters in ``pg_stat_xact_user_tables`` (inside a
     transaction) or ``pg_stat_user_tables`` (outside one).  PostgreSQL counts
@@ -35,6 +40,7 @@ elsewhere; system schemas and temporary schemas are ignored.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -116,6 +122,8 @@ class Observation:
     waited_for: dict[str, LockMode] = field(default_factory=dict)
     error: str | None = None
     notes: tuple[str, ...] = ()
+    # Among ``rewritten``: those whose new storage is empty (nothing was copied).
+    emptied: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON values, lock modes spelled as in ``pg_locks``, names sorted."""
@@ -127,6 +135,7 @@ class Observation:
             "locks": modes(self.locks),
             "index_locks": modes(self.index_locks),
             "rewritten": sorted(self.rewritten),
+            "emptied": sorted(self.emptied),
             "rebuilt_indexes": sorted(self.rebuilt_indexes),
             "scanned": sorted(self.scanned),
             "waited_for": modes(self.waited_for),
@@ -301,6 +310,31 @@ def diff_filenodes(
     return rewritten, rebuilt
 
 
+def new_storage(before: Mapping[int, RelationInfo], after: Mapping[int, RelationInfo]
+                ) -> list[int]:
+    """Oids of the tables and materialized views that got a new relfilenode."""
+    return sorted(
+        oid for oid, info in before.items()
+        if info.kind in REWRITABLE_KINDS and oid in after and after[oid].filenode != info.filenode
+    )
+
+
+def read_empty(conn: psycopg.Connection[Any], oids: Sequence[int],
+               names: Mapping[int, RelationInfo]) -> frozenset[str]:
+    """Names of the relations among ``oids`` whose storage is empty now.
+
+    ``pg_relation_size`` locks the relation ACCESS SHARE: call it only for
+    relations the statement itself locked more strongly.
+    """
+    if not oids:
+        return frozenset()
+    rows = conn.execute(
+        "SELECT oid FROM unnest(%s::oid[]) AS oid WHERE pg_relation_size(oid) = 0",
+        (list(oids),),
+    ).fetchall()
+    return frozenset(names[int(oid)].name for (oid,) in rows if int(oid) in names)
+
+
 def diff_scans(
     before: Mapping[int, ScanCount],
     after: Mapping[int, ScanCount],
@@ -355,7 +389,10 @@ class Observer:
             return Observation(error=_error_text(error))
         after = take_snapshot(self.conn)
         self._baseline = after
-        return compare(before, after)
+        observation = compare(before, after)
+        emptied = read_empty(self.conn, new_storage(before.relations, after.relations),
+                             before.relations)
+        return dataclasses.replace(observation, emptied=emptied) if emptied else observation
 
 
 def compare(before: Snapshot, after: Snapshot) -> Observation:
@@ -499,6 +536,11 @@ def observe_outside_transaction(
                 _flush_own_stats(runner)
         after = read_relations(observer)
         scans_after = read_seq_scans(observer, in_transaction=False)
+        emptied = (
+            read_empty(observer, new_storage(before, after), before)
+            if outcome.error is None
+            else frozenset()
+        )
     if outcome.error is not None:
         return Observation(error=outcome.error)
     rewritten, rebuilt = diff_filenodes(before, after)
@@ -515,6 +557,7 @@ def observe_outside_transaction(
         scanned=diff_scans(scans_before, scans_after, before),
         waited_for=waiting.requested,
         notes=notes,
+        emptied=emptied,
     )
 
 

@@ -63,6 +63,7 @@ class Constraint:
     referenced_columns: tuple[str, ...] = ()
     deferred: bool = False  # INITIALLY DEFERRED: checked at COMMIT
     on_delete: str = "a"  # foreign keys: a(no action) r(estrict) c(ascade) n(ull) d(efault)
+    on_update: str = "a"  # foreign keys: the same letters
 
 
 @dataclass
@@ -73,9 +74,15 @@ class Relation:
     constraints: dict[str, Constraint] = field(default_factory=dict)
     table: str | None = None  # indexes: the table's key
     parent: str | None = None  # partitions: the partitioned table's key
+    # A partition (PARTITION OF, ATTACH PARTITION), not an inheritance child.
+    is_partition: bool = False
+    default_partition: bool = False  # the parent's DEFAULT partition
     owned_sequences: list[str] = field(default_factory=list)
     owner: str | None = None  # owned sequences: the table whose column owns it
     sources: list[str] = field(default_factory=list)  # views: the relations they read
+    # Views: the columns they read, by source relation (None for a relation: all
+    # of them, as with SELECT *). None: not known, so any column may be in use.
+    column_uses: dict[str, frozenset[str] | None] | None = None
     index_columns: tuple[str, ...] = ()  # indexes: the indexed columns, in order
     partition_key: tuple[str, ...] = ()  # partitioned tables: the key's columns
     new: bool = False  # created by the input under review: nobody uses it yet
@@ -89,6 +96,8 @@ class Relation:
         clone.constraints = {name: _shallow(c) for name, c in self.constraints.items()}
         clone.owned_sequences = list(self.owned_sequences)
         clone.sources = list(self.sources)
+        if self.column_uses is not None:
+            clone.column_uses = dict(self.column_uses)
         return clone
 
     @property
@@ -142,6 +151,7 @@ class _Lookups:
     children: dict[str, list[str]] = field(default_factory=dict)
     indexes: dict[str, list[str]] = field(default_factory=dict)
     referencing: dict[str, list[tuple[str, Constraint]]] = field(default_factory=dict)
+    dependent_views: dict[str, list[str]] = field(default_factory=dict)  # views reading it
     leading_columns: dict[str, set[str]] = field(default_factory=dict)  # of the indexes
 
     @classmethod
@@ -163,6 +173,9 @@ class _Lookups:
         for constraint in relation.constraints.values():
             if constraint.kind is ConstraintKind.FOREIGN_KEY and constraint.referenced:
                 self.referencing.setdefault(constraint.referenced, []).append((key, constraint))
+        if relation.kind in (RelationKind.VIEW, RelationKind.MATERIALIZED_VIEW):
+            for source in relation.sources:
+                self.dependent_views.setdefault(source, []).append(key)
 
 
 @dataclass
@@ -227,6 +240,41 @@ class Schema:
             children = self.lookups.children.get(pending.pop(), [])
             found.extend(children)
             pending.extend(children)
+        return found
+
+    def default_partition_of(self, table: str) -> str | None:
+        """The DEFAULT partition directly below ``table``, if it has one."""
+        for child in self.lookups.children.get(table, ()):
+            relation = self.relations.get(child)
+            if relation is not None and relation.default_partition:
+                return child
+        return None
+
+    def dependent_views(self, key: str) -> list[str]:
+        """Views and materialized views that read ``key``, through views on views:
+        what DROP ... CASCADE drops along with it."""
+        found: list[str] = []
+        pending = [key]
+        while pending:
+            for view in self.lookups.dependent_views.get(pending.pop(0), ()):
+                if view not in found and view != key:
+                    found.append(view)
+                    pending.append(view)
+        return found
+
+    def views_using_column(self, table: str, column: str) -> list[str]:
+        """Views that read ``column`` of ``table``, and the views on them: what
+        DROP COLUMN ... CASCADE drops along with the column."""
+        found: list[str] = []
+        for view in self.lookups.dependent_views.get(table, ()):
+            relation = self.relations.get(view)
+            if relation is None or view in found:
+                continue
+            uses = relation.column_uses
+            used = uses.get(table, frozenset()) if uses is not None else None
+            if used is None or column in used:
+                found.append(view)
+                found.extend(v for v in self.dependent_views(view) if v not in found)
         return found
 
     def has_storage(self, key: str) -> bool:
@@ -323,6 +371,9 @@ def _learn_create_table(schema: Schema, node: ast.CreateStmt, mark_new: bool) ->
         parent = node.inhRelations[0]
         if isinstance(parent, ast.RangeVar):
             relation.parent = range_var_key(parent)
+            relation.is_partition = node.partbound is not None
+            relation.default_partition = bool(node.partbound is not None
+                                              and node.partbound.is_default)
             parent_relation = schema.get(relation.parent)
             if parent_relation is not None:
                 relation.columns = copy.deepcopy(parent_relation.columns)
@@ -400,6 +451,7 @@ def _add_constraint(
         referenced_columns=tuple(_name(k) for k in node.pk_attrs or ()),
         deferred=bool(node.initdeferred),
         on_delete=node.fk_del_action if node.fk_del_action not in (None, "", "\x00") else "a",
+        on_update=node.fk_upd_action if node.fk_upd_action not in (None, "", "\x00") else "a",
     )
     if kind is ConstraintKind.PRIMARY_KEY or (
         kind is ConstraintKind.NOT_NULL and not node.skip_validation
@@ -484,6 +536,9 @@ def _learn_alter_command(schema: Schema, relation: Relation, cmd: ast.AlterTable
     if subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
         _add_column(schema, relation, cmd.def_)
     elif subtype == AlterTableType.AT_DropColumn:
+        if cmd.behavior == 1:  # CASCADE: the views reading it are dropped
+            for view in schema.views_using_column(relation.name, cmd.name or ""):
+                schema.drop(view)
         relation.columns.pop(cmd.name or "", None)
     elif subtype == AlterTableType.AT_AlterColumnType and isinstance(cmd.def_, ast.ColumnDef):
         column = relation.columns.get(cmd.name or "")
@@ -522,11 +577,15 @@ def _learn_alter_command(schema: Schema, relation: Relation, cmd: ast.AlterTable
         partition = schema.get(range_var_key(cmd.def_.name))
         if partition is not None:
             partition.parent = relation.name
+            partition.is_partition = True
+            bound = cmd.def_.bound
+            partition.default_partition = bool(bound is not None and bound.is_default)
             schema.changed()
     elif subtype == AlterTableType.AT_DetachPartition and isinstance(cmd.def_, ast.PartitionCmd):
         partition = schema.get(range_var_key(cmd.def_.name))
         if partition is not None:
             partition.parent = None
+            partition.is_partition = partition.default_partition = False
             schema.changed()
 
 
@@ -551,11 +610,26 @@ def _learn_index(schema: Schema, node: ast.IndexStmt, mark_new: bool) -> None:
                         index_columns=columns))
 
 
+_DROPS_WITH_DEPENDENTS = frozenset({
+    ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW,
+    ObjectType.OBJECT_FOREIGN_TABLE,
+})
+
+
 def _learn_drop(schema: Schema, node: ast.DropStmt, mark_new: bool) -> None:
     for target in node.objects or ():
         names = [_name(part) for part in target] if isinstance(target, tuple) else []
-        if names:
-            schema.drop(relation_key(names[0] if len(names) > 1 else None, names[-1]))
+        if not names:
+            continue
+        key = relation_key(names[0] if len(names) > 1 else None, names[-1])
+        gone = [key]
+        if node.removeType in _DROPS_WITH_DEPENDENTS:
+            # Partitions go with their table; CASCADE takes the views on them.
+            gone += schema.partitions_of(key)
+            if node.behavior == 1:
+                gone += [view for each in list(gone) for view in schema.dependent_views(each)]
+        for each in dict.fromkeys(gone):
+            schema.drop(each)
 
 
 def _learn_rename(schema: Schema, node: ast.RenameStmt, mark_new: bool) -> None:
@@ -609,7 +683,8 @@ def _learn_view(schema: Schema, node: ast.ViewStmt, mark_new: bool) -> None:
     key = range_var_key(node.view)
     if key not in schema.relations:
         schema.add(Relation(name=key, kind=RelationKind.VIEW, new=mark_new,
-                            sources=query_relations(node.query)))
+                            sources=query_relations(node.query),
+                            column_uses=column_uses(node.query)))
 
 
 def _learn_create_table_as(schema: Schema, node: ast.CreateTableAsStmt, mark_new: bool) -> None:
@@ -621,7 +696,8 @@ def _learn_create_table_as(schema: Schema, node: ast.CreateTableAsStmt, mark_new
         else RelationKind.TABLE
     )
     schema.add(Relation(name=range_var_key(node.into.rel), kind=kind, new=mark_new,
-                        sources=query_relations(node.query), empty=bool(node.into.skipData)))
+                        sources=query_relations(node.query), empty=bool(node.into.skipData),
+                        column_uses=column_uses(node.query)))
 
 
 def _learn_select_into(schema: Schema, node: ast.SelectStmt, mark_new: bool) -> None:
@@ -674,6 +750,37 @@ def query_facts(node: ast.Node | None) -> QueryFacts:
     facts = QueryFacts(tuple(relations), tuple(sequences))
     _last_walk = (node, facts)
     return facts
+
+
+def column_uses(query: ast.Node | None) -> dict[str, frozenset[str] | None]:
+    """The columns a view's query reads, by relation. ``alias.column`` belongs to
+    the relation of that alias; an unqualified column is counted for every
+    relation of the query (the model does not know which one has it), and a
+    star for all columns."""
+    aliases: dict[str, str] = {}
+    for child in walk(query) if query is not None else ():
+        if isinstance(child, ast.RangeVar):
+            key = range_var_key(child)
+            aliases[child.alias.aliasname if child.alias and child.alias.aliasname
+                    else child.relname or key] = key
+    uses: dict[str, set[str] | None] = {key: set() for key in query_relations(query)}
+    for child in walk(query) if query is not None else ():
+        if not isinstance(child, ast.ColumnRef):
+            continue
+        fields = child.fields or ()
+        qualifier = fields[-2] if len(fields) >= 2 else None
+        tables = ([aliases[qualifier.sval]] if isinstance(qualifier, ast.String)
+                  and qualifier.sval in aliases else list(uses))
+        last = fields[-1] if fields else None
+        for table in tables:
+            if table not in uses:
+                continue
+            current = uses[table]
+            if isinstance(last, ast.A_Star):
+                uses[table] = None
+            elif current is not None and isinstance(last, ast.String):
+                current.add(str(last.sval))
+    return {key: frozenset(value) if value is not None else None for key, value in uses.items()}
 
 
 def query_relations(node: ast.Node | None) -> list[str]:

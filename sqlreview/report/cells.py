@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlreview.results import StatementResult
+from sqlreview.results import Cost, StatementResult
 
 
 def what(statement: StatementResult, width: int = 70) -> str:
@@ -69,3 +69,44 @@ def cost(statement: StatementResult) -> str:
 def _shorten(text: str, width: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def estimate(statement: StatementResult) -> str | None:
+    """--stats: ``~4 min under ACCESS EXCLUSIVE on shop_order, 38 GB (estimate)``."""
+    estimated = statement.estimate
+    if estimated is None:
+        return None
+    if estimated.seconds is None:
+        slow = statement.cost.is_slow or statement.cost is Cost.UNKNOWN
+        return f"duration not estimated: {estimated.unknown}" if slow else None
+    worked = {item["table"] for item in estimated.work}
+    tables = [t for t in estimated.tables if t["table"] in worked] or estimated.tables
+    largest = max(tables, key=lambda table: table["total_bytes"], default=None)
+    text = f"{duration(estimated.seconds)}"
+    if estimated.under:
+        text += f" under {estimated.under}"
+    if largest is not None:
+        text += f" on {largest['table']}, {size(largest['total_bytes'])}"
+        if len(tables) > 1:
+            text += f" (and {len(tables) - 1} more)"
+    return text + " (estimate)"
+
+
+def duration(seconds: float) -> str:
+    if seconds < 1:
+        return "<1 s"
+    if seconds < 90:
+        return f"~{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"~{seconds / 60:.0f} min"
+    return f"~{seconds / 3600:.1f} h"
+
+
+def size(count: int) -> str:
+    value = float(count)
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "bytes" or value >= 10 else \
+                f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB" if value < 10 else f"{value:.0f} TB"

@@ -354,6 +354,9 @@ def frame_lines(item: SectionDigest, names: Names = PLAIN, limit: int = 4) -> li
             if len(span.steps) > 1:
                 part += t(" (" + ", ".join(f"{mode.sql_name} from #{index}"
                                            for index, mode in span.steps) + ")")
+            held_for = hold_estimate(section, span.relation, span.end)
+            if held_for:
+                part += t(f" {held_for}")
             slow = through.get((span.relation, span.end), [])
             if slow:
                 part += t(" through " + ", ".join(
@@ -366,3 +369,30 @@ def frame_lines(item: SectionDigest, names: Names = PLAIN, limit: int = 4) -> li
     if section.atomic and not held:
         lines.append(t("atomic: no lock blocks writes on an existing table until COMMIT"))
     return lines
+
+
+def hold_estimate(section: Section, relation: str, released_at: int | None) -> str:
+    """--stats: ``for ~3 min (estimate)``, or "" when not estimated."""
+    from sqlreview.report.cells import duration
+
+    for hold in section.analysis.holds:
+        if hold.relation == relation and hold.released_at == released_at \
+                and hold.estimated_seconds is not None:
+            at_least = "" if hold.estimate_complete else "at least "
+            return f"for {at_least}{duration(hold.estimated_seconds)} (estimate)"
+    return ""
+
+
+def sizes_line(review: Review) -> str | None:
+    """One line on where the sizes come from, or that they are unknown (only
+    when some statement's duration depends on them)."""
+    stats = review.settings.get("stats")
+    if stats:
+        taken = f", taken {stats['taken_at']}" if stats.get("taken_at") else ""
+        database = f" of {stats['database']}" if stats.get("database") else ""
+        return (f"sizes: --stats {stats['file']} (snapshot{database}{taken}); durations are "
+                "estimates and risk is graded by them")
+    if any(statement.cost.is_slow for statement in review.statements):
+        return ("sizes unknown: risk is graded without table sizes (give --stats FILE from "
+                "`sqlreview stats dump`)")
+    return None

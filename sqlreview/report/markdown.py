@@ -116,7 +116,8 @@ class _Document:
         title = "migration risk" if review.kind == "migrations" else "SQL risk"
         self.head = [f"### sqlreview: {title}",
                      f"**{digest.verdict(review, self.items, MD)}**",
-                     escape.markdown(digest.summary_line(review)), *_notes(review)]
+                     escape.markdown(digest.summary_line(review)), *_sizes(review),
+                     *_notes(review)]
         self.unit = "migration" if review.kind == "migrations" else "file"
         # Every listed statement, worst first: what a row cap keeps.
         ranked = [(digest.rank(s), -number, -s.index, s) for number, item in
@@ -284,6 +285,11 @@ def _largest(total: int, fits: Callable[[int], bool]) -> int:
     return found
 
 
+def _sizes(review: Review) -> list[str]:
+    line = digest.sizes_line(review)
+    return [f"_{escape.markdown(line)}_"] if line else []
+
+
 def _notes(review: Review) -> list[str]:
     notes = [f"> **warning**: {escape.markdown(digest.shorten(w, 500))}"
              for w in review.warnings[:MAX_WARNINGS]]
@@ -349,7 +355,8 @@ def _statement_row(review: Review, s: StatementResult) -> str:
         *([_lines(cells.measured(s))] if review.settings.get("trace") else []),
         escape.markdown(cells.blocks(s)),
         escape.markdown(cells.cost(s)),
-        _lines([f"{f.code} {digest.shorten(f.message, 300)}" for f in s.findings]),
+        _lines(([estimate] if (estimate := cells.estimate(s)) else [])
+               + [f"{f.code} {digest.shorten(f.message, 300)}" for f in s.findings]),
     ])
 
 

@@ -18,7 +18,9 @@ DEFAULT_SHOW: Level | None = Level.MEDIUM
 def render_text(review: Review, *, show: Level | None = DEFAULT_SHOW) -> str:
     items = digest.digests(review, show)
     blocks = [digest.verdict(review, items) + "\n" + digest.summary_line(review)]
-    notes = [f"warning: {warning}" for warning in review.warnings]
+    sizes = digest.sizes_line(review)
+    notes = [sizes] if sizes else []
+    notes += [f"warning: {warning}" for warning in review.warnings]
     notes += [f"error: {error}" for error in review.errors]
     if notes:
         blocks.append("\n".join(notes))
@@ -84,7 +86,9 @@ def statement_table(review: Review, statements: list[StatementResult]) -> list[s
                or ["—"],
                *([cells.measured(statement) or ["—"]] if trace else []),
                [cells.blocks(statement)], [cells.cost(statement)]]
-        notes = [digest.shorten(line, 160) for line in cells.findings(statement)]
+        estimate = cells.estimate(statement)
+        notes = [digest.shorten(line, 160) for line in
+                 ([estimate] if estimate else []) + cells.findings(statement)]
         rows.append(layout.Row(row, notes))
     right = frozenset({0, 1} if with_line else {0})
     return layout.table(headers, rows, right=right, notes_at=3 if with_line else 2,

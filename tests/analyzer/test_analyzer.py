@@ -488,7 +488,8 @@ def test_an_unnamed_inline_check_is_add_check_not_check_check() -> None:
     analysis = analyze(schema=Schema.from_sql(_SMALL_SCHEMA),
                        sql="ALTER TABLE shop_item ADD COLUMN m integer NOT NULL CHECK (m >= 0);")
     messages = [f.message for f in analysis.statements[0].findings]
-    assert any("ADD CHECK on shop_item" in message for message in messages), messages
+    assert any("inline CHECK of column m reads every row of shop_item" in message
+               for message in messages), messages
     assert not any("CHECK CHECK" in message for message in messages)
 
 
@@ -507,6 +508,6 @@ def test_an_index_another_index_already_covers_suggests_db_index_false() -> None
         'CREATE INDEX "shop_item_n_idx" ON "shop_item" ("n");'))
     covered, other = (next(f for f in s.findings if f.code == "SR107")
                       for s in analysis.statements)
-    assert "shop_item_owner_concurrent already indexes" in covered.message
+    assert "shop_item_owner_concurrent already covers these columns" in covered.message
     assert "db_index=False" in covered.message
     assert "db_index" not in other.message

@@ -31,6 +31,8 @@ STEPS = [
     "CREATE TABLE event_2026 (id bigint, at date NOT NULL)",
     "ALTER TABLE event ATTACH PARTITION event_2026 FOR VALUES FROM ('2026-01-01') "
     "TO ('2027-01-01')",
+    "CREATE TABLE event_other PARTITION OF event DEFAULT",
+    "ALTER TABLE event DETACH PARTITION event_other",
     "CREATE SCHEMA audit",
     "CREATE TABLE audit.log (id bigint PRIMARY KEY, volume_id integer REFERENCES volume (id))",
     "ALTER TABLE volume DROP CONSTRAINT book_author_id_fkey",

@@ -2,9 +2,10 @@
 
 Like ruff's and squawk's rule tests: the *bad* SQL is the risky pattern the
 rule describes; the *good* SQL is what the rule's ``instead`` text recommends.
-Both run through the real analyzer against the small shop schema of
-``helpers.SCHEMA``. A rule added to ``RULES`` without examples fails
-``test_every_rule_has_examples``.
+The examples are defined with each rule (``Rule.examples`` in
+``sqlreview/pg/rules/``); this module runs all of them through the real
+analyzer against the small shop schema of ``rules.EXAMPLE_SCHEMA``. A rule
+added without examples fails ``test_every_rule_has_examples``.
 
 SR002, SR301 and SR302 are raised by the Django pipeline
 (``sqlreview.django.command.analyze_migration``), so their examples are
@@ -24,267 +25,11 @@ from typing import Any
 import pytest
 
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
-from sqlreview.pg.rules import RULES, RULES_BY_CODE
-from sqlreview.results import Level
-from tests.analyzer.helpers import analyze, codes
+from sqlreview.pg.rules import RULES, RULES_BY_CODE, Example
+from sqlreview.pg.schema import Schema
+from sqlreview.results import Level, SqlAnalysis
+from tests.analyzer.helpers import SCHEMA, analyze, codes
 from tests.deploy.test_phases import DEPLOY_EXAMPLES
-
-
-@dataclass(frozen=True)
-class Example:
-    code: str
-    bad: str
-    good: str
-    pg_version: int = 18
-    # Most examples leave SR201 (no lock_timeout) out of the picture, so that
-    # the bad example raises exactly its own code.
-    assume_lock_timeout: bool = True
-    why_good: str = ""
-
-
-# Django's sqlmigrate output for a SeparateDatabaseAndState that only changes
-# the state: the rolling-deploy-safe first step before dropping anything.
-STATE_ONLY = """
-BEGIN;
---
--- Custom state/database change combination
---
-COMMIT;
-"""
-
-EXAMPLES: tuple[Example, ...] = (
-    Example(
-        "SR001",
-        "ALTER TABLE shop_order ADD COLUMN;",
-        "ALTER TABLE shop_order ADD COLUMN coupon text;",
-        why_good="the syntax fixed",
-    ),
-    Example(
-        "SR101",
-        "ALTER TABLE shop_order ADD COLUMN token uuid DEFAULT gen_random_uuid();",
-        """
-        ALTER TABLE shop_order ADD COLUMN token uuid;
-        ALTER TABLE shop_order ALTER COLUMN token SET DEFAULT gen_random_uuid();
-        UPDATE shop_order SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000;
-        """,
-        why_good="nullable without default, then the default, then a batch of the backfill",
-    ),
-    Example(
-        "SR101",
-        "ALTER TABLE shop_order ADD COLUMN number bigint GENERATED ALWAYS AS IDENTITY;",
-        "ALTER TABLE shop_order ADD COLUMN priority integer DEFAULT 0 NOT NULL;",
-        why_good="a constant db_default is stored in the catalog (PostgreSQL 11+)",
-    ),
-    Example(
-        "SR102",
-        "ALTER TABLE shop_order ADD COLUMN priority integer NOT NULL;",
-        "ALTER TABLE shop_order ADD COLUMN priority integer DEFAULT 0 NOT NULL;",
-    ),
-    Example(
-        "SR103",
-        'ALTER TABLE "shop_customer" ALTER COLUMN "name" TYPE varchar(50);',
-        'ALTER TABLE "shop_customer" ALTER COLUMN "name" TYPE varchar(200);',
-        why_good="widening varchar does not rewrite",
-    ),
-    Example(
-        "SR103",
-        'ALTER TABLE "shop_customer" ALTER COLUMN "age" TYPE bigint USING "age"::bigint;',
-        """
-        ALTER TABLE shop_customer ADD COLUMN age_big bigint;
-        UPDATE shop_customer SET age_big = age WHERE id BETWEEN 1 AND 10000;
-        """,
-        why_good="a new column of the new type, backfilled in batches",
-    ),
-    Example(
-        "SR104",
-        "ALTER TABLE shop_order ALTER COLUMN note SET NOT NULL;",
-        """
-        ALTER TABLE shop_order ADD CONSTRAINT note_nn CHECK (note IS NOT NULL) NOT VALID;
-        ALTER TABLE shop_order VALIDATE CONSTRAINT note_nn;
-        ALTER TABLE shop_order ALTER COLUMN note SET NOT NULL;
-        ALTER TABLE shop_order DROP CONSTRAINT note_nn;
-        """,
-    ),
-    Example(
-        "SR105",
-        "ALTER TABLE shop_order ADD CONSTRAINT total_positive CHECK (total >= 0);",
-        """
-        ALTER TABLE shop_order ADD CONSTRAINT total_positive CHECK (total >= 0) NOT VALID;
-        ALTER TABLE shop_order VALIDATE CONSTRAINT total_positive;
-        """,
-    ),
-    Example(
-        "SR106",
-        "ALTER TABLE shop_order ADD CONSTRAINT shop_order_customer_fk "
-        "FOREIGN KEY (customer_id) REFERENCES shop_customer (id);",
-        """
-        ALTER TABLE shop_order ADD CONSTRAINT shop_order_customer_fk
-            FOREIGN KEY (customer_id) REFERENCES shop_customer (id) NOT VALID;
-        ALTER TABLE shop_order VALIDATE CONSTRAINT shop_order_customer_fk;
-        """,
-    ),
-    Example(
-        "SR107",
-        "CREATE INDEX shop_order_placed_idx ON shop_order (placed_at);",
-        "CREATE INDEX CONCURRENTLY shop_order_placed_idx ON shop_order (placed_at);",
-    ),
-    Example(
-        "SR108",
-        "ALTER TABLE shop_customer ADD CONSTRAINT shop_customer_email_key UNIQUE (email);",
-        """
-        CREATE UNIQUE INDEX CONCURRENTLY shop_customer_email_key ON shop_customer (email);
-        ALTER TABLE shop_customer ADD CONSTRAINT shop_customer_email_key
-            UNIQUE USING INDEX shop_customer_email_key;
-        """,
-    ),
-    Example(
-        "SR109",
-        "DROP INDEX shop_order_status_idx;",
-        "DROP INDEX CONCURRENTLY shop_order_status_idx;",
-    ),
-    Example(
-        "SR110",
-        "VACUUM FULL shop_order;",
-        "VACUUM (ANALYZE) shop_order;",
-        why_good="pg_repack runs outside SQL; the online in-SQL counterpart is plain VACUUM",
-    ),
-    Example(
-        "SR110",
-        "CLUSTER shop_order USING shop_order_status_idx;",
-        "ALTER TABLE shop_order CLUSTER ON shop_order_status_idx;",
-        why_good="marks the index for a later (maintenance window) CLUSTER, rewrites nothing",
-    ),
-    Example(
-        "SR111",
-        "REFRESH MATERIALIZED VIEW shop_sales;",
-        """
-        CREATE UNIQUE INDEX CONCURRENTLY shop_sales_customer ON shop_sales (customer_id);
-        REFRESH MATERIALIZED VIEW CONCURRENTLY shop_sales;
-        """,
-    ),
-    Example(
-        "SR112",
-        "REINDEX INDEX shop_order_status_idx;",
-        "REINDEX INDEX CONCURRENTLY shop_order_status_idx;",
-    ),
-    Example(
-        "SR003",
-        "REINDEX INDEX CONCURRENTLY shop_order_status_idx;",
-        "REINDEX INDEX shop_order_status_idx;",
-        pg_version=11,
-        why_good="the form PostgreSQL 11 has (it blocks writes: SR112, not SR003)",
-    ),
-    Example(
-        "SR113",
-        "ALTER TABLE shop_event DETACH PARTITION shop_event_2024;",
-        "ALTER TABLE shop_event DETACH PARTITION shop_event_2024 CONCURRENTLY;",
-    ),
-    Example(
-        "SR114",
-        "ALTER TABLE shop_event ATTACH PARTITION shop_event_2025 "
-        "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
-        """
-        ALTER TABLE shop_event_2025 ADD CONSTRAINT shop_event_2025_bound
-            CHECK (at IS NOT NULL AND at >= '2025-01-01' AND at < '2026-01-01') NOT VALID;
-        ALTER TABLE shop_event_2025 VALIDATE CONSTRAINT shop_event_2025_bound;
-        ALTER TABLE shop_event ATTACH PARTITION shop_event_2025
-            FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
-        """,
-    ),
-    Example(
-        "SR115",
-        "TRUNCATE shop_order;",
-        "DELETE FROM shop_order WHERE id BETWEEN 1 AND 10000;",
-        why_good="one batch of a batched delete",
-    ),
-    Example(
-        "SR116",
-        "UPDATE shop_order SET status = 'archived';",
-        "UPDATE shop_order SET status = 'archived' WHERE id BETWEEN 1 AND 10000;",
-    ),
-    Example(
-        "SR116",
-        "DELETE FROM shop_order;",
-        "DELETE FROM shop_order WHERE id BETWEEN 1 AND 10000;",
-    ),
-    Example(
-        "SR117",
-        "ALTER TABLE shop_customer DROP COLUMN bio;",
-        STATE_ONLY,
-        why_good="the field removed from the state only, the column dropped a release later",
-    ),
-    Example(
-        "SR118",
-        "ALTER TABLE shop_customer RENAME COLUMN nickname TO handle;",
-        "ALTER TABLE shop_customer ADD COLUMN handle varchar(50);",
-        why_good="add the new column and write to both",
-    ),
-    Example(
-        "SR118",
-        "ALTER TABLE shop_order RENAME TO shop_purchase;",
-        "CREATE TABLE shop_purchase (id bigint PRIMARY KEY, total numeric(10, 2));",
-        why_good="add the new table, migrate readers, drop the old one later",
-    ),
-    Example(
-        "SR119",
-        "DROP TABLE shop_event_2025;",
-        STATE_ONLY,
-        why_good="the model removed from the state only, the table dropped a release later",
-    ),
-    Example(
-        "SR120",
-        "DO $$ BEGIN UPDATE shop_order SET status = 'x' WHERE id < 100; END $$;",
-        "UPDATE shop_order SET status = 'x' WHERE id < 100;",
-        why_good="the SQL the block runs, as a plain statement",
-    ),
-    Example(
-        "SR120",
-        "CALL shop_archive_orders();",
-        "UPDATE shop_order SET status = 'archived' WHERE id BETWEEN 1 AND 10000;",
-    ),
-    Example(
-        "SR201",
-        "ALTER TABLE shop_order ADD COLUMN coupon text;",
-        "SET lock_timeout = '5s';\nALTER TABLE shop_order ADD COLUMN coupon text;",
-        assume_lock_timeout=False,
-    ),
-    Example(
-        "SR201",
-        "BEGIN;\nALTER TABLE shop_order ADD COLUMN coupon text;\nCOMMIT;",
-        "BEGIN;\nSET LOCAL lock_timeout = '5s';\n"
-        "ALTER TABLE shop_order ADD COLUMN coupon text;\nCOMMIT;",
-        assume_lock_timeout=False,
-    ),
-    Example(
-        "SR202",
-        """
-        BEGIN;
-        ALTER TABLE shop_order ADD COLUMN coupon text;
-        UPDATE shop_order SET coupon = '' WHERE id BETWEEN 1 AND 10000;
-        COMMIT;
-        """,
-        """
-        BEGIN;
-        ALTER TABLE shop_order ADD COLUMN coupon text;
-        COMMIT;
-        BEGIN;
-        UPDATE shop_order SET coupon = '' WHERE id BETWEEN 1 AND 10000;
-        COMMIT;
-        """,
-        why_good="the slow step in its own transaction",
-    ),
-    Example(
-        "SR203",
-        "BEGIN;\nCREATE INDEX CONCURRENTLY shop_order_placed_idx ON shop_order (placed_at);\n"
-        "COMMIT;",
-        "CREATE INDEX CONCURRENTLY shop_order_placed_idx ON shop_order (placed_at);",
-    ),
-    Example(
-        "SR204",
-        "BEGIN;\nALTER TABLE shop_order ADD COLUMN coupon text;",
-        "BEGIN;\nALTER TABLE shop_order ADD COLUMN coupon text;\nCOMMIT;",
-    ),
-)
 
 # The good example of these is right, but sqlreview still flags it: a bug.
 KNOWN_FALSE_POSITIVES: dict[str, str] = {}
@@ -319,6 +64,11 @@ _BATCHED_SQL = (
     "Raw SQL operation",
 )
 
+_INDEX_SQL = 'CREATE INDEX CONCURRENTLY "shop_order_placed_idx" ON "shop_order" ("placed_at");'
+_RUN_SQL_INDEX = ("sql", _INDEX_SQL, "Raw SQL operation")
+_RUN_SQL_INDEX_GUARDED = ("sql", _INDEX_SQL.replace("CONCURRENTLY", "CONCURRENTLY IF NOT EXISTS"),
+                          "Raw SQL operation")
+
 DJANGO_EXAMPLES: tuple[DjangoExample, ...] = (
     DjangoExample(
         "SR002",
@@ -335,6 +85,11 @@ DJANGO_EXAMPLES: tuple[DjangoExample, ...] = (
         MigrationExample(atomic=False, statements=(_BATCHED_SQL,)),
     ),
     DjangoExample(
+        "SR303",
+        MigrationExample(atomic=False, statements=(_RUN_SQL_INDEX,)),
+        MigrationExample(atomic=False, statements=(_RUN_SQL_INDEX_GUARDED,)),
+    ),
+    DjangoExample(
         "SR302",
         MigrationExample(atomic=True, statements=(_ADD_COLUMN, _RUN_PYTHON)),
         MigrationExample(atomic=True, statements=(_RUN_PYTHON,)),
@@ -342,36 +97,64 @@ DJANGO_EXAMPLES: tuple[DjangoExample, ...] = (
 )
 
 
-def _example_id(example: Example) -> str:
+@dataclass(frozen=True)
+class RuleExample:
+    code: str
+    example: Example
+
+
+EXAMPLES: tuple[RuleExample, ...] = tuple(
+    RuleExample(rule.code, example) for rule in RULES for example in rule.examples
+)
+
+
+def _example_id(example: RuleExample) -> str:
     return example.code
 
 
+def _analyze(sql: str, example: Example) -> SqlAnalysis:
+    if not example.hand_written:
+        return analyze(textwrap.dedent(sql), example.pg_version,
+                       assume_lock_timeout=example.assume_lock_timeout)
+    # The SQL of a RunSQL operation, as the Django pipeline feeds it.
+    options = AnalyzerOptions(pg_version=example.pg_version,
+                              assume_lock_timeout=example.assume_lock_timeout)
+    analyzer = Analyzer(options, Schema.from_sql(SCHEMA))
+    analyzer.feed(textwrap.dedent(sql), operation="Raw SQL operation", hand_written=True)
+    return analyzer.finish()
+
+
 def _codes_of(sql: str, example: Example) -> list[set[str]]:
-    analysis = analyze(
-        textwrap.dedent(sql), example.pg_version, assume_lock_timeout=example.assume_lock_timeout
-    )
-    return [codes(statement) for statement in analysis.statements]
+    return [codes(statement) for statement in _analyze(sql, example).statements]
 
 
 # Rules whose bad/good examples live in their own test module, because their
 # input is not SQL text: a measurement (--trace) beside an estimate.
-EXAMPLES_ELSEWHERE = {
-    "SR004": "tests/analyzer/test_trace_compare.py",
+_TESTED_ELSEWHERE = {
+    "tests/analyzer/test_rules.py (DJANGO_EXAMPLES)": {e.code for e in DJANGO_EXAMPLES},
+    "tests/analyzer/test_trace_compare.py": {"SR004"},
     # Suppression comments in a migration file, reviewed through the real CLI.
-    "SR005": "tests/cli/test_suppress.py",
-    "SR006": "tests/cli/test_suppress.py",
+    "tests/cli/test_suppress.py": {"SR005", "SR006"},
     # Rolling deploys: a bad and a good migration each, in tests/deploy/project.
-    **dict.fromkeys(DEPLOY_EXAMPLES, "tests/deploy/test_phases.py"),
+    "tests/deploy/test_phases.py (DEPLOY_EXAMPLES)": set(DEPLOY_EXAMPLES),
 }
 
 
 def test_every_rule_has_examples() -> None:
-    covered = {example.code for example in EXAMPLES} | {e.code for e in DJANGO_EXAMPLES}
-    covered |= set(EXAMPLES_ELSEWHERE)
-    missing = [rule.code for rule in RULES if rule.code not in covered]
-    assert not missing, f"rules without a bad/good example: {missing}"
-    unknown = covered - set(RULES_BY_CODE)
+    for rule in RULES:
+        if rule.examples:
+            continue
+        assert rule.examples_elsewhere, f"{rule.code} has no bad/good example"
+        tested = _TESTED_ELSEWHERE.get(rule.examples_elsewhere, set())
+        assert rule.code in tested, (f"{rule.code} says its examples are in "
+                                     f"{rule.examples_elsewhere}, which has none for it")
+    unknown = set().union(*_TESTED_ELSEWHERE.values()) - set(RULES_BY_CODE)
     assert not unknown, f"examples for codes that are not rules: {sorted(unknown)}"
+
+
+def test_every_rule_is_raised_by_something() -> None:
+    for rule in RULES:
+        assert rule.check is not None or rule.raised_by, rule.code
 
 
 def test_rule_codes_are_unique_and_well_formed() -> None:
@@ -384,11 +167,11 @@ def test_rule_codes_are_unique_and_well_formed() -> None:
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=_example_id)
-def test_bad_example_raises_exactly_its_code(example: Example) -> None:
-    raised = _codes_of(example.bad, example)
+def test_bad_example_raises_exactly_its_code(example: RuleExample) -> None:
+    raised = _codes_of(example.example.bad, example.example)
     flagged = set().union(*raised)
     assert example.code in flagged
-    allowed = {example.code}
+    allowed = {example.code} | example.example.also
     assert flagged <= allowed, f"{example.code}'s bad example also raised {flagged - allowed}"
 
 
@@ -402,19 +185,15 @@ def test_bad_example_raises_exactly_its_code(example: Example) -> None:
     ],
     ids=_example_id,
 )
-def test_good_example_does_not_raise_the_code(example: Example) -> None:
-    raised = set().union(*_codes_of(example.good, example))
+def test_good_example_does_not_raise_the_code(example: RuleExample) -> None:
+    raised = set().union(*_codes_of(example.example.good, example.example))
     assert example.code not in raised
     assert "SR001" not in raised, "the good example must be valid SQL"
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=_example_id)
-def test_finding_carries_the_rule_severity(example: Example) -> None:
-    analysis = analyze(
-        textwrap.dedent(example.bad),
-        example.pg_version,
-        assume_lock_timeout=example.assume_lock_timeout,
-    )
+def test_finding_carries_the_rule_severity(example: RuleExample) -> None:
+    analysis = _analyze(example.example.bad, example.example)
     findings = [f for s in analysis.statements for f in s.findings if f.code == example.code]
     assert findings
     for finding in findings:
@@ -456,12 +235,24 @@ json.dump(out, sys.stdout)
 """
 
 
+# More migrations for the same subprocess: what must not raise a code.
+MORE_MIGRATIONS: dict[str, MigrationExample] = {
+    # The same SQL emitted by Django's AddIndexConcurrently: not the user's to spell.
+    "SR303-generated": MigrationExample(atomic=False, statements=(
+        ("sql", _INDEX_SQL, "Concurrently create index shop_order_placed_idx on field(s) "
+                            "placed_at of model order"),)),
+    # In an atomic migration a failure rolls everything back: a retry starts clean.
+    "SR303-atomic": MigrationExample(atomic=True, statements=(
+        ("sql", 'ALTER TABLE "shop_order" ADD COLUMN "coupon" text NULL;',
+         "Raw SQL operation"),)),
+}
+
+
 @pytest.fixture(scope="module")
 def django_results() -> dict[str, Any]:
     """Every DJANGO_EXAMPLES migration through ``analyze_migration``, in one subprocess."""
-    from tests.analyzer.helpers import SCHEMA
-
-    migrations = {}
+    migrations = {key: {"atomic": m.atomic, "statements": [list(s) for s in m.statements],
+                        "error": m.error} for key, m in MORE_MIGRATIONS.items()}
     for example in DJANGO_EXAMPLES:
         for which, migration in (("bad", example.bad), ("good", example.good)):
             migrations[f"{example.code}-{which}"] = {
@@ -500,6 +291,14 @@ def test_django_good_example_does_not_raise_its_code(
     assert example.code not in _migration_codes(django_results[f"{example.code}-good"])
 
 
+@pytest.mark.parametrize("key", sorted(MORE_MIGRATIONS))
+def test_run_sql_guard_advice_only_for_hand_written_sql_outside_a_transaction(
+    key: str, django_results: dict[str, Any]
+) -> None:
+    code = key.split("-")[0]
+    assert code not in _migration_codes(django_results[key])
+
+
 def test_failed_migration_has_one_failure_row(django_results: dict[str, Any]) -> None:
     result = django_results["SR002-bad"]
     failures = [s for s in result["statements"] if s["kind"] == "ERROR"]
@@ -527,8 +326,11 @@ def test_run_python_beside_ddl_is_high_and_names_the_operation(
     by_code = {f["code"]: f for f in python["findings"]}
     assert {"SR301", "SR302"} <= set(by_code)
     assert "Raw Python operation" in by_code["SR302"]["message"]
-    # The ACCESS EXCLUSIVE lock of the ADD COLUMN is held while the Python runs.
+    # The ACCESS EXCLUSIVE lock of the ADD COLUMN is held while the Python runs, and the
+    # finding says what is unknown about it.
     assert "SR202" in by_code
+    assert by_code["SR202"]["message"].startswith("shop_order (ACCESS EXCLUSIVE at #1) stays "
+                                                  "locked while Python code of unknown cost")
 
 
 def test_feed_opaque_is_unknown_cost_and_medium_risk() -> None:
@@ -587,3 +389,12 @@ def test_weak_storage_parameters_raise_nothing() -> None:
                        "autovacuum_vacuum_scale_factor = 0.01);")
     assert codes(analysis.statements[0]) == set()
     assert analysis.statements[0].risk is Level.LOW
+
+
+def test_statement_timeout_advice_waits_until_a_lock_timeout_is_set() -> None:
+    """SR205 does not pile onto SR201: without a lock_timeout, SR201 names both timeouts."""
+    sql = "ALTER TABLE shop_order ALTER COLUMN note SET NOT NULL;"
+    without = codes(analyze(sql).statements[0])
+    assert "SR201" in without and "SR205" not in without
+    with_lock_timeout = analyze(f"SET lock_timeout = '5s';\n{sql}").statements[1]
+    assert "SR205" in codes(with_lock_timeout)

@@ -16,6 +16,10 @@ from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions, analyze_sql
 from sqlreview.pg.schema import Schema
 from sqlreview.report import FORMATS
 from sqlreview.results import Review, Section
+from sqlreview.stats.apply import Thresholds, apply_stats
+from sqlreview.stats.estimate import Calibration
+from sqlreview.stats.model import IndexStats, TableStats
+from sqlreview.stats.snapshot import Snapshot
 
 PG_VERSION = 14
 OPTIONS = AnalyzerOptions(pg_version=PG_VERSION)
@@ -154,8 +158,31 @@ def risky_script(count: int = 2_000) -> Review:
                   sections=[Section(title="scripts/big.sql", analysis=analysis)])
 
 
+GB = 1024 ** 3
+# Fixed figures, not the shipped defaults: the golden files must not move
+# when the calibration is measured again.
+CALIBRATION = Calibration(rewrite_mb_per_s=60.0, scan_mb_per_s=400.0, index_build_mb_per_s=80.0,
+                          update_rows_per_s=150_000.0, index_entries_per_s=300_000.0,
+                          delete_rows_per_s=300_000.0, machine="the report tests")
+
+
+def sized_migrations() -> Review:
+    """``shop_migrations`` with --stats: shop_order is 38 GB, shop_product 40 kB."""
+    review = shop_migrations()
+    snapshot = Snapshot(taken_at="2026-12-01T03:00:00+00:00", database={"name": "shop"}, tables={
+        "shop_order": TableStats(name="shop_order", rows=3e8, heap_bytes=30 * GB,
+                                 toast_bytes=2 * GB, indexes=(
+                                     IndexStats("shop_order_pkey", 6 * GB, "CREATE UNIQUE ..."),)),
+        "shop_product": TableStats(name="shop_product", rows=400, heap_bytes=40_960,
+                                   indexes=(IndexStats("shop_product_pkey", 16_384, "..."),)),
+    })
+    apply_stats(review, snapshot, CALIBRATION, Thresholds(), source="production-stats.json")
+    return review
+
+
 CASES: dict[str, Callable[[], Review]] = {
     "one_statement": one_statement,
+    "sized_migrations": sized_migrations,
     "shop_migrations": shop_migrations,
     "many_migrations": many_migrations,
     "risky_script": risky_script,
@@ -165,6 +192,7 @@ CASES: dict[str, Callable[[], Review]] = {
 GOLDEN: dict[str, tuple[str, ...]] = {
     "one_statement": ("text", "markdown", "sarif", "codequality", "github"),
     "shop_migrations": ("text", "markdown", "sarif", "codequality", "github"),
+    "sized_migrations": ("text", "markdown"),
     "many_migrations": ("text", "markdown"),
     "risky_script": ("markdown",),
 }

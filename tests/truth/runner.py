@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from sqlreview.pg.locks import LockMode
 from sqlreview.pg.observe import Observation, observe_in_transaction, observe_outside_transaction
 from sqlreview.scratch import ScratchServer
 from tests.truth.catalog import ROLE_NAME, SETUP_SQL, Case
@@ -39,6 +41,35 @@ def _index_names(conn: psycopg.Connection[Any]) -> frozenset[str]:
         "WHERE c.relkind IN ('i', 'I')"
     ).fetchall()
     return frozenset(name for (name,) in rows)
+
+
+def _strongest(*maps: Mapping[str, LockMode]) -> dict[str, LockMode]:
+    merged: dict[str, LockMode] = {}
+    for locks in maps:
+        for name, mode in locks.items():
+            merged[name] = max(mode, merged.get(name, mode))
+    return merged
+
+
+def merge_phases(phases: Sequence[Observation]) -> Observation:
+    """One statement observed waiting at different phases: the strongest lock seen
+    on each relation at any of them (each phase ran the whole statement, so
+    rewrites and scans are the same; errors and notes of any phase are kept)."""
+    first = phases[0]
+    if len(phases) == 1:
+        return first
+    errors = [phase.error for phase in phases if phase.error is not None]
+    return Observation(
+        locks=_strongest(*(phase.locks for phase in phases)),
+        index_locks=_strongest(*(phase.index_locks for phase in phases)),
+        rewritten=frozenset().union(*(phase.rewritten for phase in phases)),
+        emptied=frozenset().union(*(phase.emptied for phase in phases)),
+        rebuilt_indexes=frozenset().union(*(phase.rebuilt_indexes for phase in phases)),
+        scanned=frozenset().union(*(phase.scanned for phase in phases)),
+        waited_for=_strongest(*(phase.waited_for for phase in phases)),
+        error=errors[0] if errors else None,
+        notes=tuple(note for phase in phases for note in phase.notes),
+    )
 
 
 class TruthDatabase:
@@ -112,17 +143,10 @@ class TruthDatabase:
     def run(self, case: Case) -> CaseRun:
         """Observe one case; also name every index known before or after it."""
         if case.method == "outside":
-            name = self.clone()
-            url = self.server.database_url(name)
-            try:
-                observation = observe_outside_transaction(
-                    url, case.sql, case.blocker, timeout=OUTSIDE_TIMEOUT
-                )
-                # CONCURRENTLY statements commit: their new indexes are visible.
-                with psycopg.connect(url) as conn:
-                    after = _index_names(conn)
-            finally:
-                self.drop(name)
+            phases = [self._run_outside(case, blocker)
+                      for blocker in (case.blocker, *case.later_blockers)]
+            observation = merge_phases([phase for phase, _ in phases])
+            after = frozenset().union(*(names for _, names in phases))
         else:
             assert self._conn is not None, "start() first"
             setup = [case.setup] if case.setup else []
@@ -136,6 +160,19 @@ class TruthDatabase:
             | observation.rebuilt_indexes
         )
         return CaseRun(observation, frozenset(indexes))
+
+    def _run_outside(self, case: Case, blocker: str | None) -> tuple[Observation, frozenset[str]]:
+        name = self.clone()
+        url = self.server.database_url(name)
+        try:
+            observation = observe_outside_transaction(
+                url, case.sql, blocker, timeout=OUTSIDE_TIMEOUT
+            )
+            # CONCURRENTLY statements commit: their new indexes are visible.
+            with psycopg.connect(url) as conn:
+                return observation, _index_names(conn)
+        finally:
+            self.drop(name)
 
     def stop(self) -> None:
         if self._conn is not None:

@@ -61,7 +61,7 @@ _CLASSIFIERS: dict[type[ast.Node], Classifier] = {
     ast.DefineStmt: constant("CREATE TYPE", "CREATE (type, aggregate, operator...)"),
     ast.CreateDomainStmt: constant("CREATE TYPE", "CREATE DOMAIN"),
     ast.CreateExtensionStmt: constant("CREATE EXTENSION"),
-    ast.CreateFunctionStmt: constant("CREATE FUNCTION"),
+    ast.CreateFunctionStmt: objects.create_function,
     ast.CreateSchemaStmt: constant("CREATE SCHEMA"),
     ast.GrantStmt: objects.grant,
     ast.GrantRoleStmt: constant("GRANT/REVOKE"),

@@ -18,6 +18,7 @@ from sqlreview.pg.classify.base import (
     Classified,
     Context,
     column_sequence,
+    default_partition,
     display,
     missing,
     no_op,
@@ -250,6 +251,8 @@ def _drop_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[
     action.add(Role.REFERENCED, *referenced_by_column(context, target, cmd.name))
     if cmd.behavior == 1:  # CASCADE
         action.add(Role.REFERENCING, *referencing_column(context, target, cmd.name))
+        action.add(Role.DEPENDENT, *map(display, context.schema.views_using_column(
+            key_of(target), cmd.name or "")))
     return [action]
 
 
@@ -497,6 +500,14 @@ def _partition(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Ac
                     {Role.TARGET: [target], Role.PARTITION: [partition]})
     if attach:
         action.variant = _attach_variant(context, key_of(target), key_of(partition))
+    bound = partition_cmd.bound
+    if not (attach and bound is not None and bound.is_default):
+        locked, scanned = default_partition(context, target, partition)
+        action.add(Role.DEFAULT_PARTITION, *locked)
+        if attach and scanned:
+            action.add(Role.SCANNED, *scanned)
+            if action.variant == "bound proven by a CHECK":
+                action.variant = "bound proven, reads the DEFAULT partition"
     return [action]
 
 

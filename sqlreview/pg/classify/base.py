@@ -25,7 +25,11 @@ class Session:
     """Settings earlier statements of the input changed, as far as they matter."""
 
     lock_timeout: bool = False
+    statement_timeout: bool = False
     time_zone_is_utc: bool = False
+    # CREATE FUNCTION ... LANGUAGE sql AS '...' analyses the body (locking its
+    # tables) only while this is on, as it is by default.
+    check_function_bodies: bool = True
 
 
 @dataclass
@@ -90,6 +94,24 @@ def display(key: str) -> str:
 
 def partitions(context: Context, name: str) -> list[str]:
     return [display(key) for key in context.schema.partitions_of(key_of(name))]
+
+
+def default_partition(context: Context, parent: str, partition: str | None = None
+                      ) -> tuple[list[str], list[str]]:
+    """(locked, scanned): the DEFAULT partition of ``parent`` when ``partition``'s
+    bound is added or removed. It is read to prove it holds no row of a new bound,
+    unless a validated CHECK of its own on the partition key proves it."""
+    schema = context.schema
+    default = schema.default_partition_of(key_of(parent))
+    if default is None or (partition is not None and default == key_of(partition)):
+        return [], []
+    parent_relation, relation = schema.get(key_of(parent)), schema.get(default)
+    key = set(parent_relation.partition_key) if parent_relation is not None else set()
+    proven = relation is not None and bool(key) and any(
+        c.kind is ConstraintKind.CHECK and c.valid and key <= set(c.columns)
+        for c in relation.constraints.values()
+    )
+    return [display(default)], [] if proven else [display(default)]
 
 
 def column_sequence(context: Context, table: str, column: str | None) -> list[str]:
@@ -174,6 +196,20 @@ def expand_reads(context: Context, names: Iterable[str]) -> list[str]:
             for candidate in [item, *partitions(context, item)]:
                 if candidate not in expanded:
                     expanded.append(candidate)
+    return expanded
+
+
+def expand_views(context: Context, names: Iterable[str]) -> list[str]:
+    """``names`` and, for views, the relations they read (the rewriter's view
+    expansion: partitions are not opened until planning)."""
+    expanded: list[str] = []
+    for name in names:
+        relation = context.schema.get(key_of(name))
+        extra = [display(k) for k in context.schema.view_sources(key_of(name))] \
+            if relation is not None and relation.kind is RelationKind.VIEW else []
+        for item in [name, *extra]:
+            if item not in expanded:
+                expanded.append(item)
     return expanded
 
 

@@ -17,8 +17,10 @@ from sqlreview.pg.classify.base import (
     Action,
     Classified,
     Context,
+    default_partition,
     display,
     expand_reads,
+    expand_views,
     missing,
     no_op,
     owned_sequences,
@@ -30,7 +32,8 @@ from sqlreview.pg.classify.base import (
 )
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
-from sqlreview.pg.nodes import string_values
+from sqlreview.pg.nodes import string_values, walk
+from sqlreview.pg.parse import iter_statements
 from sqlreview.pg.schema import (
     RelationKind,
     key_of,
@@ -62,6 +65,12 @@ def create_table(node: ast.CreateStmt, context: Context) -> Classified:
         for parent in node.inhRelations or ():
             if isinstance(parent, ast.RangeVar):
                 action.add(Role.PARENT, range_var_display(parent))
+                if not node.partbound.is_default:
+                    locked, scanned = default_partition(context, range_var_display(parent))
+                    action.add(Role.DEFAULT_PARTITION, *locked)
+                    if scanned:
+                        action.add(Role.SCANNED, *scanned)
+                        action.variant = "PARTITION OF, reads the DEFAULT partition"
     for constraint in _all_constraints(node):
         if constraint.pktable is not None:
             referenced = range_var_display(constraint.pktable)
@@ -250,17 +259,34 @@ def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -
         if cascade and relation is not None and relation.owner:
             action.add(Role.OWNER, display(relation.owner))
         return
-    action.add(Role.TARGET, name, *partitions(context, name))
+    dropped = [name, *partitions(context, name)]
+    action.add(Role.TARGET, *dropped)
     if relation is None:
         return
-    action.add(Role.OWNED, *relation.owned_sequences)
-    for constraint in context.schema.foreign_keys_of(key):
-        if constraint.referenced and constraint.referenced != key:
-            action.add(Role.REFERENCED, display(constraint.referenced))
     if cascade:
-        for table, _constraint in context.schema.referencing(key):
-            if table != key:
-                action.add(Role.REFERENCING, display(table))
+        for each in dropped:
+            action.add(Role.DEPENDENT, *map(display, context.schema.dependent_views(
+                key_of(each))))
+    if action.kind != "DROP TABLE":
+        return
+    if relation.is_partition and relation.parent:
+        # The parent's partition descriptor changes, and so does a DEFAULT
+        # partition's bound.
+        action.add(Role.PARENT, display(relation.parent))
+        action.add(Role.DEFAULT_PARTITION,
+                   *default_partition(context, display(relation.parent), name)[0])
+    for each in dropped:
+        each_key = key_of(each)
+        each_relation = context.schema.get(each_key)
+        if each_relation is not None:
+            action.add(Role.OWNED, *each_relation.owned_sequences)
+        for constraint in context.schema.foreign_keys_of(each_key):
+            if constraint.referenced and constraint.referenced != each_key:
+                action.add(Role.REFERENCED, display(constraint.referenced))
+        if cascade:
+            for table, _constraint in context.schema.referencing(each_key):
+                if table != each_key:
+                    action.add(Role.REFERENCING, display(table))
 
 
 def truncate(node: ast.TruncateStmt, context: Context) -> Classified:
@@ -374,3 +400,77 @@ def alter_enum(node: ast.AlterEnumStmt, context: Context) -> Classified:
         return single("ALTER TYPE", Action("ALTER TYPE", description="RENAME VALUE"))
     return single("ALTER TYPE", Action("ALTER TYPE ADD VALUE",
                                         description=f"ADD VALUE {node.newVal!r}"))
+
+
+# Polymorphic argument types: with one of them a LANGUAGE sql string body is only
+# parsed at creation, not analysed (its types are known only at call time).
+_POLYMORPHIC = frozenset({
+    "anyelement", "anyarray", "anynonarray", "anyenum", "anyrange", "anymultirange",
+    "anycompatible", "anycompatiblearray", "anycompatiblenonarray", "anycompatiblerange",
+    "anycompatiblemultirange",
+})
+_WRITES = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
+
+
+def create_function(node: ast.CreateFunctionStmt, context: Context) -> Classified:
+    """A body PostgreSQL analyses at creation opens the tables it names, and those
+    of the views it reads: BEGIN ATOMIC / RETURN always, a LANGUAGE sql string
+    while check_function_bodies is on and no argument is polymorphic."""
+    verb = "PROCEDURE" if node.is_procedure else "FUNCTION"
+    name = ".".join(string_values(node.funcname or ()))
+    replace = "OR REPLACE " if node.replace else ""
+    action = Action("CREATE FUNCTION", description=f"CREATE {replace}{verb} {name}")
+    body = _analysed_body(node, context)
+    if body is None:
+        return single("CREATE FUNCTION", action)
+    action.variant = "SQL body"
+    for statement in body:
+        # Views the body reads are expanded: their tables are opened too.
+        action.add(Role.SOURCE, *expand_views(context, read_relations(statement, context,
+                                                                      exclude=())))
+        for child in walk(statement):
+            if isinstance(child, _WRITES) and isinstance(child.relation, ast.RangeVar):
+                action.add(Role.WRITTEN, range_var_display(child.relation))
+    return single("CREATE FUNCTION", action)
+
+
+def _analysed_body(node: ast.CreateFunctionStmt, context: Context) -> list[ast.Node] | None:
+    """The statements of a body analysed at creation; None when it is not."""
+    if node.sql_body is not None:
+        return list(_flatten(node.sql_body))
+    options = {o.defname: o.arg for o in node.options or () if isinstance(o, ast.DefElem)}
+    language = options.get("language")
+    if not (isinstance(language, ast.String) and language.sval == "sql"):
+        return None
+    if not context.session.check_function_bodies or _polymorphic(node):
+        return None
+    source = options.get("as")
+    texts = string_values(source) if isinstance(source, tuple) else []
+    if len(texts) != 1:
+        return None
+    parsed = [statement.node for statement in iter_statements(texts[0])]
+    if any(statement is None for statement in parsed):
+        return None
+    return [statement for statement in parsed if statement is not None]
+
+
+def _flatten(body: ast.Node | tuple[object, ...]) -> Iterable[ast.Node]:
+    pending: list[object] = [body]
+    while pending:
+        item = pending.pop(0)
+        if isinstance(item, tuple):
+            pending[:0] = list(item)
+        elif isinstance(item, ast.Node):
+            yield item
+
+
+def _polymorphic(node: ast.CreateFunctionStmt) -> bool:
+    for parameter in node.parameters or ():
+        if not isinstance(parameter, ast.FunctionParameter) or parameter.argType is None:
+            continue
+        if parameter.mode is not None and parameter.mode.value in ("o", "t"):
+            continue  # OUT and TABLE columns are results, not arguments
+        names = string_values(parameter.argType.names or ())
+        if names and names[-1] in _POLYMORPHIC:
+            return True
+    return False

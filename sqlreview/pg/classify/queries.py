@@ -20,7 +20,7 @@ from sqlreview.pg.classify.base import (
 )
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values
-from sqlreview.pg.schema import key_of, query_facts, range_var_display
+from sqlreview.pg.schema import ConstraintKind, key_of, query_facts, range_var_display
 
 
 def _storage_relations(context: Context, names: Iterable[str]) -> list[str]:
@@ -106,18 +106,95 @@ def _foreign_key_checks(action: Action, node: ast.Node, context: Context, kind: 
         for sequence_column in _defaulted_sequence_columns(context, key, written):
             action.add(Role.OWNED, sequence_column)
     if kind in ("INSERT", "UPDATE"):
+        rows = _assigned_rows(node)
         for constraint in context.schema.foreign_keys_of(key):
             touched = written is None or any(c in written for c in constraint.columns)
-            if constraint.referenced and not constraint.deferred and touched:
+            if (constraint.referenced and not constraint.deferred and touched
+                    and not _check_skipped(rows, constraint.columns)):
                 action.add(Role.REFERENCED, display(constraint.referenced))
     if kind == "DELETE":
-        for other, constraint in context.schema.referencing(key):
-            if other == key:
+        _on_delete(action, context, key)
+    if kind == "UPDATE" and written is not None:
+        _on_key_update(action, context, key, written)
+
+
+def _on_delete(action: Action, context: Context, table: str) -> None:
+    """What deleting rows of ``table`` does to the tables whose foreign keys point
+    at it: CASCADE deletes their rows in turn (and so on down the chain), SET
+    NULL/DEFAULT updates them, and a check that is not deferred looks for
+    referencing rows (FOR KEY SHARE)."""
+    pending, deleted = [table], {table}
+    while pending:
+        current = pending.pop(0)
+        for other, constraint in context.schema.referencing(current):
+            if other == current:
                 continue
             if constraint.on_delete in ("c", "n", "d"):
                 action.add(Role.CASCADED, display(other))
+                if constraint.on_delete == "c" and other not in deleted:
+                    deleted.add(other)
+                    pending.append(other)
             elif not constraint.deferred:
                 action.add(Role.REFERENCING, display(other))
+
+
+def _on_key_update(action: Action, context: Context, table: str, written: set[str]) -> None:
+    """An UPDATE that sets a column other tables' foreign keys reference."""
+    relation = context.schema.get(table)
+    primary_key = next((c.columns for c in relation.constraints.values()
+                        if c.kind is ConstraintKind.PRIMARY_KEY), ()) if relation else ()
+    for other, constraint in context.schema.referencing(table):
+        referenced = set(constraint.referenced_columns or primary_key)
+        if other == table or not written & referenced:
+            continue
+        if constraint.on_update in ("c", "n", "d"):
+            action.add(Role.CASCADED, display(other))
+        elif not constraint.deferred:
+            action.add(Role.REFERENCING, display(other))
+
+
+def _assigned_rows(node: ast.Node) -> list[dict[str, ast.Node]] | None:
+    """The value each row assigns to each column it names: an INSERT's VALUES
+    rows, or an UPDATE's one SET list. None when the values come from a query."""
+    if isinstance(node, ast.UpdateStmt):
+        return [{t.name: t.val for t in node.targetList or ()
+                 if isinstance(t, ast.ResTarget) and t.name and t.val is not None
+                 and not t.indirection}]
+    if not isinstance(node, ast.InsertStmt) or not isinstance(node.selectStmt, ast.SelectStmt):
+        return None
+    names = [t.name for t in node.cols or () if isinstance(t, ast.ResTarget) and t.name]
+    values = node.selectStmt.valuesLists
+    if not names or not values:
+        return None
+    return [dict(zip(names, row, strict=False)) for row in values if isinstance(row, tuple)]
+
+
+def _check_skipped(rows: list[dict[str, ast.Node]] | None, columns: tuple[str, ...]) -> bool:
+    """PostgreSQL checks no row of this foreign key: each row sets one of its
+    columns to NULL (MATCH SIMPLE), or (UPDATE) leaves every one as it was."""
+    if not rows or not columns:
+        return False
+    return all(_row_skips(row, columns) for row in rows)
+
+
+def _row_skips(row: dict[str, ast.Node], columns: tuple[str, ...]) -> bool:
+    if any(_is_null(row.get(column)) for column in columns):
+        return True
+    return all(_is_column(row.get(column), column) for column in columns)
+
+
+def _is_null(value: ast.Node | None) -> bool:
+    while isinstance(value, ast.TypeCast):
+        value = value.arg
+    return isinstance(value, ast.A_Const) and bool(value.isnull)
+
+
+def _is_column(value: ast.Node | None, column: str) -> bool:
+    """``SET col = col``: the key keeps its value."""
+    if not isinstance(value, ast.ColumnRef):
+        return False
+    fields = value.fields or ()
+    return len(fields) == 1 and isinstance(fields[0], ast.String) and fields[0].sval == column
 
 
 def _written_columns(node: ast.Node) -> set[str] | None:

@@ -1,0 +1,144 @@
+"""What a rule is, what a check sees, and the registry the families fill.
+
+A rule keeps together its stable code, its wording (summary, why, instead),
+the check that raises it and its bad/good SQL examples, like squawk's and
+ruff's rules. ``tests/analyzer/test_rules.py`` runs every example through the
+real analyzer: each bad example must raise the rule, each good one must not.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlreview.pg.knowledge import Entry, Role
+from sqlreview.pg.locks import LockMode
+from sqlreview.results import Finding, Level
+
+if TYPE_CHECKING:  # the catalogue is imported by the reporters, which do without pglast
+    from pglast import ast
+
+    from sqlreview.pg.classify import Action, Session
+    from sqlreview.pg.schema import Schema
+
+
+@dataclass(frozen=True)
+class ResolvedAction:
+    action: Action
+    entry: Entry
+    # Relations of the action that existed before the input: those carry risk.
+    existing: frozenset[str]
+
+    def touches_existing(self, role: Role = Role.TARGET) -> bool:
+        return any(name in self.existing for name in self.action.related(role))
+
+    def locks(self) -> list[tuple[Role, LockMode]]:
+        """(role, mode) pairs: the knowledge row's, or the mode LOCK TABLE names."""
+        if self.action.lock_mode is not None:
+            return [(Role.TARGET, self.action.lock_mode)]
+        return list(self.entry.locks.items())
+
+    @property
+    def target(self) -> str:
+        targets = self.action.related(Role.TARGET) or self.action.related(Role.INDEX)
+        return ", ".join(targets) if targets else "?"
+
+
+@dataclass(frozen=True)
+class StatementFacts:
+    actions: list[ResolvedAction]
+    session: Session
+    pg_version: int
+    assume_lock_timeout: bool
+    # The parsed statement and its text, for checks about how it is spelled
+    # (types, names, IF EXISTS).
+    node: ast.Node | None = None
+    sql: str = ""
+    # The schema as the statement meets it (before it runs).
+    schema: Schema | None = None
+    # Runs inside a transaction block (a failure rolls everything back).
+    in_transaction: bool = False
+    # Written by a person for Django to run as is (RunSQL), so its spelling can be
+    # changed; SQL the schema editor emits, or of unknown origin, is not.
+    hand_written: bool = False
+
+
+Check = Callable[[StatementFacts], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A bad input that raises the rule and a good one, usually what ``instead`` says."""
+
+    bad: str
+    good: str
+    pg_version: int = 18
+    # Most examples leave SR201 (no lock_timeout) out of the picture, so that
+    # the bad example raises exactly its own code.
+    assume_lock_timeout: bool = True
+    why_good: str = ""
+    # Other codes the bad example raises, rightly (a serial key is also an integer key).
+    also: frozenset[str] = frozenset()
+    # Fed as the SQL of a RunSQL operation (``Analyzer.feed(hand_written=True)``).
+    hand_written: bool = False
+
+    @property
+    def bad_sql(self) -> str:
+        return textwrap.dedent(self.bad).strip()
+
+    @property
+    def good_sql(self) -> str:
+        return textwrap.dedent(self.good).strip()
+
+
+# What the bad example of a slow statement under a blocking lock also raises, rightly:
+# nothing bounds how long it runs (SR205).
+UNBOUNDED = frozenset({"SR205"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Level
+    summary: str
+    why: str
+    instead: str
+    # The statement-level check that raises it; None when something else does
+    # (the transaction tracker, the Django pipeline, sqlreview.deploy).
+    check: Check | None = None
+    examples: tuple[Example, ...] = ()
+    # Where the examples are when they are not SQL (a migration, a --trace measurement).
+    examples_elsewhere: str = ""
+    # Who raises it when ``check`` is None (for the reader of the code, and the docs test).
+    raised_by: str = ""
+    # Said in the rule reference: when it does not fire, or how to turn it off.
+    scope: str = ""
+
+    def finding(self, message: str) -> Finding:
+        return Finding(code=self.code, severity=self.severity, message=message)
+
+
+@dataclass
+class Registry:
+    rules: list[Rule] = field(default_factory=list)
+
+    def add(self, *rules: Rule) -> None:
+        known = {rule.code for rule in self.rules}
+        for rule in rules:
+            if rule.code in known:
+                raise ValueError(f"rule code {rule.code} defined twice")
+            known.add(rule.code)
+            self.rules.append(rule)
+
+
+def each(facts: StatementFacts, kind: str, *variants: str) -> Iterable[ResolvedAction]:
+    """Actions of ``kind`` (and one of ``variants``) on a relation that pre-dates the input."""
+    for resolved in facts.actions:
+        wanted = resolved.action.kind == kind and (
+            not variants or resolved.action.variant in variants
+        )
+        if wanted and (resolved.touches_existing() or resolved.touches_existing(Role.INDEX)):
+            yield resolved
