@@ -5,6 +5,9 @@
     nox -s lint             ruff and mypy --strict
     nox -s bench            the benchmark; its numbers are kept in BENCHMARKS.md
                             (-- --sizes 100,500 | --quick | --update)
+    nox -s calibrate        measure the shipped duration-estimate figures on this machine
+                            (writes sqlreview/stats/default_calibration.json; run it on a
+                            quiet machine, arguments after -- go to sqlreview calibrate)
 """
 
 from __future__ import annotations
@@ -78,3 +81,14 @@ def bench(session: nox.Session) -> None:
     """
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
+@nox.session(python=interpreter(DEFAULT_PYTHON))
+def calibrate(session: nox.Session) -> None:
+    """The shipped calibration: `sqlreview calibrate` on the embedded PostgreSQL, each statement
+    timed at least three times; the file records the machine. The tables keep the command's
+    default size: B-tree builds get slower per row as the sort outgrows the CPU caches, and the
+    default size is the one the acceptance test (tests/stats/test_estimates.py) checks."""
+    session.install("-e", ".[embedded]")
+    session.run("python", "-m", "sqlreview", "calibrate", "--repeat", "3",
+                "-o", "sqlreview/stats/default_calibration.json", *session.posargs)

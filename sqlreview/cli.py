@@ -2,8 +2,10 @@
 
 ``sqlreview sql FILE ...`` analyses raw SQL; ``sqlreview stats dump`` writes a
 snapshot of production sizes for ``--stats`` (see ``sqlreview.stats.dump`` for
-its exit codes); ``sqlreview [targets]`` (and
-``manage.py sqlreview``) reviews Django migrations. Exit codes:
+its exit codes); ``sqlreview calibrate`` measures the throughput behind the
+duration estimates (``sqlreview.stats.calibrate``: exit 0, 2 or 130);
+``sqlreview [targets]`` (and ``manage.py sqlreview``) reviews Django
+migrations. Exit codes:
 
 0  nothing at or above --fail-on
 1  at least one statement at or above --fail-on
@@ -472,6 +474,10 @@ def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
     try:
+        if arguments and arguments[0] == "calibrate" and not configured:
+            from sqlreview.stats import calibrate
+
+            return calibrate.main(arguments[1:])
         with publish.publishing(arguments) as publishing:
             if arguments and arguments[0] == "sql" and not configured:
                 code = run_sql(arguments[1:])

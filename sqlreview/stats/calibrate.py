@@ -1,0 +1,543 @@
+"""``sqlreview calibrate``: measure this server's throughput for the estimates.
+
+Two scratch tables of the same heap size are built, a *narrow* one (many
+rows of ~100 bytes) and a *wide* one (few rows of ~1 KB), six columns each laid
+out like a model's table (text between numbers, a nullable column with NULLs),
+and on each the work
+the estimates model is timed: a validating scan (ADD CHECK), a rewrite
+(ALTER COLUMN TYPE, no index), a B-tree build, a DELETE and an UPDATE of every
+row; on the narrow table also a build on a text key. Each statement runs in a
+transaction that is rolled back (then VACUUM and CHECKPOINT bring the table
+back to the same state), so every run starts
+from the same pages. Two tables of different width separate the part of each
+cost that grows with megabytes from the part that grows with rows (two
+equations, two unknowns); a third table, with the narrow one's rows and six
+more columns, gives what each further column value costs a rewrite and an
+UPDATE. Last, an UPDATE on the narrow table with two
+indexes gives the cost of an index entry.
+
+It writes only to what it creates: on the embedded server a throwaway
+cluster, on ``--database-url`` a schema ``sqlreview_calibrate_*`` in an empty
+database (refused otherwise, and on a standby), dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from sqlreview import interrupts
+from sqlreview.progress import Progress
+from sqlreview.stats.calibration import CalibrationError, calibration_to_json, load_calibration
+from sqlreview.stats.estimate import MB, Calibration, scan_seconds
+
+EXIT_OK = 0
+EXIT_FAILED = 2  # could not calibrate, or --check FILE cannot be used
+DEFAULT_OUTPUT = Path("sqlreview-calibration.json")
+DEFAULT_SIZE_MB = 40
+DEFAULT_REPEAT = 2
+SCHEMA_PREFIX = "sqlreview_calibrate_"
+# Rates that noise drove to zero or below are capped: a term that costs next to nothing.
+FASTEST_MB_PER_S = 100_000.0
+FASTEST_ROWS_PER_S = 1e9
+BRIEF_TOTAL_S = 0.3
+MAX_RUNS = 5
+
+
+class CalibrateError(Exception):
+    """Calibration cannot run or failed; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A scratch table: rows of one width, ``note`` being most of it."""
+
+    name: str
+    note_sql: str  # the text column, from ``g`` (the row number)
+    row_bytes: int  # about, on disk, to size the table before it exists
+    extra_pairs: int = 0  # pairs of (short text, int) columns beyond the six
+
+    @property
+    def columns(self) -> int:
+        return BASE_COLUMNS + 2 * self.extra_pairs
+
+
+# Laid out like a model's table rather than the fastest way: text between the numbers,
+# one nullable column with NULLs (a row with a NULL has no cached column offsets).
+BASE_COLUMNS = 6
+NARROW = Shape("narrow", "md5(g::text)", 100)
+WIDE = Shape("wide", "repeat(md5(g::text), 30)", 1040)  # inline: below the TOAST threshold
+MANY = Shape("many", "md5(g::text)", 140, extra_pairs=3)  # more columns, the narrow's rows
+# What MANY adds: the cost of each column value a rewrite or an UPDATE forms again.
+PER_COLUMN_WORK = ("rewrite", "update")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One timed statement on one table."""
+
+    table: str
+    heap_mb: float
+    rows: float
+    seconds: float
+    columns: int = BASE_COLUMNS
+
+    def to_json(self) -> dict[str, Any]:
+        return {"table": self.table, "heap_mb": round(self.heap_mb, 2), "rows": self.rows,
+                "columns": self.columns, "seconds": round(self.seconds, 4)}
+
+
+def parser() -> argparse.ArgumentParser:
+    command = argparse.ArgumentParser(
+        prog="sqlreview calibrate",
+        description="Measure how fast this PostgreSQL server rewrites, scans, indexes, updates "
+                    "and deletes, on scratch tables it creates and drops, and write the figures "
+                    "the duration estimates use (--calibration FILE).",
+        epilog="Exit codes: 0 the calibration was written, 2 it could not be made (the message "
+               "says why), 130 interrupted. Never point --database-url at production: "
+               "calibration writes a few hundred MB and loads the server for a minute.")
+    command.add_argument("--database-url", metavar="URL",
+                         help="an EMPTY database on a staging server like production's, to "
+                              "measure there (default: the embedded PostgreSQL). Refused on a "
+                              "standby or when the database has tables")
+    command.add_argument("--output", "-o", type=Path, default=DEFAULT_OUTPUT, metavar="FILE",
+                         help=f"where to write the calibration (default: {DEFAULT_OUTPUT}; "
+                              "- for standard output)")
+    command.add_argument("--size-mb", type=_positive_int, default=DEFAULT_SIZE_MB, metavar="MB",
+                         help=f"heap size of each scratch table (default: {DEFAULT_SIZE_MB}); "
+                              "larger is steadier and slower")
+    command.add_argument("--repeat", type=_positive_int, default=DEFAULT_REPEAT, metavar="N",
+                         help="time each statement N times and keep the fastest "
+                              f"(default: {DEFAULT_REPEAT})")
+    command.add_argument("--check", type=Path, metavar="FILE",
+                         help="measure nothing: read the calibration FILE, say whether "
+                              "--calibration can use it and print its figures")
+    command.add_argument("--quiet", "-q", action="store_true",
+                         help="no progress line on the terminal")
+    command.add_argument("--debug", action="store_true",
+                         help="show Python tracebacks of internal errors")
+    return command
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
+
+
+def main(argv: Sequence[str]) -> int:
+    """``sqlreview calibrate ...``; errors are one line on stderr and exit 2."""
+    args = parser().parse_args(argv)
+    if args.check is not None:
+        return check_file(args.check)
+    try:
+        _check_output(args.output)
+        calibration = calibrate(args.database_url, size_mb=args.size_mb, repeat=args.repeat,
+                                progress=Progress.for_terminal(args.quiet))
+        _write(calibration, args.output)
+    except CalibrateError as error:
+        print(f"sqlreview calibrate: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if str(args.output) != "-":
+        print(f"sqlreview calibrate: wrote {args.output} ({calibration.machine})",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def check_file(path: Path) -> int:
+    """``--check FILE``: the file's figures on stdout, or why it cannot be used."""
+    try:
+        calibration = load_calibration(path)
+    except CalibrationError as error:
+        print(f"sqlreview calibrate: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{path}: measured {calibration.measured_at or 'at an unknown time'} on "
+          f"{calibration.machine}")
+    for name, value in calibration_to_json(calibration)["figures"].items():
+        print(f"  {name} = {value:g}")
+    return EXIT_OK
+
+
+def _check_output(path: Path) -> None:
+    if str(path) == "-":
+        return
+    if path.is_dir():
+        raise CalibrateError(f"cannot write {path}: it is a directory")
+    if not path.parent.is_dir():
+        raise CalibrateError(f"cannot write {path}: the directory {path.parent} does not exist")
+
+
+def _write(calibration: Calibration, path: Path) -> None:
+    text = json.dumps(calibration_to_json(calibration), indent=2) + "\n"
+    if str(path) == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CalibrateError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def calibrate(database_url: str | None = None, *, size_mb: int = DEFAULT_SIZE_MB,
+              repeat: int = DEFAULT_REPEAT, progress: Progress | None = None) -> Calibration:
+    """Measure on ``database_url`` (an empty staging database) or the embedded server."""
+    try:
+        with _target(database_url) as (url, where):
+            return _measure(url, where, size_mb=size_mb, repeat=repeat, progress=progress)
+    except psycopg.Error as error:
+        raise CalibrateError(f"the server failed: {_first_line(error)}") from None
+    finally:
+        if progress is not None:
+            progress.finish()
+
+
+@contextmanager
+def _target(database_url: str | None) -> Iterator[tuple[str, str]]:
+    """The URL to measure on and a label; the embedded server is stopped after."""
+    if database_url is not None:
+        _check_staging(database_url)
+        yield database_url, "staging server"
+        return
+    from sqlreview.scratch import ScratchServer, ScratchUnavailable
+    from sqlreview.scratch.cache import default_cache_dir
+
+    try:
+        with interrupts.deferred():
+            server = ScratchServer.embedded(default_cache_dir())
+    except ScratchUnavailable as error:
+        raise CalibrateError(f"{error}; or give --database-url of an empty staging "
+                             "database") from None
+    try:
+        yield server.url, "embedded"
+    finally:
+        with interrupts.deferred():
+            server.stop()
+
+
+def _connect(url: str) -> psycopg.Connection[Any]:
+    from sqlreview.scratch import connect_timeout, redact
+
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout())
+    except psycopg.Error as error:
+        raise CalibrateError(f"cannot connect to {redact(url)}: {_first_line(error)}") from None
+
+
+def _check_staging(url: str) -> None:
+    """Refuse a standby and a database that holds tables: production looks like that."""
+    with _connect(url) as conn:
+        row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+        if row and row[0]:
+            raise CalibrateError("the server is a standby (in recovery): calibrate writes "
+                                 "tables; give an empty database on a primary staging server")
+        row = conn.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname <> 'information_schema' "
+            "AND n.nspname NOT LIKE 'pg\\_%'").fetchone()
+        tables = int(row[0]) if row else 0
+        if tables:
+            raise CalibrateError(
+                f"the database holds {tables} table(s): calibrate runs only on an empty "
+                "database, never production. Create one on a staging server "
+                "(createdb sqlreview_calibrate) and give its URL")
+
+
+def _measure(url: str, where: str, *, size_mb: int, repeat: int,
+             progress: Progress | None) -> Calibration:
+    schema = SCHEMA_PREFIX + uuid.uuid4().hex[:10]
+    steps = _Steps(progress, total=1 + 2 * 7 + 4 + 4)
+    with _connect(url) as conn:
+        session = _Session(conn, repeat)
+        try:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+            overhead = session.overhead(schema)
+            steps.next("overhead")
+            samples = {shape.name: session.samples_on(schema, shape, size_mb, steps)
+                       for shape in (NARROW, WIDE, MANY)}
+            entries, text_key = session.index_entries(schema, steps)
+            info = _machine(conn, where)
+        finally:
+            with interrupts.deferred():
+                _drop_schema(url, schema)
+        steps.next("done")
+    return _figures(samples, entries, text_key, overhead, info, session.notes)
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    """On a connection of its own: the measuring one may be broken by an interrupt."""
+    try:
+        with _connect(url) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE")
+                         .format(sql.Identifier(schema)))
+    except (CalibrateError, psycopg.Error):
+        print(f"sqlreview calibrate: could not drop the scratch schema {schema}: "
+              "drop it yourself", file=sys.stderr)
+
+
+class _Steps:
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def next(self, name: str) -> None:
+        self.done = min(self.done + 1, self.total)
+        interrupts.check()
+        if self.progress is not None:
+            self.progress.update("calibrating", self.done, self.total, name)
+
+
+class _Session:
+    """The measuring connection: builds tables, times statements."""
+
+    def __init__(self, conn: psycopg.Connection[Any], repeat: int) -> None:
+        self.conn, self.repeat = conn, repeat
+        self.notes: list[str] = []
+        self.can_checkpoint = True
+
+    def settle(self, table: sql.Composable | None = None) -> None:
+        """Same state before every timing: no dead rows, hint bits set, no dirty buffers."""
+        if table is not None:
+            self.conn.execute(sql.SQL("VACUUM (FREEZE, ANALYZE) {}").format(table))
+        if not self.can_checkpoint:
+            return
+        try:
+            self.conn.execute("CHECKPOINT")
+        except psycopg.errors.InsufficientPrivilege:
+            self.can_checkpoint = False
+            self.notes.append("no CHECKPOINT privilege: dirty buffers were not flushed "
+                              "before each timing")
+
+    def timed(self, statement: sql.Composed, table: sql.Composable | None,
+              *, dirty: bool) -> float:
+        """Fastest of at least ``repeat`` runs of ``statement``, each rolled back.
+
+        A short statement is run more often (until it has run ``BRIEF_TOTAL_S``
+        in all, at most ``MAX_RUNS`` times): the shorter a run, the more one
+        hiccup of a shared machine weighs in it."""
+        best, spent, runs = float("inf"), 0.0, 0
+        while runs < self.repeat or (spent < BRIEF_TOTAL_S and runs < MAX_RUNS):
+            interrupts.check()
+            self.settle(table if dirty else None)
+            with self.conn.cursor() as cursor:
+                cursor.execute("BEGIN")
+                try:
+                    started = time.perf_counter()
+                    cursor.execute(statement)
+                    seconds = time.perf_counter() - started
+                finally:
+                    cursor.execute("ROLLBACK")
+            best, spent, runs = min(best, seconds), spent + seconds, runs + 1
+        if dirty:
+            self.settle(table)
+        return best
+
+    def overhead(self, schema: str) -> float:
+        table = sql.Identifier(schema, "empty")
+        self.conn.execute(sql.SQL("CREATE TABLE {} (id int NOT NULL)").format(table))
+        statement = sql.SQL("ALTER TABLE {} ADD CONSTRAINT c CHECK (id > 0)").format(table)
+        return self.timed(statement, None, dirty=False)
+
+    def build(self, schema: str, shape: Shape, size_mb: int) -> tuple[sql.Identifier, float,
+                                                                        float]:
+        """The table, its heap MB and rows."""
+        table = sql.Identifier(schema, shape.name)
+        rows = max(1000, size_mb * MB // (NARROW if shape is MANY else shape).row_bytes)
+        pairs = range(shape.extra_pairs)
+        columns = "".join(f", label{i} text, count{i} int NOT NULL" for i in pairs)
+        values = "".join(f", CASE WHEN g %% 3 = {i} THEN NULL ELSE 'label ' || (g %% {97 + i})"
+                         f" END, g %% {1013 + i}" for i in pairs)
+        self.conn.execute(sql.SQL(
+            "CREATE TABLE {} (id int NOT NULL, note text NOT NULL, ref int NOT NULL, "
+            "tag text, created timestamptz NOT NULL, amount int NOT NULL"
+            + columns + ")").format(table))
+        self.conn.execute(sql.SQL(
+            "INSERT INTO {} SELECT g, " + shape.note_sql + ", "
+            "(g::bigint * 7919 %% 1000003)::int, "
+            "CASE WHEN g %% 3 = 0 THEN NULL ELSE 'tag ' || (g %% 89) END, "
+            "timestamptz '2024-01-01' + g * interval '1 second', g %% 1000" + values +
+            " FROM generate_series(1, %s) g").format(table), (rows,))
+        self.settle(table)
+        return table, *self.size(table)
+
+    def size(self, table: sql.Identifier) -> tuple[float, float]:
+        row = self.conn.execute(
+            "SELECT pg_relation_size(%s::regclass), reltuples FROM pg_class "
+            "WHERE oid = %s::regclass", (table.as_string(self.conn),) * 2).fetchone()
+        assert row is not None
+        return int(row[0]) / MB, float(row[1])
+
+    def samples_on(self, schema: str, shape: Shape, size_mb: int,
+                   steps: _Steps) -> dict[str, Sample]:
+        table, heap_mb, rows = self.build(schema, shape, size_mb)
+        steps.next(f"{shape.name} table built")
+        statements: list[tuple[str, str, bool]] = [
+            ("scan", "ALTER TABLE {} ADD CONSTRAINT amount_positive CHECK (amount >= 0)", False),
+            ("rewrite", "ALTER TABLE {} ALTER COLUMN amount TYPE bigint", False),
+            ("index_build", "CREATE INDEX ON {} (ref)", False),
+            ("delete", "DELETE FROM {}", True),
+            ("update", "UPDATE {} SET amount = amount + 1", True),
+        ]
+        if shape is MANY:
+            statements = [entry for entry in statements if entry[0] in PER_COLUMN_WORK]
+        samples: dict[str, Sample] = {}
+        for name, text, dirty in statements:
+            seconds = self.timed(sql.SQL(text).format(table), table, dirty=dirty)
+            samples[name] = Sample(shape.name, heap_mb, rows, seconds, shape.columns)
+            steps.next(f"{shape.name} {name.replace('_', ' ')}")
+        if shape is not NARROW:
+            self.conn.execute(sql.SQL("DROP TABLE {}").format(table))
+        steps.next(f"{shape.name} done")
+        return samples
+
+    def index_entries(self, schema: str, steps: _Steps) -> tuple[Sample, Sample]:
+        """On the narrow table: a build on its text column, and an UPDATE of every
+        row with two indexes to maintain."""
+        table = sql.Identifier(schema, NARROW.name)
+        self.conn.execute(sql.SQL("CREATE INDEX ON {} (id)").format(table))
+        self.conn.execute(sql.SQL("CREATE INDEX ON {} (ref)").format(table))
+        self.settle(table)
+        heap_mb, rows = self.size(table)
+        steps.next("indexes built")
+        text_key = self.timed(sql.SQL("CREATE INDEX ON {} (note)").format(table), None,
+                              dirty=False)
+        steps.next("text index build")
+        seconds = self.timed(sql.SQL("UPDATE {} SET amount = amount + 1").format(table), table,
+                             dirty=True)
+        steps.next("update with indexes")
+        return (Sample(NARROW.name, heap_mb, rows, seconds),
+                Sample(NARROW.name, heap_mb, rows, text_key))
+
+
+def solve(narrow: Sample, wide: Sample, *, minus: Callable[[Sample], float] = lambda s: 0.0
+          ) -> tuple[float, float]:
+    """(MB/s, rows/s) such that ``MB / a + rows / b`` gives both samples' seconds.
+
+    ``minus`` is a part of each sample's time accounted for elsewhere (an UPDATE's
+    scan). Noise can make one term negative: then the other term explains both
+    samples alone (least squares) and the negative one costs next to nothing."""
+    t1 = max(narrow.seconds - minus(narrow), narrow.seconds * 0.1)
+    t2 = max(wide.seconds - minus(wide), wide.seconds * 0.1)
+    m1, r1, m2, r2 = narrow.heap_mb, narrow.rows, wide.heap_mb, wide.rows
+    det = m1 * r2 - m2 * r1
+    per_mb = (t1 * r2 - t2 * r1) / det if det else 0.0
+    per_row = (m1 * t2 - m2 * t1) / det if det else 0.0
+    if per_mb <= 0:
+        per_mb, per_row = 1 / FASTEST_MB_PER_S, (t1 * r1 + t2 * r2) / (r1 * r1 + r2 * r2)
+    elif per_row <= 0:
+        per_mb, per_row = (t1 * m1 + t2 * m2) / (m1 * m1 + m2 * m2), 1 / FASTEST_ROWS_PER_S
+    return min(1 / per_mb, FASTEST_MB_PER_S), min(1 / per_row, FASTEST_ROWS_PER_S)
+
+
+def per_column(sample: Sample, mb_per_s: float, rows_per_s: float, *,
+               minus: Callable[[Sample], float] = lambda s: 0.0) -> float:
+    """Column values per second beyond the six of the narrow and wide tables: what
+    ``sample`` (of the table with more columns) took beyond their figures' account."""
+    accounted = sample.heap_mb / mb_per_s + sample.rows / rows_per_s + minus(sample)
+    values = sample.rows * (sample.columns - BASE_COLUMNS)
+    beyond = sample.seconds - accounted
+    return FASTEST_ROWS_PER_S if beyond <= 0 else min(values / beyond, FASTEST_ROWS_PER_S)
+
+
+def _figures(samples: dict[str, dict[str, Sample]], entries: Sample, text_key: Sample,
+             overhead: float, info: dict[str, Any], notes: list[str]) -> Calibration:
+    narrow, wide, many = samples[NARROW.name], samples[WIDE.name], samples[MANY.name]
+    scan_mb, scan_rows = solve(narrow["scan"], wide["scan"])
+    rewrite_mb, rewrite_rows = solve(narrow["rewrite"], wide["rewrite"])
+    index_mb, index_rows = solve(narrow["index_build"], wide["index_build"])
+    partial = Calibration(rewrite_mb_per_s=rewrite_mb, scan_mb_per_s=scan_mb,
+                          index_build_mb_per_s=index_mb, update_rows_per_s=1.0,
+                          index_entries_per_s=1.0, delete_rows_per_s=1.0,
+                          scan_rows_per_s=scan_rows)
+
+    def scan_part(sample: Sample) -> float:
+        return scan_seconds(sample.heap_mb, sample.rows, partial)
+
+    update_mb, update_rows = solve(narrow["update"], wide["update"], minus=scan_part)
+    delete_mb, delete_rows = solve(narrow["delete"], wide["delete"], minus=scan_part)
+    rewrite_values = per_column(many["rewrite"], rewrite_mb, rewrite_rows)
+    update_values = per_column(many["update"], update_mb, update_rows, minus=scan_part)
+    without_indexes = narrow["update"].seconds
+    extra_seconds = max(entries.seconds - without_indexes, entries.seconds * 0.05)
+    entries_per_s = min(2 * entries.rows / extra_seconds, FASTEST_ROWS_PER_S)
+    raw = {name: [sample[name].to_json() for sample in (narrow, wide, many) if name in sample]
+           for name in narrow}
+    text_heap = text_key.heap_mb / index_mb if index_mb < FASTEST_MB_PER_S else 0.0
+    text_rows = min(text_key.rows / max(text_key.seconds - text_heap, text_key.seconds * 0.1),
+                    FASTEST_ROWS_PER_S)
+    raw["update_with_2_indexes"] = [entries.to_json()]
+    raw["index_build_text_key"] = [text_key.to_json()]
+    return Calibration(
+        rewrite_mb_per_s=_round(rewrite_mb), rewrite_rows_per_s=_round(rewrite_rows),
+        scan_mb_per_s=_round(scan_mb), scan_rows_per_s=_round(scan_rows),
+        index_build_mb_per_s=_round(index_mb), index_build_rows_per_s=_round(index_rows),
+        index_build_text_rows_per_s=_round(text_rows),
+        update_rows_per_s=_round(update_rows), update_mb_per_s=_round(update_mb),
+        rewrite_values_per_s=_round(rewrite_values), update_values_per_s=_round(update_values),
+        row_columns=BASE_COLUMNS,
+        index_entries_per_s=_round(entries_per_s),
+        delete_rows_per_s=_round(delete_rows), delete_mb_per_s=_round(delete_mb),
+        statement_overhead_s=round(max(overhead, 1e-6), 6),
+        machine=info.pop("summary"),
+        measured_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        extra={**info, "samples": raw, "notes": notes},
+    )
+
+
+def _round(value: float) -> float:
+    """Three significant digits: the measurement is not more precise than that."""
+    return float(f"{value:.3g}")
+
+
+def _machine(conn: psycopg.Connection[Any], where: str) -> dict[str, Any]:
+    """Where the figures come from: CPU, cores, PostgreSQL and the settings that matter."""
+    row = conn.execute("SELECT version(), current_setting('server_version')").fetchone()
+    version, short = (str(row[0]), str(row[1])) if row else ("unknown", "unknown")
+    settings = {}
+    for name in ("shared_buffers", "maintenance_work_mem", "work_mem",
+                 "max_parallel_maintenance_workers", "fsync", "synchronous_commit",
+                 "full_page_writes", "wal_level"):
+        value = conn.execute("SELECT current_setting(%s, true)", (name,)).fetchone()
+        settings[name] = value[0] if value else None
+    row = conn.execute("SELECT datcollate, datlocprovider::text FROM pg_database "
+                       "WHERE datname = current_database()").fetchone()
+    settings["collation"] = f"{row[0]} ({row[1]})" if row else None
+    cpu, cores = _cpu_model(), os.cpu_count() or 0
+    server = "embedded PostgreSQL" if where == "embedded" else "a staging server"
+    return {
+        "summary": f"{cpu}, {cores} cores, PostgreSQL {short} ({server}), "
+                   f"{platform.system()} {platform.machine()}",
+        "cpu": cpu, "cores": cores, "postgresql": version, "server": where,
+        "settings": settings, "python": platform.python_version(),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
