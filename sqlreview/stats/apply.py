@@ -147,10 +147,12 @@ def estimate_statement(statement: StatementResult, snapshot: Snapshot,
         if table is None:
             result.unknown = f"no size for {piece.table} in the snapshot"
             return result
+        columns, text_keys = _shape(snapshot, table.name)
         if table.name not in {t["table"] for t in result.tables}:
             result.tables.append(_size_of(table))
         made = estimate(piece.work, table, calibration, fraction=piece.fraction,
-                        indexes_built=piece.indexes_built)
+                        indexes_built=piece.indexes_built, columns=columns,
+                        text_key_indexes=text_keys)
         seconds += made.seconds
         result.work.append({"table": table.name, **made.to_json()})
     if not pieces:
@@ -158,6 +160,25 @@ def estimate_statement(statement: StatementResult, snapshot: Snapshot,
         return result
     result.seconds = seconds
     return result
+
+
+_TEXT_TYPES = frozenset({"text", "varchar", "bpchar", "citext"})
+
+
+def _shape(snapshot: Snapshot, table: str) -> tuple[int | None, int]:
+    """What the snapshot's schema says of the table's shape: its column count and
+    how many of its indexes have a text key (slower to sort, by collation)."""
+    relation = snapshot.schema.get(key_of(table))
+    if relation is None:
+        return None, 0
+    text_keys = 0
+    for name in snapshot.schema.indexes_of(key_of(table)):
+        index = snapshot.schema.get(name)
+        leading = index.index_columns[0] if index is not None and index.index_columns else None
+        column = relation.columns.get(leading) if leading else None
+        if column is not None and column.type is not None and column.type.name in _TEXT_TYPES:
+            text_keys += 1
+    return len(relation.columns), text_keys
 
 
 def _unique(tables: Any) -> list[TableStats]:

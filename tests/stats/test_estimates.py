@@ -9,6 +9,12 @@ the primary key, a CREATE INDEX, a validating ADD CHECK and an UPDATE of every
 row. Each estimate must be within a factor of 3 of the measured time, with the
 shipped calibration and with one `sqlreview calibrate` has just measured.
 
+The estimates are the ones a user gets: `sqlreview stats dump` takes a snapshot
+of the database, and `sqlreview sql --stats SNAPSHOT --calibration FILE
+--format json` reads the four statements, so the statement → kind of work
+mapping and the table's shape (columns, text keys) from the snapshot are
+checked too, not only the formulas.
+
 The table is deliberately shaped unlike calibrate's scratch tables (other
 columns, row width in between, TOAST, two indexes, another key type), so the
 test checks that the model carries over, not that a table was timed twice.
@@ -16,10 +22,12 @@ test checks that the model carries over, not that a table was timed twice.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +35,12 @@ import psycopg
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from sqlreview.stats.calibration import load_calibration
-from sqlreview.stats.estimate import MB, Calibration, Work, estimate
+from sqlreview.stats.calibration import DEFAULT_CALIBRATION, load_calibration
+from sqlreview.stats.estimate import MB, Work, estimate
 from sqlreview.stats.model import IndexStats, TableStats
+from tests.stats.helpers import run_cli
 
 FACTOR = 3.0
-COLUMNS: int | None = None  # the table's, from the catalog (a snapshot has them too)
 ROWS = 850_000
 LONG_EVERY = 80  # one row in LONG_EVERY has a comment of ~3 KB that goes to TOAST
 
@@ -120,30 +128,46 @@ def table_stats(conn: psycopg.Connection[Any], name: str) -> TableStats:
                       for n, b, d, u in indexes))
 
 
+@dataclass(frozen=True)
+class BigTable:
+    stats: TableStats  # as the catalog has it
+    snapshot: Path  # `sqlreview stats dump` of the database
+    statements: Path  # the four statements, one file
+    measured: dict[str, float]  # seconds, by statement name
+
+
 @pytest.fixture(scope="module")
-def big_table(pg_server: ScratchServer) -> Iterator[tuple[TableStats, dict[str, float]]]:
-    """The table's stats and each statement's measured seconds."""
-    global COLUMNS
+def big_table(pg_server: ScratchServer, tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[BigTable]:
+    folder = tmp_path_factory.mktemp("estimates")
     with pg_server.temporary_database(prefix="sqlreview_test") as url, \
             psycopg.connect(url, autocommit=True) as conn:
         conn.execute(BUILD)
         settle(conn, vacuum=True)
         stats = table_stats(conn, "shop_order")
-        row = conn.execute("SELECT count(*) FROM pg_attribute WHERE attrelid = "
-                           "'shop_order'::regclass AND attnum > 0 AND NOT attisdropped"
-                           ).fetchone()
-        COLUMNS = int(row[0]) if row else None
+        snapshot = folder / "snapshot.json"
+        dumped = run_cli("stats", "dump", "--database-url", url, "-o", str(snapshot))
+        assert dumped.returncode == 0, dumped.stderr
+        statements = folder / "statements.sql"
+        statements.write_text("".join(f"{sql};\n" for _, sql, _ in STATEMENTS.values()),
+                              encoding="utf-8")
         measured = {name: timed(conn, statement, dirty=dirty)
                     for name, (_, statement, dirty) in STATEMENTS.items()}
-        yield stats, measured
+        yield BigTable(stats, snapshot, statements, measured)
 
 
-def check_estimates(stats: TableStats, measured: dict[str, float],
-                    calibration: Calibration) -> None:
+def check_estimates(table: BigTable, calibration: Path) -> None:
+    reviewed = run_cli("sql", str(table.statements), "--stats", str(table.snapshot),
+                       "--calibration", str(calibration), "--format", "json")
+    assert reviewed.returncode in (0, 1), reviewed.stderr
+    statements = json.loads(reviewed.stdout)["statements"]
+    assert len(statements) == len(STATEMENTS)
     ratios = {}
-    for name, (work, _, _) in STATEMENTS.items():
-        estimated = estimate(work, stats, calibration, columns=COLUMNS).seconds
-        ratios[name] = (estimated, measured[name], estimated / measured[name])
+    for (name, (work, _, _)), statement in zip(STATEMENTS.items(), statements, strict=True):
+        [piece] = statement["estimate"]["work"]
+        assert (piece["table"], piece["work"]) == ("shop_order", work.value), name
+        estimated = statement["estimated_seconds"]
+        ratios[name] = (estimated, table.measured[name], estimated / table.measured[name])
     report = ", ".join(f"{name}: estimated {e:.2f} s, measured {m:.2f} s (x{r:.2f})"
                        for name, (e, m, r) in ratios.items())
     print(report)
@@ -152,23 +176,27 @@ def check_estimates(stats: TableStats, measured: dict[str, float],
     assert not outside, f"not within a factor of {FACTOR}: {report}"
 
 
-def test_the_table_is_production_like(big_table: tuple[TableStats, dict[str, float]]) -> None:
-    stats, _ = big_table
+def test_the_table_is_production_like(big_table: BigTable) -> None:
+    stats = big_table.stats
     assert stats.heap_bytes + stats.toast_bytes >= 100 * MB  # pg_table_size()
     assert stats.toast_bytes >= 10 * MB
     assert len(stats.indexes) == 2
     assert abs(stats.row_count - ROWS) < ROWS * 0.05
 
 
-def test_estimates_with_the_shipped_calibration(
-        big_table: tuple[TableStats, dict[str, float]]) -> None:
-    stats, measured = big_table
-    check_estimates(stats, measured, load_calibration())
+def test_the_snapshot_has_the_catalog_sizes(big_table: BigTable) -> None:
+    snapshot = json.loads(big_table.snapshot.read_text(encoding="utf-8"))
+    [dumped] = [t for t in snapshot["tables"] if t["name"] == "shop_order"]
+    stats = big_table.stats
+    assert (dumped["heap_bytes"], dumped["toast_bytes"], dumped["index_bytes"]) == (
+        stats.heap_bytes, stats.toast_bytes, stats.index_bytes)
 
 
-def test_estimates_right_after_calibrate(big_table: tuple[TableStats, dict[str, float]],
-                                         tmp_path: Path) -> None:
-    stats, measured = big_table
+def test_estimates_with_the_shipped_calibration(big_table: BigTable) -> None:
+    check_estimates(big_table, DEFAULT_CALIBRATION)
+
+
+def test_estimates_right_after_calibrate(big_table: BigTable, tmp_path: Path) -> None:
     output = tmp_path / "calibration.json"
     completed = subprocess.run(
         [sys.executable, "-m", "sqlreview", "calibrate", "-o", str(output)],
@@ -176,7 +204,7 @@ def test_estimates_right_after_calibrate(big_table: tuple[TableStats, dict[str, 
     assert completed.returncode == 0, completed.stderr
     calibration = load_calibration(output)
     assert calibration.extra["cores"] >= 1 and "PostgreSQL" in calibration.machine
-    check_estimates(stats, measured, calibration)
+    check_estimates(big_table, output)
 
 
 def sample_table(**changes: Any) -> TableStats:
