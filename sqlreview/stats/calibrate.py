@@ -95,10 +95,14 @@ class Sample:
     rows: float
     seconds: float
     columns: int = BASE_COLUMNS
+    heap_beside: float = 0.0  # MB of heap, when ``heap_mb`` is the table's TOAST
 
     def to_json(self) -> dict[str, Any]:
-        return {"table": self.table, "heap_mb": round(self.heap_mb, 2), "rows": self.rows,
+        data = {"table": self.table, "heap_mb": round(self.heap_mb, 2), "rows": self.rows,
                 "columns": self.columns, "seconds": round(self.seconds, 4)}
+        if self.heap_beside:
+            data["heap_beside_mb"] = round(self.heap_beside, 2)
+        return data
 
 
 def parser() -> argparse.ArgumentParser:
@@ -263,7 +267,7 @@ def _check_staging(url: str) -> None:
 def _measure(url: str, where: str, *, size_mb: int, repeat: int,
              progress: Progress | None) -> Calibration:
     schema = SCHEMA_PREFIX + uuid.uuid4().hex[:10]
-    steps = _Steps(progress, total=1 + 2 * 7 + 4 + 4)
+    steps = _Steps(progress, total=1 + 2 * 7 + 4 + 4 + 2)
     with _connect(url) as conn:
         session = _Session(conn, repeat)
         try:
@@ -273,12 +277,13 @@ def _measure(url: str, where: str, *, size_mb: int, repeat: int,
             samples = {shape.name: session.samples_on(schema, shape, size_mb, steps)
                        for shape in (NARROW, WIDE, MANY)}
             entries, text_key = session.index_entries(schema, steps)
+            toast = session.toast_rewrite(schema, size_mb, steps)
             info = _machine(conn, where)
         finally:
             with interrupts.deferred():
                 _drop_schema(url, schema)
         steps.next("done")
-    return _figures(samples, entries, text_key, overhead, info, session.notes)
+    return _figures(samples, entries, text_key, toast, overhead, info, session.notes)
 
 
 def _drop_schema(url: str, schema: str) -> None:
@@ -425,6 +430,32 @@ class _Session:
                 Sample(NARROW.name, heap_mb, rows, text_key))
 
 
+    def toast_rewrite(self, schema: str, size_mb: int, steps: _Steps) -> Sample:
+        """A rewrite of a table whose data is mostly TOAST: rows of about 3 KB of text
+        that pglz cannot shrink below the TOAST threshold. ``heap_mb`` is its TOAST."""
+        table = sql.Identifier(schema, "toasted")
+        rows = max(100, size_mb * MB // 3300)
+        self.conn.execute(sql.SQL("CREATE TABLE {} (id int NOT NULL, body text NOT NULL)"
+                                  ).format(table))
+        self.conn.execute(sql.SQL(
+            "INSERT INTO {} SELECT g, (SELECT string_agg(md5(g::text || '-' || i), ' ') "
+            "FROM generate_series(1, 96) i) FROM generate_series(1, %s) g").format(table),
+            (rows,))
+        self.settle(table)
+        heap_mb, reltuples = self.size(table)
+        row = self.conn.execute(
+            "SELECT pg_total_relation_size(reltoastrelid) FROM pg_class WHERE oid = %s::regclass",
+            (table.as_string(self.conn),)).fetchone()
+        toast_mb = int(row[0]) / MB if row and row[0] else 0.0
+        steps.next("toasted table built")
+        seconds = self.timed(sql.SQL("ALTER TABLE {} ALTER COLUMN id TYPE bigint").format(table),
+                             None, dirty=False)
+        self.conn.execute(sql.SQL("DROP TABLE {}").format(table))
+        steps.next("toasted rewrite")
+        return Sample("toasted", toast_mb, reltuples, seconds, columns=2,
+                      heap_beside=heap_mb)
+
+
 def solve(narrow: Sample, wide: Sample, *, minus: Callable[[Sample], float] = lambda s: 0.0
           ) -> tuple[float, float]:
     """(MB/s, rows/s) such that ``MB / a + rows / b`` gives both samples' seconds.
@@ -455,8 +486,18 @@ def per_column(sample: Sample, mb_per_s: float, rows_per_s: float, *,
     return FASTEST_ROWS_PER_S if beyond <= 0 else min(values / beyond, FASTEST_ROWS_PER_S)
 
 
+def toast_rate(sample: Sample, rewrite_mb: float, rewrite_rows: float) -> float:
+    """MB/s of TOAST a rewrite copies: what the toasted table's rewrite took beyond
+    its heap and rows at the heap's figures."""
+    beyond = sample.seconds - sample.heap_beside / rewrite_mb - sample.rows / rewrite_rows
+    if sample.heap_mb <= 0 or beyond <= 0:
+        return rewrite_mb
+    return min(sample.heap_mb / beyond, FASTEST_MB_PER_S)
+
+
 def _figures(samples: dict[str, dict[str, Sample]], entries: Sample, text_key: Sample,
-             overhead: float, info: dict[str, Any], notes: list[str]) -> Calibration:
+             toast: Sample, overhead: float, info: dict[str, Any], notes: list[str]
+             ) -> Calibration:
     narrow, wide, many = samples[NARROW.name], samples[WIDE.name], samples[MANY.name]
     scan_mb, scan_rows = solve(narrow["scan"], wide["scan"])
     rewrite_mb, rewrite_rows = solve(narrow["rewrite"], wide["rewrite"])
@@ -483,6 +524,7 @@ def _figures(samples: dict[str, dict[str, Sample]], entries: Sample, text_key: S
                     FASTEST_ROWS_PER_S)
     raw["update_with_2_indexes"] = [entries.to_json()]
     raw["index_build_text_key"] = [text_key.to_json()]
+    raw["rewrite_toast"] = [toast.to_json()]
     return Calibration(
         rewrite_mb_per_s=_round(rewrite_mb), rewrite_rows_per_s=_round(rewrite_rows),
         scan_mb_per_s=_round(scan_mb), scan_rows_per_s=_round(scan_rows),
@@ -490,6 +532,7 @@ def _figures(samples: dict[str, dict[str, Sample]], entries: Sample, text_key: S
         index_build_text_rows_per_s=_round(text_rows),
         update_rows_per_s=_round(update_rows), update_mb_per_s=_round(update_mb),
         rewrite_values_per_s=_round(rewrite_values), update_values_per_s=_round(update_values),
+        rewrite_toast_mb_per_s=_round(toast_rate(toast, rewrite_mb, rewrite_rows)),
         row_columns=BASE_COLUMNS,
         index_entries_per_s=_round(entries_per_s),
         delete_rows_per_s=_round(delete_rows), delete_mb_per_s=_round(delete_mb),
