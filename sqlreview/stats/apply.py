@@ -80,6 +80,7 @@ class _Piece:
     work: Work
     fraction: float = 1.0
     indexes_built: int = 1
+    text_keys: int | None = None  # of the indexes built; None: read from the table's shape
 
 
 def apply_stats(review: Review, snapshot: Snapshot, calibration: Calibration,
@@ -148,6 +149,8 @@ def estimate_statement(statement: StatementResult, snapshot: Snapshot,
             result.unknown = f"no size for {piece.table} in the snapshot"
             return result
         columns, text_keys = _shape(snapshot, table.name)
+        if piece.text_keys is not None:
+            text_keys = piece.text_keys
         if table.name not in {t["table"] for t in result.tables}:
             result.tables.append(_size_of(table))
         made = estimate(piece.work, table, calibration, fraction=piece.fraction,
@@ -225,7 +228,34 @@ def _index_build(statement: StatementResult, table: str, snapshot: Snapshot) -> 
     if statement.kind == "REINDEX" and stats is not None:
         names = {key_of(lock.relation) for lock in statement.locks}
         built = max(1, sum(1 for index in stats.indexes if key_of(index.name) in names))
-    return _Piece(table, work, indexes_built=built)
+    return _Piece(table, work, indexes_built=built,
+                  text_keys=_text_key_built(statement, table, snapshot))
+
+
+def _text_key_built(statement: StatementResult, table: str, snapshot: Snapshot) -> int | None:
+    """1 when a CREATE INDEX's leading key is a text column of the table (it sorts
+    through the collation, several times slower than numbers), else 0; None when
+    the statement is not a CREATE INDEX on a column the snapshot describes."""
+    from pglast import ast, parse_sql
+    from pglast.parser import ParseError
+
+    if statement.kind != "CREATE INDEX":
+        return None
+    try:
+        nodes = parse_sql(statement.sql)
+    except ParseError:
+        return None
+    node = nodes[0].stmt if nodes else None
+    if not isinstance(node, ast.IndexStmt) or not node.indexParams:
+        return None
+    leading = node.indexParams[0]
+    relation = snapshot.schema.get(key_of(table))
+    if not isinstance(leading, ast.IndexElem) or leading.name is None or relation is None:
+        return None
+    column = relation.columns.get(leading.name)
+    if column is None or column.type is None:
+        return None
+    return 1 if column.type.name in _TEXT_TYPES else 0
 
 
 def _data_change(statement: StatementResult) -> tuple[list[_Piece], str | None]:

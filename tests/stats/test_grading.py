@@ -200,3 +200,17 @@ def test_a_bad_calibration_file_is_one_line_and_exit_2(tiny: Path, tmp_path: Pat
     result = run_cli("sql", str(script), "--stats", str(tiny), "--calibration", str(bad))
     assert result.returncode == 2
     assert "lacks" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_index_on_a_text_column_is_priced_at_the_text_key_rate(large: Path,
+                                                                   tmp_path: Path) -> None:
+    """The same table, one build on its int column and one on its text column: the text
+    key sorts through the collation (the calibration's text-key rate), the int key does not."""
+    document = review(tmp_path, "CREATE INDEX by_total ON shop_order (total);\n"
+                                "CREATE INDEX by_note ON shop_order (note);\n",
+                      "--stats", str(large))
+    by_total, by_note = document["statements"]
+    [int_build], [text_build] = by_total["estimate"]["work"], by_note["estimate"]["work"]
+    assert int_build["inputs"]["text_key_indexes"] == 0
+    assert text_build["inputs"]["text_key_indexes"] == 1
+    assert by_note["estimated_seconds"] > by_total["estimated_seconds"]
