@@ -300,6 +300,8 @@ class Section:
     # Rolling deploys (Django): "before-deploy", "after-deploy" or "split", and the verdicts.
     phase: str | None = None
     deploy: dict[str, Any] | None = None
+    # Why the deploy plan runs it in another phase than its own (it depends on a later one).
+    phase_moved: str | None = None
 
     @property
     def statements(self) -> list[StatementResult]:
@@ -316,6 +318,7 @@ class Section:
             "statements": [statement.to_json() for statement in self.statements],
             "holds": [hold.to_json() for hold in self.analysis.holds],
             "phase": self.phase,
+            "phase_moved": self.phase_moved,
             "deploy": self.deploy,
         }
 

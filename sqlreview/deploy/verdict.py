@@ -214,6 +214,16 @@ class DeployPlan:
     before_commands: tuple[str, ...] = ()
     after_commands: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # Migrations the order moved out of their own phase: label -> why (also in notes).
+    moved: tuple[tuple[str, str], ...] = ()
+
+    def step_of(self, label: str) -> Phase | None:
+        """The step the plan runs ``label`` in (None: not in the plan)."""
+        for phase, labels in ((Phase.BEFORE, self.before_deploy),
+                              (Phase.AFTER, self.after_deploy), (Phase.SPLIT, self.split)):
+            if label in labels:
+                return phase
+        return None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -224,6 +234,7 @@ class DeployPlan:
             "commands": {"before_deploy": list(self.before_commands),
                          "after_deploy": list(self.after_commands)},
             "notes": list(self.notes),
+            "moved": dict(self.moved),
         }
 
     def to_text(self) -> str:
@@ -256,13 +267,16 @@ def deploy_plan(
     """
     placed: dict[str, Phase] = {}
     notes: list[str] = []
+    moved: dict[str, str] = {}
     for migration in phases:
         step = migration.phase
         for dependency in migration.dependencies:
             earlier = placed.get(dependency)
             if earlier is None or _rank(earlier) <= _rank(step):
                 continue
-            notes.append(_moved_note(migration, dependency, earlier))
+            note = _moved_note(migration, dependency, earlier)
+            notes.append(note)
+            moved[migration.label] = note
             step = earlier
         placed[migration.label] = step
     by_step = {phase: tuple(label for label, step in placed.items() if step is phase)
@@ -275,6 +289,7 @@ def deploy_plan(
         before_commands=_migrate_commands(by_step[Phase.BEFORE]),
         after_commands=_migrate_commands(by_step[Phase.AFTER]),
         notes=tuple(notes),
+        moved=tuple(moved.items()),
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlreview import cli
-from sqlreview.deploy import DeployModel, MigrationPhase, deploy_plan
+from sqlreview.deploy import DeployModel, DeployPlan, MigrationPhase, deploy_plan
 from sqlreview.django.compare import TransactionLocks, attach
 from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.prestate import ReplayOptions
@@ -164,6 +164,8 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     cli.apply_config(review, args)
     plan = deploy_plan([m.deploy for m in rendered.migrations if m.deploy is not None],
                        deploy_model)
+    if rendered.one_deploy:
+        place_by_plan(review, plan)
     review.settings["deploy_plan"] = plan.to_json()
     if args.deploy_order:
         cli.write_output(plan.to_text() + "\n", args.output)
@@ -357,6 +359,21 @@ def _attach_deploy(section: Section, phase: MigrationPhase, first_rows: dict[int
             _add_findings(target, verdict.findings)
     if statements:
         _add_findings(statements[0], phase.findings)
+
+
+def place_by_plan(review: Review, plan: DeployPlan) -> None:
+    """Each migration's phase is the step the deploy plan runs it in, so the table and
+    ``--deploy-order`` give one answer; a migration the order moved says why."""
+    moved = dict(plan.moved)
+    for section in review.sections:
+        step = plan.step_of(section.title)
+        if step is None or section.phase is None:
+            continue
+        if step.value != section.phase:
+            section.phase_moved = (f"runs {step.value}, not {section.phase}: "
+                                   f"{moved[section.title]}")
+            section.warnings.append(section.phase_moved)
+            section.phase = step.value
 
 
 def _add_findings(statement: StatementResult, findings: Sequence[Finding]) -> None:

@@ -12,26 +12,30 @@ database, so the pre-state is reached in the cheapest exact way:
    the state after the history is computed without rendering (cheap), the
    models are rendered once, and the schema editor creates every table with
    its indexes and constraints in one transaction: the names are the ones
-   Django gives them, because Django names them from the state alone. Only a
-   prefix of the history whose every operation leaves such names (see
-   :func:`fast_path_limit`) is built this way;
+   Django gives them, because Django names them from the state alone. Only
+   the migrations whose every operation leaves such names, and whose
+   ancestors all do, are built this way (see :func:`fast_path_plan`): the
+   decision is per migration, so one app's ``RunSQL`` holds back that app's
+   later history, not every app's;
 3. **replayed exactly** for the rest of the history (and all of it with
    ``--pre-state replay``): each migration applied through the schema editor.
 
-What the fast path cannot reproduce stops it, and exact replay takes over
-from there: SQL of ``RunSQL``, ``SeparateDatabaseAndState`` (the database
-and the state disagree on purpose), renames of models, tables, and of
-fields that carry an index or constraint (the database keeps the names from
-before the rename), ``AlterField`` changes that add a constraint under a
-name a new table would not get (``unique``, a primary key, a column's
-check), ``AddConstraintNotValid`` (a new table would get it validated), and
+What the fast path cannot reproduce holds a migration back for exact replay:
+SQL of ``RunSQL``, ``SeparateDatabaseAndState`` (the database and the state
+disagree on purpose), renames of models, tables, and of fields that carry an
+index or constraint (the database keeps the names from before the rename),
+``AlterField`` changes that add a constraint under a name a new table would
+not get (``unique``, a primary key, a column's check),
+``AddConstraintNotValid`` (a new table would get it validated), and
 operations sqlreview does not know. Extensions and collations
-(``CreateExtension``, ``CreateCollation``) are created first. Data
-migrations (``RunPython``) are not run on the fast path: tables are empty.
+(``CreateExtension``, ``CreateCollation``) are created first. Data migrations
+(``RunPython``) are not run on the fast path: tables are empty. Models that
+Django never creates a table for (proxy, unmanaged, swapped-out) get none.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sys
@@ -88,7 +92,8 @@ class PreState:
 
     state: ProjectState
     summary: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str]
+    selection: Selection  # its walk in the order the pre-state was built
 
 
 # -- project state, without the database ---------------------------------------------
@@ -181,33 +186,64 @@ class FieldRename:
 
 @dataclass
 class FastPlan:
-    """How much of the history the fast path builds, why it stops, what it must rename."""
+    """Which of the history the fast path builds, what is replayed after it, and why.
 
-    limit: int
-    reason: str | None = None
+    ``fast`` holds every migration whose operations the project state fully
+    describes and whose ancestors are all in ``fast`` too, so it is closed
+    under dependencies and can be built at once; ``replayed`` holds the rest,
+    applied exactly afterwards. Both keep the walk's order, so ``fast +
+    replayed`` is an order ``migrate`` may apply. A ``RunSQL`` in one app's
+    history holds back that app's later migrations and those that depend on
+    them, not the whole project.
+    """
+
+    fast: list[MigrationKey] = field(default_factory=list)
+    replayed: list[MigrationKey] = field(default_factory=list)
+    # label -> why, for the migrations held back by their own operations (not by an ancestor)
+    reasons: dict[str, str] = field(default_factory=dict)
     renames: list[FieldRename] = field(default_factory=list)
 
+    @property
+    def first_reason(self) -> str | None:
+        return next((f"{label}: {why}" for label, why in self.reasons.items()), None)
 
-def fast_path_limit(selection: Selection, keys: list[MigrationKey]) -> FastPlan:
-    """How many of ``keys`` the fast path builds exactly, why it stops there, what it renames.
 
-    Walks the history on an unrendered state (each operation is judged
-    against the state just before it).
+def fast_path_plan(selection: Selection, keys: list[MigrationKey]) -> FastPlan:
+    """Split ``keys`` into what the fast path builds exactly and what must be replayed.
+
+    Walks the history on an unrendered state, each operation judged against
+    the state just before it (the state follows every migration, held back
+    or not: an app's operations only ever change that app's models).
     """
+    graph = selection.loader.graph
     state = _empty_state(selection)
-    renames: dict[tuple[str, str, str], FieldRename] = {}
-    for position, key in enumerate(keys):
+    renames: RenameMap = {}
+    plan = FastPlan()
+    held: set[MigrationKey] = set()
+    for key in keys:
         migration = selection.migration(key)
+        label = f"{key[0]}.{key[1]}"
+        by_ancestor = any(parent.key in held for parent in graph.node_map[key].parents)
+        trial = dict(renames)  # a held-back migration's renames are not the fast path's
+        reason = None
         for operation in migration.operations:
-            reason = _why_not_state_described(operation, migration.app_label, state, renames)
-            if reason is not None:
-                return FastPlan(position, f"{key[0]}.{key[1]}: {reason}", list(renames.values()))
+            if reason is None and not by_ancestor:
+                reason = _why_not_state_described(operation, migration.app_label, state, trial)
             try:
                 operation.state_forwards(migration.app_label, state)
             except Exception as error:
-                return FastPlan(position, f"{key[0]}.{key[1]}: its state change fails ({error})",
-                                list(renames.values()))
-    return FastPlan(len(keys), None, list(renames.values()))
+                reason = reason or f"its state change fails ({error})"
+                break
+        if by_ancestor or reason is not None:
+            held.add(key)
+            plan.replayed.append(key)
+            if reason is not None and not by_ancestor:
+                plan.reasons[label] = reason
+        else:
+            plan.fast.append(key)
+            renames = trial
+    plan.renames = list(renames.values())
+    return plan
 
 
 RenameMap = dict[tuple[str, str, str], FieldRename]
@@ -316,7 +352,12 @@ def prepare(
     start: int,
     options: ReplayOptions,
 ) -> PreState:
-    """Bring the (empty) scratch database ``url`` to walk[:start]; return the state there."""
+    """Bring the (empty) scratch database ``url`` to walk[:start]; return the state there.
+
+    The returned :attr:`PreState.selection` is ``selection`` with walk[:start]
+    in the order it was built (the fast part first): what comes after the
+    pre-state follows that walk.
+    """
     from django.db.migrations.recorder import MigrationRecorder
 
     from sqlreview.scratch.cache import PreStateCache
@@ -325,32 +366,42 @@ def prepare(
     summary: dict[str, Any] = {"migrations": len(keys), "mode": options.pre_state}
     cache = PreStateCache.open(options.cache_dir, server) if options.cache_dir else None
     cache_key = _cache_key(selection, keys, server, options.pre_state) if cache else None
-    if cache is not None and cache_key is not None and cache.restore(cache_key, url):
-        state, problems = project_state(selection, keys)
-        summary.update(built="cache", cache="hit")
-        return PreState(state, summary, problems)
-    plan = fast_path_limit(selection, keys) if options.pre_state == "fast" else FastPlan(0)
-    limit, reason = plan.limit, plan.reason
-    state, problems = project_state(selection, keys[:limit])
+    if cache is not None and cache_key is not None:
+        record = cache.restore(cache_key, url)
+        if record is not None:
+            state, _problems = project_state(selection, keys)
+            summary.update(record.get("summary", {}), cache="hit")
+            return PreState(state, summary, list(record.get("warnings", [])), selection)
+    plan = (fast_path_plan(selection, keys) if options.pre_state == "fast"
+            else FastPlan(replayed=list(keys)))
+    selection = dataclasses.replace(
+        selection, walk=plan.fast + plan.replayed + selection.walk[start:]
+    )
+    state, problems = project_state(selection, plan.fast)
     warnings = list(problems)
-    if limit:
-        warnings.extend(_hoist(connection, selection, keys[:limit], state))
+    if plan.fast:
+        warnings.extend(_hoist(connection, selection, plan.fast, state))
         _create_tables(connection, state, set(selection.loader.unmigrated_apps))
         renamed = _rename_back(connection, state, plan.renames)
         if renamed:
             summary["renamed_back"] = renamed
     MigrationRecorder(connection).ensure_schema()
-    if limit < len(keys):
-        state, failed = _replay(connection, selection, limit, start, state,
+    if plan.replayed:
+        state, failed = _replay(connection, selection, len(plan.fast), start, state,
                                 options.progress)
         warnings.extend(failed)
-    summary.update(built="fast" if limit == len(keys) else ("replay" if not limit else "mixed"),
-                   created_from_state=limit, replayed=len(keys) - limit)
-    if reason is not None and options.pre_state == "fast":
-        summary["replayed_from"] = reason
+    built = "fast" if not plan.replayed else ("replay" if not plan.fast else "mixed")
+    summary.update(built=built, created_from_state=len(plan.fast), replayed=len(plan.replayed))
+    if plan.reasons and options.pre_state == "fast":
+        summary["replayed_from"] = plan.first_reason
+        summary["held_back"] = dict(list(plan.reasons.items())[:_HELD_BACK_SHOWN])
     if cache is not None and cache_key is not None:
-        summary["cache"] = "stored" if cache.store(cache_key, url) else "unavailable"
-    return PreState(state, summary, warnings)
+        stored = cache.store(cache_key, url, {"summary": summary, "warnings": warnings})
+        summary["cache"] = "stored" if stored else "unavailable"
+    return PreState(state, summary, warnings, selection)
+
+
+_HELD_BACK_SHOWN = 20
 
 
 def stand_in_warnings(result: RenderedMigration) -> list[str]:
@@ -390,7 +441,8 @@ def _create_tables(connection: BaseDatabaseWrapper, state: ProjectState,
                    unmigrated: set[str]) -> None:
     """Every table of ``state``, as the schema editor creates a new model's, in one go.
 
-    Apps without migrations get no tables, as in a replay.
+    Apps without migrations get no tables, as in a replay; nor do models
+    that ``migrate`` would not create a table for.
     """
     from django.db import router
 
@@ -399,7 +451,10 @@ def _create_tables(connection: BaseDatabaseWrapper, state: ProjectState,
             interrupts.check()
             if model._meta.app_label in unmigrated:
                 continue
-            if router.allow_migrate_model(connection.alias, model):
+            # As CreateModel.database_forwards: no table for a proxy, unmanaged or
+            # swapped-out model, nor where the router says no.
+            if (model._meta.can_migrate(connection)
+                    and router.allow_migrate_model(connection.alias, model)):
                 editor.create_model(model)
 
 

@@ -138,7 +138,7 @@ def _render_replay(
     trace: bool,
     options: ReplayOptions,
 ) -> DjangoRender:
-    start = selection.walk.index(selection.reviewed[0])
+    start = selection.start
     with _scratch_server(scratch_url, options.cache_dir) as server:
         version, database = _prepare_scratch_database(server)
         url = server.database_url(database)
@@ -146,7 +146,8 @@ def _render_replay(
             with scratch_connections(url, alias, options.scratch_aliases) as connection:
                 prepared = prestate.prepare(connection, server, url, selection, start, options)
                 migrations, warnings = _replay_walk(
-                    selection, connection, prepared.state, start, url if trace else None,
+                    prepared.selection, connection, prepared.state, start,
+                    url if trace else None,
                     options,
                 )
         finally:
@@ -353,7 +354,7 @@ def _live_walk(selection: Selection, connection: BaseDatabaseWrapper, options: R
                ) -> list[RenderedMigration]:
     reviewed = set(selection.reviewed)
     rendered: list[RenderedMigration] = []
-    start = selection.walk.index(selection.reviewed[0])
+    start = selection.start
     state, _problems = prestate.project_state(selection, selection.walk[:start])
     reader = SchemaReader(connection)
     deploy: DeployContext | None = None

@@ -73,11 +73,14 @@ def scratch_connections(url: str, alias: str, also: tuple[str, ...] = ()
     """Swap ``connections[alias]`` for the scratch database ``url``; yield it.
 
     The aliases in ``also`` (``--scratch-alias``) talk to the scratch database
-    too, through a connection of their own; every other alias refuses.
+    too, through a connection of their own, and so do the aliases Django's test
+    runner treats as ``alias`` itself (``TEST["MIRROR"]``, e.g. a replica);
+    every other alias refuses.
     """
     from django.db import connections
 
     originals = {name: _existing(name) for name in connections}
+    also = (*also, *mirrors_of(alias))
     unknown = [name for name in also if name not in originals]
     if unknown:
         from sqlreview.django.errors import DjangoSetupError
@@ -108,6 +111,15 @@ def scratch_connections(url: str, alias: str, also: tuple[str, ...] = ()
                     del connections[name]
             else:
                 connections[name] = original
+
+
+def mirrors_of(alias: str) -> tuple[str, ...]:
+    """The aliases whose ``TEST["MIRROR"]`` names ``alias``: the same database to Django."""
+    from django.db import connections
+
+    return tuple(name for name in connections
+                 if name != alias
+                 and (connections.settings[name].get("TEST") or {}).get("MIRROR") == alias)
 
 
 def _existing(name: str) -> BaseDatabaseWrapper | None:

@@ -26,6 +26,7 @@ originals.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -62,9 +63,11 @@ class SelectionRequest:
 class Selection:
     """The migrations under review and the walk that leads to each of them.
 
-    ``walk`` lists, in the order ``migrate`` applies them on an empty
+    ``walk`` lists, in an order ``migrate`` may apply them on an empty
     database, every migration needed to reach the reviewed ones (the reviewed
-    ones included). Replaying ``walk`` on an empty database puts each reviewed
+    ones included): first every migration that precedes the whole review (the
+    pre-state, see :attr:`start`), then the reviewed ones and any that depend
+    on them. Replaying ``walk`` on an empty database puts each reviewed
     migration exactly at its parent state.
     """
 
@@ -72,6 +75,12 @@ class Selection:
     walk: list[MigrationKey]
     loader: MigrationLoader = field(repr=False)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def start(self) -> int:
+        """Where the first reviewed migration stands in the walk: the pre-state's length."""
+        reviewed = set(self.reviewed)
+        return next((i for i, key in enumerate(self.walk) if key in reviewed), len(self.walk))
 
     def migration(self, key: MigrationKey) -> Migration:
         migration: Migration = self.loader.graph.nodes[key]
@@ -101,7 +110,7 @@ def select_migrations(request: SelectionRequest) -> Selection:
         selection = _select_all(request.include_third_party)
     else:
         selection = _select_pending(request.database)
-    return _narrow(selection, request)
+    return _pre_state_first(_narrow(selection, request))
 
 
 # -- loading ---------------------------------------------------------------
@@ -435,6 +444,31 @@ def _since_warning(changes: Changes, changed: ChangedFile, key: MigrationKey) ->
                 f"migrations by name, so it is reviewed as the new migration {label}, and "
                 "databases that ran the old name will run it again")
     return None
+
+
+# -- the walk's order ------------------------------------------------------------------
+
+
+def _pre_state_first(selection: Selection) -> Selection:
+    """Put every migration that precedes the whole review before the first reviewed one.
+
+    The walk's plain ``migrate`` order can interleave them (an earlier app's
+    reviewed migration before a later app's applied one). The database is in
+    the state after all of them before any reviewed migration runs, so that
+    is the pre-state, the one state the old code of a rolling deploy knows,
+    and what the cache keeps. Migrations that depend on a reviewed one (named
+    targets with a gap) stay after it. Both parts keep ``migrate`` order, so
+    the result is an order ``migrate`` may apply too.
+    """
+    graph = selection.loader.graph
+    after = set(selection.reviewed)
+    for key in selection.walk:
+        if any(parent.key in after for parent in graph.node_map[key].parents):
+            after.add(key)
+    before = [key for key in selection.walk if key not in after]
+    return dataclasses.replace(
+        selection, walk=before + [key for key in selection.walk if key in after]
+    )
 
 
 # -- configuration: exclude, start-after ---------------------------------------------

@@ -133,7 +133,9 @@ class SectionDigest:
     @property
     def phase(self) -> str | None:
         value = getattr(self.section, "phase", None)
-        return str(value) if value else None
+        if not value:
+            return None
+        return f"{value} (moved)" if getattr(self.section, "phase_moved", None) else str(value)
 
     @property
     def risk_label(self) -> str:

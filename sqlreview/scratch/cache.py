@@ -24,12 +24,13 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from sqlreview.scratch import ScratchServer, embedded
 
-FORMAT = 1
+FORMAT = 2  # 2: the record keeps what building the pre-state said
 KEEP_ENTRIES = 8
 TIMEOUT = 600
 
@@ -61,22 +62,25 @@ class PreStateCache:
             return None
         return cls(directory, *tools)
 
-    def restore(self, key: str, url: str) -> bool:
-        """Restore entry ``key`` into the empty database ``url``; False when there is none."""
-        archive = self._entry(key)
-        if archive is None:
-            return False
+    def restore(self, key: str, url: str) -> dict[str, Any] | None:
+        """Restore entry ``key`` into the empty database ``url`` and return what was stored
+        beside it (``store``'s ``about``); None when there is no usable entry."""
+        entry = self._entry(key)
+        if entry is None:
+            return None
+        archive, about = entry
         ok = _run([str(self.pg_restore), "--no-owner", "--no-privileges", "--exit-on-error",
                    "--single-transaction", "-d", _without_password(url), str(archive)], url)
         if not ok:
             self._delete(key)
-            return False
+            return None
         with contextlib.suppress(OSError):
             os.utime(archive)
-        return True
+        return about
 
-    def store(self, key: str, url: str) -> bool:
-        """Dump the database ``url`` as entry ``key``; False (and nothing kept) on failure."""
+    def store(self, key: str, url: str, about: dict[str, Any]) -> bool:
+        """Dump the database ``url`` as entry ``key``, with ``about`` (what building it said,
+        so a warm run reports what the cold one did); False (and nothing kept) on failure."""
         archive = self.directory / f"{key}.dump"
         partial = self.directory / f"{key}.dump.{os.getpid()}.partial"
         ok = _run([str(self.pg_dump), "-Fc", "--no-owner", "--no-privileges", "-f", str(partial),
@@ -86,7 +90,7 @@ class PreStateCache:
             return False
         try:
             record = {"format": FORMAT, "key": key, "size": partial.stat().st_size,
-                      "sha256": _sha256(partial)}
+                      "sha256": _sha256(partial), "about": about}
             partial.replace(archive)
             _write_atomically(self.directory / f"{key}.json", json.dumps(record))
         except OSError:
@@ -96,19 +100,20 @@ class PreStateCache:
         self._evict()
         return True
 
-    def _entry(self, key: str) -> Path | None:
+    def _entry(self, key: str) -> tuple[Path, dict[str, Any]] | None:
         archive = self.directory / f"{key}.dump"
         try:
             record = json.loads((self.directory / f"{key}.json").read_text())
             valid = (record.get("format") == FORMAT and record.get("key") == key
                      and archive.stat().st_size == record.get("size")
-                     and _sha256(archive) == record.get("sha256"))
+                     and _sha256(archive) == record.get("sha256")
+                     and isinstance(record.get("about"), dict))
         except (OSError, ValueError, AttributeError):
             valid = False
         if not valid:
             self._delete(key)
             return None
-        return archive
+        return archive, record["about"]
 
     def _delete(self, key: str) -> None:
         for suffix in (".json", ".dump"):

@@ -123,4 +123,24 @@ SR006 = Rule(
     examples_elsewhere="tests/cli/test_suppress.py",
 )
 
-RULES = (SR001, SR002, SR003, SR004, SR005, SR006)
+SR007 = Rule(
+    "SR007", "production-schema-drift", Level.HIGH,
+    "Production's schema differs from what the migration files build, on a table this "
+    "migration touches.",
+    "The migration was written against the schema its files build. Where production has "
+    "an index or constraint under another name, or not at all, a statement that renames, "
+    "alters or drops it by name fails in production or does something else; a column of "
+    "another type or nullability changes what the statement locks and costs. Objects made "
+    "by hand, by an old RunSQL, or by an edited or squashed migration are the usual cause.",
+    "Review the SQL shown: with the pre-state from production it is what production will "
+    "run. Then make the files agree with production, e.g. a migration whose "
+    "SeparateDatabaseAndState renames the object to the name Django expects "
+    "(database_operations=[RunSQL('ALTER INDEX ... RENAME TO ...')]), or remove the "
+    "hand-made object if nothing needs it.",
+    raised_by="sqlreview.django.drift (--pre-state database or snapshot)",
+    examples_elsewhere="tests/prestate/test_production.py",
+    scope="Raised at high when the statement names the object, at medium for the other "
+          "differences on the tables it touches; only with the pre-state from production.",
+)
+
+RULES = (SR001, SR002, SR003, SR004, SR005, SR006, SR007)
