@@ -11,7 +11,9 @@ What it takes from production:
 
 * a role with CONNECT on the database, USAGE on each schema and SELECT on each
   table (pg_dump runs ``LOCK TABLE ... IN ACCESS SHARE MODE`` on every table it
-  dumps, and LOCK in that mode needs SELECT; no row is read);
+  dumps, and LOCK in that mode needs SELECT; no row is read). Nothing on views,
+  materialized views, sequences or functions: their definitions come from the
+  catalogs, which any role reads;
 * an ACCESS SHARE lock on each table for the length of the dump (about a
   second). Only ACCESS EXCLUSIVE conflicts with it: a migration's ALTER TABLE
   that starts meanwhile waits for the dump. With ``--lock-wait-timeout`` pg_dump
@@ -286,7 +288,8 @@ def _explain_pg_dump_failure(stderr: str) -> str:
 def _pg_dump_error(stderr: str) -> str:
     for line in stderr.splitlines():
         if "error:" in line:
-            return line.split("error:", 1)[1].strip()
+            message = line.split("error:", 1)[1].strip().removeprefix("query failed:").strip()
+            return message.removeprefix("ERROR:").strip()
     return stderr.strip().splitlines()[0] if stderr.strip() else "no message"
 
 
@@ -336,7 +339,7 @@ def _restore(connection: psycopg.Connection[Any], preamble: list[str], entries: 
     for statement in preamble:  # session settings; one a newer dump sets may not exist here
         _try(connection, statement)
     failures = _create(connection, entries)
-    if entries and len(failures) == len(entries):
+    if _nothing_usable(entries, failures):
         connection.rollback()
         raise ProductionSchemaError(f"nothing of the schema of {source} could be created on "
                                     f"the scratch server: {failures[0][1]}")
@@ -344,6 +347,15 @@ def _restore(connection: psycopg.Connection[Any], preamble: list[str], entries: 
     _ensure_migrations_table(connection)
     connection.commit()
     return _warnings(failures, source)
+
+
+def _nothing_usable(entries: list[_Entry], failures: list[tuple[_Entry, str]]) -> bool:
+    """Every object failed, or every table did: no pre-state to review against."""
+    failed = [entry for entry, _ in failures]
+    tables = [entry for entry in entries if entry.type == "TABLE"]
+    if tables:
+        return all(table in failed for table in tables)
+    return bool(entries) and len(failed) == len(entries)
 
 
 def _create(connection: psycopg.Connection[Any], entries: list[_Entry]
