@@ -92,6 +92,16 @@ def _bool(value: Any) -> bool:
     return value
 
 
+PRE_STATES = ("fast", "replay", "database", "snapshot")
+
+
+def _pre_state(value: Any) -> str:
+    text = _text(value)
+    if text not in PRE_STATES:
+        raise ValueError(f"expected one of {', '.join(PRE_STATES)}")
+    return text
+
+
 def _deploy_model(value: Any) -> str:
     from sqlreview.deploy import DeployModel
 
@@ -137,6 +147,7 @@ KEYS: dict[str, _Key] = {
     "assume-lock-timeout": _Key("assume_lock_timeout", _bool, env="SQLREVIEW_ASSUME_LOCK_TIMEOUT"),
     "scratch-url": _Key("scratch_url", _text, env="SQLREVIEW_SCRATCH_URL"),
     "deploy-model": _Key("deploy_model", _deploy_model, env="SQLREVIEW_DEPLOY_MODEL"),
+    "pre-state": _Key("pre_state", _pre_state, env="SQLREVIEW_PRE_STATE"),
     "cache-dir": _Key("cache_dir", _text, env="SQLREVIEW_CACHE_DIR", is_path=True),
     "stats": _Key("stats", _path, is_path=True),
     "calibration": _Key("calibration", _path, is_path=True),

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlreview import cli
+from sqlreview.config import PRE_STATES
 from sqlreview.deploy import DeployModel, DeployPlan, MigrationPhase, deploy_plan
+from sqlreview.django import drift
 from sqlreview.django.compare import TransactionLocks, attach
 from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.prestate import ReplayOptions
@@ -84,10 +86,13 @@ def django_parser() -> argparse.ArgumentParser:
         help="a PostgreSQL server sqlreview may create databases on, for replay "
              "(default: an embedded throwaway server; env SQLREVIEW_SCRATCH_URL)")
     rendering.add_argument(
-        "--pre-state", choices=("fast", "replay"), default="fast",
-        help="how replay reaches the state before the first reviewed migration: fast "
+        "--pre-state", choices=PRE_STATES, default=os.environ.get("SQLREVIEW_PRE_STATE", "fast"),
+        help="where replay gets the state before the first reviewed migration: fast "
              "(default: create the tables from Django's project state in one go where that is "
-             "exact, replay the rest) or replay (apply every earlier migration)")
+             "exact, replay the rest), replay (apply every earlier migration), database "
+             "(restore the configured database's schema, read read-only with pg_dump), or "
+             "snapshot (restore the schema a `stats dump` file given with --stats holds); "
+             "env SQLREVIEW_PRE_STATE")
     rendering.add_argument(
         "--cache-dir", metavar="DIR", type=Path, default=None,
         help="keep prepared pre-states here and reuse them (default: $SQLREVIEW_CACHE_DIR or "
@@ -132,7 +137,8 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     except ValueError as error:
         raise cli.UsageError(str(error)) from None
     replay = ReplayOptions(pre_state=args.pre_state, progress=progress, cache_dir=cache_dir,
-                           deploy_model=deploy_model, scratch_aliases=tuple(args.scratch_alias))
+                           deploy_model=deploy_model, scratch_aliases=tuple(args.scratch_alias),
+                           production=sizes.snapshot.production_schema if sizes else None)
     try:
         if not configured:
             setup_django(args.settings, args.pythonpath)
@@ -166,6 +172,7 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
                        deploy_model)
     if rendered.one_deploy:
         place_by_plan(review, plan)
+    drift.attach(review, rendered.drifts)
     review.settings["deploy_plan"] = plan.to_json()
     if args.deploy_order:
         cli.write_output(plan.to_text() + "\n", args.output)

@@ -57,8 +57,11 @@ if TYPE_CHECKING:
     from sqlreview.django.render import RenderedMigration
     from sqlreview.django.select import MigrationKey, Selection
     from sqlreview.scratch import ScratchServer
+    from sqlreview.scratch.production import ProductionSchema
 
-PreStateMode = Literal["fast", "replay"]
+# fast and replay build it from the migration files; database and snapshot restore
+# production's schema (see from_production).
+PreStateMode = Literal["fast", "replay", "database", "snapshot"]
 
 
 @dataclass
@@ -74,6 +77,8 @@ class ReplayOptions:
     deploy_each_alone: bool = False
     # --scratch-alias: other aliases that also talk to the scratch database.
     scratch_aliases: tuple[str, ...] = ()
+    # --pre-state snapshot: production's schema from a stats dump (database: read at run time).
+    production: ProductionSchema | None = None
 
     def deploy_context(self, previous: DeployContext | None) -> DeployContext | None:
         """The context the next reviewed migration is judged in."""
@@ -365,9 +370,9 @@ def prepare(
     keys = selection.walk[:start]
     summary: dict[str, Any] = {"migrations": len(keys), "mode": options.pre_state}
     cache = PreStateCache.open(options.cache_dir, server) if options.cache_dir else None
-    cache_key = _cache_key(selection, keys, server, options.pre_state) if cache else None
-    if cache is not None and cache_key is not None:
-        record = cache.restore(cache_key, url)
+    key = cache_key(selection, keys, server, options.pre_state) if cache else None
+    if cache is not None and key is not None:
+        record = cache.restore(key, url)
         if record is not None:
             state, _problems = project_state(selection, keys)
             summary.update(record.get("summary", {}), cache="hit")
@@ -387,7 +392,7 @@ def prepare(
             summary["renamed_back"] = renamed
     MigrationRecorder(connection).ensure_schema()
     if plan.replayed:
-        state, failed = _replay(connection, selection, len(plan.fast), start, state,
+        state, failed = replay(connection, selection, len(plan.fast), start, state,
                                 options.progress)
         warnings.extend(failed)
     built = "fast" if not plan.replayed else ("replay" if not plan.fast else "mixed")
@@ -395,8 +400,8 @@ def prepare(
     if plan.reasons and options.pre_state == "fast":
         summary["replayed_from"] = plan.first_reason
         summary["held_back"] = dict(list(plan.reasons.items())[:_HELD_BACK_SHOWN])
-    if cache is not None and cache_key is not None:
-        stored = cache.store(cache_key, url, {"summary": summary, "warnings": warnings})
+    if cache is not None and key is not None:
+        stored = cache.store(key, url, {"summary": summary, "warnings": warnings})
         summary["cache"] = "stored" if stored else "unavailable"
     return PreState(state, summary, warnings, selection)
 
@@ -527,7 +532,7 @@ def _name_for(editor: Any, table: str, original: str, column: str, name: str) ->
     return None
 
 
-def _replay(
+def replay(
     connection: BaseDatabaseWrapper,
     selection: Selection,
     first: int,
@@ -554,8 +559,8 @@ def _replay(
     return state, warnings
 
 
-def _cache_key(selection: Selection, keys: list[MigrationKey], server: ScratchServer,
-               mode: PreStateMode) -> str | None:
+def cache_key(selection: Selection, keys: list[MigrationKey], server: ScratchServer,
+              mode: str) -> str | None:
     """What the pre-state depends on: every migration file up to it, and the versions."""
     import django
 

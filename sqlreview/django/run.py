@@ -30,13 +30,15 @@ linear in the number of migrations.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlreview import interrupts
-from sqlreview.django import prestate
+from sqlreview.django import from_production, prestate
+from sqlreview.django.drift import Drift, differences
 from sqlreview.django.errors import DjangoSetupError, describe_error
 from sqlreview.django.loading import import_error_of
 from sqlreview.django.prestate import ReplayOptions
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
     from sqlreview.deploy import DeployContext
     from sqlreview.pg.schema import Schema
     from sqlreview.scratch import ScratchServer
+    from sqlreview.scratch.production import ProductionSchema
 
 Mode = Literal["replay", "live"]
 
@@ -77,6 +80,8 @@ class DjangoRender:
     # The reviewed migrations ship in one deploy (pending, named targets), not each
     # on its own (--all): what one of them creates is new to the old code in the rest.
     one_deploy: bool = True
+    # Pre-state from production: where its schema differs from the migration files'.
+    drifts: list[Drift] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,6 +90,7 @@ class DjangoRender:
             "server_version": self.server_version,
             "warnings": list(self.warnings),
             "pre_state": self.pre_state,
+            "drift": [dataclasses.asdict(drift) for drift in self.drifts],
             "migrations": [migration.to_json() for migration in self.migrations],
         }
 
@@ -139,12 +145,20 @@ def _render_replay(
     options: ReplayOptions,
 ) -> DjangoRender:
     start = selection.start
+    production = _production_schema(alias, options)
+    drifts: list[Drift] = []
     with _scratch_server(scratch_url, options.cache_dir) as server:
         version, database = _prepare_scratch_database(server)
         url = server.database_url(database)
         try:
+            if production is not None:
+                files, _warnings = from_production.files_schema(server, alias, selection,
+                                                                start, options)
             with scratch_connections(url, alias, options.scratch_aliases) as connection:
-                prepared = prestate.prepare(connection, server, url, selection, start, options)
+                prepared = _prepare(connection, server, url, selection, start, options,
+                                    production)
+                if production is not None and prepared.summary.get("built") == "production":
+                    drifts = _drift(connection, files)
                 migrations, warnings = _replay_walk(
                     prepared.selection, connection, prepared.state, start,
                     url if trace else None,
@@ -156,8 +170,70 @@ def _render_replay(
     return DjangoRender(
         migrations, "replay", alias, version,
         selection.warnings + prepared.warnings + warnings,
-        pre_state=prepared.summary,
+        pre_state=prepared.summary, drifts=drifts,
     )
+
+
+def _production_schema(alias: str, options: ReplayOptions) -> ProductionSchema | None:
+    """Production's schema when the pre-state comes from it: the snapshot's, or read now
+    from the configured database (read-only)."""
+    if options.pre_state == "snapshot":
+        if options.production is None:
+            raise DjangoSetupError(
+                "--pre-state snapshot needs a snapshot that holds production's schema: "
+                "give --stats FILE written by `sqlreview stats dump` (version 2 or later)")
+        return options.production
+    if options.pre_state != "database":
+        return None
+    from sqlreview.scratch.production import ProductionSchemaError, read_production_schema
+
+    try:
+        return read_production_schema(database_url(alias))
+    except ProductionSchemaError as error:
+        raise DjangoSetupError(
+            f"--pre-state database: cannot read the schema of database {alias!r} ({error})"
+        ) from None
+
+
+def database_url(alias: str) -> str:
+    """A libpq URL for the configured PostgreSQL database ``alias``."""
+    from django.db import connections
+    from psycopg.conninfo import make_conninfo
+
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        raise DjangoSetupError(
+            f"--pre-state database reads a PostgreSQL database; {alias!r} is "
+            f"{connection.vendor}: use --pre-state fast, or snapshot with --stats")
+    params = connection.get_connection_params()
+    text = {key: value for key, value in params.items()
+            if isinstance(value, (str, int)) and not isinstance(value, bool)}
+    return make_conninfo("", **{("dbname" if key == "database" else key): value
+                                for key, value in text.items()})
+
+
+def _prepare(connection: BaseDatabaseWrapper, server: ScratchServer, url: str,
+             selection: Selection, start: int, options: ReplayOptions,
+             production: ProductionSchema | None) -> prestate.PreState:
+    if production is None:
+        return prestate.prepare(connection, server, url, selection, start, options)
+    try:
+        return from_production.prepare(connection, server, url, selection, start, options,
+                                       production)
+    except from_production.AlreadyInProduction as early:
+        built = prestate.prepare(connection, server, url, selection, start,
+                                 dataclasses.replace(options, pre_state="fast"))
+        built.warnings.append(
+            f"{early} already ran in production ({production.source}): its schema cannot be "
+            "the state before the review, which was built from the migration files instead")
+        return built
+
+
+def _drift(connection: BaseDatabaseWrapper, files: Schema | None) -> list[Drift]:
+    production = SchemaReader(connection).read()
+    if production is None or files is None:
+        return []
+    return differences(production, files)
 
 
 @contextlib.contextmanager
