@@ -8,6 +8,13 @@ row of user data. It runs in one READ ONLY transaction with a short
 SHARE lock on each table, which must not queue long behind a migration), and
 each part is read under a savepoint so that what cannot be read is listed in
 the file and on stderr while the rest is kept.
+
+Then, unless ``--no-schema-ddl``, the schema as DDL and the applied
+migrations (``sqlreview.scratch.production``: ``pg_dump --schema-only``, read
+only, giving up on a locked table after ``LOCK_TIMEOUT``), so that the
+snapshot can be restored as a review's pre-state. That part needs more than
+CONNECT (pg_dump locks each table, which takes SELECT); when it cannot be
+read, the sizes are still written and it is listed as unreadable.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from typing import Any, TypeVar
 
 from sqlreview.pg.introspect import CatalogReader
 from sqlreview.pg.schema import RelationKind, Schema, key_of, relation_key
+from sqlreview.scratch.production import ProductionSchemaError, read_production_schema
 from sqlreview.stats.model import IndexStats, TableStats
 from sqlreview.stats.snapshot import Snapshot
 
@@ -99,6 +107,9 @@ def dump_parser() -> argparse.ArgumentParser:
                         help="only these tables (comma-separated, schema.table outside public)")
     parser.add_argument("--schema-name", metavar="S,...", type=_names,
                         help="only tables in these schemas (comma-separated)")
+    parser.add_argument("--no-schema-ddl", dest="schema_ddl", action="store_false",
+                        help="leave out the schema DDL and the applied migrations (the "
+                             "pre-state of a review): sizes only, and CONNECT is enough")
     return parser
 
 
@@ -117,7 +128,7 @@ def run_stats(argv: Sequence[str]) -> int:
     check_output_path(args.output)
     try:
         snapshot = take_snapshot(args.database_url, tables=args.tables,
-                                 schema_names=args.schema_name)
+                                 schema_names=args.schema_name, schema_ddl=args.schema_ddl)
     except DumpError as error:
         raise UsageError(str(error)) from None
     write_output(json.dumps(snapshot.to_json(), indent=1) + "\n", args.output)
@@ -127,7 +138,27 @@ def run_stats(argv: Sequence[str]) -> int:
 
 
 def take_snapshot(url: str, *, tables: Sequence[str] | None = None,
-                  schema_names: Sequence[str] | None = None) -> Snapshot:
+                  schema_names: Sequence[str] | None = None, schema_ddl: bool = True
+                  ) -> Snapshot:
+    snapshot = _take_sizes(url, tables, schema_names)
+    if schema_ddl:
+        _add_production_schema(snapshot, url, tables, schema_names)
+    return snapshot
+
+
+def _add_production_schema(snapshot: Snapshot, url: str, tables: Sequence[str] | None,
+                           schema_names: Sequence[str] | None) -> None:
+    try:
+        snapshot.production_schema = read_production_schema(
+            url, lock_wait_timeout=LOCK_TIMEOUT, tables=tables or (),
+            schema_names=schema_names or ())
+    except ProductionSchemaError as error:
+        snapshot.unreadable.append(f"the schema DDL and applied migrations (pass "
+                                   f"--no-schema-ddl to leave them out): {error}")
+
+
+def _take_sizes(url: str, tables: Sequence[str] | None,
+                schema_names: Sequence[str] | None) -> Snapshot:
     import psycopg
 
     try:

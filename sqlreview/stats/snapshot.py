@@ -4,7 +4,9 @@ A snapshot is catalog data only (sizes, row estimates, the schema model), never
 row data. It is versioned by ``snapshot_version``; a reader refuses a version
 it does not know rather than guess. The ``schema`` part is the analyzer's own
 ``Schema`` model as ``CatalogReader`` read it, so a snapshot can stand in for
-``--schema``.
+``--schema``. Since version 2 it also holds production's schema as DDL and its
+applied migrations (``production_schema``), so that it can be restored as the
+pre-state of a review; a version 1 snapshot still serves for sizes, without it.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from sqlreview.pg.schema import (
     key_of,
 )
 from sqlreview.pg.types import ColumnType
+from sqlreview.scratch.production import ProductionSchema
 from sqlreview.stats.model import TableStats
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 class SnapshotError(ValueError):
@@ -45,6 +49,7 @@ class Snapshot:
     notes: list[str] = field(default_factory=list)
     defaults: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> column -> expr
     source: str = ""  # the file it was read from
+    production_schema: ProductionSchema | None = None  # None: version 1, or not read
 
     def table(self, name: str) -> TableStats | None:
         return self.tables.get(key_of(name))
@@ -63,6 +68,7 @@ class Snapshot:
             "notes": list(self.notes),
             "tables": [self.tables[key].to_json() for key in sorted(self.tables)],
             "schema": schema_to_json(self.schema, self.defaults),
+            **production_schema_to_json(self.production_schema),
         }
 
     @classmethod
@@ -70,13 +76,15 @@ class Snapshot:
         if not isinstance(data, dict) or "snapshot_version" not in data:
             raise SnapshotError(f"{source} is not a sqlreview snapshot (no snapshot_version): "
                                 "make one with `sqlreview stats dump`")
-        if data["snapshot_version"] != SNAPSHOT_VERSION:
+        if data["snapshot_version"] not in READABLE_VERSIONS:
             raise SnapshotError(
                 f"{source} is a version {data['snapshot_version']!r} snapshot; this sqlreview "
-                f"reads version {SNAPSHOT_VERSION}: run `sqlreview stats dump` again")
+                f"reads versions {', '.join(map(str, READABLE_VERSIONS))}: run "
+                "`sqlreview stats dump` again")
         try:
             tables = [TableStats.from_json(item) for item in data.get("tables", [])]
             schema = schema_from_json(data.get("schema", {}))
+            production_schema = production_schema_from_json(data, source)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise SnapshotError(f"{source} is damaged ({type(error).__name__}: {error}): run "
                                 "`sqlreview stats dump` again") from None
@@ -90,6 +98,7 @@ class Snapshot:
             unreadable=[str(item) for item in data.get("unreadable", [])],
             notes=[str(item) for item in data.get("notes", [])],
             source=source,
+            production_schema=production_schema,
         )
 
 
@@ -122,6 +131,35 @@ def snapshot_from_text(text: str, source: str) -> Snapshot:
         raise SnapshotError(f"{source} is not JSON ({error.msg}, line {error.lineno}): give "
                             "the file `sqlreview stats dump` wrote") from None
     return Snapshot.from_json(data, source)
+
+
+# --- production's schema as DDL ---------------------------------------------------------
+
+
+def production_schema_to_json(schema: ProductionSchema | None) -> dict[str, Any]:
+    """The snapshot's fields for ``schema``: all null when it was not read."""
+    if schema is None:
+        return {"schema_ddl": None, "applied_migrations": None, "has_migrations_table": None,
+                "schema_ddl_server_version": None}
+    return {"schema_ddl": schema.ddl,
+            "applied_migrations": [[app, name] for app, name in schema.applied],
+            "has_migrations_table": schema.has_migrations_table,
+            "schema_ddl_server_version": schema.server_version}
+
+
+def production_schema_from_json(data: dict[str, Any], source: str) -> ProductionSchema | None:
+    ddl = data.get("schema_ddl")
+    if ddl is None:
+        return None
+    if not isinstance(ddl, str):
+        raise TypeError("schema_ddl is not a string")
+    return ProductionSchema(
+        ddl=ddl,
+        applied=tuple((str(app), str(name)) for app, name in data["applied_migrations"]),
+        server_version=int(data["schema_ddl_server_version"]),
+        source=source,
+        has_migrations_table=bool(data["has_migrations_table"]),
+    )
 
 
 # --- the schema model as JSON -------------------------------------------------------

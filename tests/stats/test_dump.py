@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,13 +44,25 @@ def shop(pg_database: str) -> str:
     return pg_database
 
 
+def catalog(url: str) -> Any:
+    from sqlreview.pg.introspect import schema_from_cursor
+
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        return schema_from_cursor(cursor)
+
+
+def without_restrict_key(ddl: str) -> str:
+    """The dump without the random key of pg_dump's ``\\restrict`` lines."""
+    return re.sub(r"^\\(un)?restrict \S+$", "", ddl, flags=re.MULTILINE)
+
+
 def by_name(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {table["name"]: table for table in snapshot["tables"]}
 
 
 def test_sizes_are_those_postgresql_reports(shop: str, tmp_path: Path) -> None:
     snapshot, _ = dump(shop, tmp_path)
-    assert snapshot["snapshot_version"] == 1
+    assert snapshot["snapshot_version"] == 2
     tables = by_name(snapshot)
     assert set(tables) == {"shop_order", "billing.invoice"}
     order = tables["shop_order"]
@@ -127,9 +141,10 @@ def test_a_connect_only_role_dumps_and_writes_nothing(shop: str, connect_only_ro
                   FROM pg_stat_user_tables ORDER BY relname"""
     relations = "SELECT count(*), max(xmin::text::bigint) FROM pg_class"
     before = query(shop, counters), query(shop, relations)
-    snapshot, stderr = dump(connect_only_role, tmp_path)
+    snapshot, stderr = dump(connect_only_role, tmp_path, "--no-schema-ddl")
     assert stderr == ""
     assert snapshot["unreadable"] == []
+    assert snapshot["schema_ddl"] is None and snapshot["applied_migrations"] is None
     assert snapshot["session"]["transaction_read_only"] == "on"
     assert snapshot["session"]["statement_timeout"] == "10s"
     assert snapshot["database"]["role"] == connect_only_role.split("//")[1].split(":")[0]
@@ -139,6 +154,62 @@ def test_a_connect_only_role_dumps_and_writes_nothing(shop: str, connect_only_ro
     assert tables["shop_order"]["rows"] == 20000
     assert len(tables["shop_order"]["indexes"]) == 2
     assert (query(shop, counters), query(shop, relations)) == before
+
+
+def test_a_connect_only_role_gets_sizes_but_not_the_ddl_and_is_told_why(
+        shop: str, connect_only_role: str, tmp_path: Path) -> None:
+    out = tmp_path / "sizes-only.json"
+    result = run_cli("stats", "dump", "--database-url", connect_only_role, "-o", str(out))
+    assert result.returncode == 3
+    snapshot = json.loads(out.read_text(encoding="utf-8"))
+    assert set(by_name(snapshot)) == {"shop_order", "billing.invoice"}
+    assert snapshot["schema_ddl"] is None
+    (problem,) = snapshot["unreadable"]
+    assert problem.startswith("the schema DDL and applied migrations (pass --no-schema-ddl to "
+                              "leave them out): pg_dump: permission denied for ")
+    assert "SELECT on every table" in problem
+    assert result.stderr == f"sqlreview stats dump: could not read {problem}\n"
+
+
+def test_the_snapshot_holds_production_s_schema_and_applied_migrations(
+        shop: str, tmp_path: Path, pg_server: Any) -> None:
+    from sqlreview.scratch.production import read_production_schema, restore_schema
+    from sqlreview.stats.snapshot import load_snapshot
+
+    execute(shop, """CREATE TABLE django_migrations (id serial PRIMARY KEY, app varchar(255),
+                         name varchar(255), applied timestamptz);
+                     INSERT INTO django_migrations (app, name, applied)
+                         VALUES ('shop', '0001_initial', now()), ('billing', '0001_initial', now())
+                  """)
+    written, _ = dump(shop, tmp_path)
+    assert written["applied_migrations"] == [["shop", "0001_initial"],
+                                             ["billing", "0001_initial"]]
+    assert written["has_migrations_table"] is True
+    snapshot = load_snapshot(tmp_path / "snapshot.json")
+    assert snapshot.production_schema is not None
+    assert snapshot.production_schema.source == str(tmp_path / "snapshot.json")
+    live = read_production_schema(shop)
+    assert dataclasses.replace(snapshot.production_schema, source=live.source,
+                               ddl=without_restrict_key(snapshot.production_schema.ddl)) == \
+        dataclasses.replace(live, ddl=without_restrict_key(live.ddl))
+    with pg_server.temporary_database(prefix="sqlreview_test") as scratch:
+        assert restore_schema(snapshot.production_schema, scratch) == []
+        assert query(scratch, "SELECT count(*) FROM shop_order") == [(0,)]
+        assert catalog(scratch).relations == catalog(shop).relations
+
+
+def test_a_version_1_snapshot_still_serves_for_sizes(shop: str, tmp_path: Path) -> None:
+    from sqlreview.stats.snapshot import load_snapshot
+
+    written, _ = dump(shop, tmp_path, "--no-schema-ddl")
+    version_1 = {key: value for key, value in written.items() if key not in {
+        "schema_ddl", "applied_migrations", "has_migrations_table", "schema_ddl_server_version"}}
+    old = tmp_path / "v1.json"
+    old.write_text(json.dumps(version_1 | {"snapshot_version": 1}), encoding="utf-8")
+    snapshot = load_snapshot(old)
+    assert snapshot.production_schema is None
+    order = snapshot.table("shop_order")
+    assert order is not None and order.rows == 20000
 
 
 def test_an_unreachable_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -169,3 +240,6 @@ def test_a_table_locked_by_a_migration_is_listed_not_waited_for(shop: str, tmp_p
     # Reading the schema (pg_get_expr and kin) waits on the lock too: said, not hidden.
     assert all("billing.invoice" in item or item.startswith("the schema")
                for item in snapshot["unreadable"])
+    assert snapshot["schema_ddl"] is None
+    assert ("could not read the schema DDL and applied migrations (pass --no-schema-ddl to leave "
+            "them out): table billing.invoice is locked by another session") in result.stderr
