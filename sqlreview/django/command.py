@@ -173,6 +173,8 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     if rendered.one_deploy:
         place_by_plan(review, plan)
     drift.attach(review, rendered.drifts)
+    if rendered.pre_state and rendered.pre_state.get("built") == "production":
+        review.settings["drift"] = [item.to_json() for item in rendered.drifts]
     review.settings["deploy_plan"] = plan.to_json()
     if args.deploy_order:
         cli.write_output(plan.to_text() + "\n", args.output)

@@ -33,6 +33,10 @@ class Drift:
     production: str | None  # how production has it; None: production lacks it
     files: str | None  # how the migration files build it; None: they do not
 
+    def to_json(self) -> dict[str, str | None]:
+        return {"table": self.table, "kind": self.kind, "name": self.name,
+                "production": self.production, "files": self.files}
+
     def describe(self) -> str:
         where = f"{self.kind} {self.name}" + ("" if self.kind == "table" else f" on {self.table}")
         have = f"production has {self.production}" if self.production else "production lacks it"
@@ -54,7 +58,8 @@ def differences(production: Schema, files: Schema) -> list[Drift]:
             continue
         found.extend(_columns(key, actual, built))
         found.extend(_constraints(key, actual, built))
-        found.extend(_indexes(key, _indexes_of(production, key), _indexes_of(files, key)))
+        found.extend(_indexes(key, _indexes_of(production, actual, key),
+                              _indexes_of(files, built, key)))
     return found
 
 
@@ -85,11 +90,13 @@ def _constraint_text(constraint: Constraint) -> str:
     return text + ("" if constraint.valid else " NOT VALID")
 
 
-def _indexes_of(schema: Schema, table: str) -> dict[str, str]:
-    """Index name -> what it covers, for the indexes on ``table``."""
+def _indexes_of(schema: Schema, table: Relation, key: str) -> dict[str, str]:
+    """Index name -> what it covers, for the indexes on ``table`` that back no constraint
+    (those are compared as constraints)."""
     return {relation.name: f"({', '.join(relation.index_columns)})"
             for relation in schema.relations.values()
-            if relation.kind is RelationKind.INDEX and relation.table == table}
+            if relation.kind is RelationKind.INDEX and relation.table == key
+            and relation.name not in table.constraints}
 
 
 def _indexes(table: str, actual: dict[str, str], built: dict[str, str]) -> Iterable[Drift]:
@@ -121,33 +128,46 @@ def _without_name(text: str | None, name: str) -> str | None:
 
 
 def attach(review: Review, drifts: list[Drift]) -> None:
-    """SR007 on the first statement of each migration that touches a drifted table, once
-    per object and migration: high where the statement names the object."""
-    by_table: dict[str, list[Drift]] = {}
-    for drift in drifts:
-        by_table.setdefault(drift.table, []).append(drift)
+    """SR007 in each reviewed migration the drift matters to: at high on each statement
+    that names a drifted object (it fails, or does something else, in production), and
+    once per table, at medium, on the first statement that locks a drifted table, for
+    the differences no statement of the migration names."""
     for section in review.sections:
-        reported: set[Drift] = set()
+        named: set[Drift] = set()
+        for statement in section.statements:
+            if statement.kind == "ERROR":
+                continue  # the failure's own row: its message may name the object too
+            for drift in drifts:
+                if _names(statement.sql, drift.name):
+                    named.add(drift)
+                    _add(statement, SR007.severity, f"{drift.describe()}: this statement "
+                                                    "names it")
+        reported: set[str] = set()
         for statement in section.statements:
             for table in _tables_of(statement):
-                for drift in by_table.get(table, []):
-                    if drift not in reported:
-                        reported.add(drift)
-                        _add(statement, drift)
+                others = [d for d in drifts if d.table == table and d not in named]
+                if others and table not in reported:
+                    reported.add(table)
+                    _add(statement, Level.MEDIUM, _summary(table, others))
+
+
+def _summary(table: str, drifts: list[Drift]) -> str:
+    shown = "; ".join(drift.describe() for drift in drifts[:_SHOWN])
+    more = f"; and {len(drifts) - _SHOWN} more" if len(drifts) > _SHOWN else ""
+    return f"production's {table} differs from what the migration files build: {shown}{more}"
+
+
+_SHOWN = 4
 
 
 def _tables_of(statement: StatementResult) -> list[str]:
     return list(dict.fromkeys(key_of(lock.relation) for lock in statement.locks))
 
 
-def _add(statement: StatementResult, drift: Drift) -> None:
-    named = _names(statement.sql, drift.name)
-    finding = Finding(code=SR007.code, severity=SR007.severity if named else Level.MEDIUM,
-                      message=drift.describe() + (
-                          ": this statement names it" if named else ""))
-    statement.findings.append(finding)
+def _add(statement: StatementResult, severity: Level, message: str) -> None:
+    statement.findings.append(Finding(code=SR007.code, severity=severity, message=message))
     if statement.risk is not None:
-        statement.risk = max(statement.risk, finding.severity)
+        statement.risk = max(statement.risk, severity)
 
 
 def _names(sql: str, name: str) -> bool:

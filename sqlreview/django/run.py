@@ -90,7 +90,7 @@ class DjangoRender:
             "server_version": self.server_version,
             "warnings": list(self.warnings),
             "pre_state": self.pre_state,
-            "drift": [dataclasses.asdict(drift) for drift in self.drifts],
+            "drift": [drift.to_json() for drift in self.drifts],
             "migrations": [migration.to_json() for migration in self.migrations],
         }
 
