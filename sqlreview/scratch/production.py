@@ -58,7 +58,8 @@ READ_ONLY_OPTION = "-c default_transaction_read_only=on"
 # and a table's access method (an extension's, say) would keep the table from
 # being created at all where the extension is missing; heap stands in for it.
 PG_DUMP_FLAGS = ("--schema-only", "--no-owner", "--no-privileges", "--no-tablespaces",
-                 "--no-security-labels", "--no-subscriptions", "--no-table-access-method")
+                 "--no-security-labels", "--no-subscriptions", "--no-table-access-method",
+                 "--encoding=UTF8")
 
 _TIMEOUT_VALUE = re.compile(r"\d+\s*(us|ms|s|min|h|d)?")
 _META_COMMAND = re.compile(r"^\\(un)?restrict\s+\S+\s*$", re.MULTILINE)
@@ -218,8 +219,11 @@ def _run_pg_dump(pg_dump: Path, url: str, snapshot: str, lock_wait_timeout: str,
     if password:
         environment["PGPASSWORD"] = str(password)
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, env=environment,
-                                   timeout=DUMP_TIMEOUT, check=False)
+        # errors="replace": an SQL_ASCII database may hold bytes that are not UTF-8 (in a
+        # comment, say); a replaced character there is better than no pre-state.
+        completed = subprocess.run(command, capture_output=True, encoding="utf-8",
+                                   errors="replace", env=environment, timeout=DUMP_TIMEOUT,
+                                   check=False)
     except subprocess.TimeoutExpired:
         raise ProductionSchemaError(f"pg_dump --schema-only did not finish within "
                                     f"{DUMP_TIMEOUT} s; try again later") from None
@@ -318,7 +322,7 @@ def restore_schema(schema: ProductionSchema, scratch_url: str) -> list[str]:
     ``django_migrations`` is there afterwards, empty when production had none.
     Raises ProductionSchemaError when nothing of the dump could be created.
     """
-    preamble, entries = split_dump(schema.ddl)
+    preamble, entries = _split_dump(schema.ddl)
     try:
         connection = psycopg.connect(scratch_url, connect_timeout=connect_timeout())
     except psycopg.Error as error:
@@ -338,6 +342,8 @@ def _restore(connection: psycopg.Connection[Any], preamble: list[str], entries: 
              source: str) -> list[str]:
     for statement in preamble:  # session settings; one a newer dump sets may not exist here
         _try(connection, statement)
+    left_out = [entry for entry in entries if _fires_on_ddl(entry)]
+    entries = [entry for entry in entries if entry not in left_out]
     failures = _create(connection, entries)
     if _nothing_usable(entries, failures):
         connection.rollback()
@@ -346,7 +352,16 @@ def _restore(connection: psycopg.Connection[Any], preamble: list[str], entries: 
     connection.execute("RESET search_path")  # the dump emptied it
     _ensure_migrations_table(connection)
     connection.commit()
-    return _warnings(failures, source)
+    return _warnings(failures, source) + [
+        f"the production schema's {entry.what} was left out: it would run on the reviewed "
+        "migrations' DDL on the scratch server" for entry in left_out if entry.type != "COMMENT"]
+
+
+def _fires_on_ddl(entry: _Entry) -> bool:
+    """An event trigger (or its comment): production's DDL hooks, which may need roles,
+    connections or tables the scratch server lacks, are not part of the pre-state."""
+    return entry.type == "EVENT TRIGGER" or (entry.type == "COMMENT"
+                                             and entry.name.startswith("EVENT TRIGGER "))
 
 
 def _nothing_usable(entries: list[_Entry], failures: list[tuple[_Entry, str]]) -> bool:
@@ -363,17 +378,23 @@ def _create(connection: psycopg.Connection[Any], entries: list[_Entry]
     """All entries at once (one round trip) if they all succeed, else one by one."""
     if not entries or _try(connection, "\n".join(entry.sql for entry in entries)) is None:
         return []
-    return [(entry, error) for entry in entries
-            if (error := _try(connection, entry.sql)) is not None]
+    failures = []
+    for entry in entries:
+        error = _try(connection, entry.sql)
+        if error is None or (entry.type == "SCHEMA"
+                             and isinstance(error, psycopg.errors.DuplicateSchema)):
+            continue  # a schema the scratch database has too (public, recreated in production)
+        failures.append((entry, first_line(error)))
+    return failures
 
 
-def _try(connection: psycopg.Connection[Any], sql: str) -> str | None:
-    """Run ``sql`` under a savepoint; the error's first line, or None."""
+def _try(connection: psycopg.Connection[Any], sql: str) -> psycopg.Error | None:
+    """Run ``sql`` under a savepoint; the error, or None."""
     try:
         with connection.transaction():
             connection.execute(sql)
     except psycopg.Error as error:
-        return first_line(error)
+        return error
     return None
 
 
@@ -384,11 +405,11 @@ def _ensure_migrations_table(connection: psycopg.Connection[Any]) -> None:
 
 
 def _warnings(failures: list[tuple[_Entry, str]], source: str) -> list[str]:
-    missing_extensions = {entry.name for entry, _ in failures if entry.type == "EXTENSION"}
+    extension_comments = {f"EXTENSION {entry.name}" for entry, _ in failures
+                          if entry.type == "EXTENSION"}
     warnings = []
     for entry, error in failures:
-        if entry.type == "COMMENT" and entry.name.removeprefix("EXTENSION ") in \
-                missing_extensions:
+        if entry.type == "COMMENT" and entry.name in extension_comments:
             continue  # said with the extension
         if entry.type == "EXTENSION":
             warnings.append(f"the extension {entry.name} of {source} could not be created on "
@@ -400,7 +421,7 @@ def _warnings(failures: list[tuple[_Entry, str]], source: str) -> list[str]:
     return warnings
 
 
-def split_dump(ddl: str) -> tuple[list[str], list[_Entry]]:
+def _split_dump(ddl: str) -> tuple[list[str], list[_Entry]]:
     """The dump's leading session settings (one statement a line) and its entries.
 
     The psql meta-commands pg_dump 17.6+ writes (``\\restrict``) are dropped.

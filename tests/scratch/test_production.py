@@ -28,7 +28,7 @@ CREATE TABLE shop_order (
     id bigserial PRIMARY KEY,
     total int NOT NULL DEFAULT 0 CONSTRAINT shop_order_total_positive CHECK (total >= 0),
     note text,
-    email varchar(254) UNIQUE);
+    email varchar(254) UNIQUE CHECK (email LIKE '%@%'));
 CREATE INDEX shop_order_by_hand ON shop_order (lower(note)) WHERE total > 100;
 CREATE TABLE billing.invoice (
     id int PRIMARY KEY,
@@ -117,6 +117,23 @@ def test_a_database_without_django_migrations_gets_an_empty_one(pg_database: str
         ("id", "integer", True), ("app", "character varying(255)", True),
         ("name", "character varying(255)", True),
         ("applied", "timestamp with time zone", True)]
+
+
+def test_production_s_own_public_schema_and_event_triggers(pg_database: str,
+                                                         scratch: str) -> None:
+    execute(pg_database, """
+        DROP SCHEMA public; CREATE SCHEMA public; CREATE TABLE public.item (id int);
+        CREATE FUNCTION refuse_ddl() RETURNS event_trigger LANGUAGE plpgsql
+            AS $$ BEGIN RAISE EXCEPTION 'DDL only through the deploy role'; END $$;
+        CREATE EVENT TRIGGER guard ON ddl_command_start EXECUTE FUNCTION refuse_ddl();
+        COMMENT ON EVENT TRIGGER guard IS 'production only';""")
+    schema = read_production_schema(pg_database)
+    assert "CREATE EVENT TRIGGER guard" in schema.ddl
+    assert restore_schema(schema, scratch) == [
+        "the production schema's event trigger guard was left out: it would run on the "
+        "reviewed migrations' DDL on the scratch server"]
+    execute(scratch, "ALTER TABLE item ADD COLUMN name text")  # the reviewed migration runs
+    assert query(scratch, "SELECT count(*) FROM pg_event_trigger") == [(0,)]
 
 
 # --- read-only ------------------------------------------------------------------------
