@@ -100,15 +100,16 @@ def read_production_schema(url: str, *, lock_wait_timeout: str = DEFAULT_LOCK_WA
     ``tables`` / ``schema_names`` limit the dump (``pg_dump --table`` / ``--schema``,
     names taken literally, ``schema.table`` outside public).
     """
-    if not _TIMEOUT_VALUE.fullmatch(lock_wait_timeout.strip()):
+    lock_wait_timeout = lock_wait_timeout.strip()
+    if not _TIMEOUT_VALUE.fullmatch(lock_wait_timeout):
         raise ProductionSchemaError(f"bad lock wait timeout {lock_wait_timeout!r}: "
                                     "give a duration such as 2s or 500ms")
-    with _read_only_transaction(url) as connection:
+    with _read_only_transaction(url, lock_wait_timeout) as connection:
         server_version = connection.info.server_version // 10000
         pg_dump = _pg_dump_for(server_version)
-        snapshot = _export_snapshot(connection)
-        has_table, applied = _applied_migrations(connection)
         try:
+            snapshot = _export_snapshot(connection)
+            has_table, applied = _applied_migrations(connection, lock_wait_timeout)
             ddl = _run_pg_dump(pg_dump, url, snapshot, lock_wait_timeout,
                                _patterns(tables, schema_names))
         except _LockWaitTimeout as timeout:
@@ -119,7 +120,8 @@ def read_production_schema(url: str, *, lock_wait_timeout: str = DEFAULT_LOCK_WA
 
 
 @contextlib.contextmanager
-def _read_only_transaction(url: str) -> Iterator[psycopg.Connection[Any]]:
+def _read_only_transaction(url: str, lock_wait_timeout: str
+                           ) -> Iterator[psycopg.Connection[Any]]:
     """A REPEATABLE READ READ ONLY transaction, rolled back at the end."""
     try:
         connection = psycopg.connect(_read_only_conninfo(url), connect_timeout=connect_timeout(),
@@ -133,8 +135,9 @@ def _read_only_transaction(url: str) -> Iterator[psycopg.Connection[Any]]:
     try:
         connection.read_only = True
         connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        connection.execute("SELECT pg_catalog.set_config('statement_timeout', %s, true)",
-                           (STATEMENT_TIMEOUT,))
+        connection.execute("SELECT pg_catalog.set_config('statement_timeout', %s, true), "
+                           "pg_catalog.set_config('lock_timeout', %s, true)",
+                           (STATEMENT_TIMEOUT, lock_wait_timeout))
         row = connection.execute("SELECT current_setting('transaction_read_only')").fetchone()
         if row is None or row[0] != "on":  # never go on in a transaction that could write
             raise ProductionSchemaError("the transaction is not READ ONLY; refusing to read")
@@ -165,15 +168,18 @@ def _export_snapshot(connection: psycopg.Connection[Any]) -> str:
     return str(row[0])
 
 
-def _applied_migrations(connection: psycopg.Connection[Any]
+def _applied_migrations(connection: psycopg.Connection[Any], lock_wait_timeout: str
                         ) -> tuple[bool, tuple[tuple[str, str], ...]]:
     """Whether ``django_migrations`` exists (as Django finds it) and its rows in id order."""
     row = connection.execute("SELECT to_regclass('django_migrations') IS NOT NULL").fetchone()
     if row is None or not row[0]:
         return False, ()
     try:
-        rows = connection.execute("SELECT app, name FROM django_migrations ORDER BY id"
-                                  ).fetchall()
+        with connection.transaction():  # a savepoint: pg_locks is still readable after
+            rows = connection.execute("SELECT app, name FROM django_migrations ORDER BY id"
+                                      ).fetchall()
+    except psycopg.errors.LockNotAvailable:
+        raise _LockWaitTimeout(["django_migrations"], lock_wait_timeout) from None
     except psycopg.errors.InsufficientPrivilege as error:
         raise ProductionSchemaError(
             f"cannot read django_migrations: {first_line(error)}. {_PRIVILEGES}") from None
@@ -238,7 +244,7 @@ def _run_pg_dump(pg_dump: Path, url: str, snapshot: str, lock_wait_timeout: str,
 
 
 class _LockWaitTimeout(Exception):
-    """pg_dump gave up waiting for a table lock (``--lock-wait-timeout``)."""
+    """A table lock was not granted within the lock wait timeout (pg_dump or our read)."""
 
     def __init__(self, tables: list[str], timeout: str) -> None:
         super().__init__(tables, timeout)
@@ -251,7 +257,7 @@ class _LockWaitTimeout(Exception):
         named = culprits[0] if len(culprits) == 1 else "one of " + ", ".join(culprits[:5]) + (
             ", ..." if len(culprits) > 5 else "")
         return (f"table {named} is locked by another session (a migration running now?): "
-                f"pg_dump gave up after waiting {self.timeout} for an ACCESS SHARE lock "
+                f"reading the schema gave up after waiting {self.timeout} for an ACCESS SHARE lock "
                 "rather than queue behind it. Try again when it has finished")
 
 
