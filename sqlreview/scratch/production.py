@@ -63,6 +63,7 @@ PG_DUMP_FLAGS = ("--schema-only", "--no-owner", "--no-privileges", "--no-tablesp
 
 _TIMEOUT_VALUE = re.compile(r"\d+\s*(us|ms|s|min|h|d)?")
 _META_COMMAND = re.compile(r"^\\(un)?restrict\s+\S+\s*$", re.MULTILINE)
+_SESSION_SETTING = re.compile(r"(SET \w+ = .*|SELECT pg_catalog\.set_config\(.*\));$")
 _ENTRY_HEADER = re.compile(
     r"^--\n-- (?:Data for )?Name: (?P<name>.*?); Type: (?P<type>.*?); Schema: (?P<schema>.*?);"
     r"[^\n]*\n--\n", re.MULTILINE)
@@ -329,6 +330,9 @@ def restore_schema(schema: ProductionSchema, scratch_url: str) -> list[str]:
     Raises ProductionSchemaError when nothing of the dump could be created.
     """
     preamble, entries = _split_dump(schema.ddl)
+    if preamble is None:
+        raise ProductionSchemaError(f"the schema DDL of {schema.source} is not what pg_dump "
+                                    "--schema-only writes: read it again")
     try:
         connection = psycopg.connect(scratch_url, connect_timeout=connect_timeout())
     except psycopg.Error as error:
@@ -427,16 +431,19 @@ def _warnings(failures: list[tuple[_Entry, str]], source: str) -> list[str]:
     return warnings
 
 
-def _split_dump(ddl: str) -> tuple[list[str], list[_Entry]]:
+def _split_dump(ddl: str) -> tuple[list[str] | None, list[_Entry]]:
     """The dump's leading session settings (one statement a line) and its entries.
 
     The psql meta-commands pg_dump 17.6+ writes (``\\restrict``) are dropped.
+    None for the settings when what precedes the first entry is not settings.
     """
     text = _META_COMMAND.sub("", ddl)
     headers = list(_ENTRY_HEADER.finditer(text))
     head = text[:headers[0].start()] if headers else text
     preamble = [line for line in head.splitlines()
                 if line.strip() and not line.startswith("--")]
+    if not all(_SESSION_SETTING.match(line) for line in preamble):
+        return None, []
     entries = []
     for index, header in enumerate(headers):
         end = headers[index + 1].start() if index + 1 < len(headers) else len(text)

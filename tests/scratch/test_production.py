@@ -298,3 +298,12 @@ def test_nothing_restorable_is_an_error(pg_database: str, scratch: str) -> None:
     assert 'could be created on the scratch server: extension "sqlreview_absent" is not ' \
         "available" in str(raised.value)
     assert query(scratch, "SELECT to_regclass('django_migrations')") == [(None,)]
+
+
+def test_ddl_that_is_not_a_pg_dump_is_refused(scratch: str) -> None:
+    schema = ProductionSchema(ddl="CREATE TABLE half (\n  id int", applied=(), server_version=18,
+                              source="snapshot.json", has_migrations_table=False)
+    with pytest.raises(ProductionSchemaError) as raised:
+        restore_schema(schema, scratch)
+    assert str(raised.value) == ("the schema DDL of snapshot.json is not what pg_dump "
+                                 "--schema-only writes: read it again")
