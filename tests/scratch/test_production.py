@@ -136,6 +136,29 @@ def test_production_s_own_public_schema_and_event_triggers(pg_database: str,
     assert query(scratch, "SELECT count(*) FROM pg_event_trigger") == [(0,)]
 
 
+def test_django_migrations_is_where_production_s_search_path_finds_it(
+        pg_database: str, scratch: str) -> None:
+    execute(pg_database, f"""
+        CREATE SCHEMA app;
+        CREATE TABLE app.django_migrations (id serial PRIMARY KEY, app varchar(255),
+                                            name varchar(255), applied timestamptz);
+        INSERT INTO app.django_migrations (app, name, applied) VALUES ('shop', '0001', now());
+        ALTER DATABASE "{database_name(pg_database)}" SET search_path = app, public;""")
+    schema = read_production_schema(pg_database)
+    assert (schema.applied, schema.search_path) == ((("shop", "0001"),), "app, public")
+    assert restore_schema(schema, scratch) == []
+    assert query(scratch, "SELECT to_regclass('public.django_migrations')") == [(None,)]
+    assert query(scratch, "SELECT count(*) FROM app.django_migrations") == [(0,)]
+
+
+def test_a_search_path_of_schemas_the_scratch_database_lacks_puts_it_in_public(
+        pg_database: str, scratch: str) -> None:
+    execute(pg_database, "CREATE TABLE legacy (id int PRIMARY KEY)")
+    schema = dataclasses.replace(read_production_schema(pg_database), search_path="nowhere")
+    assert restore_schema(schema, scratch) == []
+    assert query(scratch, "SELECT count(*) FROM public.django_migrations") == [(0,)]
+
+
 # --- read-only ------------------------------------------------------------------------
 
 WRITE_EVIDENCE = {
