@@ -202,6 +202,9 @@ def test_the_least_privileged_role_reads_it_and_nothing_is_written(
     assert "CREATE VIEW public.big_order" in schema.ddl
     assert "CREATE FUNCTION public.order_total" in schema.ddl
     assert "***" in schema.source and "pw" not in schema.source
+    role = least_privileged_role.split("//")[1].split(":")[0]
+    assert role not in schema.ddl
+    assert "OWNER TO" not in schema.ddl and "GRANT " not in schema.ddl
     assert restore_schema(schema, scratch) == []  # production's role names do not matter
     assert catalog(scratch).relations == catalog(production).relations
 

@@ -106,6 +106,8 @@ def test_limits_to_tables_and_schemas(shop: str, tmp_path: Path) -> None:
     assert set(by_name(snapshot)) == {"billing.invoice"}
     assert {r["name"] for r in snapshot["schema"]["relations"]} == {
         "billing.invoice", "billing.invoice_pkey"}
+    assert "CREATE TABLE billing.invoice" in snapshot["schema_ddl"]
+    assert "shop_order (" not in snapshot["schema_ddl"]
     out = tmp_path / "one.json"
     result = run_cli("stats", "dump", "--database-url", shop, "-o", str(out),
                      "--tables", "shop_order,missing_table")
@@ -114,6 +116,8 @@ def test_limits_to_tables_and_schemas(shop: str, tmp_path: Path) -> None:
     written = json.loads(out.read_text(encoding="utf-8"))
     assert set(by_name(written)) == {"shop_order"}
     assert any("missing_table" in item for item in written["unreadable"])
+    assert "CREATE TABLE public.shop_order" in written["schema_ddl"]
+    assert "invoice" not in written["schema_ddl"]
 
 
 @pytest.fixture
