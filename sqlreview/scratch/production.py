@@ -79,7 +79,7 @@ DJANGO_MIGRATIONS_TABLE = """CREATE TABLE django_migrations (
 
 @dataclass(frozen=True)
 class ProductionSchema:
-    ddl: str  # pg_dump --schema-only --no-owner --no-privileges, plain SQL text
+    ddl: str  # pg_dump --schema-only --no-owner --no-privileges, plain SQL, no psql commands
     applied: tuple[tuple[str, str], ...]  # django_migrations (app, name), in id order
     server_version: int  # major version of the database it was read from
     source: str  # redacted URL, or the snapshot file it came from
@@ -251,7 +251,16 @@ def _run_pg_dump(pg_dump: Path, url: str, snapshot: str, lock_wait_timeout: str,
         if locked and "timeout" in completed.stderr:
             raise _LockWaitTimeout(locked["tables"].split(", "), lock_wait_timeout)
         raise ProductionSchemaError(_explain_pg_dump_failure(completed.stderr))
-    return completed.stdout
+    return without_meta_commands(completed.stdout)
+
+
+def without_meta_commands(ddl: str) -> str:
+    """The dump without the ``\\restrict KEY`` / ``\\unrestrict KEY`` lines of pg_dump 17.6+.
+
+    Their key is random, so a dump kept with them differs from run to run (and so does a
+    cache key made of it); they only guard psql, which nothing here restores with.
+    """
+    return _META_COMMAND.sub("", ddl)
 
 
 class _LockWaitTimeout(Exception):
@@ -452,10 +461,9 @@ def _warnings(failures: list[tuple[_Entry, str]], source: str) -> list[str]:
 def _split_dump(ddl: str) -> tuple[list[str] | None, list[_Entry]]:
     """The dump's leading session settings (one statement a line) and its entries.
 
-    The psql meta-commands pg_dump 17.6+ writes (``\\restrict``) are dropped.
     None for the settings when what precedes the first entry is not settings.
     """
-    text = _META_COMMAND.sub("", ddl)
+    text = without_meta_commands(ddl)  # a snapshot written before they were dropped
     headers = list(_ENTRY_HEADER.finditer(text))
     head = text[:headers[0].start()] if headers else text
     preamble = [line for line in head.splitlines()
