@@ -89,7 +89,7 @@ def test_the_restored_schema_is_production_s(production: str, scratch: str) -> N
     assert schema.has_migrations_table
     assert schema.server_version == psycopg.connect(production).info.server_version // 10000
     assert "shop_order_by_hand" in schema.ddl
-    # The same schema reads the same, byte for byte (pg_dump's random \\restrict key is
+    # The same schema reads the same, byte for byte (pg_dump's random \restrict key is
     # dropped): what a cache keyed by it needs.
     assert read_production_schema(production).ddl == schema.ddl
     assert "\\restrict" not in schema.ddl
