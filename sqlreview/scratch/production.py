@@ -216,8 +216,8 @@ def _pg_dump_for(server_version: int) -> Path:
     tools = _tools(server_version)
     if tools is None:
         raise ProductionSchemaError(
-            f"no pg_dump for PostgreSQL {server_version}: the database is newer than the "
-            "pg_dump of the embedded server (or there is none); upgrade it with "
+            f"no pg_dump for PostgreSQL {server_version} (pg_dump refuses a server newer than "
+            "itself, and the embedded server's is older or not installed): "
             "`pip install -U 'sqlreview[embedded]'`, or put a pg_dump of version "
             f"{server_version} or later on PATH")
     return tools[0]
