@@ -95,12 +95,14 @@ def dump_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sqlreview stats dump",
         description="Write a read-only snapshot of a database's table sizes, row estimates "
-                    "and schema (catalog data only, never row data) for --stats and --schema.",
+                    "and schema (catalog data only, never row data) for --stats and --schema, "
+                    "with its schema DDL and applied migrations (a review's pre-state).",
         epilog="Exit codes: 0 written, 2 usage error or the database could not be reached, "
                "3 written but some part could not be read (listed on stderr and in the file).")
     parser.add_argument("--database-url", required=True, metavar="URL",
                         help="postgresql://USER@HOST/DB of the database (a replica is best); "
-                             "the role only needs CONNECT")
+                             "the role needs CONNECT, and for the schema DDL USAGE on the "
+                             "schemas and SELECT on the tables (no row is read)")
     parser.add_argument("--output", "-o", type=Path, metavar="FILE",
                         help="write the snapshot to FILE instead of standard output")
     parser.add_argument("--tables", metavar="T,...", type=_names,

@@ -140,11 +140,12 @@ def production_schema_to_json(schema: ProductionSchema | None) -> dict[str, Any]
     """The snapshot's fields for ``schema``: all null when it was not read."""
     if schema is None:
         return {"schema_ddl": None, "applied_migrations": None, "has_migrations_table": None,
-                "schema_ddl_server_version": None}
+                "schema_ddl_server_version": None, "schema_search_path": None}
     return {"schema_ddl": schema.ddl,
             "applied_migrations": [[app, name] for app, name in schema.applied],
             "has_migrations_table": schema.has_migrations_table,
-            "schema_ddl_server_version": schema.server_version}
+            "schema_ddl_server_version": schema.server_version,
+            "schema_search_path": schema.search_path}
 
 
 def production_schema_from_json(data: dict[str, Any], source: str) -> ProductionSchema | None:
@@ -159,6 +160,7 @@ def production_schema_from_json(data: dict[str, Any], source: str) -> Production
         server_version=int(data["schema_ddl_server_version"]),
         source=source,
         has_migrations_table=bool(data["has_migrations_table"]),
+        search_path=str(data.get("schema_search_path") or ""),
     )
 
 
