@@ -183,7 +183,8 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
     if rendered.mode == "replay":
         options = dataclasses.replace(options, replayed_schema=True)
     approximate = False
-    created: set[str] = set()  # relations an earlier reviewed migration created
+    # Relations an earlier reviewed migration created, and whether still empty.
+    created: dict[str, bool] = {}
     for migration in rendered.migrations:
         section = analyze_migration(migration, options, created if rendered.one_deploy else None)
         if approximate:
@@ -195,12 +196,13 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
 
 
 def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
-                      created: set[str] | None = None) -> Section:
+                      created: dict[str, bool] | None = None) -> Section:
     """Feed one migration's statements to the analyzer, inside its transaction.
 
-    ``created``: the relations earlier migrations of the same deploy created; the
-    old code never knew them, so they are judged as new (and may hold rows). What
-    this migration creates is added to it.
+    ``created``: the relations earlier migrations of the same deploy created, and
+    whether they are still empty; the old code never knew them, so they are judged
+    as new, holding rows once a statement or code sqlreview cannot see may have
+    filled them. What this migration creates is added to it.
     """
     source = read_source(migration_path(migration.app_label, migration.name))
     analyzer = Analyzer(options, schema=migration.schema_before,
@@ -240,8 +242,8 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
         analyzer.feed("COMMIT")
     analysis = analyzer.finish()
     if created is not None:
-        created.update(key for key, relation in analyzer.schema.relations.items()
-                       if relation.new)
+        created.update((key, relation.empty)
+                       for key, relation in analyzer.schema.relations.items() if relation.new)
     _flag_python_beside_ddl(migration, analysis.statements)
     error = migration.error
     if migration.apply_error:
@@ -295,12 +297,12 @@ def _feed_python(analyzer: Analyzer, statement: RenderedStatement) -> StatementR
     return result
 
 
-def _mark_created(analyzer: Analyzer, created: set[str]) -> None:
-    for key in created:
+def _mark_created(analyzer: Analyzer, created: dict[str, bool]) -> None:
+    for key, still_empty in created.items():
         relation = analyzer.schema.get(key)
         if relation is not None:
             relation.new = True
-            relation.empty = False  # a data migration of the set may have filled it
+            relation.empty = still_empty
 
 
 def _reverse_text(code: PythonCode | None) -> str:
