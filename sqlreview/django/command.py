@@ -20,6 +20,7 @@ from sqlreview.deploy import DeployModel, MigrationPhase, deploy_plan
 from sqlreview.django.compare import TransactionLocks, attach
 from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.prestate import ReplayOptions
+from sqlreview.django.select import is_own_app
 from sqlreview.django.source import migration_path, read_source
 from sqlreview.django.suppressions import apply_ignores
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
@@ -205,6 +206,9 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
     filled them. What this migration creates is added to it.
     """
     source = read_source(migration_path(migration.app_label, migration.name))
+    package = installed_package(migration.app_label)
+    if package is not None:
+        options = dataclasses.replace(options, own_code=False)
     analyzer = Analyzer(options, schema=migration.schema_before,
                         file=_display_path(source.path) or migration.label)
     if created:
@@ -252,13 +256,40 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
         analyzer.record_failure(error)
     section = Section(title=migration.label, analysis=analysis, app=migration.app_label,
                       name=migration.name, atomic=migration.atomic, error=error,
-                      warnings=list(migration.warnings), sql_text=migration.sql_text)
+                      warnings=list(migration.warnings), sql_text=migration.sql_text,
+                      package=package)
     if migration.deploy is not None:
         _attach_deploy(section, migration.deploy, first_rows)
     for result in section.statements:
         result.line = source.line_of(operations.get(result.index))
     apply_ignores(section, source, operations)
+    if package is not None:
+        _advise_whoever_upgrades(section)
     return section
+
+
+def installed_package(app_label: str) -> str | None:
+    """The top-level package of an app installed as a dependency (site-packages, or
+    Django's own contrib apps); None for the project's own apps, and for a label
+    the app registry does not know (it cannot be told apart: judged as the user's)."""
+    from django.apps import apps
+
+    try:
+        if is_own_app(app_label):
+            return None
+        return apps.get_app_config(app_label).name.split(".")[0]
+    except LookupError:
+        return None
+
+
+def _advise_whoever_upgrades(section: Section) -> None:
+    """The advice for a migration the user cannot edit, where the rule's usual
+    advice would have them edit it."""
+    for statement in section.statements:
+        statement.findings = [
+            dataclasses.replace(finding, instead=rule(finding.code).instead_for_package)
+            if rule(finding.code).instead_for_package else finding
+            for finding in statement.findings]
 
 
 

@@ -54,6 +54,8 @@ class AnalyzerOptions:
     # The schema was replayed from the migrations (Django replay): what it lacks
     # may exist in production (IF EXISTS is judged as if it did).
     replayed_schema: bool = False
+    # False for the migrations of an installed package: design rules are silent.
+    own_code: bool = True
 
 
 @dataclass
@@ -174,7 +176,8 @@ class Analyzer:
         result.findings.extend(run_checks(StatementFacts(
             resolved, self.session, self.options.pg_version, self.options.assume_lock_timeout,
             node=parsed.node, sql=parsed.text, schema=self.schema,
-            in_transaction=self._transaction is not None, hand_written=hand_written)))
+            in_transaction=self._transaction is not None, hand_written=hand_written,
+            own_code=self.options.own_code)))
         result.findings.extend(version_gated_syntax(parsed.node, self.options.pg_version))
         self._account_slow_statement(result)
         result.risk = _grade(result, resolved)
