@@ -33,6 +33,7 @@ from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
 from sqlreview.pg.parse import ParsedStatement, iter_statements
 from sqlreview.pg.schema import Schema
 from sqlreview.report import FORMATS
+from sqlreview.report.scanning import outside_repository
 from sqlreview.results import Level, Review, Section
 
 if TYPE_CHECKING:
@@ -407,7 +408,17 @@ def emit(review: Review, output_format: str, output: Path | None, *,
     # objects while the report is drawn; on 40,000 statements that halves it.
     gc.freeze()
     write_output(FORMATS[output_format](review, show=show), output)
+    if output_format == "codequality":
+        _say_what_code_quality_left_out(review)
     publish.emitted(review, show)
+
+
+def _say_what_code_quality_left_out(review: Review) -> None:
+    left_out = outside_repository(review)
+    if left_out and sys.stderr is not None:
+        print(f"sqlreview: {left_out} finding{'s' if left_out != 1 else ''} in migrations of "
+              "installed packages left out of the Code Quality report (it needs a file of the "
+              "repository); --format text or json lists them", file=sys.stderr)
 
 
 def write_output(text: str, output: Path | None) -> None:

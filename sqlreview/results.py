@@ -103,10 +103,20 @@ class Finding:
     # The reason given where it was ignored (``# sqlreview: ignore`` or the
     # config's ``ignore``): still listed, but no longer counted for risk.
     suppressed: str | None = None
+    # What to do, when the rule's usual advice does not fit this occurrence: a
+    # migration of an installed package is not the user's to edit.
+    instead: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The message, with this occurrence's own advice when it has one."""
+        if not self.instead:
+            return self.message
+        return f"{self.message.rstrip('.')}. Instead: {self.instead}"
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.severity.label, "message": self.message,
-                "suppressed": self.suppressed}
+                "suppressed": self.suppressed, "instead": self.instead}
 
 
 @dataclass
@@ -302,10 +312,20 @@ class Section:
     deploy: dict[str, Any] | None = None
     # Why the deploy plan runs it in another phase than its own (it depends on a later one).
     phase_moved: str | None = None
+    # The installed package whose migration this is (None: the project's own).
+    package: str | None = None
 
     @property
     def statements(self) -> list[StatementResult]:
         return self.analysis.statements
+
+    @property
+    def in_package(self) -> str | None:
+        """``in package X, migration app.name`` for a package's migration: the only
+        way to name it, as it has no file in the repository."""
+        if self.package is None:
+            return None
+        return f"in package {self.package}, migration {self.app}.{self.name}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -320,6 +340,7 @@ class Section:
             "phase": self.phase,
             "phase_moved": self.phase_moved,
             "deploy": self.deploy,
+            "package": self.package,
         }
 
 

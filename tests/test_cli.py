@@ -164,7 +164,7 @@ def test_json_report_has_the_documented_shape(tmp_path: Path,
         for lock in statement["locks"]:
             assert {"relation", "mode"} <= set(lock)
         for finding in statement["findings"]:
-            assert set(finding) == {"code", "severity", "message", "suppressed"}
+            assert set(finding) == {"code", "severity", "message", "suppressed", "instead"}
     token = statements[1]
     assert token["kind"] == "ALTER TABLE"
     assert token["sql"] == CRITICAL.strip().rstrip(";")

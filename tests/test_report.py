@@ -319,7 +319,8 @@ def test_json_round_trips() -> None:
     assert statement["blocks"] == ["reads", "writes", "DDL"]
     assert statement["findings"] == [{"code": "SR201", "severity": "medium",
                                       "message": "no lock_timeout is set before locking "
-                                                 "shop_order", "suppressed": None}]
+                                                 "shop_order", "suppressed": None,
+                                      "instead": None}]
     assert document["statements"][3]["risk"] == "unknown"
     assert document["files"] == [{"file": FILE, "holds": [
         {"relation": "shop_order", "mode": "AccessExclusiveLock", "acquired_at": 1,

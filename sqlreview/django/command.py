@@ -22,6 +22,7 @@ from sqlreview.django import drift
 from sqlreview.django.compare import TransactionLocks, attach
 from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.prestate import ReplayOptions
+from sqlreview.django.select import is_own_app
 from sqlreview.django.source import migration_path, read_source
 from sqlreview.django.suppressions import apply_ignores
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
@@ -194,7 +195,8 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
     if rendered.mode == "replay":
         options = dataclasses.replace(options, replayed_schema=True)
     approximate = False
-    created: set[str] = set()  # relations an earlier reviewed migration created
+    # Relations an earlier reviewed migration created, and whether still empty.
+    created: dict[str, bool] = {}
     for migration in rendered.migrations:
         section = analyze_migration(migration, options, created if rendered.one_deploy else None)
         if approximate:
@@ -206,14 +208,18 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
 
 
 def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
-                      created: set[str] | None = None) -> Section:
+                      created: dict[str, bool] | None = None) -> Section:
     """Feed one migration's statements to the analyzer, inside its transaction.
 
-    ``created``: the relations earlier migrations of the same deploy created; the
-    old code never knew them, so they are judged as new (and may hold rows). What
-    this migration creates is added to it.
+    ``created``: the relations earlier migrations of the same deploy created, and
+    whether they are still empty; the old code never knew them, so they are judged
+    as new, holding rows once a statement or code sqlreview cannot see may have
+    filled them. What this migration creates is added to it.
     """
     source = read_source(migration_path(migration.app_label, migration.name))
+    package = installed_package(migration.app_label)
+    if package is not None:
+        options = dataclasses.replace(options, own_code=False)
     analyzer = Analyzer(options, schema=migration.schema_before,
                         file=_display_path(source.path) or migration.label)
     if created:
@@ -251,8 +257,8 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
         analyzer.feed("COMMIT")
     analysis = analyzer.finish()
     if created is not None:
-        created.update(key for key, relation in analyzer.schema.relations.items()
-                       if relation.new)
+        created.update((key, relation.empty)
+                       for key, relation in analyzer.schema.relations.items() if relation.new)
     _flag_python_beside_ddl(migration, analysis.statements)
     error = migration.error
     if migration.apply_error:
@@ -261,13 +267,40 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
         analyzer.record_failure(error)
     section = Section(title=migration.label, analysis=analysis, app=migration.app_label,
                       name=migration.name, atomic=migration.atomic, error=error,
-                      warnings=list(migration.warnings), sql_text=migration.sql_text)
+                      warnings=list(migration.warnings), sql_text=migration.sql_text,
+                      package=package)
     if migration.deploy is not None:
         _attach_deploy(section, migration.deploy, first_rows)
     for result in section.statements:
         result.line = source.line_of(operations.get(result.index))
     apply_ignores(section, source, operations)
+    if package is not None:
+        _advise_whoever_upgrades(section)
     return section
+
+
+def installed_package(app_label: str) -> str | None:
+    """The top-level package of an app installed as a dependency (site-packages, or
+    Django's own contrib apps); None for the project's own apps, and for a label
+    the app registry does not know (it cannot be told apart: judged as the user's)."""
+    from django.apps import apps
+
+    try:
+        if is_own_app(app_label):
+            return None
+        return apps.get_app_config(app_label).name.split(".")[0]
+    except LookupError:
+        return None
+
+
+def _advise_whoever_upgrades(section: Section) -> None:
+    """The advice for a migration the user cannot edit, where the rule's usual
+    advice would have them edit it."""
+    for statement in section.statements:
+        statement.findings = [
+            dataclasses.replace(finding, instead=rule(finding.code).instead_for_package)
+            if rule(finding.code).instead_for_package else finding
+            for finding in statement.findings]
 
 
 
@@ -306,12 +339,12 @@ def _feed_python(analyzer: Analyzer, statement: RenderedStatement) -> StatementR
     return result
 
 
-def _mark_created(analyzer: Analyzer, created: set[str]) -> None:
-    for key in created:
+def _mark_created(analyzer: Analyzer, created: dict[str, bool]) -> None:
+    for key, still_empty in created.items():
         relation = analyzer.schema.get(key)
         if relation is not None:
             relation.new = True
-            relation.empty = False  # a data migration of the set may have filled it
+            relation.empty = still_empty
 
 
 def _reverse_text(code: PythonCode | None) -> str:

@@ -54,6 +54,8 @@ class AnalyzerOptions:
     # The schema was replayed from the migrations (Django replay): what it lacks
     # may exist in production (IF EXISTS is judged as if it did).
     replayed_schema: bool = False
+    # False for the migrations of an installed package: design rules are silent.
+    own_code: bool = True
 
 
 @dataclass
@@ -105,6 +107,7 @@ class Analyzer:
         if note:
             result.notes.append(note)
         self._account_slow_statement(result)
+        self.schema.forget_emptiness()
         result.risk = max([Level.MEDIUM, *(f.severity for f in result.findings)])
         self.results.append(result)
         if self._transaction is not None:
@@ -173,7 +176,8 @@ class Analyzer:
         result.findings.extend(run_checks(StatementFacts(
             resolved, self.session, self.options.pg_version, self.options.assume_lock_timeout,
             node=parsed.node, sql=parsed.text, schema=self.schema,
-            in_transaction=self._transaction is not None, hand_written=hand_written)))
+            in_transaction=self._transaction is not None, hand_written=hand_written,
+            own_code=self.options.own_code)))
         result.findings.extend(version_gated_syntax(parsed.node, self.options.pg_version))
         self._account_slow_statement(result)
         result.risk = _grade(result, resolved)
@@ -187,6 +191,8 @@ class Analyzer:
         except RecursionError:
             result.notes.append(f"{_TOO_DEEP}: what it changes in the schema is not known")
         self._note_new_relations(result)
+        if result.cost is Cost.UNKNOWN:  # a DO block or a procedure may fill any table
+            self.schema.forget_emptiness()
         if self._transaction is not None:
             self._transaction.dropped_indexes.update(
                 name for name in indexes if self.schema.get(key_of(name)) is None)
@@ -369,9 +375,12 @@ class Analyzer:
             return any(self._has_rows(name) for name in result.scans)
         if not result.cost.is_slow:
             return False
-        locked = {lock.relation for lock in result.locks}
-        touched = set(result.scans) | set(result.rewrites) | locked
-        return any(self._has_rows(name) for name in touched)
+        # The tables read or rewritten decide; a lock on another table (the
+        # referenced side of a foreign key) makes nothing slow by itself.
+        worked_on = set(result.scans) | set(result.rewrites)
+        if not worked_on:
+            worked_on = {lock.relation for lock in result.locks}
+        return any(self._has_rows(name) for name in worked_on)
 
     def _has_rows(self, name: str) -> bool:
         relation = self.schema.get(key_of(name))

@@ -214,6 +214,16 @@ class Schema:
         relation = self.relations.get(key)
         return relation is not None and relation.new
 
+    def forget_emptiness(self) -> None:
+        """Code sqlreview cannot see ran: any table it created may hold rows now."""
+        for relation in self.relations.values():
+            relation.empty = False
+
+    def is_known_empty(self, key: str) -> bool:
+        """Created by the input under review and given no row since."""
+        relation = self.relations.get(key)
+        return relation is not None and relation.new and relation.empty
+
     def column(self, table: str, column: str) -> Column | None:
         relation = self.relations.get(table)
         return relation.columns.get(column) if relation else None

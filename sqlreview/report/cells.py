@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlreview.results import Cost, StatementResult
+from sqlreview.results import Cost, Section, StatementResult
 
 
 def what(statement: StatementResult, width: int = 70) -> str:
@@ -60,6 +60,25 @@ def risk(statement: StatementResult) -> str:
 
 def findings(statement: StatementResult) -> list[str]:
     return [f"{f.code} {f.message}" for f in statement.findings]
+
+
+def package_advice(statements: list[StatementResult]) -> list[tuple[str, str]]:
+    """(code, advice) for each code whose findings carry their own advice (a
+    migration of an installed package), in order of first appearance."""
+    advice: dict[str, str] = {}
+    for statement in statements:
+        for finding in statement.findings:
+            if finding.instead:
+                advice.setdefault(finding.code, finding.instead)
+    return list(advice.items())
+
+
+def package_line(section: Section) -> str | None:
+    """The header line of an installed package's migration."""
+    if section.package is None:
+        return None
+    return (f"from the installed package {section.package}: not yours to edit (design rules "
+            "are off; what to do instead is phrased for the upgrade)")
 
 
 def cost(statement: StatementResult) -> str:

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from sqlreview.report import escape
-from sqlreview.results import Finding, Level, Review, StatementResult
+from sqlreview.results import Finding, Level, Review, Section, StatementResult
 
 # GitHub shows at most 10 annotations of each level per step and drops the rest.
 ANNOTATIONS_PER_LEVEL = 10
@@ -66,7 +66,7 @@ def _notes(review: Review) -> list[Annotation]:
              for error in review.errors]
     notes += [Annotation("warning", "sqlreview warning", warning) for warning in review.warnings]
     for section in review.sections:
-        file = _file_of(section.statements[0]) if section.statements else None
+        file = _file_of(section, section.statements[0]) if section.statements else None
         notes += [Annotation("warning", f"sqlreview warning: {section.title}", warning, file, 1)
                   for warning in section.warnings]
     return notes
@@ -85,16 +85,18 @@ def _finding_groups(review: Review) -> list[tuple[Annotation, int]]:
             occurrences = sorted(by_code[code], key=lambda item: (-item[1].severity,
                                                                   item[0].index))
             statement, finding = occurrences[0]
-            message = f"{code} {finding.message}"
+            message = f"{code} {finding.text}"
             if len(occurrences) > 1:
                 lines = sorted({s.line for s, _f in occurrences[1:]})
                 message += (f" (and {len(occurrences) - 1} more in this {unit}, line"
                             f"{'s' if len(lines) > 1 else ''} "
                             f"{', '.join(str(line) for line in lines[:10])}"
                             f"{' …' if len(lines) > 10 else ''})")
+            if section.in_package:
+                message += f" ({section.in_package})"
             annotation = Annotation(annotation_level(finding.severity),
                                     f"sqlreview {code} ({finding.severity.label})", message,
-                                    _file_of(statement), statement.line)
+                                    _file_of(section, statement), statement.line)
             keyed.append(((-finding.severity, number, statement.index), annotation,
                           len(occurrences)))
     keyed.sort(key=lambda item: item[0])
@@ -142,5 +144,9 @@ def _with_summary(chosen: list[Annotation], omitted: list[Annotation], review: R
     return [summary, *chosen]
 
 
-def _file_of(statement: StatementResult) -> str | None:
-    return statement.file if statement.file != "-" else None
+def _file_of(section: Section, statement: StatementResult) -> str | None:
+    """The file to annotate: none for standard input, nor for an installed
+    package's migration, whose file is not in the repository."""
+    if statement.file == "-" or section.package is not None:
+        return None
+    return statement.file

@@ -231,7 +231,10 @@ class _Document:
             for item in self.items:
                 self._section(builder, item, layout, kept)
         if layout.explain:
-            builder.add(_explanations(sorted({c for i in self.items for c in i.codes})))
+            in_packages = {c for i in self.items if i.section.package is not None
+                           for c in i.codes}
+            builder.add(_explanations(sorted({c for i in self.items for c in i.codes}),
+                                      in_packages))
 
     def _section(self, builder: _Builder, item: SectionDigest, layout: Layout,
                  kept: set[int]) -> None:
@@ -241,6 +244,8 @@ class _Document:
             return
         builder.add(f"#### {MD.name(section.title)} — {item.risk_label}")
         facts = []
+        if (package := cells.package_line(section)) is not None:
+            facts.append(escape.markdown(package))
         if section.error:
             facts.append(f"**FAILED**: {escape.markdown(digest.shorten(section.error, 500))}")
         facts += [f"warning: {escape.markdown(digest.shorten(w, 500))}"
@@ -377,16 +382,20 @@ def _sql(item: SectionDigest) -> str:
             "</details>")
 
 
-def _explanations(codes: list[str]) -> str:
-    """Why each finding code is risky and what to do instead, each collapsed."""
+def _explanations(codes: list[str], in_packages: set[str]) -> str:
+    """Why each finding code is risky and what to do instead, each collapsed; for
+    a code raised in an installed package's migration, what to do there too."""
     if not codes:
         return ""
     entries = ["#### What the findings mean"]
     for code in codes:
         rule = rules.rule(code)
         summary = escape.html(f"{code} {rule.name} ({rule.severity.label}): {rule.summary}")
+        advice = f"*Instead:* {rule.instead}"
+        if code in in_packages and rule.instead_for_package:
+            advice += f"\n\n*In an installed package's migration:* {rule.instead_for_package}"
         entries.append(f"<details><summary>{summary}</summary>\n\n{rule.why}\n\n"
-                       f"*Instead:* {rule.instead}\n\n</details>")
+                       f"{advice}\n\n</details>")
     return "\n\n".join(entries)
 
 

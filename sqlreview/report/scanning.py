@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -26,20 +27,44 @@ _CODE_QUALITY_SEVERITIES = {Level.LOW: "minor", Level.MEDIUM: "major", Level.HIG
                             Level.CRITICAL: "blocker"}
 
 
-def findings(review: Review) -> Iterator[tuple[StatementResult, Finding, str]]:
+@dataclass(frozen=True)
+class Located:
+    """A finding, its statement, and where it is: a file of the repository, or
+    (an installed package's migration) only a name."""
+
+    statement: StatementResult
+    finding: Finding
+    fingerprint: str
+    # "in package X, migration app.name": the migration has no file in the repository.
+    in_package: str | None
+
+    @property
+    def message(self) -> str:
+        text = self.finding.text
+        return f"{text} ({self.in_package})" if self.in_package else text
+
+
+def findings(review: Review) -> Iterator[Located]:
     """Every finding with its statement and a fingerprint unique in the review.
 
     The fingerprint hashes the code, the file and the statement's SQL (not its
     line, which moves when the file is edited above it); repeats of the same
     triple are numbered in order."""
     seen: dict[str, int] = {}
-    for statement in review.statements:
-        for finding in statement.findings:
-            key = "\0".join((finding.code, statement.file, escape.flat(statement.sql)))
-            ordinal = seen.get(key, 0)
-            seen[key] = ordinal + 1
-            digest = hashlib.sha256(f"{key}\0{ordinal}".encode()).hexdigest()[:32]
-            yield statement, finding, digest
+    for section in review.sections:
+        for statement in section.statements:
+            for finding in statement.findings:
+                key = "\0".join((finding.code, statement.file, escape.flat(statement.sql)))
+                ordinal = seen.get(key, 0)
+                seen[key] = ordinal + 1
+                digest = hashlib.sha256(f"{key}\0{ordinal}".encode()).hexdigest()[:32]
+                yield Located(statement, finding, digest, section.in_package)
+
+
+def outside_repository(review: Review) -> int:
+    """How many findings are in installed packages' migrations: they name no file
+    of the repository, and Code Quality, which needs one, leaves them out."""
+    return sum(1 for located in findings(review) if located.in_package)
 
 
 # --- SARIF ------------------------------------------------------------------------------
@@ -49,11 +74,10 @@ def render_sarif(review: Review, *, show: Level | None = None) -> str:
     found = list(findings(review))
     # Only the rules the results use: the whole catalogue would be most of a
     # small report (GitHub reads the rules a result points at).
-    used = {finding.code for _statement, finding, _fingerprint in found}
+    used = {located.finding.code for located in found}
     described = [rule for rule in rules.RULES if rule.code in used]
     index = {rule.code: number for number, rule in enumerate(described)}
-    results = [_sarif_result(statement, finding, fingerprint, index)
-               for statement, finding, fingerprint in found]
+    results = [_sarif_result(located, index) for located in found]
     notifications = [_notification("error", text) for text in review.errors]
     notifications += [_notification("warning", text) for text in review.warnings]
     notifications += [_notification("warning", f"{section.title}: {text}")
@@ -94,19 +118,23 @@ def _sarif_rule(rule: rules.Rule) -> dict[str, Any]:
     }
 
 
-def _sarif_result(statement: StatementResult, finding: Finding, fingerprint: str,
-                  index: dict[str, int]) -> dict[str, Any]:
+def _sarif_result(located: Located, index: dict[str, int]) -> dict[str, Any]:
+    statement, finding = located.statement, located.finding
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "level": _SARIF_LEVELS[finding.severity],
-        "message": {"text": _capped(finding.message)},
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+        "message": {"text": _capped(located.message)},
+        "partialFingerprints": {FINGERPRINT_KEY: located.fingerprint},
         "properties": {"severity": finding.severity.label, "risk": statement.risk_label,
                        "statement": statement.index, "sql": statement.sql[:2000]},
     }
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
-    if statement.file != "-":
+    if located.in_package:
+        # Named, never pointed at: the file is in site-packages, not in the repository.
+        result["locations"] = [{"logicalLocations": [{
+            "fullyQualifiedName": located.in_package, "kind": "module"}]}]
+    elif statement.file != "-":
         result["locations"] = [{"physicalLocation": {
             "artifactLocation": {"uri": artifact_uri(statement.file)},
             "region": {"startLine": max(1, statement.line)},
@@ -135,14 +163,19 @@ def artifact_uri(path: str) -> str:
 
 
 def render_codequality(review: Review, *, show: Level | None = None) -> str:
+    """One issue per finding in the repository's files. GitLab requires a path in
+    the repository, which an installed package's migration does not have: those
+    findings are left out (``outside_repository`` counts them; the CLI says so)."""
     issues = [{
-        "description": _capped(f"{finding.code} {finding.message}"),
-        "check_name": finding.code,
-        "fingerprint": fingerprint,
-        "severity": _CODE_QUALITY_SEVERITIES[finding.severity],
-        "location": {"path": statement.file, "lines": {"begin": max(1, statement.line)}},
-    } for statement, finding, fingerprint in findings(review)]
+        "description": _capped(f"{located.finding.code} {located.message}"),
+        "check_name": located.finding.code,
+        "fingerprint": located.fingerprint,
+        "severity": _CODE_QUALITY_SEVERITIES[located.finding.severity],
+        "location": {"path": located.statement.file,
+                     "lines": {"begin": max(1, located.statement.line)}},
+    } for located in findings(review) if not located.in_package]
     return json.dumps(issues, indent=2) + "\n"
 
 
-__all__ = ["artifact_uri", "findings", "render_codequality", "render_sarif"]
+__all__ = ["Located", "artifact_uri", "findings", "outside_repository", "render_codequality",
+           "render_sarif"]

@@ -55,6 +55,8 @@ def _section(review: Review, item: SectionDigest, show: Level | None) -> str:
     if not item.shown and not section.error and not section.warnings:
         return ""
     lines = [f"{section.title} — {item.risk_label}"]
+    if (package := cells.package_line(section)) is not None:
+        lines.append(package)
     if section.error:
         lines.append(f"FAILED: {section.error}")
     lines += [f"warning: {warning}" for warning in section.warnings]
@@ -64,6 +66,7 @@ def _section(review: Review, item: SectionDigest, show: Level | None) -> str:
     if item.shown:
         lines.append("")
         lines += statement_table(review, item.shown)
+        lines += [f"  {code}: {advice}" for code, advice in cells.package_advice(item.shown)]
     if item.hidden and show is not None:
         lines.append(f"  ({item.hidden} statement{'s' if item.hidden != 1 else ''} below "
                      f"{show.label} not shown: --show all lists them)")

@@ -8,8 +8,9 @@ import pytest
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions, analyze_sql
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.parse import parse_statements
+from sqlreview.pg.schema import Schema
 from sqlreview.results import Cost, Level
-from tests.analyzer.helpers import all_codes, analyze, codes, lock_modes, only
+from tests.analyzer.helpers import SCHEMA, all_codes, analyze, codes, lock_modes, only
 
 # --- statements, indexes, lines ---------------------------------------------------------
 
@@ -511,3 +512,68 @@ def test_an_index_another_index_already_covers_suggests_db_index_false() -> None
     assert "shop_item_owner_concurrent already covers these columns" in covered.message
     assert "db_index=False" in covered.message
     assert "db_index" not in other.message
+
+
+# --- tables created empty in the input ---------------------------------------------------
+
+_EMPTY_CHILD = """BEGIN;
+CREATE TABLE shop_note (id bigint PRIMARY KEY, order_id bigint REFERENCES shop_order (id));
+COMMIT;
+BEGIN;
+"""
+
+
+def test_no_foreign_key_check_for_rows_of_a_table_created_empty() -> None:
+    analysis = analyze(_EMPTY_CHILD + """UPDATE shop_note SET order_id = 2;
+DELETE FROM shop_note;
+CREATE TABLE shop_parent (id bigint PRIMARY KEY);
+ALTER TABLE shop_order ADD COLUMN parent_id bigint REFERENCES shop_parent (id);
+COMMIT;
+BEGIN;
+DELETE FROM shop_parent WHERE id = 1;
+COMMIT;""")
+    update, delete_child = analysis.statements[4:6]
+    assert lock_modes(update) == {"shop_note": "ROW EXCLUSIVE"}
+    assert lock_modes(delete_child) == {"shop_note": "ROW EXCLUSIVE"}
+    delete_parent = analysis.statements[-2]
+    assert lock_modes(delete_parent) == {"shop_parent": "ROW EXCLUSIVE"}
+
+
+def test_rows_inserted_or_code_unseen_make_the_foreign_key_checked_again() -> None:
+    inserted = analyze(_EMPTY_CHILD + """INSERT INTO shop_note VALUES (1, 1);
+UPDATE shop_note SET order_id = 2;
+COMMIT;""")
+    assert lock_modes(inserted.statements[-2])["shop_order"] == "ROW SHARE"
+    analyzer = Analyzer(AnalyzerOptions(pg_version=18), schema=Schema.from_sql(SCHEMA))
+    analyzer.feed(_EMPTY_CHILD)
+    analyzer.feed_opaque("RunPython fill")
+    [update] = analyzer.feed("UPDATE shop_note SET order_id = 2")
+    assert lock_modes(update)["shop_order"] == "ROW SHARE"
+
+
+def test_insert_select_from_a_table_created_empty_checks_nothing() -> None:
+    analysis = analyze(_EMPTY_CHILD + """CREATE TABLE shop_import (order_id bigint);
+INSERT INTO shop_note (id, order_id) SELECT 1, order_id FROM shop_import;
+INSERT INTO shop_note (id, order_id) SELECT count(*), 1 FROM shop_import;
+COMMIT;""")
+    from_empty, aggregate = analysis.statements[5:7]
+    assert "shop_order" not in lock_modes(from_empty)
+    assert lock_modes(aggregate)["shop_order"] == "ROW SHARE"  # count(*) yields a row
+
+
+def test_slow_work_on_a_table_created_empty_is_not_sr202() -> None:
+    sql = """BEGIN;
+CREATE TABLE shop_device (id bigint PRIMARY KEY, note text);
+ALTER TABLE shop_device ADD COLUMN spare_id bigint
+    CONSTRAINT shop_device_spare_fk REFERENCES shop_order (id);
+ALTER TABLE shop_device ADD COLUMN order_id bigint NOT NULL
+    CONSTRAINT shop_device_order_fk REFERENCES shop_order (id);
+CREATE INDEX shop_device_order_idx ON shop_device (order_id);
+CREATE INDEX shop_order_note_idx ON shop_order (note);
+COMMIT;"""
+    analysis = analyze(sql, assume_lock_timeout=True)
+    flagged = [s.sql for s in analysis.statements if "SR202" in codes(s)]
+    # shop_order is locked from #2 on; #3 validates its key by reading the new,
+    # empty shop_device: only the index on shop_order reads rows.
+    assert analysis.statements[3].scans == ["shop_device"]
+    assert flagged == ["CREATE INDEX shop_order_note_idx ON shop_order (note)"]

@@ -1541,6 +1541,14 @@ FK_DML = [
         'SELECT "id", "name" || \'@example.com\' FROM "crm_company"',
     ),
     _t(
+        "insert-select-fk-from-empty-new-table",
+        'INSERT INTO "crm_contact" ("company_id", "email") '
+        'SELECT "company_id", "email" FROM "crm_import"',
+        setup='CREATE TABLE "crm_import" ("company_id" bigint, "email" text)',
+        note="the source was created empty in this transaction: no row, so no FK check "
+        "and no nextval",
+    ),
+    _t(
         "insert-select-two-fks",
         'INSERT INTO "crm_deal_note" ("deal_id", "body") '
         'SELECT "id", \'copied\' FROM "crm_deal" WHERE "amount" > 400',

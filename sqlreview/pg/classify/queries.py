@@ -20,7 +20,13 @@ from sqlreview.pg.classify.base import (
 )
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values
-from sqlreview.pg.schema import ConstraintKind, key_of, query_facts, range_var_display
+from sqlreview.pg.schema import (
+    ConstraintKind,
+    key_of,
+    query_facts,
+    range_var_display,
+    range_var_key,
+)
 
 
 def _storage_relations(context: Context, names: Iterable[str]) -> list[str]:
@@ -91,10 +97,53 @@ def dml(kind: str) -> Classifier:
                 action.add(Role.SCANNED, *_storage_relations(
                     context, action.related(Role.TARGET)))
         action.add(Role.OWNED, *_nextval_sequences(node))
-        _foreign_key_checks(action, node, context, kind, target)
+        if _changes_no_row(node, context, target):
+            action.notes.append("it changes no row (its rows come from a table created "
+                                "empty in this input): no foreign key is checked")
+        else:
+            _foreign_key_checks(action, node, context, kind, target)
         return single(kind, action)
 
     return classify_dml
+
+
+def _changes_no_row(node: ast.Node, context: Context, target: str) -> bool:
+    """The statement's rows come from a table the input created and left empty:
+    an UPDATE or DELETE of such a table, or an INSERT ... SELECT reading only
+    such tables. No row changes, so no trigger fires: no foreign key check, no
+    ON DELETE action, no default taken from a sequence."""
+    if isinstance(node, (ast.UpdateStmt, ast.DeleteStmt)):
+        return context.schema.is_known_empty(key_of(target))
+    if isinstance(node, ast.InsertStmt) and isinstance(node.selectStmt, ast.SelectStmt):
+        return _selects_from_empty_tables_only(node.selectStmt, context)
+    return False
+
+
+def _selects_from_empty_tables_only(select: ast.SelectStmt, context: Context) -> bool:
+    """A plain SELECT whose every FROM item is a table known empty. Anything that
+    can yield a row from no input (VALUES, UNION, a FROM-less SELECT, an
+    aggregate, GROUP BY or HAVING) is not trusted."""
+    if (select.op != 0 or select.valuesLists or not select.fromClause
+            or select.groupClause or select.havingClause
+            or _calls_a_function(select.targetList)):
+        return False
+    return all(isinstance(item, ast.RangeVar)
+               and context.schema.is_known_empty(range_var_key(item))
+               for item in select.fromClause)
+
+
+def _calls_a_function(targets: tuple[ast.Node, ...] | None) -> bool:
+    """Any function call might be an aggregate, which returns a row from none."""
+    pending: list[object] = list(targets or ())
+    while pending:
+        item = pending.pop()
+        if isinstance(item, ast.FuncCall):
+            return True
+        if isinstance(item, ast.Node):
+            pending.extend(getattr(item, name) for name in item)
+        elif isinstance(item, tuple):
+            pending.extend(item)
+    return False
 
 
 def _foreign_key_checks(action: Action, node: ast.Node, context: Context, kind: str,

@@ -28,6 +28,7 @@ for _family in (input, locks, transactions, django, deploy, design):
 RULES: tuple[Rule, ...] = tuple(_REGISTRY.rules)
 RULES_BY_CODE = {item.code: item for item in RULES}
 CHECKS: tuple[Check, ...] = tuple(item.check for item in RULES if item.check is not None)
+_CHECKED_RULES = tuple(item for item in RULES if item.check is not None)
 
 # Where the example schema of every rule's examples lives (tables shop_order, ...).
 EXAMPLE_SCHEMA = """
@@ -70,8 +71,11 @@ def rule(code: str) -> Rule:
 
 def run_checks(facts: StatementFacts) -> list[Finding]:
     findings: list[Finding] = []
-    for check in CHECKS:
-        for finding in check(facts):
+    for item in _CHECKED_RULES:
+        if item.about_design and not facts.own_code:
+            continue
+        assert item.check is not None
+        for finding in item.check(facts):
             if finding not in findings:
                 findings.append(finding)
     return findings
@@ -89,6 +93,11 @@ def _render(item: Rule) -> str:
             f"- **Do this instead:** {item.instead}\n")
     if item.scope:
         text += f"- **When it fires:** {item.scope}\n"
+    if item.about_design:
+        text += ("- **Installed packages:** not raised on their migrations: only the package's "
+                 "authors can change its models.\n")
+    if item.instead_for_package:
+        text += f"- **In an installed package's migration:** {item.instead_for_package}\n"
     if item.examples:
         example = item.examples[0]
         text += ("\n<details><summary>Example</summary>\n\n"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlreview.pg.knowledge import Entry, Role
 from sqlreview.pg.locks import LockMode
+from sqlreview.pg.rules.packages import INSTEAD_FOR_PACKAGE
 from sqlreview.results import Finding, Level
 
 if TYPE_CHECKING:  # the catalogue is imported by the reporters, which do without pglast
@@ -63,6 +64,9 @@ class StatementFacts:
     # Written by a person for Django to run as is (RunSQL), so its spelling can be
     # changed; SQL the schema editor emits, or of unknown origin, is not.
     hand_written: bool = False
+    # The project's own code, not an installed package's migration: only its owner
+    # can change a model's design (rules with ``about_design``).
+    own_code: bool = True
 
 
 Check = Callable[[StatementFacts], Iterable[Finding]]
@@ -119,6 +123,15 @@ class Rule:
     # Raised because the work takes time in proportion to the table's size: with
     # --stats, its severity follows the estimated duration.
     size_graded: bool = False
+    # Advice on the schema's design (types, names): only whoever owns the models can
+    # follow it, so it is not raised on the migrations of installed packages.
+    about_design: bool = False
+
+    @property
+    def instead_for_package(self) -> str | None:
+        """The advice for an installed package's migration, which the user cannot
+        edit (see ``packages``); None where ``instead`` holds there too."""
+        return INSTEAD_FOR_PACKAGE.get(self.code)
 
     def finding(self, message: str) -> Finding:
         return Finding(code=self.code, severity=self.severity, message=message)
