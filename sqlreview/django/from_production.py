@@ -96,6 +96,7 @@ def prepare(
     except ProductionSchemaError as error:
         raise DjangoSetupError(f"{production.source}: {error}") from None
     MigrationRecorder(connection).ensure_schema()
+    warnings.extend(_version_difference(production, server))
     warnings.extend(_unknown_to_project(selection, production))
     if missing:
         warnings.append(_applied_on_top(missing, production.source))
@@ -106,6 +107,15 @@ def prepare(
         stored = cache.store(cache_key, url, {"summary": summary, "warnings": warnings})
         summary["cache"] = "stored" if stored else "unavailable"
     return PreState(state, summary, warnings, selection)
+
+
+def _version_difference(production: ProductionSchema, server: ScratchServer) -> list[str]:
+    scratch = server.server_version()
+    if production.server_version == scratch:
+        return []
+    return [f"production ({production.source}) runs PostgreSQL {production.server_version}, "
+            f"the scratch server {scratch}: the SQL is rendered with the scratch server's "
+            "features (give --scratch-url a server of production's version to match)"]
 
 
 def _applied_on_top(missing: list[MigrationKey], source: str) -> str:
