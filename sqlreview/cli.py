@@ -518,7 +518,9 @@ def entry_point() -> None:
     # A CI runner cancelling the job sends SIGTERM: treat it like Ctrl-C, so the
     # scratch databases and the embedded server are cleaned up on the way out.
     interrupts.install()
-    sys.exit(main())
+    code = main()
+    interrupts.settle()
+    sys.exit(code)
 
 
 __all__ = ["check_output_path", "main", "run_django", "run_sql"]

@@ -34,6 +34,19 @@ def _handle(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
 
+def settle() -> None:
+    """The run is over: from now on SIGINT and SIGTERM are ignored.
+
+    While Python shuts down it puts the default handlers back, so a second
+    signal arriving then (a CI runner sends SIGTERM more than once) would
+    kill the process and replace the exit code it chose with -15.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def requested() -> bool:
     return _state["signals"] > 0
 
