@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from django.db.backends.base.base import BaseDatabaseWrapper
-    from django.db.backends.ddl_references import Statement
     from django.db.migrations.migration import Migration
     from django.db.migrations.operations.base import Operation
     from django.db.migrations.state import ProjectState
@@ -70,6 +69,9 @@ class LoggedStatement:
     operation_index: int | None
     kind: StatementKind
     python: PythonCode | None = None
+    # The transaction of its own the operation ran in (numbered from 1), when the
+    # migration as a whole runs in none (see ``StatementLog.begin``).
+    transaction: int | None = None
 
 
 @dataclass
@@ -96,6 +98,9 @@ class StatementLog:
             [] if runs_python else [i for i, op in enumerate(operations) if not op.reduces_to_sql]
         )
         self._current: int | None = None
+        # The operation-level transaction that is open, and how many were opened.
+        self._transaction: int | None = None
+        self._transactions_opened = 0
         self._python_positions: list[int | None] = []
         # True while the schema editor itself runs a statement it collected.
         self.editor_running = False
@@ -104,14 +109,20 @@ class StatementLog:
         # id(statement) -> (statement kept alive so the id stays unique, owner)
         self._deferred_owner: dict[int, tuple[object, int]] = {}
 
-    def begin(self, index: int) -> None:
+    def begin(self, index: int, own_transaction: bool = False) -> None:
+        """Operation ``index`` starts; ``own_transaction``: Django opened a transaction
+        for it alone (an atomic operation in a migration that runs in none)."""
         self._flush_skipped(before=index)
         self._current = index
+        if own_transaction:
+            self._transactions_opened += 1
+            self._transaction = self._transactions_opened
 
     def end(self, index: int, deferred: Sequence[object]) -> None:
         for statement in deferred:
             self._deferred_owner.setdefault(id(statement), (statement, index))
         self._current = None
+        self._transaction = None
 
     def finish_operations(self) -> None:
         """All operations ran; what executes now is the deferred SQL."""
@@ -144,7 +155,7 @@ class StatementLog:
         if self.in_python:
             self.capture(sql, owner)
         else:
-            self.entries.append(LoggedStatement(sql, owner, "sql"))
+            self.entries.append(LoggedStatement(sql, owner, "sql", transaction=self._transaction))
 
     def capture(self, sql: str, owner: int | None) -> None:
         self.captured.append(CapturedStatement(sql, owner, self._python_positions[-1]))
@@ -153,11 +164,10 @@ class StatementLog:
         """The placeholder row of an operation that is not SQL; returns its position."""
         if _is_run_python(operation):
             self.entries.append(LoggedStatement(python_placeholder(operation), index, "python",
-                                                python_code(operation)))
+                                                python_code(operation), self._transaction))
         else:
-            self.entries.append(
-                LoggedStatement(f"{CANNOT_BE_SQL}: {operation.describe()}", index, "opaque")
-            )
+            self.entries.append(LoggedStatement(f"{CANNOT_BE_SQL}: {operation.describe()}",
+                                                index, "opaque", transaction=self._transaction))
         return len(self.entries) - 1
 
     def _flush_skipped(self, before: int | None) -> None:
@@ -211,11 +221,24 @@ class AttributingSchemaEditor(BaseDatabaseSchemaEditor):
     statement_log: StatementLog
     executes: bool = False
     observer: StatementObserver | None = None
+    # >0 while the backend's execute() runs: a custom backend's execute may call
+    # execute() again (django-pg-zero-downtime-migrations wraps a statement in its
+    # own SET lock_timeout ...); the outermost call records everything once, in order.
+    _execute_depth: int = 0
 
-    def execute(self, sql: str | Statement, params: Sequence[Any] | None = ()) -> None:
+    def execute(self, sql: object, params: Sequence[Any] | None = ()) -> None:
+        """``sql``: whatever the backend passes (a str, a ``Statement``, or a custom
+        backend's own SQL objects); the backend's execute turns it into text."""
+        if self._execute_depth:
+            super().execute(sql, params)  # type: ignore[arg-type]
+            return
         owner = self.statement_log.owner_of(sql)
         before = len(self.collected_sql)
-        super().execute(sql, params)
+        self._execute_depth += 1
+        try:
+            super().execute(sql, params)  # type: ignore[arg-type]
+        finally:
+            self._execute_depth -= 1
         texts = self.collected_sql[before:]
         if self.statement_log.in_python:
             del self.collected_sql[before:]  # sqlmigrate never shows what Python ran
@@ -277,7 +300,12 @@ def recording_editor(
 ) -> AttributingSchemaEditor:
     """``connection.schema_editor(collect_sql=True, atomic=atomic)``, plus the log.
 
-    With ``executes`` every collected statement is also run on ``connection``.
+    The editor subclasses the connection's own schema editor class, so a custom
+    backend's (e.g. django-pg-zero-downtime-migrations) renders as it does in
+    ``sqlmigrate`` and decides the transaction model: its ``atomic_migration``
+    says whether the migration really runs in one transaction, whatever
+    ``atomic`` asked for. With ``executes`` every collected statement is also
+    run on ``connection``.
     """
     backend_class: type[BaseDatabaseSchemaEditor] | None = connection.SchemaEditorClass
     if backend_class is None:
@@ -317,10 +345,11 @@ class _TrackedOperation(OperationProxy):
 
     def __init__(
         self, index: int, operation: Operation, log: StatementLog, runs_python: bool,
-        judge: OperationJudge | None = None,
+        judge: OperationJudge | None = None, migration_atomic: bool = True,
     ) -> None:
         super().__init__(operation, index)
         self._log = log
+        self._migration_atomic = migration_atomic
         self._runs_python = runs_python
         self._judge = judge
         self._database_side = _nested_python(operation, index, log, runs_python)
@@ -340,7 +369,7 @@ class _TrackedOperation(OperationProxy):
     ) -> None:
         if self._judge is not None:
             self._judge(app_label, self._operation, from_state, to_state, self._index)
-        self._log.begin(self._index)
+        self._log.begin(self._index, own_transaction=self._in_own_transaction(schema_editor))
         try:
             if self._operation.reduces_to_sql:
                 self._database_side.database_forwards(
@@ -352,6 +381,14 @@ class _TrackedOperation(OperationProxy):
                                (app_label, schema_editor, from_state, to_state))
         finally:
             self._log.end(self._index, schema_editor.deferred_sql)
+
+
+    def _in_own_transaction(self, schema_editor: BaseDatabaseSchemaEditor) -> bool:
+        """Django's rule in ``Migration.apply``: where the schema editor opened no
+        transaction for the migration, an atomic operation gets one of its own."""
+        operation_atomic = getattr(self._operation, "atomic", False)
+        atomic = operation_atomic or (self._migration_atomic and operation_atomic is not False)
+        return bool(atomic) and not schema_editor.atomic_migration
 
 
 def _run_as_python(
@@ -456,7 +493,7 @@ def tracked_migration(migration: Migration, log: StatementLog, runs_python: bool
     """A shallow copy of ``migration`` whose operations report to ``log`` (and ``judge``)."""
     clone = copy.copy(migration)
     tracked: list[Any] = [
-        _TrackedOperation(index, operation, log, runs_python, judge)
+        _TrackedOperation(index, operation, log, runs_python, judge, bool(migration.atomic))
         for index, operation in enumerate(migration.operations)
     ]
     clone.operations = tracked  # type: ignore[misc]  # an instance attribute, as in Django

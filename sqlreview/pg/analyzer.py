@@ -54,6 +54,14 @@ class AnalyzerOptions:
     # The schema was replayed from the migrations (Django replay): what it lacks
     # may exist in production (IF EXISTS is judged as if it did).
     replayed_schema: bool = False
+    # Every connection starts with these set (Django: the alias's OPTIONS); RESET
+    # returns to them.
+    connection_lock_timeout: bool = False
+    connection_statement_timeout: bool = False
+
+    def session_at_connect(self) -> Session:
+        return Session(lock_timeout=self.connection_lock_timeout,
+                       statement_timeout=self.connection_statement_timeout)
 
 
 @dataclass
@@ -77,7 +85,7 @@ class Analyzer:
                  file: str = "-") -> None:
         self.options = options
         self.schema = schema.copy() if schema is not None else Schema()
-        self.session = Session()
+        self.session = options.session_at_connect()
         self.file = file
         self.results: list[StatementResult] = []
         self.holds: list[TransactionHold] = []
@@ -176,7 +184,8 @@ class Analyzer:
             in_transaction=self._transaction is not None, hand_written=hand_written)))
         result.findings.extend(version_gated_syntax(parsed.node, self.options.pg_version))
         self._account_slow_statement(result)
-        result.risk = _grade(result, resolved)
+        result.base_risk = _base_grade(result, resolved)
+        result.risk = max([result.base_risk, *(finding.severity for finding in result.findings)])
         self.results.append(result)
         self._track_locks(result)
         self._transaction_after(parsed.node, result)
@@ -389,9 +398,11 @@ class Analyzer:
         if node.is_local and self._transaction is None:
             return  # SET LOCAL outside a transaction has no effect
         changes: dict[str, bool] = {}
+        at_connect = self.options.session_at_connect()
         for timeout in ("lock_timeout", "statement_timeout"):
             if name == timeout or node.kind == VariableSetKind.VAR_RESET_ALL:
-                changes[timeout] = value not in ("", "0", "0s", "0ms")
+                changes[timeout] = (getattr(at_connect, timeout) if resetting
+                                    else value not in ("", "0", "0s", "0ms"))
         if name == "timezone" or node.kind == VariableSetKind.VAR_RESET_ALL:
             changes["time_zone_is_utc"] = value.lower() in _UTC_NAMES
         if name == "check_function_bodies" or node.kind == VariableSetKind.VAR_RESET_ALL:
@@ -451,13 +462,13 @@ def _extend_unique(target: list[str], *items: str) -> None:
 
 
 
-def _grade(result: StatementResult, resolved: list[ResolvedAction]) -> Level:
-    """Risk from what the lock blocks, what the statement costs, and its findings."""
+def _base_grade(result: StatementResult, resolved: list[ResolvedAction]) -> Level:
+    """Risk from what the lock blocks and what the statement costs (its findings
+    may raise it)."""
     existing_locks = [lock.mode for lock in result.locks
                       if lock.relation not in result.new_relations]
     strongest = max(existing_locks, default=None)
-    base = _base_risk(strongest, result.cost, resolved)
-    return max([base, *(finding.severity for finding in result.findings)])
+    return _base_risk(strongest, result.cost, resolved)
 
 
 def _base_risk(strongest: LockMode | None, cost: Cost,
