@@ -112,11 +112,10 @@ _NAMED = 5
 
 
 def lock_timeout_recipe(alias: str = "default") -> str:
-    """How a Django project sets lock_timeout for its migrations."""
-    return ("set it once for every migration in the connection's settings, "
-            f"DATABASES[{json.dumps(alias)}][\"OPTIONS\"] = "
-            "{\"options\": \"-c lock_timeout=5s\"} "
-            "(add `-c statement_timeout=...` for SR205), or start each migration with "
+    """How a Django project sets lock_timeout for all its migrations."""
+    return (f"set it for every migration with \"options\": \"-c lock_timeout=5s\" in "
+            f"DATABASES[{json.dumps(alias)}][\"OPTIONS\"] (and -c statement_timeout=... for "
+            "SR205), or start each migration with "
             "migrations.RunSQL(\"SET lock_timeout = '5s'\", migrations.RunSQL.noop)")
 
 
@@ -138,20 +137,26 @@ def report_lock_timeout_once(review: Review, alias: str = "default") -> None:
         statement.findings.remove(other)
         _regrade(statement)
     where = Counter(section.title for section, _, _ in others)
-    first.findings[first.findings.index(finding)] = dataclasses.replace(
-        finding, message=f"{finding.message}{_elsewhere(where)}; {lock_timeout_recipe(alias)}")
+    # The recipe before the list: a terminal report shortens long findings.
+    message = f"{finding.message}{_how_many(where)}; {lock_timeout_recipe(alias)}{_list(where)}"
+    first.findings[first.findings.index(finding)] = dataclasses.replace(finding, message=message)
 
 
-def _elsewhere(where: Counter[str]) -> str:
+def _how_many(where: Counter[str]) -> str:
     count = sum(where.values())
     if not count:
         return ""
-    named = [title if n == 1 else f"{title} ×{n}" for title, n in list(where.items())[:_NAMED]]
+    return f", nor before {count} more {'statement' if count == 1 else 'statements'} of this review"
+
+
+def _list(where: Counter[str]) -> str:
+    if not where:
+        return ""
+    named = [title if n == 1 else f"{title} ({n} statements)"
+             for title, n in list(where.items())[:_NAMED]]
     if len(where) > _NAMED:
         named.append(f"{len(where) - _NAMED} more migrations")
-    statements = "statement" if count == 1 else "statements"
-    return (f", nor before {count} more {statements} of this review that lock tables in use "
-            f"({', '.join(named)})")
+    return f" (also missing in {', '.join(named)})"
 
 
 def _regrade(statement: StatementResult) -> None:
