@@ -382,7 +382,6 @@ class _TrackedOperation(OperationProxy):
         finally:
             self._log.end(self._index, schema_editor.deferred_sql)
 
-
     def _in_own_transaction(self, schema_editor: BaseDatabaseSchemaEditor) -> bool:
         """Django's rule in ``Migration.apply``: where the schema editor opened no
         transaction for the migration, an atomic operation gets one of its own."""
