@@ -98,7 +98,9 @@ class StatementLog:
             [] if runs_python else [i for i, op in enumerate(operations) if not op.reduces_to_sql]
         )
         self._current: int | None = None
-        # The operation-level transaction that is open, and how many were opened.
+        # The operations Django runs in a transaction of their own (see
+        # ``own_transaction_operations``); the one open now, and how many were opened.
+        self.own_transactions: frozenset[int] = frozenset()
         self._transaction: int | None = None
         self._transactions_opened = 0
         self._python_positions: list[int | None] = []
@@ -109,20 +111,21 @@ class StatementLog:
         # id(statement) -> (statement kept alive so the id stays unique, owner)
         self._deferred_owner: dict[int, tuple[object, int]] = {}
 
-    def begin(self, index: int, own_transaction: bool = False) -> None:
-        """Operation ``index`` starts; ``own_transaction``: Django opened a transaction
-        for it alone (an atomic operation in a migration that runs in none)."""
+    def begin(self, index: int) -> None:
         self._flush_skipped(before=index)
         self._current = index
-        if own_transaction:
-            self._transactions_opened += 1
-            self._transaction = self._transactions_opened
+        self._open_transaction(index)
 
     def end(self, index: int, deferred: Sequence[object]) -> None:
         for statement in deferred:
             self._deferred_owner.setdefault(id(statement), (statement, index))
         self._current = None
         self._transaction = None
+
+    def _open_transaction(self, index: int) -> None:
+        if index in self.own_transactions:
+            self._transactions_opened += 1
+            self._transaction = self._transactions_opened
 
     def finish_operations(self) -> None:
         """All operations ran; what executes now is the deferred SQL."""
@@ -173,7 +176,24 @@ class StatementLog:
     def _flush_skipped(self, before: int | None) -> None:
         while self._skipped and (before is None or self._skipped[0] < before):
             index = self._skipped.pop(0)
+            self._open_transaction(index)
             self.add_placeholder(index, self._operations[index])
+            self._transaction = None
+
+
+def own_transaction_operations(migration: Migration, editor: BaseDatabaseSchemaEditor
+                               ) -> frozenset[int]:
+    """The operations Django runs in a transaction of their own: its rule in
+    ``Migration.apply``, where the schema editor opened none for the migration
+    (``atomic = False``, or a backend that refuses one), for each atomic operation."""
+    if editor.atomic_migration:
+        return frozenset()
+    own = set()
+    for index, operation in enumerate(migration.operations):
+        operation_atomic = getattr(operation, "atomic", False)
+        if operation_atomic or (migration.atomic and operation_atomic is not False):
+            own.add(index)
+    return frozenset(own)
 
 
 def python_placeholder(operation: Operation) -> str:
@@ -345,11 +365,10 @@ class _TrackedOperation(OperationProxy):
 
     def __init__(
         self, index: int, operation: Operation, log: StatementLog, runs_python: bool,
-        judge: OperationJudge | None = None, migration_atomic: bool = True,
+        judge: OperationJudge | None = None,
     ) -> None:
         super().__init__(operation, index)
         self._log = log
-        self._migration_atomic = migration_atomic
         self._runs_python = runs_python
         self._judge = judge
         self._database_side = _nested_python(operation, index, log, runs_python)
@@ -369,7 +388,7 @@ class _TrackedOperation(OperationProxy):
     ) -> None:
         if self._judge is not None:
             self._judge(app_label, self._operation, from_state, to_state, self._index)
-        self._log.begin(self._index, own_transaction=self._in_own_transaction(schema_editor))
+        self._log.begin(self._index)
         try:
             if self._operation.reduces_to_sql:
                 self._database_side.database_forwards(
@@ -381,13 +400,6 @@ class _TrackedOperation(OperationProxy):
                                (app_label, schema_editor, from_state, to_state))
         finally:
             self._log.end(self._index, schema_editor.deferred_sql)
-
-    def _in_own_transaction(self, schema_editor: BaseDatabaseSchemaEditor) -> bool:
-        """Django's rule in ``Migration.apply``: where the schema editor opened no
-        transaction for the migration, an atomic operation gets one of its own."""
-        operation_atomic = getattr(self._operation, "atomic", False)
-        atomic = operation_atomic or (self._migration_atomic and operation_atomic is not False)
-        return bool(atomic) and not schema_editor.atomic_migration
 
 
 def _run_as_python(
@@ -492,7 +504,7 @@ def tracked_migration(migration: Migration, log: StatementLog, runs_python: bool
     """A shallow copy of ``migration`` whose operations report to ``log`` (and ``judge``)."""
     clone = copy.copy(migration)
     tracked: list[Any] = [
-        _TrackedOperation(index, operation, log, runs_python, judge, bool(migration.atomic))
+        _TrackedOperation(index, operation, log, runs_python, judge)
         for index, operation in enumerate(migration.operations)
     ]
     clone.operations = tracked  # type: ignore[misc]  # an instance attribute, as in Django

@@ -9,6 +9,7 @@ from sqlreview.django.editor import (
     PythonCode,
     StatementLog,
     StatementObserver,
+    own_transaction_operations,
     recording_editor,
     tracked_migration,
 )
@@ -157,6 +158,7 @@ def render_migration(
     editor = recording_editor(
         connection, log, atomic=bool(migration.atomic), executes=executes, observer=observer
     )
+    log.own_transactions = own_transaction_operations(migration, editor)
     verdicts: list[OperationVerdict] = []
     judge = None
     if deploy is not None:
