@@ -189,7 +189,7 @@ class Analyzer:
         self.results.append(result)
         self._track_locks(result)
         self._transaction_after(parsed.node, result)
-        self._update_session(parsed.node)
+        self._update_session(parsed.node, hand_written)
         indexes = [lock.relation for lock in result.locks if self._is_index(lock.relation)]
         try:
             self.schema.learn(parsed.node)
@@ -388,7 +388,10 @@ class Analyzer:
 
     # --- session settings --------------------------------------------------------------
 
-    def _update_session(self, node: ast.Node) -> None:
+    def _update_session(self, node: ast.Node, hand_written: bool = False) -> None:
+        """``hand_written`` False: a timeout the schema editor sets to 0 goes back to
+        the connection's own (what sqlmigrate prints for django-pg-zero-downtime-
+        migrations' "restore the previous value"; it reads it when it really runs)."""
         if not isinstance(node, ast.VariableSetStmt):
             return
         name = (node.name or "").lower()
@@ -401,8 +404,9 @@ class Analyzer:
         at_connect = self.options.session_at_connect()
         for timeout in ("lock_timeout", "statement_timeout"):
             if name == timeout or node.kind == VariableSetKind.VAR_RESET_ALL:
-                changes[timeout] = (getattr(at_connect, timeout) if resetting
-                                    else value not in ("", "0", "0s", "0ms"))
+                turned_off = value in ("", "0", "0s", "0ms")
+                restores = resetting or (turned_off and not hand_written)
+                changes[timeout] = getattr(at_connect, timeout) if restores else not turned_off
         if name == "timezone" or node.kind == VariableSetKind.VAR_RESET_ALL:
             changes["time_zone_is_utc"] = value.lower() in _UTC_NAMES
         if name == "check_function_bodies" or node.kind == VariableSetKind.VAR_RESET_ALL:

@@ -57,8 +57,8 @@ ZERO_DOWNTIME_TIMEOUTS = ('ZERO_DOWNTIME_MIGRATIONS_LOCK_TIMEOUT = "2s"\n'
 
 
 def review(server: ScratchServer, settings_dir: Path, module: str, *targets: str,
-           project: Path = SAMPLE, mode: str = "replay", database_url: str | None = None
-           ) -> tuple[int, Result]:
+           project: Path = SAMPLE, mode: str = "replay", database_url: str | None = None,
+           env: dict[str, str] | None = None) -> tuple[int, Result]:
     """``sqlreview --format json`` as a user runs it (replay on ``server``); the
     configured database is ``database_url`` (default: the server's own)."""
     environment = {key: value for key, value in os.environ.items()
@@ -66,6 +66,7 @@ def review(server: ScratchServer, settings_dir: Path, module: str, *targets: str
     environment["PYTHONPATH"] = os.pathsep.join([str(settings_dir), str(REPO)])
     environment["SAMPLE_DATABASE_URL"] = database_url or server.url
     environment.pop("PGOPTIONS", None)
+    environment.update(env or {})
     process = subprocess.run(
         [sys.executable, "-m", "sqlreview", *(targets or ("--all",)), "--settings", module,
          "--pythonpath", str(project), "--scratch-url", server.url, "--no-cache",
@@ -188,6 +189,7 @@ class Migration(migrations.Migration):
             ("id", models.BigAutoField(primary_key=True)),
             ("amount", models.IntegerField(default=0)),
         ]),
+        migrations.CreateModel("Note", [("id", models.BigAutoField(primary_key=True))]),
     ]
 """
 
@@ -208,35 +210,60 @@ class Migration(migrations.Migration):
 """
 
 
-@pytest.mark.parametrize("mode", ["replay", "live"])
-def test_an_atomic_operation_gets_a_transaction_of_its_own(
-        pg_server: ScratchServer, pg_database: str, tmp_path: Path, mode: str) -> None:
-    """Django's rule: with no transaction for the migration, RunPython (atomic by
-    default) runs in one of its own; the index build before it does not. Live mode
-    (where the RunPython does not run) says the same."""
-    project = write_files(tmp_path / "project", {
-        "ledgerproj/__init__.py": "",
-        "ledgerproj/settings.py": f"""
-            import os
-            from psycopg.conninfo import conninfo_to_dict
+LEDGER_0003 = """
+from django.db import migrations, models
 
-            SECRET_KEY = "test"
-            INSTALLED_APPS = ["ledger"]
-            DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-            params = conninfo_to_dict(os.environ["SAMPLE_DATABASE_URL"])
-            DATABASES = {{"default": {{
-                "ENGINE": {ZERO_DOWNTIME!r}, "NAME": params.pop("dbname"),
-                "USER": params.pop("user", ""), "PASSWORD": params.pop("password", ""),
-                "HOST": params.pop("host", ""), "PORT": params.pop("port", ""),
-                "OPTIONS": params}}}}
-        """,
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "0002_double")]
+    operations = [
+        migrations.AddField("entry", "memo", models.TextField(null=True)),
+        migrations.DeleteModel("Note"),
+    ]
+"""
+
+LEDGER_SETTINGS = f"""
+import os
+from psycopg.conninfo import conninfo_to_dict
+
+SECRET_KEY = "test"
+INSTALLED_APPS = ["ledger"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+params = conninfo_to_dict(os.environ["SAMPLE_DATABASE_URL"])
+if os.environ.get("LEDGER_OPTIONS"):
+    params["options"] = os.environ["LEDGER_OPTIONS"]
+DATABASES = {{"default": {{
+    "ENGINE": {ZERO_DOWNTIME!r}, "NAME": params.pop("dbname"),
+    "USER": params.pop("user", ""), "PASSWORD": params.pop("password", ""),
+    "HOST": params.pop("host", ""), "PORT": params.pop("port", ""),
+    "OPTIONS": params}}}}
+ZERO_DOWNTIME_MIGRATIONS_LOCK_TIMEOUT = "2s"
+"""
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project on the zero-downtime backend: a RunPython beside an index build
+    (0002), a DROP TABLE after a column the backend wraps in its timeouts (0003)."""
+    return write_files(tmp_path_factory.mktemp("ledger"), {
+        "ledgerproj/__init__.py": "",
+        "ledgerproj/settings.py": LEDGER_SETTINGS,
         "ledger/__init__.py": "",
         "ledger/migrations/__init__.py": "",
         "ledger/migrations/0001_initial.py": LEDGER_0001,
         "ledger/migrations/0002_double.py": LEDGER_0002,
+        "ledger/migrations/0003_memo_drop_note.py": LEDGER_0003,
     })
-    _, document = review(pg_server, project, "ledgerproj.settings", "ledger:0002",
-                         project=project, mode=mode, database_url=pg_database)
+
+
+@pytest.mark.parametrize("mode", ["replay", "live"])
+def test_an_atomic_operation_gets_a_transaction_of_its_own(
+        pg_server: ScratchServer, pg_database: str, ledger: Path, mode: str) -> None:
+    """Django's rule: with no transaction for the migration, RunPython (atomic by
+    default) runs in one of its own; the index build before it does not. Live mode
+    (where the RunPython does not run) says the same."""
+    _, document = review(pg_server, ledger, "ledgerproj.settings", "ledger:0002",
+                         project=ledger, mode=mode, database_url=pg_database)
     migration, = document["migrations"]
     rows = [(s["sql"].split(" ")[0], s["in_transaction"]) for s in migration["statements"]]
     assert rows[0] == ("CREATE", False)  # CREATE INDEX CONCURRENTLY, in autocommit
@@ -244,6 +271,21 @@ def test_an_atomic_operation_gets_a_transaction_of_its_own(
     assert [sql for sql, _ in rows[1:]] == ["BEGIN", "RunPython", *ran, "COMMIT"]
     assert all(in_transaction for _, in_transaction in rows[1:])
     assert findings(document, "SR203") == []
+
+
+def test_the_backends_reset_to_0ms_restores_the_connections_timeout(
+        pg_server: ScratchServer, ledger: Path) -> None:
+    """sqlmigrate prints the backend's "back to the previous value" as '0ms'; with
+    a lock_timeout for every connection, the DROP TABLE after it still has one."""
+    def drop_table(options: str | None) -> Result:
+        _, document = review(pg_server, ledger, "ledgerproj.settings", "ledger:0003",
+                             project=ledger, env={"LEDGER_OPTIONS": options or ""})
+        statements = document["migrations"][0]["statements"]
+        assert any(s["sql"] == "SET lock_timeout TO '0ms'" for s in statements)
+        return next(s for s in statements if s["sql"].startswith("DROP TABLE"))
+
+    assert "SR201" not in codes(drop_table("-c lock_timeout=3s"))
+    assert "SR201" in codes(drop_table(None))  # nothing sets one: it is right there
 
 
 # -- timeouts for every connection, and none at all ----------------------------
