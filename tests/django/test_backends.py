@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from sqlreview.django.timeouts import ConnectionTimeouts, server_settings, timeouts_of
 from sqlreview.scratch import ScratchServer
 from tests.django.projects import write_files
 from tests.django.test_render import REPO, SAMPLE, run_driver
@@ -342,22 +341,3 @@ def test_statements_that_lose_sr201_keep_the_risk_of_their_locks(
                         if m["name"] == "0003_book_published_on" and "ADD COLUMN" in s["sql"])
     assert codes(published_on) == set()
     assert published_on["risk"] == "medium"  # ACCESS EXCLUSIVE on library_book
-
-
-# -- reading the settings ----------------------------------------------------------------
-
-
-def test_libpq_options_are_read_in_every_spelling() -> None:
-    assert server_settings(r"-c lock_timeout=3s -cstatement_timeout=1min --work-mem=4MB "
-                           r"-c search_path=a\ b") == {
-        "lock_timeout": "3s", "statement_timeout": "1min", "work_mem": "4MB",
-        "search_path": "a b"}
-
-
-def test_timeouts_come_from_options_else_pgoptions_and_zero_is_unset() -> None:
-    options = {"OPTIONS": {"options": "-c lock_timeout=2s -c statement_timeout=0"}}
-    assert timeouts_of(options, {"PGOPTIONS": "-c statement_timeout=9s"}) == ConnectionTimeouts(
-        lock_timeout="2s", source="DATABASES OPTIONS['options']")
-    assert timeouts_of({}, {"PGOPTIONS": "-c statement_timeout=9s"}) == ConnectionTimeouts(
-        statement_timeout="9s", source="$PGOPTIONS")
-    assert not timeouts_of({"OPTIONS": {"options": "-c lock_timeout=0"}}, {}).any
