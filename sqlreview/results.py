@@ -190,6 +190,9 @@ class StatementResult:
     operation: str | None = None
     measured: Measurement | None = None
     estimate: DurationEstimate | None = None  # --stats only
+    # The risk from its locks and cost alone, before its findings raised it (the
+    # analyzer's; None where it graded none): a finding taken away regrades from it.
+    base_risk: Level | None = field(default=None, compare=False, repr=False)
 
     @property
     def estimated_seconds(self) -> float | None:

@@ -25,6 +25,7 @@ from sqlreview.django.prestate import ReplayOptions
 from sqlreview.django.select import is_own_app
 from sqlreview.django.source import migration_path, read_source
 from sqlreview.django.suppressions import apply_ignores
+from sqlreview.django.timeouts import configured_timeouts, report_lock_timeout_once
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules import rule
@@ -159,11 +160,16 @@ def run(argv: Sequence[str], *, configured: bool = False) -> int:
     finally:
         if progress is not None:
             progress.finish()
+    timeouts = configured_timeouts(args.database)
     options = AnalyzerOptions(
         pg_version=args.pg_version or cli.default_pg_version(),
         assume_lock_timeout=args.assume_lock_timeout,
+        connection_lock_timeout=timeouts.lock_timeout is not None,
+        connection_statement_timeout=timeouts.statement_timeout is not None,
     )
     review = build_review(rendered, options)
+    if timeouts.any:
+        review.settings["connection_timeouts"] = timeouts.to_json()
     cli.apply_sizes(review, sizes)  # replayed tables are empty: the sizes are the snapshot's
     review.settings["trace"] = args.trace
     if args.since is not None:
@@ -204,6 +210,7 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
                                     "database: this one may be rendered approximately")
         approximate = approximate or bool(migration.apply_error)
         review.sections.append(section)
+    report_lock_timeout_once(review, rendered.database)
     return review
 
 
@@ -230,7 +237,10 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
     # Which top-level operation emitted each result (by result index).
     operations: dict[int, int | None] = {}
     first_rows: dict[int, int] = {}  # operation index -> position of its first row
+    transactions = _OperationTransactions(analyzer)
     for statement in migration.statements:
+        if not migration.atomic:
+            transactions.enter(statement.transaction)
         if statement.operation_index is not None:
             first_rows.setdefault(statement.operation_index, len(analyzer.results))
         if statement.kind == "sql":
@@ -253,6 +263,7 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
         if statement.kind == "python":
             for executed in _feed_executed(analyzer, statement):
                 operations[executed.index] = statement.operation_index
+    transactions.enter(None)
     if migration.atomic:
         analyzer.feed("COMMIT")
     analysis = analyzer.finish()
@@ -302,6 +313,24 @@ def _advise_whoever_upgrades(section: Section) -> None:
             if rule(finding.code).instead_for_package else finding
             for finding in statement.findings]
 
+
+
+class _OperationTransactions:
+    """In a migration that runs in no transaction, the ones Django opens for single
+    atomic operations (RunSQL, RunPython): BEGIN and COMMIT fed around them."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self._analyzer = analyzer
+        self._open: int | None = None
+
+    def enter(self, transaction: int | None) -> None:
+        if transaction == self._open:
+            return
+        if self._open is not None:
+            self._analyzer.feed("COMMIT")
+        if transaction is not None:
+            self._analyzer.feed("BEGIN")
+        self._open = transaction
 
 
 # RunSQL.describe(): the statements of a RunSQL operation are SQL a person wrote.

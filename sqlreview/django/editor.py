@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from django.db.backends.base.base import BaseDatabaseWrapper
-    from django.db.backends.ddl_references import Statement
     from django.db.migrations.migration import Migration
     from django.db.migrations.operations.base import Operation
     from django.db.migrations.state import ProjectState
@@ -70,6 +69,9 @@ class LoggedStatement:
     operation_index: int | None
     kind: StatementKind
     python: PythonCode | None = None
+    # The transaction of its own the operation ran in (numbered from 1), when the
+    # migration as a whole runs in none (see ``StatementLog.begin``).
+    transaction: int | None = None
 
 
 @dataclass
@@ -96,6 +98,11 @@ class StatementLog:
             [] if runs_python else [i for i, op in enumerate(operations) if not op.reduces_to_sql]
         )
         self._current: int | None = None
+        # The operations Django runs in a transaction of their own (see
+        # ``own_transaction_operations``); the one open now, and how many were opened.
+        self.own_transactions: frozenset[int] = frozenset()
+        self._transaction: int | None = None
+        self._transactions_opened = 0
         self._python_positions: list[int | None] = []
         # True while the schema editor itself runs a statement it collected.
         self.editor_running = False
@@ -107,11 +114,18 @@ class StatementLog:
     def begin(self, index: int) -> None:
         self._flush_skipped(before=index)
         self._current = index
+        self._open_transaction(index)
 
     def end(self, index: int, deferred: Sequence[object]) -> None:
         for statement in deferred:
             self._deferred_owner.setdefault(id(statement), (statement, index))
         self._current = None
+        self._transaction = None
+
+    def _open_transaction(self, index: int) -> None:
+        if index in self.own_transactions:
+            self._transactions_opened += 1
+            self._transaction = self._transactions_opened
 
     def finish_operations(self) -> None:
         """All operations ran; what executes now is the deferred SQL."""
@@ -144,7 +158,7 @@ class StatementLog:
         if self.in_python:
             self.capture(sql, owner)
         else:
-            self.entries.append(LoggedStatement(sql, owner, "sql"))
+            self.entries.append(LoggedStatement(sql, owner, "sql", transaction=self._transaction))
 
     def capture(self, sql: str, owner: int | None) -> None:
         self.captured.append(CapturedStatement(sql, owner, self._python_positions[-1]))
@@ -153,17 +167,33 @@ class StatementLog:
         """The placeholder row of an operation that is not SQL; returns its position."""
         if _is_run_python(operation):
             self.entries.append(LoggedStatement(python_placeholder(operation), index, "python",
-                                                python_code(operation)))
+                                                python_code(operation), self._transaction))
         else:
-            self.entries.append(
-                LoggedStatement(f"{CANNOT_BE_SQL}: {operation.describe()}", index, "opaque")
-            )
+            self.entries.append(LoggedStatement(f"{CANNOT_BE_SQL}: {operation.describe()}",
+                                                index, "opaque", transaction=self._transaction))
         return len(self.entries) - 1
 
     def _flush_skipped(self, before: int | None) -> None:
         while self._skipped and (before is None or self._skipped[0] < before):
             index = self._skipped.pop(0)
+            self._open_transaction(index)
             self.add_placeholder(index, self._operations[index])
+            self._transaction = None
+
+
+def own_transaction_operations(migration: Migration, editor: BaseDatabaseSchemaEditor
+                               ) -> frozenset[int]:
+    """The operations Django runs in a transaction of their own: its rule in
+    ``Migration.apply``, where the schema editor opened none for the migration
+    (``atomic = False``, or a backend that refuses one), for each atomic operation."""
+    if editor.atomic_migration:
+        return frozenset()
+    own = set()
+    for index, operation in enumerate(migration.operations):
+        operation_atomic = getattr(operation, "atomic", False)
+        if operation_atomic or (migration.atomic and operation_atomic is not False):
+            own.add(index)
+    return frozenset(own)
 
 
 def python_placeholder(operation: Operation) -> str:
@@ -211,11 +241,24 @@ class AttributingSchemaEditor(BaseDatabaseSchemaEditor):
     statement_log: StatementLog
     executes: bool = False
     observer: StatementObserver | None = None
+    # >0 while the backend's execute() runs: a custom backend's execute may call
+    # execute() again (django-pg-zero-downtime-migrations wraps a statement in its
+    # own SET lock_timeout ...); the outermost call records everything once, in order.
+    _execute_depth: int = 0
 
-    def execute(self, sql: str | Statement, params: Sequence[Any] | None = ()) -> None:
+    def execute(self, sql: object, params: Sequence[Any] | None = ()) -> None:
+        """``sql``: whatever the backend passes (a str, a ``Statement``, or a custom
+        backend's own SQL objects); the backend's execute turns it into text."""
+        if self._execute_depth:
+            super().execute(sql, params)  # type: ignore[arg-type]
+            return
         owner = self.statement_log.owner_of(sql)
         before = len(self.collected_sql)
-        super().execute(sql, params)
+        self._execute_depth += 1
+        try:
+            super().execute(sql, params)  # type: ignore[arg-type]
+        finally:
+            self._execute_depth -= 1
         texts = self.collected_sql[before:]
         if self.statement_log.in_python:
             del self.collected_sql[before:]  # sqlmigrate never shows what Python ran
@@ -277,7 +320,12 @@ def recording_editor(
 ) -> AttributingSchemaEditor:
     """``connection.schema_editor(collect_sql=True, atomic=atomic)``, plus the log.
 
-    With ``executes`` every collected statement is also run on ``connection``.
+    The editor subclasses the connection's own schema editor class, so a custom
+    backend's (e.g. django-pg-zero-downtime-migrations) renders as it does in
+    ``sqlmigrate`` and decides the transaction model: its ``atomic_migration``
+    says whether the migration really runs in one transaction, whatever
+    ``atomic`` asked for. With ``executes`` every collected statement is also
+    run on ``connection``.
     """
     backend_class: type[BaseDatabaseSchemaEditor] | None = connection.SchemaEditorClass
     if backend_class is None:

@@ -9,6 +9,7 @@ from sqlreview.django.editor import (
     PythonCode,
     StatementLog,
     StatementObserver,
+    own_transaction_operations,
     recording_editor,
     tracked_migration,
 )
@@ -46,6 +47,10 @@ class RenderedStatement:
     # the scratch database (schema editor and cursor), in order.
     python: PythonCode | None = None
     executed: list[str] = field(default_factory=list)
+    # When the migration runs in no transaction of its own (``atomic`` False): the
+    # number of the transaction Django opened for this statement's operation alone
+    # (an atomic RunSQL/RunPython), None when it runs in autocommit.
+    transaction: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +61,7 @@ class RenderedStatement:
             "observation": observation_json(self.observation),
             "python": self.python.to_json() if self.python else None,
             "executed": list(self.executed),
+            "transaction": self.transaction,
         }
 
 
@@ -83,6 +89,8 @@ def observation_json(observation: Observation | None) -> dict[str, Any] | None:
 class RenderedMigration:
     app_label: str
     name: str
+    # It runs in one transaction: the schema editor that applies it opened one (a
+    # custom backend's may refuse, whatever ``Migration.atomic`` says).
     atomic: bool
     statements: list[RenderedStatement] = field(default_factory=list)
     # The whole text exactly as `manage.py sqlmigrate app_label name` prints it
@@ -150,6 +158,7 @@ def render_migration(
     editor = recording_editor(
         connection, log, atomic=bool(migration.atomic), executes=executes, observer=observer
     )
+    log.own_transactions = own_transaction_operations(migration, editor)
     verdicts: list[OperationVerdict] = []
     judge = None
     if deploy is not None:
@@ -175,6 +184,7 @@ def render_migration(
             else descriptions[entry.operation_index],
             kind=entry.kind,
             python=entry.python,
+            transaction=entry.transaction,
         )
         for entry in log.entries
     ]
@@ -183,6 +193,8 @@ def render_migration(
             rendered.statements[captured.position].executed.append(captured.sql)
     rendered.executed_by_python = [captured.sql for captured in log.captured]
     rendered.warnings.extend(log.warnings)
+    rendered.atomic = bool(editor.atomic_migration)
+    # sqlmigrate prints BEGIN/COMMIT from Migration.atomic, not from what the editor does.
     in_transaction = bool(migration.atomic) and connection.features.can_rollback_ddl
     rendered.sql_text = sqlmigrate_text(connection, editor.collected_sql, in_transaction)
     return rendered, state

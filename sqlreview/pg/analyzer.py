@@ -56,6 +56,14 @@ class AnalyzerOptions:
     replayed_schema: bool = False
     # False for the migrations of an installed package: design rules are silent.
     own_code: bool = True
+    # Every connection starts with these set (Django: the alias's OPTIONS); RESET
+    # returns to them.
+    connection_lock_timeout: bool = False
+    connection_statement_timeout: bool = False
+
+    def session_at_connect(self) -> Session:
+        return Session(lock_timeout=self.connection_lock_timeout,
+                       statement_timeout=self.connection_statement_timeout)
 
 
 @dataclass
@@ -79,7 +87,7 @@ class Analyzer:
                  file: str = "-") -> None:
         self.options = options
         self.schema = schema.copy() if schema is not None else Schema()
-        self.session = Session()
+        self.session = options.session_at_connect()
         self.file = file
         self.results: list[StatementResult] = []
         self.holds: list[TransactionHold] = []
@@ -180,11 +188,12 @@ class Analyzer:
             own_code=self.options.own_code)))
         result.findings.extend(version_gated_syntax(parsed.node, self.options.pg_version))
         self._account_slow_statement(result)
-        result.risk = _grade(result, resolved)
+        result.base_risk = _base_grade(result, resolved)
+        result.risk = max([result.base_risk, *(finding.severity for finding in result.findings)])
         self.results.append(result)
         self._track_locks(result)
         self._transaction_after(parsed.node, result)
-        self._update_session(parsed.node)
+        self._update_session(parsed.node, hand_written)
         indexes = [lock.relation for lock in result.locks if self._is_index(lock.relation)]
         try:
             self.schema.learn(parsed.node)
@@ -388,7 +397,10 @@ class Analyzer:
 
     # --- session settings --------------------------------------------------------------
 
-    def _update_session(self, node: ast.Node) -> None:
+    def _update_session(self, node: ast.Node, hand_written: bool = False) -> None:
+        """``hand_written`` False: a timeout the schema editor sets to 0 goes back to
+        the connection's own (what sqlmigrate prints for django-pg-zero-downtime-
+        migrations' "restore the previous value"; it reads it when it really runs)."""
         if not isinstance(node, ast.VariableSetStmt):
             return
         name = (node.name or "").lower()
@@ -398,9 +410,12 @@ class Analyzer:
         if node.is_local and self._transaction is None:
             return  # SET LOCAL outside a transaction has no effect
         changes: dict[str, bool] = {}
+        at_connect = self.options.session_at_connect()
         for timeout in ("lock_timeout", "statement_timeout"):
             if name == timeout or node.kind == VariableSetKind.VAR_RESET_ALL:
-                changes[timeout] = value not in ("", "0", "0s", "0ms")
+                turned_off = value in ("", "0", "0s", "0ms")
+                restores = resetting or (turned_off and not hand_written)
+                changes[timeout] = getattr(at_connect, timeout) if restores else not turned_off
         if name == "timezone" or node.kind == VariableSetKind.VAR_RESET_ALL:
             changes["time_zone_is_utc"] = value.lower() in _UTC_NAMES
         if name == "check_function_bodies" or node.kind == VariableSetKind.VAR_RESET_ALL:
@@ -460,13 +475,13 @@ def _extend_unique(target: list[str], *items: str) -> None:
 
 
 
-def _grade(result: StatementResult, resolved: list[ResolvedAction]) -> Level:
-    """Risk from what the lock blocks, what the statement costs, and its findings."""
+def _base_grade(result: StatementResult, resolved: list[ResolvedAction]) -> Level:
+    """Risk from what the lock blocks and what the statement costs (its findings
+    may raise it)."""
     existing_locks = [lock.mode for lock in result.locks
                       if lock.relation not in result.new_relations]
     strongest = max(existing_locks, default=None)
-    base = _base_risk(strongest, result.cost, resolved)
-    return max([base, *(finding.severity for finding in result.findings)])
+    return _base_risk(strongest, result.cost, resolved)
 
 
 def _base_risk(strongest: LockMode | None, cost: Cost,

@@ -372,7 +372,48 @@ def prestate_catalogs(project: str, settings: str, scratch_url: str, every: int)
     return compared
 
 
+def sqlmigrate_walk(project: str, settings: str, scratch_url: str) -> Result:
+    """Every migration of ``project`` under ``settings`` (its own backend): our
+    sql_text against ``sqlmigrate``'s, migrating the configured database along.
+
+    A migration Django itself cannot render or apply is recorded with Django's
+    error and faked, so the walk goes on as far as Django's own would.
+    """
+    from django.core.management import call_command
+
+    setup_django(settings, project)
+    rendered = _render(scratch_url=scratch_url, all_migrations=True)
+    mismatches: list[Result] = []
+    django_errors: dict[str, str] = {}
+    for migration in rendered["migrations"]:
+        app, name = migration["app_label"], migration["name"]
+        label = f"{app}.{name}"
+        out = io.StringIO()
+        try:
+            call_command("sqlmigrate", app, name, stdout=out, stderr=io.StringIO())
+        except Exception as error:
+            django_errors[label] = f"{type(error).__name__}: {error}"
+        if label not in django_errors and mask_now(out.getvalue()) != mask_now(
+                migration["sql_text"]):
+            mismatches.append({"migration": label, "ours": migration["sql_text"],
+                               "django": out.getvalue()})
+        try:
+            call_command("migrate", app, name, verbosity=0)
+        except Exception as error:
+            django_errors.setdefault(label, f"{type(error).__name__}: {error}")
+            call_command("migrate", app, name, fake=True, verbosity=0)
+    return {
+        "labels": [f"{m['app_label']}.{m['name']}" for m in rendered["migrations"]],
+        "errors": {f"{m['app_label']}.{m['name']}": m["error"] or m["apply_error"]
+                   for m in rendered["migrations"] if m["error"] or m["apply_error"]},
+        "django_errors": django_errors,
+        "mismatches": mismatches,
+        "atomic": {f"{m['app_label']}.{m['name']}": m["atomic"] for m in rendered["migrations"]},
+    }
+
+
 SCENARIOS: dict[str, Callable[..., Result]] = {
+    "sqlmigrate_walk": sqlmigrate_walk,
     "prestate_catalogs": prestate_catalogs,
     "shop_replay": shop_replay,
     "trace_edges": trace_edges,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlreview import __version__
+from sqlreview.django.timeouts import report_lock_timeout_once
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions, analyze_sql
 from sqlreview.pg.schema import Schema
 from sqlreview.report import FORMATS
@@ -64,9 +65,12 @@ def one_statement() -> Review:
         Section(title="migrations/0007_index.sql", analysis=analysis)])
 
 
-def shop_migrations() -> Review:
+def shop_migrations(lock_timeout_once: bool = True) -> Review:
     """A few migrations like a real branch: a safe one, a rewrite, an index build held
-    under ACCESS EXCLUSIVE, a non-atomic data migration, and a review warning."""
+    under ACCESS EXCLUSIVE, a non-atomic data migration, and a review warning.
+
+    ``lock_timeout_once``: SR201 folded into one finding, as the Django pipeline
+    does; without it, on every statement that lacks a lock_timeout."""
     plan: list[tuple[str, list[Operation], bool]] = [
         ("0002_order_coupon", [
             ("Add field coupon to order", 14,
@@ -98,10 +102,13 @@ def shop_migrations() -> Review:
     for name, operations, atomic in plan:
         section, schema = migration("shop", name, operations, schema=schema, atomic=atomic)
         sections.append(section)
-    return Review(pg_version=PG_VERSION, kind="migrations", sections=sections,
-                  warnings=["Conflicting migrations detected; multiple leaf nodes in the "
-                            "migration graph: (0006_address, 0006_other in shop)"],
-                  settings={"mode": "replay", "database": "default"})
+    review = Review(pg_version=PG_VERSION, kind="migrations", sections=sections,
+                    warnings=["Conflicting migrations detected; multiple leaf nodes in the "
+                              "migration graph: (0006_address, 0006_other in shop)"],
+                    settings={"mode": "replay", "database": "default"})
+    if lock_timeout_once:
+        report_lock_timeout_once(review)
+    return review
 
 
 def many_migrations(count: int = 2_000) -> Review:
@@ -139,7 +146,9 @@ def many_migrations(count: int = 2_000) -> Review:
         sections.append(section)
         statements += len(section.statements)
         number += 1
-    return Review(pg_version=PG_VERSION, kind="migrations", sections=sections)
+    review = Review(pg_version=PG_VERSION, kind="migrations", sections=sections)
+    report_lock_timeout_once(review)
+    return review
 
 
 def risky_script(count: int = 2_000) -> Review:

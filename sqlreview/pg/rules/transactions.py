@@ -35,9 +35,21 @@ SR201 = Rule(
     "query that arrives after it waits too: a brief DDL becomes an outage.",
     "Run `SET lock_timeout = '5s'` (or SET LOCAL in the transaction) first and retry "
     "on failure; before a statement that reads or rewrites a whole table, a "
-    "statement_timeout too (SR205). If your migration runner or database role already "
-    "sets lock_timeout, pass --assume-lock-timeout.",
+    "statement_timeout too (SR205). Django: set it for every migration in the "
+    "connection's settings, `DATABASES[\"default\"][\"OPTIONS\"] = {\"options\": "
+    "\"-c lock_timeout=5s\"}`, or start the migration with "
+    "`migrations.RunSQL(\"SET lock_timeout = '5s'\", migrations.RunSQL.noop)`. If your "
+    "migration runner or database role already sets lock_timeout, pass "
+    "--assume-lock-timeout.",
     check=check_lock_timeout,
+    scope="A lock_timeout counts when a SET earlier in the input sets it (in a Django "
+          "migration: a RunSQL, or the backend's own, as django-pg-zero-downtime-migrations "
+          "emits), and in a Django review when every connection starts with it: "
+          "`-c lock_timeout=...` in `DATABASES[alias][\"OPTIONS\"][\"options\"]` (or "
+          "$PGOPTIONS). `ALTER ROLE`/`ALTER DATABASE ... SET` and postgresql.conf cannot be "
+          "seen: pass --assume-lock-timeout. In a review of Django migrations it is one "
+          "finding, on the first statement that needs it, naming how many others do: the "
+          "fix is one setting.",
     examples=(
         Example("ALTER TABLE shop_order ADD COLUMN coupon text;",
                 "SET lock_timeout = '5s';\nALTER TABLE shop_order ADD COLUMN coupon text;",
