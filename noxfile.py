@@ -4,7 +4,7 @@
     nox -s matrix           the suite on Django 4.2 and 5.2 (Python 3.11), 6.x (Python 3.12)
     nox -s lint             ruff and mypy --strict
     nox -s bench            the benchmark; its numbers are kept in BENCHMARKS.md
-                            (-- --sizes 100,500 | --quick | --update)
+                            (-- --sizes 100,500 | --quick | --update | --prestate-only)
     nox -s calibrate        measure the shipped duration-estimate figures on this machine
                             (writes sqlreview/stats/default_calibration.json; run it on a
                             quiet machine, arguments after -- go to sqlreview calibrate)
@@ -77,7 +77,9 @@ def bench(session: nox.Session) -> None:
     """Time sqlreview on synthetic projects and the analyzer; compare with BENCHMARKS.md.
 
     Arguments after `--` go to benchmarks/bench.py: `--sizes 100,500`, `--quick` (a smoke
-    run), `--update` (rewrite the results in BENCHMARKS.md).
+    run), `--update` (rewrite the results in BENCHMARKS.md), `--prestate-only` or
+    `--no-prestate` (the pre-state sources on the real-shaped project and the sample),
+    `--prestate-sizes 1400`.
     """
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/bench.py", *session.posargs)

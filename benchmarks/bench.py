@@ -4,11 +4,21 @@
     nox -s bench -- --sizes 100,500       only these sizes
     nox -s bench -- --quick               smoke run: N = 100, one run of each measurement
     nox -s bench -- --update              also rewrite the results in BENCHMARKS.md
+    nox -s bench -- --prestate-only       only the pre-state sources (N = 1,400 and the sample)
+    nox -s bench -- --prestate-sizes 200  the pre-state sources at these sizes
+    nox -s bench -- --no-prestate         without them
 
 For each N, a project from benchmarks/synthetic.py is written to a temporary directory and
 every measurement runs in a fresh child process through benchmarks/measure.py (wall time and
 peak RSS). Each is repeated (3 runs, or 1 when the first run takes over 60 s) and reported as
 median and spread (min-max). Speed is measured here, never asserted in tests.
+
+The pre-state part (issue 16) writes the real-shaped variant of the synthetic project (12 apps,
+RunSQL, SeparateDatabaseAndState, renamed models and tables, ...) and takes the sample project,
+really migrates each on PostgreSQL to all but its pending migrations, and times a pending
+review with each pre-state source (fast cold and warm, database, snapshot) beside the
+`sqlmigrate` loop over the same pending migrations. Its results have their own markers in
+BENCHMARKS.md, so either part can be rerun and rewritten alone.
 """
 
 from __future__ import annotations
@@ -40,13 +50,15 @@ from sqlreview.pg.schema import Schema
 from sqlreview.scratch import ScratchServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import write_project
+from synthetic import REAL_SHAPED_APPS, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "BENCHMARKS.md"
 MEASURE = ROOT / "benchmarks" / "measure.py"
 TASKS = ROOT / "benchmarks" / "djangotasks.py"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+PRESTATE_START, PRESTATE_END = "<!-- bench-prestate:start -->", "<!-- bench-prestate:end -->"
+SAMPLE = ROOT / "sample_migrations"
 
 DEFAULT_SIZES = (100, 500, 1000, 2000)
 PENDING = 50  # the default-mode review: a database migrated to N - PENDING
@@ -54,6 +66,9 @@ LAST = 3  # the "review a pull request" case: the plan's last LAST migrations
 SQLMIGRATE_SAMPLE = 40
 LONG_RUN = 60.0  # seconds; a measurement whose first run takes longer is run once
 SETTINGS = "synthproject.settings"
+PRESTATE_SIZES = (1400,)  # issue 16: "pending review of 50 migrations on a 1,400-migration history"
+QUICK_PRESTATE_SIZE = 200
+HELD_BACK_SHOWN = 20  # sqlreview lists the reasons of at most this many held-back migrations
 
 Node = tuple[str, str]
 
@@ -66,6 +81,7 @@ class Run:
     seconds: float  # what the table reports
     peak_rss_kib: int | None = None
     wall: float | None = None  # what it cost, when not `seconds` (in-process, extrapolated)
+    note: str = ""  # what the run reported about itself, for the row's notes
 
     @property
     def cost(self) -> float:
@@ -84,6 +100,7 @@ class Row:
     note: str = ""
     failure: str = ""
     rate: str = ""
+    project: str = ""  # set on the pre-state part's rows: the project they measure
 
     @property
     def median(self) -> float:
@@ -94,13 +111,16 @@ class Row:
         return bool(self.runs) and not self.failure
 
 
-def measured(command: list[str], env: dict[str, str], cwd: Path | None = None) -> Run:
-    """Run `command` in a fresh child through measure.py: its wall time and peak RSS."""
-    with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
+def measured(command: list[str], env: dict[str, str], cwd: Path | None = None,
+             stdout: Path | None = None) -> Run:
+    """Run `command` in a fresh child through measure.py: its wall time and peak RSS (its
+    standard output written to `stdout`, or discarded)."""
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp, \
+            (stdout.open("w") if stdout else open(os.devnull, "w")) as output:
         report = Path(tmp) / "report.json"
         process = subprocess.run(
             [sys.executable, str(MEASURE), str(report), "--", *command],
-            env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env=env, cwd=cwd, stdout=output, stderr=subprocess.PIPE, text=True,
         )
         if process.returncode != 0 or not report.exists():
             lines = [line for line in process.stderr.splitlines() if line.strip()]
@@ -208,6 +228,8 @@ def measure(rows: list[Row], row: Row, runs: int, once: Callable[[], list[Run]],
             *companions: Row) -> None:
     """Fill `row` (and `companions`, one per further Run that `once` returns)."""
     label = f"N={row.size} {row.name}" if row.size else row.name
+    if row.project:
+        label = f"{row.project}: {label}"
     try:
         results = repeat(runs, once, label)
     except CommandFailed as error:
@@ -389,6 +411,256 @@ def bench_analyzer(runs: int, tmp: Path) -> list[Row]:
     return rows
 
 
+# ---------------------------------------------------------------------------- pre-state sources
+
+
+@dataclass
+class PendingProject:
+    """A project on a PostgreSQL database really migrated (not `--fake`: `sqlmigrate` and
+    pg_dump read it) to all but its last `pending` migrations, reviewed in pending mode."""
+
+    label: str  # the Project column of the table
+    size: int | None  # the N the project was generated with; None: the plan's length
+    directory: Path  # put on the import path
+    settings: str
+    url_variable: str  # the variable its settings read a PostgreSQL URL from
+    server: ScratchServer
+    scratch_url: str | None
+    plan: list[Node] = field(default_factory=list)
+    pending: int = PENDING
+    database_url: str = ""
+
+    @property
+    def n(self) -> int:
+        return self.size or len(self.plan)
+
+    @property
+    def snapshot(self) -> Path:
+        return self.directory / "snapshot.json"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {name: value for name, value in os.environ.items()
+               if name not in ("SYNTH_DATABASE_URL", "SAMPLE_DATABASE_URL")}
+        paths = [str(self.directory), *filter(None, [os.environ.get("PYTHONPATH")])]
+        env.update(DJANGO_SETTINGS_MODULE=self.settings, PYTHONPATH=os.pathsep.join(paths),
+                   **extra)
+        if self.database_url:
+            env[self.url_variable] = self.database_url
+        return env
+
+    def sqlreview(self, *arguments: str, cache: Path) -> list[str]:
+        command = [sys.executable, "-m", "sqlreview", *arguments, "--settings", self.settings,
+                   "--pythonpath", str(self.directory), "--format", "json", "--fail-on",
+                   "never", "--quiet", "--cache-dir", str(cache)]
+        return command + (["--scratch-url", self.scratch_url] if self.scratch_url else [])
+
+    def review(self, *arguments: str, cache: Path) -> tuple[Run, dict[str, Any]]:
+        """A pending review, its run and its JSON report."""
+        output = cache / "review.json"
+        run = measured(self.sqlreview(*arguments, cache=cache),
+                       self.env(XDG_CACHE_HOME=str(cache / "xdg")), stdout=output)
+        return run, json.loads(output.read_text())
+
+    def stats_dump(self) -> list[str]:
+        return [sys.executable, "-m", "sqlreview", "stats", "dump", "--database-url",
+                self.database_url, "-o", str(self.snapshot)]
+
+
+def synthetic_pending(size: int, tmp: Path, server: ScratchServer,
+                      scratch_url: str | None) -> PendingProject:
+    directory = tmp / f"real{size}"
+    write_project(directory, size, shape="real")
+    return planned(PendingProject(f"real-shaped, {len(REAL_SHAPED_APPS)} apps", size,
+                                  directory, SETTINGS, "SYNTH_DATABASE_URL", server,
+                                  scratch_url))
+
+
+def sample_pending(tmp: Path, server: ScratchServer, scratch_url: str | None) -> PendingProject:
+    """sample_migrations/, copied (a review must not leave files in the repository), its
+    second half pending: its settings take PostgreSQL from $SAMPLE_DATABASE_URL."""
+    directory = tmp / "sample"
+    shutil.copytree(SAMPLE, directory, ignore=shutil.ignore_patterns("*.sqlite3",
+                                                                      "__pycache__"))
+    project = planned(PendingProject("`sample_migrations/`", None, directory,
+                                     "sampleproject.settings", "SAMPLE_DATABASE_URL", server,
+                                     scratch_url))
+    project.pending = len(project.plan) - len(project.plan) // 2
+    return project
+
+
+def planned(project: PendingProject) -> PendingProject:
+    _, report = django_task("plan", project.env())
+    project.plan = [(app, name) for app, name in report["plan"]]
+    return project
+
+
+@contextlib.contextmanager
+def migrated(project: PendingProject) -> Iterator[PendingProject]:
+    """The project with a fresh database migrated to all but its pending migrations."""
+    with project.server.temporary_database(prefix="benchpre") as url:
+        project.database_url = url
+        try:
+            django_task("migrate-to", project.env(), "--count",
+                        str(len(project.plan) - project.pending))
+            yield project
+        finally:
+            project.database_url = ""
+
+
+def bench_prestate(project: PendingProject, runs: int) -> list[Row]:
+    rows: list[Row] = []
+
+    def row(name: str, note: str = "") -> Row:
+        return Row(project.n, name, note=note, project=project.label)
+
+    def loop() -> list[Run]:
+        run, report = django_task("pending-loop", project.env())
+        return [with_note(run, loop_text(report))]
+
+    def fast_cold_warm() -> list[Run]:
+        cache = fresh_dir()
+        try:
+            return [reviewed(project, cache), reviewed(project, cache)]
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+
+    def cold(*arguments: str) -> Callable[[], list[Run]]:
+        def once() -> list[Run]:
+            cache = fresh_dir()
+            try:
+                return [reviewed(project, cache, *arguments)]
+            finally:
+                shutil.rmtree(cache, ignore_errors=True)
+        return once
+
+    pending = f"the last {project.pending} of {len(project.plan)}"
+    measure(rows, row("`sqlmigrate` loop over the pending",
+                      f"issue 16's \"`sqlmigrate` loop\": one process, "
+                      f"`call_command('sqlmigrate', app, name)` for each of {pending}"),
+            runs, loop)
+    measure(rows, row("pending, `--pre-state fast`, cold"), runs, fast_cold_warm,
+            row("pending, `--pre-state fast`, warm"))
+    measure(rows, row("pending, `--pre-state database`, cold"), runs, cold("--pre-state",
+                                                                             "database"))
+    measure(rows, row("`stats dump` (the snapshot)", "taken from the migrated database, "
+                      "before the snapshot row; not part of a review"), runs,
+            lambda: [measured(project.stats_dump(), project.env())])
+    measure(rows, row("pending, `--pre-state snapshot`, cold"), runs,
+            cold("--pre-state", "snapshot", "--stats", str(project.snapshot)))
+    for each in rows:
+        each.note = "; ".join(filter(None, [each.note, each.runs[-1].note if each.runs else ""]))
+    return rows
+
+
+def loop_text(report: dict[str, Any]) -> str:
+    text = f"{len(report['pending'])} calls, {sum(report['calls']):.2f} s in the calls"
+    failed = report.get("failed", {})
+    if failed:
+        first, error = next(iter(failed.items()))
+        text += f"; **{len(failed)} failed**, first `{first}`: {error}"
+    return text
+
+
+def with_note(run: Run, note: str) -> Run:
+    run.note = note
+    return run
+
+
+def reviewed(project: PendingProject, cache: Path, *arguments: str) -> Run:
+    run, report = project.review(*arguments, cache=cache)
+    return with_note(run, f"{len(report.get('migrations', []))} reviewed; "
+                          f"{pre_state_text(report.get('pre_state'))}")
+
+
+def pre_state_text(summary: dict[str, Any] | None) -> str:
+    """Where a review's pre-state came from, from its JSON `pre_state`."""
+    if not summary:
+        return "no `pre_state` in the report"
+    parts = [f"built {summary.get('built', '?')}"]
+    if summary.get("built") == "production":
+        parts.append(f"{summary.get('applied_in_production', 0)} applied in the restored "
+                     f"schema, {summary.get('applied_on_top', 0)} replayed on top")
+    else:
+        held = len(summary.get("held_back", {}))
+        parts.append(f"{summary.get('created_from_state', 0)} created from the state, "
+                     f"{summary.get('replayed', 0)} replayed ({held}"
+                     f"{'+' if held >= HELD_BACK_SHOWN else ''} held back by an operation of "
+                     "their own, the others for depending on them)")
+        if summary.get("replayed_from"):
+            parts.append(f"first: {summary['replayed_from']}")
+    parts.append(f"cache {summary.get('cache', 'none')}")
+    return ", ".join(parts)
+
+
+PRESTATE_TARGETS = (  # issue 16 item 4: (row, what the loop is divided into, target)
+    ("pending, `--pre-state fast`, cold", 1.0, "≤ 1"),
+    ("pending, `--pre-state fast`, warm", 0.2, "≤ 1/5"),
+    ("pending, `--pre-state database`, cold", 1 / 3, "≤ 1/3"),
+    ("pending, `--pre-state snapshot`, cold", 1 / 3, "≤ 1/3"),
+)
+
+
+def prestate_ratios(rows: list[Row]) -> list[tuple[Row, float, str, bool | None]]:
+    """Each review ÷ the loop of its project, with its target where one applies: at
+    N = 1,400 (the issue's history). The sample's are shown beside theirs, for reference."""
+    found = []
+    for loop in (row for row in rows if row.project and row.ok
+                 and row.name.startswith("`sqlmigrate` loop")):
+        for name, limit, text in PRESTATE_TARGETS:
+            review = next((row for row in rows if row.project == loop.project
+                           and row.size == loop.size and row.name == name and row.ok), None)
+            if review is None:
+                continue
+            value = review.median / loop.median
+            if loop.size in PRESTATE_SIZES:
+                found.append((review, value, text, value <= limit))
+            elif loop.project.startswith("`sample"):
+                found.append((review, value, f"({text}, for reference)", value <= limit))
+            else:
+                found.append((review, value, "", None))
+    return found
+
+
+def prestate_table(rows: list[Row]) -> list[str]:
+    lines = ["| Project | N | Measurement | Median | Spread (min - max) | Runs | Peak RSS | "
+             "Notes (the report's `pre_state`) |", "|---|---:|---|---:|---:|---:|---:|---|"]
+    lines += [f"| {row.project} | {row.size:,} | {row.name} | " + " | ".join(row_cells(row))
+              + " |" for row in rows if row.project]
+    return lines
+
+
+def prestate_ratios_table(rows: list[Row]) -> list[str]:
+    lines = ["| Project | N | Ratio | Value | Target | Met |", "|---|---:|---|---:|---|---|"]
+    for review, value, text, met in prestate_ratios(rows):
+        verdict = "" if met is None else ("met" if met else "**missed**")
+        if text.startswith("(") and met is not None:
+            verdict = f"({'met' if met else 'missed'})"
+        lines.append(f"| {review.project} | {review.size:,} | {review.name} ÷ `sqlmigrate` "
+                     f"loop | {value:.2f} | {text} | {verdict} |")
+    return lines
+
+
+def prestate_part(sizes: list[int], runs: int, tmp: Path, server: ScratchServer,
+                  scratch_url: str | None) -> list[Row]:
+    rows: list[Row] = []
+    projects: list[Callable[[], PendingProject]] = [
+        *(partial(synthetic_pending, size, tmp, server, scratch_url) for size in sizes),
+        partial(sample_pending, tmp, server, scratch_url),
+    ]
+    for make in projects:
+        try:
+            project = make()
+            progress(f"{project.label}, N={project.n}: migrating a database to all but its "
+                     f"last {project.pending}")
+            with migrated(project):
+                rows += bench_prestate(project, runs)
+        except CommandFailed as error:
+            progress(f"pre-state part: FAILED: {error}")
+            rows.append(Row(0, "setting up the project and its database",
+                            failure=str(error), project="(setup)"))
+    return rows
+
+
 # ---------------------------------------------------------------------------- the report
 
 
@@ -414,7 +686,7 @@ def measurements_table(rows: list[Row]) -> list[str]:
     lines = ["| N | Measurement | Median | Spread (min - max) | Runs | Peak RSS | Notes |",
              "|---:|---|---:|---:|---:|---:|---|"]
     lines += [f"| {row.size:,} | {row.name} | " + " | ".join(row_cells(row)) + " |"
-              for row in rows if row.size]
+              for row in rows if row.size and not row.project]
     return lines
 
 
@@ -422,7 +694,7 @@ def analyzer_table(rows: list[Row]) -> list[str]:
     lines = ["| Measurement | Median | Spread (min - max) | Runs | Peak RSS | Rate | Notes |",
              "|---|---:|---:|---:|---:|---:|---|"]
     for row in rows:
-        if row.size is None:
+        if row.size is None and not row.project:
             cells = row_cells(row)
             lines.append(f"| {row.name} | " + " | ".join(cells[:4]) + f" | {row.rate} | "
                          f"{cells[4]} |")
@@ -431,7 +703,7 @@ def analyzer_table(rows: list[Row]) -> list[str]:
 
 def find(rows: list[Row], size: int, prefix: str) -> Row | None:
     for row in rows:
-        if row.size == size and row.name.startswith(prefix) and row.ok:
+        if row.size == size and row.name.startswith(prefix) and row.ok and not row.project:
             return row
     return None
 
@@ -580,6 +852,38 @@ def report(rows: list[Row], sizes: list[int], header: list[str], flags: set[str]
     return "\n".join(lines) + "\n"
 
 
+def prestate_report(rows: list[Row], sizes: list[int], header: list[str], quick: bool,
+                    scratch_url: str | None) -> str:
+    arguments = [argument for argument in sys.argv[1:] if argument != "--update"]
+    where = ("the `--scratch-url` server" if scratch_url else
+             "its own embedded PostgreSQL, as a user's does")
+    lines = [
+        *header,
+        f"- Load average (1 min) at the end: {load()}",
+        f"- Command: `{' '.join(['python benchmarks/bench.py', *arguments])}` (real-shaped "
+        f"N = {', '.join(f'{size:,}' for size in sizes)}, and the sample)",
+        "",
+        *(["**Smoke run** (`--quick`): one run of each measurement; not numbers to compare.",
+           ""] if quick else []),
+        "Each project is on a PostgreSQL database really migrated (`migrate`, not `--fake`) "
+        "to all but its pending migrations; every number is the wall time of a fresh child "
+        "process, median of 3 runs (1 when the first took over "
+        f"{LONG_RUN:.0f} s). Each `sqlreview` run is a pending review (JSON) that starts "
+        f"{where}, with an empty `--cache-dir` except the warm row (the cold run's cache). "
+        "The notes are the last run's JSON `pre_state`: how the scratch database reached "
+        "the first pending migration.",
+        "",
+        *prestate_table(rows),
+        "",
+        "Ratios to the `sqlmigrate` loop of the same project (issue 16 item 4; the targets "
+        f"apply at N = {', '.join(f'{size:,}' for size in PRESTATE_SIZES)}, the 50 pending of "
+        "a 1,400-migration history; the sample's show the same targets for reference):",
+        "",
+        *prestate_ratios_table(rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 BENCHMARKS_TEMPLATE = f"""# Benchmarks
 
 `nox -s bench` (`python benchmarks/bench.py`) measures sqlreview on synthetic Django projects
@@ -601,15 +905,16 @@ shared machine) is a regression worth explaining in the commit.
 """
 
 
-def update_document(text: str) -> None:
+def update_document(text: str, start: str = START, end: str = END,
+                    heading: str = "Results") -> None:
     """Replace what is between the markers in BENCHMARKS.md; keep everything else."""
     document = (BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists()
                 else BENCHMARKS_TEMPLATE)
-    if START not in document or END not in document:
-        document = document.rstrip("\n") + f"\n\n## Results\n\n{START}\n{END}\n"
-    before, rest = document.split(START, 1)
-    after = rest.split(END, 1)[1]
-    BENCHMARKS.write_text(f"{before}{START}\n{text}{END}{after}", encoding="utf-8")
+    if start not in document or end not in document:
+        document = document.rstrip("\n") + f"\n\n## {heading}\n\n{start}\n{end}\n"
+    before, rest = document.split(start, 1)
+    after = rest.split(end, 1)[1]
+    BENCHMARKS.write_text(f"{before}{start}\n{text}{end}{after}", encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------- main
@@ -646,28 +951,57 @@ def main() -> int:
     parser.add_argument("--update", action="store_true", help="rewrite BENCHMARKS.md")
     parser.add_argument("--no-analyzer", action="store_true",
                         help="skip the analyzer measurements")
+    parser.add_argument("--prestate-sizes", type=parse_sizes, default=list(PRESTATE_SIZES),
+                        help="sizes of the real-shaped project for the pre-state sources "
+                             "(default: 1400; --quick: 200)")
+    parser.add_argument("--no-prestate", action="store_true",
+                        help="skip the pre-state sources (real-shaped project and sample)")
+    parser.add_argument("--prestate-only", action="store_true",
+                        help="only the pre-state sources: no sizes, no analyzer")
     args = parser.parse_args()
     sizes = [100] if args.quick and "--sizes" not in sys.argv else args.sizes
+    prestate_sizes = ([QUICK_PRESTATE_SIZE] if args.quick and "--prestate-sizes" not in sys.argv
+                      else args.prestate_sizes)
     runs = 1 if args.quick else args.runs
     flags = sqlreview_flags()
+    with_prestate = not args.no_prestate and "--pre-state" in flags
+    if not args.no_prestate and not with_prestate:
+        progress("this sqlreview has no --pre-state: the pre-state part is skipped")
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, postgres(args.scratch_url) as pg:
         header = machine(pg, args.scratch_url)
-        for size in sizes:
-            project = Project(size, Path(tmp) / f"synth{size}", pg, flags, args.scratch_url)
-            progress(f"N={size}: writing the project and its database migrated to N - "
-                     f"{PENDING}")
-            project.prepare()
-            rows += bench_size(project, runs)
-        if not args.no_analyzer:
-            rows += bench_analyzer(runs, Path(tmp))
-    text = report(rows, sizes, header, flags, args.quick, args.scratch_url)
-    print(text)
-    if args.update:
-        update_document(text)
-        print(f"wrote {BENCHMARKS.relative_to(ROOT)}")
+        if not args.prestate_only:
+            rows += sizes_part(sizes, runs, Path(tmp), pg, flags, args.scratch_url)
+            if not args.no_analyzer:
+                rows += bench_analyzer(runs, Path(tmp))
+        if with_prestate:
+            rows += prestate_part(prestate_sizes, runs, Path(tmp), pg, args.scratch_url)
+    texts = []
+    if not args.prestate_only:
+        texts.append((report(rows, sizes, header, flags, args.quick, args.scratch_url),
+                      START, END, "Results"))
+    if with_prestate:
+        texts.append((prestate_report(rows, prestate_sizes, header, args.quick,
+                                      args.scratch_url), PRESTATE_START, PRESTATE_END,
+                      "Pre-state sources: results"))
+    for text, start, end, heading in texts:
+        print(text)
+        if args.update:
+            update_document(text, start, end, heading)
+            print(f"wrote {BENCHMARKS.relative_to(ROOT)} ({start})")
     failed = [row for row in rows if row.failure]
     return 1 if failed else 0
+
+
+def sizes_part(sizes: list[int], runs: int, tmp: Path, server: ScratchServer, flags: set[str],
+               scratch_url: str | None) -> list[Row]:
+    rows: list[Row] = []
+    for size in sizes:
+        project = Project(size, tmp / f"synth{size}", server, flags, scratch_url)
+        progress(f"N={size}: writing the project and its database migrated to N - {PENDING}")
+        project.prepare()
+        rows += bench_size(project, runs)
+    return rows
 
 
 if __name__ == "__main__":

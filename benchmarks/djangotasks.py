@@ -14,6 +14,12 @@ its result as JSON to ``--report``:
                   call timed, in one process (what migration linters do, once per migration)
 ``parent``        ``migrate`` to the parent of the plan's last ``--last`` migrations, then one
                   ``sqlmigrate`` per migration (how to get their exact SQL without sqlreview)
+``migrate-to``    really ``migrate`` (SQL run, not ``--fake``) the first ``--count`` migrations
+                  of the plan: the database the pre-state measurements read
+``pending-loop``  issue 16's "``sqlmigrate`` loop": ``call_command("sqlmigrate", app, name)`` for
+                  each migration not yet applied on the database, in plan order, each call
+                  timed, in one process (the baseline of a pending review); a call that
+                  raises is listed in ``failed`` and the loop goes on
 """
 
 from __future__ import annotations
@@ -120,15 +126,59 @@ def task_parent(args: argparse.Namespace) -> dict[str, Any]:
             - migrated, "reviewed": [f"{app}:{name}" for app, name in reviewed]}
 
 
+def task_migrate_to(args: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    applied = forward_plan(executor.loader.graph)[: args.count]
+    # Each app's last migration in the prefix; the prefix holds its dependencies.
+    executor.migrate(list({app: (app, name) for app, name in applied}.values()))
+    return {"migrated": len(applied)}
+
+
+def pending(graph: MigrationGraph, applied: set[Node]) -> list[Node]:
+    """The plan's migrations the database has not applied (a squashed one counts as applied
+    when every migration it replaces is)."""
+    def done(node: Node) -> bool:
+        replaces = graph.nodes[node].replaces
+        return node in applied or (bool(replaces) and all(tuple(r) in applied
+                                                          for r in replaces))
+    return [node for node in forward_plan(graph) if not done(node)]
+
+
+def task_pending_loop(_: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(connection)
+    nodes = pending(loader.graph, set(loader.applied_migrations))
+    timings = []
+    failed: dict[str, str] = {}
+    for node in nodes:
+        start = time.perf_counter()
+        try:
+            sqlmigrate(node)
+        except Exception as error:  # a failed call is part of the result
+            # e.g. a RunPython inside SeparateDatabaseAndState: sqlmigrate runs it, on a
+            # database that lacks what the earlier pending migrations would create.
+            failed[f"{node[0]}:{node[1]}"] = f"{type(error).__name__}: {error}".splitlines()[0]
+        timings.append(time.perf_counter() - start)
+    return {"calls": timings, "pending": [f"{app}:{name}" for app, name in nodes],
+            "failed": failed}
+
+
 TASKS = {"plan": task_plan, "record": task_record, "collect": task_collect,
-         "sqlmigrate": task_sqlmigrate, "parent": task_parent}
+         "sqlmigrate": task_sqlmigrate, "parent": task_parent, "migrate-to": task_migrate_to,
+         "pending-loop": task_pending_loop}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("task", choices=sorted(TASKS))
     parser.add_argument("--report", type=Path, required=True)
-    parser.add_argument("--count", type=int, default=0, help="record: migrations to mark")
+    parser.add_argument("--count", type=int, default=0,
+                        help="record, migrate-to: migrations of the plan")
     parser.add_argument("--sample", type=int, default=40, help="sqlmigrate: calls at most")
     parser.add_argument("--last", type=int, default=3, help="parent: migrations reviewed")
     args = parser.parse_args()

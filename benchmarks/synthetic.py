@@ -10,12 +10,21 @@ database "already migrated to N - 50" is a ``migrate --fake`` away, or PostgreSQ
 ``$SYNTH_DATABASE_URL`` is set (``postgresql://USER:PASSWORD@HOST:PORT/NAME``, or a socket
 directory as ``?host=/path``: the form ``ScratchServer.url`` has).
 
-The generator is deterministic: the same N gives the same files.
+``--real-shaped`` writes the variant shaped like large real projects (issue 16): 12 apps, and
+spread over the history in many of them what the fast pre-state cannot take from Django's
+project state: ``RunSQL`` (a hand-made index, an UPDATE, the view behind an unmanaged model),
+``SeparateDatabaseAndState`` (a column added by hand SQL), ``RenameModel``, ``AlterModelTable``,
+indexed fields (renamed later like any other), proxy and unmanaged models, and squashed
+migrations in three apps. The default project is unchanged by it (same files for the same N),
+so older benchmark rows stay comparable.
+
+The generator is deterministic: the same N (and shape) gives the same files.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import shutil
 import textwrap
@@ -23,7 +32,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 APPS = ("accounts", "catalog", "orders", "billing", "shipping", "reports")
+REAL_SHAPED_APPS = (*APPS, "inventory", "payments", "customers", "promotions", "reviews",
+                    "search")
 MODELS_PER_APP = 8
+REAL_SHAPED_SHARE = 0.15  # of the steps after the initial migrations
+# How often each real-shaped operation is picked, relative to the others.
+REAL_SHAPED_WEIGHTS = {
+    "hand_index": 4, "hand_update": 3, "separate_state": 3, "indexed_field": 4,
+    "rename_model": 2, "alter_table": 1, "proxy_model": 1, "unmanaged_model": 1,
+}
 
 SETTINGS = """\
 import os
@@ -72,6 +89,9 @@ class Model:
     fields: list[str] = field(default_factory=list)  # fields this generator added
     chars: list[str] = field(default_factory=list)  # CharFields among them
     widths: dict[str, int] = field(default_factory=dict)
+    referrers: set[str] = field(default_factory=set)  # apps whose migrations name this model
+    db_table: str | None = None  # set by AlterModelTable
+    has_proxy: bool = False  # never renamed then: a proxy's bases name its model
 
     @property
     def label(self) -> str:
@@ -80,6 +100,10 @@ class Model:
     @property
     def lower(self) -> str:
         return self.name.lower()
+
+    @property
+    def table(self) -> str:
+        return self.db_table or f"{self.app}_{self.lower}"
 
 
 @dataclass
@@ -107,12 +131,15 @@ class Migration:
 
 
 class Generator:
+    apps: tuple[str, ...] = APPS
+    squashed_apps = 1  # the first apps whose 0002 and 0003 are squashed
+
     def __init__(self, count: int, seed: int = 7) -> None:
         self.count = count
         self.random = random.Random(seed)
         self.models: list[Model] = []
         self.latest: dict[str, str] = {}
-        self.numbers: dict[str, int] = dict.fromkeys(APPS, 0)
+        self.numbers: dict[str, int] = dict.fromkeys(self.apps, 0)
         self.migrations: list[Migration] = []
         self.serial = 0
 
@@ -121,11 +148,12 @@ class Generator:
         return f"{self.numbers[app]:04d}_{slug}"
 
     def generate(self) -> list[Migration]:
-        for position, app in enumerate(APPS):
-            self.initial(app, APPS[:position])
+        for position, app in enumerate(self.apps):
+            self.initial(app, self.apps[:position])
         while len(self.migrations) < self.count:
             self.step()
-        self.squash_first_pair()
+        for app in self.apps[: self.squashed_apps]:
+            self.squash_first_pair(app)
         return self.migrations
 
     def add(self, app: str, slug: str, operations: list[str], deps: set[tuple[str, str]],
@@ -151,10 +179,12 @@ class Generator:
             model.widths["name"] = 100
             if number and self.random.random() < 0.6:
                 target = self.random.choice(self.models[-number:])
+                target.referrers.add(app)
                 fields.append(f'("parent", models.ForeignKey(on_delete=django.db.models.'
                               f'deletion.CASCADE, to="{target.label}"))')
             if earlier and self.random.random() < 0.5:
                 other = self.random.choice([m for m in self.models if m.app in earlier])
+                other.referrers.add(app)
                 deps.add((other.app, self.latest[other.app]))
                 fields.append(f'("{other.app}_ref", models.ForeignKey(null=True, on_delete='
                               f'django.db.models.deletion.SET_NULL, to="{other.label}"))')
@@ -196,6 +226,7 @@ class Generator:
                           f'models.Index(fields=["name", "created"], name="ix{self.serial}"),\n)']
         elif roll < 0.70:
             other = self.random.choice([m for m in self.models if m is not model])
+            other.referrers.add(model.app)
             if other.app != model.app:
                 deps.add((other.app, self.latest[other.app]))
             operations = [f'migrations.AddField(\n    model_name="{model.lower}",\n    name='
@@ -233,23 +264,131 @@ class Generator:
                           f'name="ck{self.serial}"),\n)']
         self.add(model.app, f"step{self.serial}", operations, deps, functions)
 
-    def squash_first_pair(self) -> None:
-        """Replace the first app's migrations 0002 and 0003 by a squashed one (files kept)."""
-        app = APPS[0]
+    def squash_first_pair(self, app: str) -> None:
+        """Replace `app`'s first squashable pair from 0002 on (0002 and 0003 in the default
+        project) by a squashed migration (files kept)."""
         own = [m for m in self.migrations if m.app == app]
         if len(own) < 4:
             return
-        first, second = own[1], own[2]
-        if first.functions or second.functions:
+        for first, second in list(itertools.pairwise(own[1:]))[: self.squash_candidates]:
+            if self.squashable(first, second):
+                self.migrations.append(squashed(app, first, second))
+                return
+
+    squash_candidates = 1  # pairs looked at: the default squashes 0002 and 0003 or nothing
+
+    def squashable(self, first: Migration, second: Migration) -> bool:
+        return not (first.functions or second.functions)
+
+
+def squashed(app: str, first: Migration, second: Migration) -> Migration:
+    return Migration(
+        app, f"{first.name[:4]}_squashed_{second.name}",
+        {d for d in first.dependencies | second.dependencies
+         if d not in {(app, first.name), (app, second.name)}},
+        first.operations + second.operations,
+        replaces=[(app, first.name), (app, second.name)],
+    )
+
+
+class RealShapedGenerator(Generator):
+    """The history of a large real project: more apps, and what the fast pre-state cannot
+    take from the project state (hand SQL, state-only operations, renamed tables) spread over
+    the history of many of them."""
+
+    apps = REAL_SHAPED_APPS
+    squashed_apps = 3
+    squash_candidates = 20
+
+    def squashable(self, first: Migration, second: Migration) -> bool:
+        """Only a pair whose second half depends on nothing but the first: a squashed
+        migration that took another app's dependency from it could close a cycle through a
+        migration that depends on its first half."""
+        return (super().squashable(first, second)
+                and second.dependencies == {(first.app, first.name)})
+
+    def __init__(self, count: int, seed: int = 11) -> None:
+        super().__init__(count, seed)
+
+    def step(self) -> None:
+        if self.random.random() >= REAL_SHAPED_SHARE:
+            super().step()
             return
-        squashed = Migration(
-            app, f"0002_squashed_{second.name}",
-            {d for d in first.dependencies | second.dependencies
-             if d not in {(app, first.name), (app, second.name)}},
-            first.operations + second.operations,
-            replaces=[(app, first.name), (app, second.name)],
-        )
-        self.migrations.append(squashed)
+        kind = self.random.choices(list(REAL_SHAPED_WEIGHTS),
+                                   weights=list(REAL_SHAPED_WEIGHTS.values()))[0]
+        model = self.random.choice(self.models)
+        self.serial += 1
+        made = getattr(self, kind)(model)
+        if made is None:  # not applicable to this model: an ordinary step instead
+            super().step()
+            return
+        operations, deps = made
+        self.add(model.app, f"{kind}{self.serial}", operations, deps)
+
+    def hand_index(self, model: Model) -> tuple[list[str], set[tuple[str, str]]]:
+        index = f"hand_ix{self.serial}"
+        return [run_sql(f'CREATE INDEX "{index}" ON "{model.table}" ("name")',
+                        f'DROP INDEX "{index}"')], set()
+
+    def hand_update(self, model: Model) -> tuple[list[str], set[tuple[str, str]]]:
+        return [run_sql(f"UPDATE \"{model.table}\" SET \"name\" = 'unnamed' "
+                        f"WHERE \"name\" = ''", None)], set()
+
+    def separate_state(self, model: Model) -> tuple[list[str], set[tuple[str, str]]]:
+        """A column added by hand SQL, told to the state by an AddField."""
+        column = f"f{self.serial}"
+        database = run_sql(f'ALTER TABLE "{model.table}" ADD COLUMN "{column}" integer NULL',
+                           f'ALTER TABLE "{model.table}" DROP COLUMN "{column}"')
+        state = (f'migrations.AddField(\n    model_name="{model.lower}",\n    name="{column}",'
+                 f"\n    field=models.IntegerField(null=True),\n)")
+        model.fields.append(column)
+        return [("migrations.SeparateDatabaseAndState(\n"
+                 f"    database_operations=[\n{textwrap.indent(database, ' ' * 8)},\n    ],\n"
+                 f"    state_operations=[\n{textwrap.indent(state, ' ' * 8)},\n    ],\n)")], set()
+
+    def indexed_field(self, model: Model) -> tuple[list[str], set[tuple[str, str]]]:
+        column = f"f{self.serial}"
+        model.fields.append(column)  # renamed or removed later like any other field
+        return [f'migrations.AddField(\n    model_name="{model.lower}",\n    name="{column}",'
+                "\n    field=models.IntegerField(db_index=True, null=True),\n)"], set()
+
+    def rename_model(self, model: Model) -> tuple[list[str], set[tuple[str, str]]] | None:
+        if model.has_proxy:
+            return None
+        # Whatever named the model by its old name is applied before the rename.
+        deps = {(app, self.latest[app]) for app in model.referrers if app != model.app}
+        old, model.name = model.name, f"{model.name}R{self.serial}"
+        return [f'migrations.RenameModel(\n    old_name="{old}",\n    '
+                f'new_name="{model.name}",\n)'], deps
+
+    def alter_table(self, model: Model) -> tuple[list[str], set[tuple[str, str]]]:
+        model.db_table = f"{model.app}_table{self.serial}"
+        return [f'migrations.AlterModelTable(\n    name="{model.lower}",\n    '
+                f'table="{model.db_table}",\n)'], set()
+
+    def proxy_model(self, model: Model) -> tuple[list[str], set[tuple[str, str]]]:
+        model.has_proxy = True
+        return [f'migrations.CreateModel(\n    name="{model.name}Proxy{self.serial}",\n    '
+                'fields=[],\n    options={"proxy": True, "indexes": [], "constraints": []},'
+                f'\n    bases=("{model.label.lower()}",),\n)'], set()
+
+    def unmanaged_model(self, model: Model) -> tuple[list[str], set[tuple[str, str]]]:
+        """A view made by hand SQL, read through an unmanaged model (only `id`: a view on a
+        column would stop later migrations from altering it)."""
+        view = f"{model.app}_view{self.serial}"
+        create = run_sql(f'CREATE VIEW "{view}" AS SELECT "id" FROM "{model.table}"',
+                         f'DROP VIEW "{view}"')
+        return [create, f'migrations.CreateModel(\n    name="View{self.serial}",\n    fields=[\n'
+                '        ("id", models.BigIntegerField(primary_key=True, serialize=False)),\n'
+                f'    ],\n    options={{"managed": False, "db_table": "{view}"}},\n)'], set()
+
+
+def run_sql(sql: str, reverse: str | None) -> str:
+    reverse_sql = "migrations.RunSQL.noop" if reverse is None else repr(reverse)
+    return f"migrations.RunSQL(\n    {sql!r},\n    reverse_sql={reverse_sql},\n)"
+
+
+SHAPES = {"default": Generator, "real": RealShapedGenerator}
 
 
 def check_constraint_keyword() -> str:
@@ -258,18 +397,22 @@ def check_constraint_keyword() -> str:
     return "condition" if django.VERSION >= (5, 1) else "check"
 
 
-def write_project(directory: Path, count: int) -> list[tuple[str, str]]:
-    """Write the project; return the migrations in creation order (squashed one excluded)."""
-    migrations = Generator(count).generate()
+def write_project(directory: Path, count: int,
+                  shape: str = "default") -> list[tuple[str, str]]:
+    """Write the project; return the migrations in creation order (squashed ones excluded).
+
+    `shape` is "default" or "real" (the real-shaped variant, see the module's docstring)."""
+    generator = SHAPES[shape](count)
+    migrations = generator.generate()
     keyword = check_constraint_keyword()
     package = directory / "synthproject"
-    for owned in (package, *(directory / app for app in APPS)):
-        # A project written earlier with another N would leave migrations behind.
+    for owned in (package, *(directory / app for app in REAL_SHAPED_APPS)):
+        # A project written earlier with another N or shape would leave migrations behind.
         shutil.rmtree(owned, ignore_errors=True)
     package.mkdir(parents=True, exist_ok=True)
     (package / "__init__.py").write_text("")
-    (package / "settings.py").write_text(SETTINGS.format(apps=list(APPS)))
-    for app in APPS:
+    (package / "settings.py").write_text(SETTINGS.format(apps=list(generator.apps)))
+    for app in generator.apps:
         folder = directory / app / "migrations"
         folder.mkdir(parents=True, exist_ok=True)
         (directory / app / "__init__.py").write_text("")
@@ -284,8 +427,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path)
     parser.add_argument("--migrations", type=int, default=500)
+    parser.add_argument("--real-shaped", action="store_true",
+                        help="the variant shaped like large real projects (12 apps, RunSQL, "
+                             "SeparateDatabaseAndState, renamed models and tables, ...)")
     args = parser.parse_args()
-    names = write_project(args.directory, args.migrations)
+    names = write_project(args.directory, args.migrations,
+                          "real" if args.real_shaped else "default")
     print(f"wrote {len(names)} migrations to {args.directory}")
 
 
