@@ -21,7 +21,8 @@ database, so the pre-state is reached in the cheapest exact way:
    ``--pre-state replay``): each migration applied through the schema editor.
 
 What the fast path cannot reproduce holds a migration back for exact replay:
-SQL of ``RunSQL``, ``SeparateDatabaseAndState`` (the database and the state
+SQL of ``RunSQL`` that changes more than rows (an UPDATE on the fast path's empty
+tables changes nothing, as a ``RunPython``), ``SeparateDatabaseAndState`` (the database and the state
 disagree on purpose), renames of models, tables, and of fields that carry an
 index or constraint (the database keeps the names from before the rename),
 ``AlterField`` changes that add a constraint under a name a new table would
@@ -46,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlreview import __version__, interrupts
 from sqlreview.django.errors import describe_error
+from sqlreview.pg.parse import iter_statements
 from sqlreview.progress import Progress
 
 if TYPE_CHECKING:
@@ -265,9 +267,7 @@ def _why_not_state_described(operation: Any, app_label: str, state: ProjectState
     if kind == "RunPython":
         return None  # data only: tables are empty either way
     if kind == "RunSQL":
-        from django.db.migrations.operations.special import RunSQL
-
-        return None if operation.sql in (RunSQL.noop, "", []) else "RunSQL"
+        return _run_sql_problem(operation)
     if kind == "AlterField":
         if (app_label, operation.model_name_lower, operation.name) in renames:
             return "AlterField of a renamed field with an index or constraint"
@@ -275,6 +275,34 @@ def _why_not_state_described(operation: Any, app_label: str, state: ProjectState
     if kind == "RenameField":
         return _renamed_field_problem(operation, app_label, state, renames)
     return kind  # RenameModel, AlterModelTable, SeparateDatabaseAndState, ...
+
+
+# Statements that only change rows: on the fast path's empty tables they change nothing
+# the reviewed migrations meet, as a RunPython does not.
+_ROW_STATEMENTS = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt"})
+
+
+def _run_sql_problem(operation: Any) -> str | None:
+    """None for a RunSQL that does nothing or only changes rows (a data fix)."""
+    from django.db.migrations.operations.special import RunSQL
+
+    if operation.state_operations:
+        return "RunSQL with state_operations"
+    if operation.sql in (RunSQL.noop, "", []):
+        return None
+    texts = [operation.sql] if isinstance(operation.sql, str) else [
+        _without_placeholders(item[0]) if isinstance(item, (list, tuple)) else item
+        for item in operation.sql]
+    for text in texts:
+        for parsed in iter_statements(str(text)):
+            if parsed.node is None or type(parsed.node).__name__ not in _ROW_STATEMENTS:
+                return "RunSQL"
+    return None
+
+
+def _without_placeholders(sql: object) -> str:
+    """A ``(sql, params)`` item's SQL as PostgreSQL parses it: ``%s`` become ``$1``."""
+    return str(sql).replace("%%", "\0").replace("%s", "$1").replace("\0", "%")
 
 
 def _old_field(operation: Any, app_label: str, state: ProjectState, name: str) -> Any:

@@ -7,7 +7,8 @@
   harmless migration to review;
 * ``beta``: a table, then a NOT NULL column the old code does not fill, then a
   nullable one that could run before the rollout but depends on it;
-* ``gamma``: a migration that fails on any scratch server (a module to LOAD).
+* ``gamma``: a migration that fails on any scratch server (a module to LOAD);
+* ``delta``: a table, then a data fix in ``RunSQL`` (rows only: not held back).
 
 Named targets only: the configured database is never reachable.
 """
@@ -23,7 +24,7 @@ SECRET_KEY = "test"
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth",
-                  "users", "account", "alpha", "beta", "gamma"]
+                  "users", "account", "alpha", "beta", "gamma", "delta"]
 AUTH_USER_MODEL = "users.User"
 NOWHERE = {"ENGINE": "django.db.backends.postgresql", "NAME": "nothing",
            "HOST": "127.0.0.1", "PORT": "1", "OPTIONS": {"connect_timeout": 2}}
@@ -118,7 +119,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [("alpha", "0002_hand_index"), ("account", "0001_initial"),
-                    ("gamma", "0001_initial")]
+                    ("gamma", "0001_initial"), ("delta", "0002_data_fix")]
     operations = [
         migrations.AddField("widget", "note", models.TextField(blank=True, null=True)),
     ]
@@ -171,6 +172,34 @@ class Migration(migrations.Migration):
 """
 
 
+DELTA_0001 = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel("Thing", [
+            ("id", models.BigAutoField(primary_key=True)),
+            ("n", models.IntegerField(null=True)),
+        ]),
+    ]
+"""
+
+DELTA_0002 = """
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("delta", "0001_initial")]
+    operations = [
+        migrations.RunSQL(["UPDATE delta_thing SET n = 0 WHERE n IS NULL",
+                           ("DELETE FROM delta_thing WHERE n < %s", [0])],
+                          migrations.RunSQL.noop),
+    ]
+"""
+
+
 def write_prestate_project(root: Path) -> Path:
     files = {"preproj/__init__.py": "", "preproj/settings.py": SETTINGS,
              "users/models.py": USERS_MODELS}
@@ -182,6 +211,7 @@ def write_prestate_project(root: Path) -> Path:
         "beta": {"0001_initial": BETA_0001, "0002_gadget_weight": BETA_0002,
                  "0003_gadget_colour": BETA_0003},
         "gamma": {"0001_initial": GAMMA_0001},
+        "delta": {"0001_initial": DELTA_0001, "0002_data_fix": DELTA_0002},
     }
     for app, named in migrations.items():
         files[f"{app}/__init__.py"] = ""
