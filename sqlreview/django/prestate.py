@@ -21,17 +21,18 @@ database, so the pre-state is reached in the cheapest exact way:
    ``--pre-state replay``): each migration applied through the schema editor.
 
 What the fast path cannot reproduce holds a migration back for exact replay:
-SQL of ``RunSQL`` that changes more than rows (an UPDATE on the fast path's empty
-tables changes nothing, as a ``RunPython``), ``SeparateDatabaseAndState`` (the database and the state
-disagree on purpose), renames of models, tables, and of fields that carry an
-index or constraint (the database keeps the names from before the rename),
-``AlterField`` changes that add a constraint under a name a new table would
-not get (``unique``, a primary key, a column's check),
-``AddConstraintNotValid`` (a new table would get it validated), and
-operations sqlreview does not know. Extensions and collations
-(``CreateExtension``, ``CreateCollation``) are created first. Data migrations
-(``RunPython``) are not run on the fast path: tables are empty. Models that
-Django never creates a table for (proxy, unmanaged, swapped-out) get none.
+SQL of ``RunSQL`` that changes more than rows (an UPDATE on the fast path's
+empty tables changes nothing, as a ``RunPython``),
+``SeparateDatabaseAndState`` (the database and the state disagree on purpose),
+renames of models, tables, and of fields that carry an index or constraint
+(the database keeps the names from before the rename), ``AlterField`` changes
+that add a constraint under a name a new table would not get (``unique``, a
+primary key, a column's check), ``AddConstraintNotValid`` (a new table would
+get it validated), and operations sqlreview does not know. Extensions and
+collations (``CreateExtension``, ``CreateCollation``) are created first. Data
+migrations (``RunPython``) are not run on the fast path: tables are empty.
+Models that Django never creates a table for (proxy, unmanaged, swapped-out)
+get none.
 """
 
 from __future__ import annotations
