@@ -1,39 +1,211 @@
 """The terminal report: verdict, one summary row per migration or file, then
-the statements at or above --show, each with its findings underneath.
+the statements at or above --show, and under them their findings, each said
+once in the shape of a linter (``path:line: SR103 critical  message``, the
+statements it covers, ``help:`` and the rule's page).
 
-The summary is a tabulate table; the statement listing, which can run to tens
-of thousands of rows, is drawn by ``layout`` in one pass."""
+Everything fits the width of ``TerminalOptions``: tables wrap their cells,
+prose wraps at words; nothing a reader needs is cut. The statement listing,
+which can run to tens of thousands of rows, is drawn by ``layout`` in one pass.
+User text is escaped piece by piece before it is painted, so a hostile name
+cannot drive the terminal and our colours survive.
+"""
 
 from __future__ import annotations
 
-from tabulate import tabulate
+import re
+from dataclasses import dataclass, field
 
 from sqlreview.report import cells, digest, escape, layout
 from sqlreview.report.digest import SectionDigest
-from sqlreview.results import Level, Review, StatementResult
+from sqlreview.report.terminal import RULE_URL, TerminalOptions, requested_options
+from sqlreview.results import Finding, Level, Review, StatementResult
 
 DEFAULT_SHOW: Level | None = Level.MEDIUM
+ERROR_SQL_WIDTH = 200  # an unparsed statement's SQL is shown up to this (it may be 1 MB)
+LISTED_NAMES = 3  # a long list of tables in a message: the first few, then a count
+LONG_LIST = 6
+_NAME_LIST = re.compile(
+    r"(?<![\w\"(])((?:[\w.$\"]+(?: \([A-Z ]+\))?, ){%d,}[\w.$\"]+(?: \([A-Z ]+\))?)" % (
+        LONG_LIST - 1))
+_HANGING = "    "
 
 
-def render_text(review: Review, *, show: Level | None = DEFAULT_SHOW) -> str:
-    items = digest.digests(review, show)
-    blocks = [digest.verdict(review, items) + "\n" + digest.summary_line(review)]
-    sizes = digest.sizes_line(review)
-    notes = [sizes] if sizes else []
-    notes += [f"warning: {warning}" for warning in review.warnings]
-    notes += [f"error: {error}" for error in review.errors]
-    if notes:
-        blocks.append("\n".join(notes))
-    if items:
-        blocks.append("\n".join(summary_table(review, items)))
-    for item in items:
-        block = _section(review, item, show)
-        if block:
-            blocks.append(block)
-    return escape.terminal("\n\n".join(blocks) + "\n")
+def render_text(review: Review, *, show: Level | None = DEFAULT_SHOW,
+                options: TerminalOptions | None = None) -> str:
+    terminal = options if options is not None else requested_options()
+    return _Report(review, show, terminal).render()
 
 
-def summary_table(review: Review, items: list[SectionDigest]) -> list[str]:
+@dataclass
+class _Report:
+    review: Review
+    show: Level | None
+    terminal: TerminalOptions
+    blocks: list[str] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return self.terminal.width
+
+    def render(self) -> str:
+        items = digest.digests(self.review, self.show)
+        self.blocks.append("\n".join(self._verdict(items) + self.prose(
+            digest.summary_line(self.review))))
+        notes: list[str] = []
+        sizes = digest.sizes_line(self.review)
+        for line in ([sizes] if sizes else []):
+            notes += self.prose(line)
+        for warning in self.review.warnings:
+            notes += self.prose(f"warning: {warning}")
+        for error in self.review.errors:
+            notes += self.prose(f"error: {error}")
+        if notes:
+            self.blocks.append("\n".join(notes))
+        if items:
+            self.blocks.append("\n".join(summary_table(self.review, items, self.terminal)))
+        for item in items:
+            block = self._section(item)
+            if block:
+                self.blocks.append(block)
+        return "\n\n".join(self.blocks) + "\n"
+
+    def prose(self, text: str, *, indent: str = "", hanging: str = _HANGING,
+              style: str | None = None) -> list[str]:
+        """A paragraph of user text: escaped, wrapped to the width, painted."""
+        lines = layout.wrap(escape.terminal(escape.flat(text)), self.width, indent=indent,
+                            hanging=hanging)
+        if style is None or not self.terminal.color:
+            return lines
+        return [line[:len(line) - len(line.lstrip())]
+                + self.terminal.paint(line.lstrip(), style) for line in lines]
+
+    def _verdict(self, items: list[SectionDigest]) -> list[str]:
+        worst = max((item.level for item in items), default=Level.LOW)
+        text = digest.verdict(self.review, items)
+        style = worst.label if worst > Level.LOW else "bold"
+        lines = self.prose(text, style=style)
+        if self.terminal.color and worst > Level.LOW:
+            lines = [self.terminal.paint(line, "bold") for line in lines]
+        return lines
+
+    def _section(self, item: SectionDigest) -> str:
+        section = item.section
+        if not item.shown and not section.error and not section.warnings:
+            return ""
+        title = escape.terminal(f"{section.title} — ") + self.terminal.paint(
+            item.risk_label, item.risk_label)
+        lines = [self.terminal.paint(title, "bold") if self.terminal.color else title]
+        if (package := cells.package_line(section)) is not None:
+            lines += self.prose(package)
+        if section.error:
+            lines += self.prose(f"FAILED: {section.error}", style="failed")
+        for warning in section.warnings:
+            lines += self.prose(f"warning: {warning}")
+        for frame in digest.frame_lines(item):
+            lines += self.prose(frame)
+        if not section.statements and not section.error:
+            lines.append("no statements")
+        if item.shown:
+            lines.append("")
+            lines += statement_table(self.review, item.shown, self.terminal)
+            for said in repeated_findings(item.shown):
+                lines.append("")
+                lines += self._finding(said)
+        if item.hidden and self.show is not None:
+            lines += self.prose(
+                f"({item.hidden} statement{'s' if item.hidden != 1 else ''} below "
+                f"{self.show.label} not shown: --show all lists them)", indent="  ")
+        return "\n".join(lines)
+
+    def _finding(self, said: SaidOnce) -> list[str]:
+        """``path:line: SR103 critical  message``, the statements, help, the rule's page."""
+        first = said.statements[0]
+        finding = said.finding
+        where = escape.terminal(f"{first.file}:{first.line}: ")
+        label = f"{finding.code} {finding.severity.label}"
+        message = summarise_names(finding.message)
+        if finding.suppressed:
+            message += f" (ignored: {finding.suppressed})"
+        body = layout.wrap(where + label + "  " + escape.terminal(escape.flat(message)),
+                           self.width, indent="  ", hanging=_HANGING)
+        head = "  " + where + label
+        if self.terminal.color and body[0].startswith(head):
+            body[0] = ("  " + where + self.terminal.paint(label, finding.severity.label)
+                       + body[0][len(head):])
+        lines = body
+        lines += self.prose(f"{statement_list(said.statements)}: {_statement_words(first)}",
+                            indent="    ", hanging="  ")
+        lines += self.prose(f"help: {advice(finding)}", indent="    ", hanging="      ")
+        lines += self.prose(RULE_URL.format(code=finding.code), indent="    ", style="dim")
+        return lines
+
+
+def _statement_words(statement: StatementResult) -> str:
+    what = cells.what(statement, ERROR_SQL_WIDTH if statement.error else 10**6)
+    return f"{statement.operation}: {what}" if statement.operation else what
+
+
+def advice(finding: Finding) -> str:
+    """What to do: this occurrence's own advice, else the rule's."""
+    if finding.instead:
+        return finding.instead
+    from sqlreview.pg import rules
+
+    known = rules.RULES_BY_CODE.get(finding.code)
+    return known.instead if known is not None else "see the rule's page"
+
+
+@dataclass
+class SaidOnce:
+    """A finding and every shown statement of the section it was raised on."""
+
+    finding: Finding
+    statements: list[StatementResult]
+
+
+def repeated_findings(statements: list[StatementResult]) -> list[SaidOnce]:
+    """Each distinct finding once, with the statements it covers, in order of
+    first appearance."""
+    said: dict[tuple[str, str, str | None, str | None], SaidOnce] = {}
+    for statement in statements:
+        for finding in statement.findings:
+            key = (finding.code, finding.message, finding.suppressed, finding.instead)
+            if key in said:
+                if said[key].statements[-1] is not statement:
+                    said[key].statements.append(statement)
+            else:
+                said[key] = SaidOnce(finding, [statement])
+    return list(said.values())
+
+
+def statement_list(statements: list[StatementResult]) -> str:
+    """``#3`` or ``#3, #5–#9``: runs of consecutive numbers as ranges."""
+    numbers = sorted({statement.index for statement in statements})
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    parts = [f"#{run[0]}" if len(run) == 1 else
+             (f"#{run[0]}, #{run[1]}" if len(run) == 2 else f"#{run[0]}–#{run[-1]}")
+             for run in runs]
+    return ", ".join(parts)
+
+
+def summarise_names(message: str) -> str:
+    """A long comma-separated list of names in a message: ``14 tables: a, b, c and 11 more``."""
+    def shorter(match: re.Match[str]) -> str:
+        names = match.group(1).split(", ")
+        return (f"{len(names)} tables: {', '.join(names[:LISTED_NAMES])} and "
+                f"{len(names) - LISTED_NAMES} more")
+
+    return _NAME_LIST.sub(shorter, message)
+
+
+def summary_table(review: Review, items: list[SectionDigest],
+                  terminal: TerminalOptions | None = None) -> list[str]:
+    terminal = terminal if terminal is not None else TerminalOptions()
     unit = "Migration" if review.kind == "migrations" else "File"
     with_phase = any(item.phase for item in items)
     headers = [unit, "Risk", "Locks (strongest first)", "Longest hold", "Findings"]
@@ -45,57 +217,49 @@ def summary_table(review: Review, items: list[SectionDigest]) -> list[str]:
                digest.hold_cell(item), " ".join(item.codes) or "—"]
         if with_phase:
             row.insert(2, item.phase or "—")
-        rows.append(row)
-    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True
-                    ).splitlines()
+        rows.append(layout.Row([[escape.terminal(escape.flat(cell))] for cell in row]))
+    return layout.table(headers, rows, width=terminal.width,
+                        wrapping=frozenset(range(len(headers))) - {0, 1},
+                        paint=_risk_painter(terminal, 1), widest_first=True)
 
 
-def _section(review: Review, item: SectionDigest, show: Level | None) -> str:
-    section = item.section
-    if not item.shown and not section.error and not section.warnings:
-        return ""
-    lines = [f"{section.title} — {item.risk_label}"]
-    if (package := cells.package_line(section)) is not None:
-        lines.append(package)
-    if section.error:
-        lines.append(f"FAILED: {section.error}")
-    lines += [f"warning: {warning}" for warning in section.warnings]
-    lines += digest.frame_lines(item)
-    if not section.statements and not section.error:
-        lines.append("no statements")
-    if item.shown:
-        lines.append("")
-        lines += statement_table(review, item.shown)
-        lines += [f"  {code}: {advice}" for code, advice in cells.package_advice(item.shown)]
-    if item.hidden and show is not None:
-        lines.append(f"  ({item.hidden} statement{'s' if item.hidden != 1 else ''} below "
-                     f"{show.label} not shown: --show all lists them)")
-    return "\n".join(lines)
+def _risk_painter(terminal: TerminalOptions, column: int) -> layout.Painter | None:
+    if not terminal.color:
+        return None
+
+    def paint(at: int, text: str) -> str:
+        return terminal.paint(text, text) if at == column else text
+
+    return paint
 
 
-def statement_table(review: Review, statements: list[StatementResult]) -> list[str]:
+def statement_table(review: Review, statements: list[StatementResult],
+                    terminal: TerminalOptions | None = None) -> list[str]:
+    terminal = terminal if terminal is not None else TerminalOptions()
     trace = bool(review.settings.get("trace"))
     with_line = review.kind != "migrations"
     headers = ["#", *(["Line"] if with_line else []), "Risk", "Statement", "Locks",
                *(["Measured"] if trace else []), "Blocks", "Cost"]
     rows = []
     for statement in statements:
-        what = [cells.what(statement, 72)]
+        what = [cells.what(statement, ERROR_SQL_WIDTH if statement.error else 10**6)]
         if statement.operation:
-            what.insert(0, digest.shorten(statement.operation, 72))
+            what.insert(0, escape.flat(statement.operation))
         row = [[str(statement.index)], *([[str(statement.line)]] if with_line else []),
                [statement.risk_label], what,
-               [digest.shorten(lock, 48) for lock in cells.locks(statement, held=False)]
-               or ["—"],
+               cells.locks(statement, held=False) or ["—"],
                *([cells.measured(statement) or ["—"]] if trace else []),
                [cells.blocks(statement)], [cells.cost(statement)]]
         estimate = cells.estimate(statement)
-        notes = [digest.shorten(line, 160) for line in
-                 ([estimate] if estimate else []) + cells.findings(statement)]
-        rows.append(layout.Row(row, notes))
-    right = frozenset({0, 1} if with_line else {0})
-    return layout.table(headers, rows, right=right, notes_at=3 if with_line else 2,
-                        indent="  ")
+        rows.append(layout.Row([[escape.terminal(line) for line in cell] for cell in row],
+                               [escape.terminal(estimate)] if estimate else []))
+    numbers = frozenset({0, 1} if with_line else {0})
+    risk_column = 2 if with_line else 1
+    return layout.table(headers, rows, right=numbers, notes_at=risk_column + 1, indent="  ",
+                        width=terminal.width,
+                        wrapping=frozenset(range(len(headers))) - numbers - {risk_column},
+                        paint=_risk_painter(terminal, risk_column))
 
 
-__all__ = ["DEFAULT_SHOW", "render_text", "statement_table", "summary_table"]
+__all__ = ["DEFAULT_SHOW", "SaidOnce", "advice", "render_text", "repeated_findings",
+           "statement_list", "statement_table", "summarise_names", "summary_table"]

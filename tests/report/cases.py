@@ -15,7 +15,8 @@ from sqlreview import __version__
 from sqlreview.django.timeouts import report_lock_timeout_once
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions, analyze_sql
 from sqlreview.pg.schema import Schema
-from sqlreview.report import FORMATS
+from sqlreview.report import FORMATS, render_text
+from sqlreview.report.terminal import DEFAULT_WIDTH, TerminalOptions
 from sqlreview.results import Review, Section
 from sqlreview.stats.apply import Thresholds, apply_stats
 from sqlreview.stats.estimate import Calibration
@@ -200,20 +201,27 @@ CASES: dict[str, Callable[[], Review]] = {
 # Which golden files exist: case → formats.
 GOLDEN: dict[str, tuple[str, ...]] = {
     "one_statement": ("text", "markdown", "sarif", "codequality", "github"),
-    "shop_migrations": ("text", "markdown", "sarif", "codequality", "github"),
-    "sized_migrations": ("text", "markdown"),
+    "shop_migrations": ("text", "text-80", "text-200", "markdown", "sarif", "codequality",
+                        "github"),
+    "sized_migrations": ("text", "text-80", "markdown"),
     "many_migrations": ("text", "markdown"),
     "risky_script": ("markdown",),
 }
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
-EXTENSIONS = {"text": "txt", "markdown": "md", "sarif": "sarif.json",
+EXTENSIONS = {"text": "txt", "text-80": "80.txt", "text-200": "200.txt", "markdown": "md",
+              "sarif": "sarif.json",
               "codequality": "codequality.json", "github": "github.txt"}
 
 
 def render(case: str, output_format: str) -> str:
     """A case in one format, as the golden file holds it (the tool version in
-    SARIF is masked, so a release does not change the expectation)."""
+    SARIF is masked, so a release does not change the expectation). Text is
+    drawn for a given width without colour (``text``: 100 columns, a file's
+    width; ``text-80``: 80), whatever the terminal running the tests."""
+    if output_format.startswith("text"):
+        width = int(output_format.partition("-")[2] or DEFAULT_WIDTH)
+        return render_text(CASES[case](), options=TerminalOptions(width=width, color=False))
     text = FORMATS[output_format](CASES[case]())
     if output_format == "sarif":
         text = text.replace(f'"{__version__}"', '"VERSION"')
