@@ -12,6 +12,7 @@ from dataclasses import replace
 from sqlreview.pg import rules
 from sqlreview.pg.locks import LockMode
 from sqlreview.report import FORMATS, render_github, render_json, render_markdown, render_text
+from sqlreview.report.terminal import TerminalOptions
 from sqlreview.results import (
     Cost,
     Finding,
@@ -82,11 +83,14 @@ def _review(kind: str = "sql") -> Review:
     return Review(pg_version=14, kind=kind, sections=[Section(title=FILE, analysis=analysis)])
 
 
+# Wide enough that no cell wraps: these tests read rows and lines whole.
+WIDE = TerminalOptions(width=300)
+
 # --- text ----------------------------------------------------------------------------
 
 
 def test_text_starts_with_the_verdict_then_the_summary_line() -> None:
-    first, second = render_text(_review()).splitlines()[:2]
+    first, second = render_text(_review(), options=WIDE).splitlines()[:2]
     assert first == ("critical: shop_order rewritten under ACCESS EXCLUSIVE "
                      f"({FILE} line 6, SR101); 3 more statements at medium or above")
     assert second == ("sqlreview: 6 statements in 1 file, PostgreSQL 14 assumed: "
@@ -94,7 +98,7 @@ def test_text_starts_with_the_verdict_then_the_summary_line() -> None:
 
 
 def test_text_summary_table_has_one_row_per_file() -> None:
-    lines = render_text(_review()).splitlines()
+    lines = render_text(_review(), options=WIDE).splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("File "))
     assert lines[header].split("  ")[0] == "File"
     for column in ("Risk", "Locks (strongest first)", "Longest hold", "Findings"):
@@ -112,7 +116,7 @@ def _detail_rows(text: str) -> list[list[str]]:
 
 
 def test_text_lists_statements_at_or_above_show_and_folds_transaction_frames() -> None:
-    text = render_text(_review())
+    text = render_text(_review(), options=WIDE)
     rows = _detail_rows(text)
     # BEGIN (0) and COMMIT (4) are frames; nothing else is below medium here.
     assert [(row[0], row[1], row[2]) for row in rows] == [
@@ -120,11 +124,14 @@ def test_text_lists_statements_at_or_above_show_and_folds_transaction_frames() -
     assert ("transaction: ACCESS EXCLUSIVE on shop_order held #1 → COMMIT #4 through "
             "#2 UPDATE, #3 UNPARSED") in text
     assert "SHARE on shop_customer" not in text  # a lock nothing ran under is no news
-    # Findings under their statement.
+    # Each finding after the table, where it was raised, with the statements it covers.
     lines = text.splitlines()
-    update = next(i for i, line in enumerate(lines) if re.match(r"^\s+2\s+3\s", line))
-    assert lines[update + 1].strip() == "SR116 UPDATE of every row of shop_order"
-    assert lines[update + 2].strip().startswith("SR202 ACCESS EXCLUSIVE on shop_order")
+    update = lines.index(f"  {FILE}:3: SR116 medium  UPDATE of every row of shop_order")
+    assert lines[update + 1].startswith("    #2: ")
+    assert lines[update + 2].startswith("    help: ")
+    assert lines[update + 3] == "    https://sqlreview.readthedocs.io/en/latest/rules/SR116/"
+    assert any(line.startswith(f"  {FILE}:3: SR202 ") and "ACCESS EXCLUSIVE on shop_order" in line
+               for line in lines)
 
 
 def test_show_level_chooses_the_detail_rows() -> None:
@@ -187,7 +194,7 @@ def test_text_for_migrations_names_them_and_drops_the_line_column() -> None:
                      app="shop", name="0003_broken", atomic=False, error="FieldError: boom",
                      warnings=["approximate"])
     review.sections.append(failed)
-    text = render_text(review)
+    text = render_text(review, options=WIDE)
     assert text.splitlines()[0].endswith("(shop.0002 #5, SR101); 3 more statements at "
                                          "medium or above")
     assert text.splitlines()[1].startswith("sqlreview: 6 statements in 2 migrations,")
@@ -428,7 +435,7 @@ def test_trace_adds_a_measured_column() -> None:
     review.settings["trace"] = True
     review.sections[0].statements[5].measured = Measurement(
         locks={"shop_order": LockMode.ACCESS_EXCLUSIVE}, rewrites=["shop_order"])
-    text = render_text(review)
+    text = render_text(review, options=WIDE)
     header = next(line for line in text.splitlines() if line.lstrip().startswith("#  "))
     assert header.split()[4:6] == ["Locks", "Measured"]
     assert "rewrote shop_order" in text and "as estimated" in text

@@ -43,17 +43,18 @@ def wrap(text: str, width: int, *, indent: str = "", hanging: str = "") -> list[
 def table(headers: list[str], rows: list[Row], *, right: frozenset[int] = frozenset(),
           notes_at: int = 0, indent: str = "", width: int | None = None,
           wrapping: frozenset[int] | None = None, paint: Painter | None = None,
-          widest_first: bool = False) -> list[str]:
+          widest_first: bool = False, weights: dict[int, float] | None = None) -> list[str]:
     """``right``: columns aligned right (numbers); notes start under column
     ``notes_at``; ``width``: the widest a line may be; ``wrapping``: the columns
     that may wrap to fit it (default: all); ``paint``: colours a cell;
     ``widest_first``: narrow the widest columns only (few cells wrap), rather
-    than every wrapping column in proportion (the widest keeps the most)."""
+    than every wrapping column in proportion (the widest keeps the most);
+    ``weights``: with ``widest_first``, a column kept that many times wider."""
     natural = _natural_widths(headers, rows)
     widths = natural if width is None else fit(
         natural, _floors(natural, rows), width - len(indent),
         wrapping if wrapping is not None else frozenset(range(len(headers))),
-        widest_first=widest_first)
+        widest_first=widest_first, weights=weights or {})
     heading = Row([[header] for header in headers])
     if widths != natural:
         rows = [_wrapped(row, widths) for row in rows]
@@ -115,7 +116,8 @@ def _floors(natural: list[int], rows: list[Row]) -> list[int]:
 
 
 def fit(natural: list[int], floors: list[int], width: int,
-        wrapping: frozenset[int], *, widest_first: bool = False) -> list[int]:
+        wrapping: frozenset[int], *, widest_first: bool = False,
+        weights: dict[int, float] | None = None) -> list[int]:
     """Column widths whose sum with the gaps is at most ``width`` where that is
     possible: the wrapping columns share the room the others leave in
     proportion to their natural width, none below its floor; when the others
@@ -128,7 +130,7 @@ def fit(natural: list[int], floors: list[int], width: int,
     if room - fixed < sum(floors[c] for c in flexible):
         flexible, fixed = list(range(len(natural))), 0
     if widest_first:
-        return _capped(natural, floors, flexible, room - fixed)
+        return _capped(natural, floors, flexible, room - fixed, weights or {})
     widths = list(natural)
     left = room - fixed
     pending = list(flexible)
@@ -151,15 +153,19 @@ def fit(natural: list[int], floors: list[int], width: int,
     return widths
 
 
-def _capped(natural: list[int], floors: list[int], flexible: list[int], left: int
-            ) -> list[int]:
-    """The widest flexible columns cut down to one cap, the largest that fits."""
+def _capped(natural: list[int], floors: list[int], flexible: list[int], left: int,
+            weights: dict[int, float]) -> list[int]:
+    """The widest flexible columns cut down to one cap (times their weight),
+    the largest that fits."""
+    def width_at(column: int, cap: int) -> int:
+        return max(floors[column], min(natural[column], int(cap * weights.get(column, 1.0))))
+
     widths = list(natural)
     cap = max(natural[c] for c in flexible)
-    while cap > 1 and sum(max(floors[c], min(natural[c], cap)) for c in flexible) > left:
+    while cap > 1 and sum(width_at(c, cap) for c in flexible) > left:
         cap -= 1
     for column in flexible:
-        widths[column] = max(floors[column], min(natural[column], cap))
+        widths[column] = width_at(column, cap)
     return widths
 
 

@@ -22,6 +22,7 @@ from sqlreview.results import Finding, Level, Review, StatementResult
 
 DEFAULT_SHOW: Level | None = Level.MEDIUM
 ERROR_SQL_WIDTH = 200  # an unparsed statement's SQL is shown up to this (it may be 1 MB)
+STATEMENT_WEIGHT = 1.5  # the Statement column keeps more room than Locks, Blocks, Cost
 LISTED_NAMES = 3  # a long list of tables in a message: the first few, then a count
 LONG_LIST = 6
 _NAME_LIST = re.compile(
@@ -258,7 +259,8 @@ def statement_table(review: Review, statements: list[StatementResult],
     return layout.table(headers, rows, right=numbers, notes_at=risk_column + 1, indent="  ",
                         width=terminal.width,
                         wrapping=frozenset(range(len(headers))) - numbers - {risk_column},
-                        paint=_risk_painter(terminal, risk_column))
+                        paint=_risk_painter(terminal, risk_column), widest_first=True,
+                        weights={risk_column + 1: STATEMENT_WEIGHT})
 
 
 __all__ = ["DEFAULT_SHOW", "SaidOnce", "advice", "render_text", "repeated_findings",

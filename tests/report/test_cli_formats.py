@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ def sqlreview(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[st
     return subprocess.run([sys.executable, "-m", "sqlreview", "sql", path.name,
                            "--schema", "schema.sql", *arguments],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                          check=False)
+                          check=False, env={**os.environ, "COLUMNS": "200"})
 
 
 def test_sarif_from_the_command_line_is_schema_valid(tmp_path: Path) -> None:
