@@ -38,6 +38,7 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 from sqlreview import interrupts
 from sqlreview.django import stand_ins
+from sqlreview.django.identifiers import stable_sql
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -155,13 +156,17 @@ class StatementLog:
             self._python_positions.pop()
 
     def add_sql(self, sql: str, owner: int | None) -> None:
+        """Record ``sql`` for the reports (per-run names made stable: ``stable_sql``)."""
+        sql = stable_sql(sql)
         if self.in_python:
             self.capture(sql, owner)
         else:
             self.entries.append(LoggedStatement(sql, owner, "sql", transaction=self._transaction))
 
     def capture(self, sql: str, owner: int | None) -> None:
-        self.captured.append(CapturedStatement(sql, owner, self._python_positions[-1]))
+        """What Python code executed, recorded for the reports (never executed from here)."""
+        self.captured.append(CapturedStatement(stable_sql(sql), owner,
+                                               self._python_positions[-1]))
 
     def add_placeholder(self, index: int, operation: Operation) -> int:
         """The placeholder row of an operation that is not SQL; returns its position."""
