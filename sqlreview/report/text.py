@@ -25,9 +25,9 @@ ERROR_SQL_WIDTH = 200  # an unparsed statement's SQL is shown up to this (it may
 STATEMENT_WEIGHT = 1.5  # the Statement column keeps more room than Locks, Blocks, Cost
 LISTED_NAMES = 3  # a long list of tables in a message: the first few, then a count
 LONG_LIST = 6
-_NAME_LIST = re.compile(
-    r"(?<![\w\"(])((?:[\w.$\"]+(?: \([A-Z ]+\))?, ){%d,}[\w.$\"]+(?: \([A-Z ]+\))?)" % (
-        LONG_LIST - 1))
+_NAME = r'[\w.$"]+(?: \([A-Z ]+\))?'  # a table, maybe with its lock: t (SHARE)
+_NAME_LIST = re.compile(rf'(?<![\w"(])((?:{_NAME}, ){{{LONG_LIST - 1},}}{_NAME})')
+RANGE_DASH = "\u2013"  # an en dash: #5-#9 reads as a range, not a minus
 _HANGING = "    "
 
 
@@ -180,7 +180,7 @@ def repeated_findings(statements: list[StatementResult]) -> list[SaidOnce]:
 
 
 def statement_list(statements: list[StatementResult]) -> str:
-    """``#3`` or ``#3, #5–#9``: runs of consecutive numbers as ranges."""
+    """``#3`` or ``#3, #5``, en dash, ``#9``: runs of three or more as ranges."""
     numbers = sorted({statement.index for statement in statements})
     runs: list[list[int]] = []
     for number in numbers:
@@ -189,7 +189,7 @@ def statement_list(statements: list[StatementResult]) -> str:
         else:
             runs.append([number])
     parts = [f"#{run[0]}" if len(run) == 1 else
-             (f"#{run[0]}, #{run[1]}" if len(run) == 2 else f"#{run[0]}–#{run[-1]}")
+             (f"#{run[0]}, #{run[1]}" if len(run) == 2 else f"#{run[0]}{RANGE_DASH}#{run[-1]}")
              for run in runs]
     return ", ".join(parts)
 
