@@ -145,6 +145,7 @@ def test_manage_py_sqlreview_runs_the_same_review(pg_server: ScratchServer) -> N
         [sys.executable, "manage.py", "sqlreview", "library:0012", "--fail-on", "never",
          "--scratch-url", pg_server.url],
         cwd=SAMPLE, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "COLUMNS": "300"},  # the verdict on one line
     )
     assert result.returncode == 0, result.stderr
     verdict, summary = result.stdout.splitlines()[:2]
