@@ -109,17 +109,21 @@ class _Report:
         if item.shown:
             lines.append("")
             lines += statement_table(self.review, item.shown, self.terminal)
+            helped: set[tuple[str, str | None]] = set()
             for said in repeated_findings(item.shown):
                 lines.append("")
-                lines += self._finding(said)
+                advised = (said.finding.code, said.finding.instead)
+                lines += self._finding(said, with_help=advised not in helped)
+                helped.add(advised)
         if item.hidden and self.show is not None:
             lines += self.prose(
                 f"({item.hidden} statement{'s' if item.hidden != 1 else ''} below "
                 f"{self.show.label} not shown: --show all lists them)", indent="  ")
         return "\n".join(lines)
 
-    def _finding(self, said: SaidOnce) -> list[str]:
-        """``path:line: SR103 critical  message``, the statements, help, the rule's page."""
+    def _finding(self, said: SaidOnce, *, with_help: bool = True) -> list[str]:
+        """``path:line: SR103 critical  message``, the statements, then (the first
+        time the section meets the code) help and the rule's page."""
         first = said.statements[0]
         finding = said.finding
         where = escape.terminal(f"{first.file}:{first.line}: ")
@@ -127,8 +131,11 @@ class _Report:
         message = summarise_names(finding.message)
         if finding.suppressed:
             message += f" (ignored: {finding.suppressed})"
-        body = layout.wrap(where + label + "  " + escape.terminal(escape.flat(message)),
-                           self.width, indent="  ", hanging=_HANGING)
+        # Two spaces set the message apart (ruff's shape); escaped user text has
+        # no NUL, so it holds them together through the wrapping.
+        body = [line.replace("\0", " ") for line in layout.wrap(
+            where + label + "\0\0" + escape.terminal(escape.flat(message)), self.width,
+            indent="  ", hanging=_HANGING)]
         head = "  " + where + label
         if self.terminal.color and body[0].startswith(head):
             body[0] = ("  " + where + self.terminal.paint(label, finding.severity.label)
@@ -136,8 +143,9 @@ class _Report:
         lines = body
         lines += self.prose(f"{statement_list(said.statements)}: {_statement_words(first)}",
                             indent="    ", hanging="  ")
-        lines += self.prose(f"help: {advice(finding)}", indent="    ", hanging="      ")
-        lines += self.prose(RULE_URL.format(code=finding.code), indent="    ", style="dim")
+        if with_help:
+            lines += self.prose(f"help: {advice(finding)}", indent="    ", hanging="      ")
+            lines += self.prose(RULE_URL.format(code=finding.code), indent="    ", style="dim")
         return lines
 
 
