@@ -109,6 +109,12 @@ def table(headers: list[str], rows: list[Row], *, right: frozenset[int] = frozen
     return lines
 
 
+def fits_unwrapped(headers: list[str], rows: list[Row], width: int, indent: str = "") -> bool:
+    """Whether the table fits ``width`` without wrapping a cell."""
+    natural = _natural_widths(headers, rows)
+    return len(indent) + sum(natural) + len(GAP) * (len(natural) - 1) <= width
+
+
 def _natural_widths(headers: list[str], rows: list[Row]) -> list[int]:
     widths = [len(header) for header in headers]
     for row in rows:
@@ -139,12 +145,16 @@ def fit(natural: list[int], floors: list[int], width: int,
     """Column widths whose sum with the gaps is at most ``width`` where that is
     possible: the wrapping columns share the room the others leave in
     proportion to their natural width, none below its floor; when the others
-    leave too little, every column wraps."""
+    leave too little, words break, and if that is not enough every column wraps."""
     room = width - len(GAP) * (len(natural) - 1)
     if sum(natural) <= room:
         return natural
     flexible = [c for c in range(len(natural)) if c in wrapping]
     fixed = sum(natural[c] for c in range(len(natural)) if c not in wrapping)
+    if room - fixed < sum(floors[c] for c in flexible):
+        # Break words in the wrapping columns before touching the others.
+        floors = [min(floors[c], NARROWEST) if c in wrapping else floors[c]
+                  for c in range(len(natural))]
     if room - fixed < sum(floors[c] for c in flexible):
         flexible, fixed = list(range(len(natural))), 0
     if widest_first:

@@ -116,6 +116,8 @@ class _Report:
                 lines += self._finding(said, with_help=advised not in helped)
                 helped.add(advised)
         if item.hidden and self.show is not None:
+            if item.shown:
+                lines.append("")
             lines += self.prose(
                 f"({item.hidden} statement{'s' if item.hidden != 1 else ''} below "
                 f"{self.show.label} not shown: --show all lists them)", indent="  ")
@@ -214,22 +216,53 @@ def summarise_names(message: str) -> str:
 
 def summary_table(review: Review, items: list[SectionDigest],
                   terminal: TerminalOptions | None = None) -> list[str]:
+    """One row per migration or file; when its five or six columns do not fit
+    the width unwrapped, the locks and the longest hold go on a line under the
+    row instead (a table of five wrapped columns reads as noise)."""
     terminal = terminal if terminal is not None else TerminalOptions()
     unit = "Migration" if review.kind == "migrations" else "File"
     with_phase = any(item.phase for item in items)
-    headers = [unit, "Risk", "Locks (strongest first)", "Longest hold", "Findings"]
-    if with_phase:
-        headers.insert(2, "Phase")
+    headers = [unit, "Risk", *(["Phase"] if with_phase else []), "Locks (strongest first)",
+               "Longest hold", "Findings"]
+    rows = [layout.Row([[_cell(text)] for text in _summary_cells(item, with_phase)])
+            for item in items]
+    if layout.fits_unwrapped(headers, rows, terminal.width):
+        return layout.table(headers, rows, paint=_risk_painter(terminal, 1))
+    return _stacked_summary(headers, items, with_phase, terminal)
+
+
+def _summary_cells(item: SectionDigest, with_phase: bool) -> list[str]:
+    return [item.section.title, item.risk_label, *([item.phase or "—"] if with_phase else []),
+            digest.locks_cell(item), digest.hold_cell(item), " ".join(item.codes) or "—"]
+
+
+def _stacked_summary(headers: list[str], items: list[SectionDigest], with_phase: bool,
+                     terminal: TerminalOptions) -> list[str]:
+    """The narrow summary: name, risk, phase and findings in columns, the locks
+    and the longest hold on a line under each row."""
+    narrow = [header for header in headers if header not in (
+        "Locks (strongest first)", "Longest hold")]
     rows = []
     for item in items:
-        row = [item.section.title, item.risk_label, digest.locks_cell(item),
-               digest.hold_cell(item), " ".join(item.codes) or "—"]
-        if with_phase:
-            row.insert(2, item.phase or "—")
-        rows.append(layout.Row([[escape.terminal(escape.flat(cell))] for cell in row]))
-    return layout.table(headers, rows, width=terminal.width,
-                        wrapping=frozenset(range(len(headers))) - {0, 1},
+        cells = _summary_cells(item, with_phase)
+        locks, hold = cells[-3], cells[-2]
+        rows.append(layout.Row([[_cell(text)] for text in cells[:-3] + cells[-1:]],
+                               [_cell(note) for note in _lock_note(locks, hold)]))
+    return layout.table(narrow, rows, notes_at=1, width=terminal.width,
+                        wrapping=frozenset(range(len(narrow))) - {0, 1},
                         paint=_risk_painter(terminal, 1), widest_first=True)
+
+
+def _lock_note(locks: str, hold: str) -> list[str]:
+    """``locks ACCESS EXCLUSIVE t; held 3 statements: t #2 → COMMIT #5``; nothing
+    when the migration locks only its new tables and holds nothing."""
+    if locks in ("—", "only new tables") and hold == "—":
+        return []
+    return [f"locks {locks}" + (f"; held {hold}" if hold != "—" else "")]
+
+
+def _cell(text: str) -> str:
+    return escape.terminal(escape.flat(text))
 
 
 def _risk_painter(terminal: TerminalOptions, column: int) -> layout.Painter | None:

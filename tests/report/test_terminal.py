@@ -148,3 +148,16 @@ def test_long_lists_of_tables_are_summarised() -> None:
         "shop_table2 and 11 more")
     short = "no lock_timeout is set before locking a, b, c"
     assert text.summarise_names(short) == short
+
+
+def test_a_summary_too_wide_for_the_terminal_puts_locks_and_hold_under_each_row() -> None:
+    review = CASES["shop_migrations"]
+    wide = text.summary_table(review(), text.digest.digests(review(), Level.MEDIUM),
+                              TerminalOptions(200))
+    assert "Locks (strongest first)" in wide[0] and len(wide) == 2 + 5
+    narrow = text.summary_table(review(), text.digest.digests(review(), Level.MEDIUM),
+                                TerminalOptions(80))
+    assert narrow[0].split() == ["Migration", "Risk", "Findings"]
+    rewrite = narrow.index("shop.0003_order_total_bigint  critical  SR103")
+    assert narrow[rewrite + 1].strip() == "locks ACCESS EXCLUSIVE shop_order; held 1"
+    assert narrow[-1].split() == ["shop.0006_address", "low", "—"]  # new tables: no lock line
