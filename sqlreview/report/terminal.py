@@ -24,7 +24,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 DEFAULT_WIDTH = 100  # when the output is not a terminal
 MINIMUM_WIDTH = 40  # below this, nothing readable fits
@@ -56,14 +56,20 @@ class TerminalOptions:
 class _Requested:
     width: int | None = None
     color: str = "auto"
+    to_file: bool = False  # --output FILE: not the terminal, whatever stdout is
 
 
 _requested = _Requested()
 
 
 def add_terminal_options(group: argparse._ActionsContainer) -> None:
-    """``--width N`` and ``--color auto|always|never``, for the text report."""
-    _requested.width, _requested.color = None, "auto"
+    """``--width N`` and ``--color auto|always|never``, for the text report.
+
+    Call it after ``--output`` is added to the same parser: a report written
+    to a file is then drawn as for a file (no colour, 100 columns), even when
+    stdout is a terminal."""
+    _requested.width, _requested.color, _requested.to_file = None, "auto", False
+    _note_output_option(group)
     group.add_argument("--width", type=_width_argument, default=None, metavar="N",
                        action=_Remember,
                        help="text: fit the report to N columns (default: $COLUMNS, the "
@@ -83,6 +89,22 @@ class _Remember(argparse.Action):
         setattr(_requested, self.dest, values)
 
 
+def _note_output_option(container: argparse._ActionsContainer) -> None:
+    """Wrap the ``--output`` option's converter so that using it is remembered."""
+    for action in getattr(container, "_actions", []):
+        if "--output" not in action.option_strings or action.type is None \
+                or getattr(action.type, "notes_output", False):
+            continue
+        convert = action.type
+
+        def noted(text: str, convert: Any = convert) -> Any:
+            _requested.to_file = text != "-"
+            return convert(text)
+
+        noted.notes_output = True  # type: ignore[attr-defined]
+        action.type = noted
+
+
 def _width_argument(text: str) -> int:
     try:
         value = int(text)
@@ -96,8 +118,9 @@ def _width_argument(text: str) -> int:
 def requested_options(stream: TextIO | None = None,
                       environ: Mapping[str, str] | None = None) -> TerminalOptions:
     """What the flags asked for, resolved against ``stream`` (stdout) and the environment."""
-    return resolve(width=_requested.width, color=_requested.color,
-                   stream=stream if stream is not None else sys.stdout,
+    if stream is None:
+        stream = None if _requested.to_file else sys.stdout
+    return resolve(width=_requested.width, color=_requested.color, stream=stream,
                    environ=environ if environ is not None else os.environ)
 
 

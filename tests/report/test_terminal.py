@@ -161,3 +161,19 @@ def test_a_summary_too_wide_for_the_terminal_puts_locks_and_hold_under_each_row(
     rewrite = narrow.index("shop.0003_order_total_bigint  critical  SR103")
     assert narrow[rewrite + 1].strip() == "locks ACCESS EXCLUSIVE shop_order; held 1"
     assert narrow[-1].split() == ["shop.0006_address", "low", "—"]  # new tables: no lock line
+
+
+def test_a_report_written_to_a_file_is_drawn_for_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    monkeypatch.setattr(terminal.sys, "stdout", Tty())
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--output", "-o", type=Path)
+    terminal.add_terminal_options(parser)
+    try:
+        assert parser.parse_args([]).output is None
+        assert terminal.requested_options(environ={}).color  # stdout is a terminal
+        assert parser.parse_args(["-o", "report.txt"]).output == Path("report.txt")
+        assert terminal.requested_options(environ={}) == TerminalOptions(width=100, color=False)
+    finally:
+        terminal.add_terminal_options(argparse.ArgumentParser())
