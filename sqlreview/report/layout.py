@@ -115,6 +115,19 @@ def fits_unwrapped(headers: list[str], rows: list[Row], width: int, indent: str 
     return len(indent) + sum(natural) + len(GAP) * (len(natural) - 1) <= width
 
 
+def fits_whole_words(headers: list[str], rows: list[Row], width: int,
+                     wrapping: frozenset[int], indent: str = "") -> bool:
+    """Whether the table fits ``width`` with only the ``wrapping`` columns
+    wrapped and no word broken."""
+    natural = _natural_widths(headers, rows)
+    room = width - len(indent) - len(GAP) * (len(natural) - 1)
+    if sum(natural) <= room:
+        return True
+    floors = _floors(natural, rows)
+    fixed = sum(natural[c] for c in range(len(natural)) if c not in wrapping)
+    return room - fixed >= sum(floors[c] for c in range(len(natural)) if c in wrapping)
+
+
 def _natural_widths(headers: list[str], rows: list[Row]) -> list[int]:
     widths = [len(header) for header in headers]
     for row in rows:

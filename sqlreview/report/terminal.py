@@ -45,11 +45,12 @@ class TerminalOptions:
     color: bool = False
 
     def paint(self, text: str, style: str) -> str:
-        """``text`` in ``style`` (a risk label, ``bold`` or ``dim``) when colouring."""
-        code = _STYLES.get(style)
-        if not self.color or code is None or not text:
+        """``text`` in ``style`` (a risk label, ``bold`` or ``dim``, or several
+        joined by ``+``: ``bold+critical``) when colouring."""
+        codes = [_STYLES[name] for name in style.split("+") if name in _STYLES]
+        if not self.color or not codes or not text:
             return text
-        return f"\x1b[{code}m{text}{_RESET}"
+        return f"\x1b[{';'.join(codes)}m{text}{_RESET}"
 
 
 @dataclass

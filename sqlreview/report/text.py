@@ -81,21 +81,18 @@ class _Report:
                 + self.terminal.paint(line.lstrip(), style) for line in lines]
 
     def _verdict(self, items: list[SectionDigest]) -> list[str]:
+        """The verdict in bold, in the colour of the worst risk when above low."""
         worst = max((item.level for item in items), default=Level.LOW)
-        text = digest.verdict(self.review, items)
-        style = worst.label if worst > Level.LOW else "bold"
-        lines = self.prose(text, style=style)
-        if self.terminal.color and worst > Level.LOW:
-            lines = [self.terminal.paint(line, "bold") for line in lines]
-        return lines
+        style = f"bold+{worst.label}" if worst > Level.LOW else "bold"
+        return self.prose(digest.verdict(self.review, items), style=style)
 
     def _section(self, item: SectionDigest) -> str:
         section = item.section
         if not item.shown and not section.error and not section.warnings:
             return ""
-        title = escape.terminal(f"{section.title} — ") + self.terminal.paint(
-            item.risk_label, item.risk_label)
-        lines = [self.terminal.paint(title, "bold") if self.terminal.color else title]
+        title = self.terminal.paint(escape.terminal(f"{section.title} — "), "bold") + \
+            self.terminal.paint(item.risk_label, f"bold+{item.risk_label}")
+        lines = [title]
         if (package := cells.package_line(section)) is not None:
             lines += self.prose(package)
         if section.error:
@@ -277,31 +274,59 @@ def _risk_painter(terminal: TerminalOptions, column: int) -> layout.Painter | No
 
 def statement_table(review: Review, statements: list[StatementResult],
                     terminal: TerminalOptions | None = None) -> list[str]:
+    """One row per statement; when its columns cannot fit the width without
+    breaking words, the locks, what they block and the cost go on a line under
+    the statement instead."""
     terminal = terminal if terminal is not None else TerminalOptions()
     trace = bool(review.settings.get("trace"))
     with_line = review.kind != "migrations"
     headers = ["#", *(["Line"] if with_line else []), "Risk", "Statement", "Locks",
                *(["Measured"] if trace else []), "Blocks", "Cost"]
-    rows = []
-    for statement in statements:
-        what = [cells.what(statement, ERROR_SQL_WIDTH if statement.error else 10**6)]
-        if statement.operation:
-            what.insert(0, escape.flat(statement.operation))
-        row = [[str(statement.index)], *([[str(statement.line)]] if with_line else []),
-               [statement.risk_label], what,
-               cells.locks(statement, held=False) or ["—"],
-               *([cells.measured(statement) or ["—"]] if trace else []),
-               [cells.blocks(statement)], [cells.cost(statement)]]
-        estimate = cells.estimate(statement)
-        rows.append(layout.Row([[escape.terminal(line) for line in cell] for cell in row],
-                               [escape.terminal(estimate)] if estimate else []))
+    rows = [_statement_row(statement, with_line, trace) for statement in statements]
     numbers = frozenset({0, 1} if with_line else {0})
     risk_column = 2 if with_line else 1
+    wrapping = frozenset(range(len(headers))) - numbers - {risk_column}
+    if not layout.fits_whole_words(headers, rows, terminal.width, wrapping, indent="  "):
+        return _stacked_statements(headers, rows, risk_column, terminal)
     return layout.table(headers, rows, right=numbers, notes_at=risk_column + 1, indent="  ",
-                        width=terminal.width,
-                        wrapping=frozenset(range(len(headers))) - numbers - {risk_column},
+                        width=terminal.width, wrapping=wrapping,
                         paint=_risk_painter(terminal, risk_column), widest_first=True,
                         weights={risk_column + 1: STATEMENT_WEIGHT})
+
+
+def _statement_row(statement: StatementResult, with_line: bool, trace: bool) -> layout.Row:
+    what = [cells.what(statement, ERROR_SQL_WIDTH if statement.error else 10**6)]
+    if statement.operation:
+        what.insert(0, escape.flat(statement.operation))
+    row = [[str(statement.index)], *([[str(statement.line)]] if with_line else []),
+           [statement.risk_label], what,
+           cells.locks(statement, held=False) or ["—"],
+           *([cells.measured(statement) or ["—"]] if trace else []),
+           [cells.blocks(statement)], [cells.cost(statement)]]
+    estimate = cells.estimate(statement)
+    return layout.Row([[escape.terminal(line) for line in cell] for cell in row],
+                      [escape.terminal(estimate)] if estimate else [])
+
+
+def _stacked_statements(headers: list[str], rows: list[layout.Row], risk_column: int,
+                        terminal: TerminalOptions) -> list[str]:
+    """The narrow listing: number, risk and statement in columns; under each,
+    ``locks ACCESS EXCLUSIVE t; blocks reads, writes, DDL; metadata only``."""
+    statement_column = risk_column + 1
+    stacked = []
+    for row in rows:
+        rest = dict(zip(headers[statement_column + 1:], row.cells[statement_column + 1:],
+                        strict=True))
+        note = f"locks {', '.join(rest['Locks'])}"
+        if "Measured" in rest:
+            note += f"; measured {', '.join(rest['Measured'])}"
+        note += f"; blocks {rest['Blocks'][0]}; {rest['Cost'][0]}"
+        stacked.append(layout.Row(row.cells[:statement_column + 1], [note, *row.notes]))
+    numbers = frozenset(range(risk_column))
+    return layout.table(headers[:statement_column + 1], stacked, right=numbers,
+                        notes_at=statement_column, indent="  ", width=terminal.width,
+                        wrapping=frozenset({statement_column}),
+                        paint=_risk_painter(terminal, risk_column))
 
 
 __all__ = ["DEFAULT_SHOW", "SaidOnce", "advice", "render_text", "repeated_findings",

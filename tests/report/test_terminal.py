@@ -66,7 +66,8 @@ def test_color_always_paints_risk_and_a_bold_verdict_never_does_not() -> None:
     plain = text.render_text(review(), options=TerminalOptions(100, color=False))
     assert SGR not in plain
     first = coloured.splitlines()[0]
-    assert first.startswith("\x1b[1m\x1b[1;31mcritical:")  # bold, and red for critical
+    assert first.startswith("\x1b[1;1;31mcritical:")  # bold, and red for critical
+    assert "\x1b[1;33mmedium\x1b[0m" in coloured  # a section's risk in its header
     assert "\x1b[33mmedium\x1b[0m" in coloured
     assert "\x1b[1;31mSR103 critical\x1b[0m" in coloured
     assert terminal._ANSI.sub("", coloured) == plain
@@ -177,3 +178,16 @@ def test_a_report_written_to_a_file_is_drawn_for_a_file(monkeypatch: pytest.Monk
         assert terminal.requested_options(environ={}) == TerminalOptions(width=100, color=False)
     finally:
         terminal.add_terminal_options(argparse.ArgumentParser())
+
+
+def test_a_listing_too_narrow_for_its_columns_says_locks_blocks_and_cost_under_each_row() -> None:
+    review = CASES["shop_migrations"]()
+    section = review.sections[1]  # shop.0003: the rewrite
+    listing = text.statement_table(review, section.statements[1:2], TerminalOptions(50))
+    assert listing[0].split() == ["#", "Risk", "Statement"]
+    assert all(len(line) <= 50 for line in listing)
+    words = " ".join(" ".join(listing).split())
+    assert ("locks ACCESS EXCLUSIVE shop_order; blocks reads, writes, DDL; full rewrite"
+            in words)
+    report = text.render_text(review, options=TerminalOptions(40))
+    assert max(len(line) for line in report.splitlines()) <= 40
