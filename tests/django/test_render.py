@@ -524,6 +524,9 @@ def test_trace_of_transaction_edge_cases(trace_edges: Result) -> None:
     assert python["error"] is None
     assert python["index_locks"] == {"tracey_thing_name": "AccessExclusiveLock"}
     assert any("IntegrityError" in note for note in python["notes"])
+    # Django's savepoint names carry the thread id: recorded without it.
+    savepoints = [sql for sql in first[1]["executed"] if "SAVEPOINT" in sql]
+    assert savepoints and all('"s<thread>_x' in sql for sql in savepoints), savepoints
     # What an operation that cannot be written as SQL ran: on its placeholder
     # (the table is already locked by CreateModel, so no new lock).
     assert first[2]["observation"] is not None
