@@ -131,7 +131,8 @@ def parser() -> argparse.ArgumentParser:
                          help="measure nothing: read the calibration FILE, say whether "
                               "--calibration can use it and print its figures")
     command.add_argument("--quiet", "-q", action="store_true",
-                         help="no progress line on the terminal")
+                         help="no progress report on stderr (one rewritten line on a "
+                              "terminal, else a line every ~10 s)")
     command.add_argument("--debug", action="store_true",
                          help="show Python tracebacks of internal errors")
     return command
