@@ -70,6 +70,11 @@ def lint(session: nox.Session) -> None:
     session.install("-e", ".[lint]")
     session.run("ruff", "check", "sqlreview", "tests", "noxfile.py", "benchmarks")
     session.run("mypy", "--strict", "sqlreview")
+    # The CI recipes against the schemas GitHub and GitLab publish (vendored by check-jsonschema).
+    session.install("check-jsonschema")
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-actions", "action.yml")
+    session.run("check-jsonschema", "--builtin-schema", "vendor.gitlab-ci",
+                "ci/gitlab/sqlreview.yml")
 
 
 @nox.session(python=interpreter(DEFAULT_PYTHON))
