@@ -8,8 +8,10 @@ rendered; regenerate them with ``python -m tests.report.update_golden``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest import mock
 
 from sqlreview import __version__
 from sqlreview.django.timeouts import report_lock_timeout_once
@@ -214,10 +216,21 @@ EXTENSIONS = {"text": "txt", "markdown": "md", "sarif": "sarif.json",
 def render(case: str, output_format: str) -> str:
     """A case in one format, as the golden file holds it (the tool version in
     SARIF is masked, so a release does not change the expectation)."""
-    text = FORMATS[output_format](CASES[case]())
+    with as_repository(Path.cwd().resolve()) as root:
+        text = FORMATS[output_format](CASES[case]())
     if output_format == "sarif":
         text = text.replace(f'"{__version__}"', '"VERSION"')
+        text = text.replace(root.as_uri().rstrip("/") + "/", "file:///REPOSITORY/")
     return text
+
+
+@contextlib.contextmanager
+def as_repository(root: Path) -> Iterator[Path]:
+    """Render as if ``root`` were the git repository's root, wherever the suite runs (the
+    root's URI is masked in the golden files)."""
+    with mock.patch("sqlreview.report.location.repository_root", return_value=root), \
+            mock.patch("sqlreview.report.scanning.repository_root", return_value=root):
+        yield root
 
 
 def golden_path(case: str, output_format: str) -> Path:
