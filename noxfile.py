@@ -3,6 +3,9 @@
     nox -s tests            the suite on the default Django (Python 3.11)
     nox -s matrix           the suite on Django 4.2 and 5.2 (Python 3.11), 6.x (Python 3.12)
     nox -s lint             ruff and mypy --strict
+    nox -s e2e              a new user's first day: the built wheel in a fresh venv, the
+                            pre-commit hook, the GitHub Action and the GitLab job on a
+                            local git repository against local stand-ins of their APIs
     nox -s bench            the benchmark; its numbers are kept in BENCHMARKS.md
                             (-- --sizes 100,500 | --quick | --update | --prestate-only)
     nox -s calibrate        measure the shipped duration-estimate figures on this machine
@@ -19,7 +22,7 @@ import subprocess
 
 import nox
 
-nox.options.sessions = ["lint", "matrix"]
+nox.options.sessions = ["lint", "matrix", "e2e"]
 nox.options.reuse_existing_virtualenvs = False
 
 DEFAULT_PYTHON = "3.11"
@@ -75,6 +78,25 @@ def lint(session: nox.Session) -> None:
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-actions", "action.yml")
     session.run("check-jsonschema", "--builtin-schema", "vendor.gitlab-ci",
                 "ci/gitlab/sqlreview.yml")
+
+
+@nox.session(python=interpreter(DEFAULT_PYTHON))
+def e2e(session: nox.Session) -> None:
+    """The CI recipes as a new user meets them (tests/e2e): build the wheel, then install it
+    offline from a wheelhouse of its dependencies (built once, kept in nox's cache)."""
+    session.install("pytest>=8", "pyyaml>=6", "pre-commit")
+    wheelhouse = os.path.abspath(os.path.join(session.cache_dir, "e2e-wheelhouse"))
+    dist = os.path.abspath(session.create_tmp())
+    for old in glob.glob(os.path.join(dist, "sqlreview-*.whl")):
+        os.remove(old)
+    session.run("python", "-m", "pip", "wheel", "-q", "--no-deps", "-w", dist, ".")
+    session.run("python", "-m", "pip", "wheel", "-q", "-w", wheelhouse, "--find-links",
+                wheelhouse, ".[embedded,publish]", "setuptools>=77", "wheel")
+    for built in glob.glob(os.path.join(wheelhouse, "sqlreview-*.whl")):
+        os.remove(built)  # the wheelhouse holds the dependencies; the wheel is in dist
+    session.run("pytest", "--noconftest", "-p", "no:cacheprovider", "tests/e2e",
+                *session.posargs, env={"SQLREVIEW_E2E_WHEELHOUSE": wheelhouse,
+                                       "SQLREVIEW_E2E_DIST": dist})
 
 
 @nox.session(python=interpreter(DEFAULT_PYTHON))
