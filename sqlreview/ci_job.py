@@ -93,11 +93,20 @@ def review_exit_code(cli_code: int, review: Review | None, fail_on: Level | None
 
 def risk_label(review: Review | None) -> str:
     """The worst risk: low, medium, high, critical; ``none`` with nothing to review,
-    ``unknown`` when there is no review (a usage error)."""
+    ``unknown`` when there is no review (a usage error) or nothing could be reviewed."""
     if review is None:
         return "unknown"
     worst = review.worst_risk()
-    return worst.label if worst is not None else "none"
+    if worst is None:
+        failed = review.errors or any(section.error for section in review.sections)
+        return "unknown" if failed else "none"
+    return worst.label
+
+
+def no_report_note(code: int) -> str:
+    """The job summary when sqlreview stopped before a report (a usage or setup error)."""
+    return (f"### sqlreview: no report\n\nsqlreview stopped before reviewing anything "
+            f"(exit code {code}): the job's log says why.\n")
 
 
 def warn(message: str, style: str) -> None:
@@ -119,7 +128,10 @@ def run_review(arguments: Sequence[str], markdown: Path) -> tuple[int, Review | 
     from sqlreview.cli import main
 
     with capturing_markdown() as captured:
-        code = main([*arguments, "--format", "markdown", "--output", str(markdown)])
+        try:
+            code = main([*arguments, "--format", "markdown", "--output", str(markdown)])
+        except SystemExit as error:  # argparse refusing an argument (it said why)
+            code = error.code if isinstance(error.code, int) else 2
     return code, captured.review
 
 
@@ -166,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = review_exit_code(cli_code, review, fail_on_level(arguments))
     report = options.markdown.read_text(encoding="utf-8") if options.markdown.exists() else ""
     print(report, end="")
-    append(options.summary, report)
+    append(options.summary, report or no_report_note(code))
     if options.codequality is not None and review is not None:
         options.codequality.write_text(render_codequality(review), encoding="utf-8")
     published = publish(review, arguments, options.warning_style)

@@ -89,3 +89,29 @@ def test_without_publish_the_arguments_go_through_untouched() -> None:
     assert ci_job.without_publish(["sql", "--publish", "github", "a.sql", "--publish=gitlab",
                                    "--publish-key", "docs"]) == [
         "sql", "a.sql", "--publish-key", "docs"]
+
+
+
+def test_an_input_that_cannot_be_read_is_an_unknown_risk(cli: Cli) -> None:
+    missing = str(cli.tmp / "missing.sql")
+    with mock.patch.dict(os.environ, {**cli.base_env(), **cli.github_env()}, clear=True), \
+            contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = ci_job.main(["--markdown", str(cli.tmp / "again.md"), "--outputs",
+                            str(cli.tmp / "again"), "--", "sql", missing])
+    assert code == 2
+    assert (cli.tmp / "again").read_text(encoding="utf-8").startswith("risk=unknown\n")
+
+
+def test_a_review_that_cannot_run_says_so_in_the_summary(cli: Cli) -> None:
+    summary, outputs = cli.tmp / "summary.md", cli.tmp / "output"
+    with mock.patch.dict(os.environ, {**cli.base_env(), **cli.github_env()}, clear=True), \
+            contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = ci_job.main(["--markdown", str(cli.tmp / "report.md"), "--summary", str(summary),
+                            "--outputs", str(outputs), "--", "sql", "--no-such-flag",
+                            "--publish", "github"])
+    assert code == 2
+    assert outputs.read_text(encoding="utf-8").splitlines()[:2] == ["risk=unknown",
+                                                                     "exit-code=2"]
+    assert "sqlreview stopped before reviewing anything (exit code 2)" in summary.read_text(
+        encoding="utf-8")
+    assert our_comments(cli) == []
