@@ -59,7 +59,7 @@ def test_the_gitlab_template_installs_a_tag_and_hands_code_quality_over() -> Non
     assert re.search(r"@ git\+https://github\.com/\S+@v\d+\.\d+\.\d+$",
                      job["variables"]["SQLREVIEW_PACKAGE"])
     assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
-    assert "--codequality gl-code-quality-report.json" in " ".join(job["script"])
+    assert '--codequality "$CI_PROJECT_DIR/gl-code-quality-report.json"' in " ".join(job["script"])
     assert job["cache"]["key"]["files"] == ["**/migrations/*.py"]
     assert job["variables"]["SQLREVIEW_CACHE_DIR"].endswith(job["cache"]["paths"][0])
 
