@@ -137,6 +137,8 @@ _TESTED_ELSEWHERE = {
     "tests/cli/test_suppress.py": {"SR005", "SR006"},
     # Rolling deploys: a bad and a good migration each, in tests/deploy/project.
     "tests/deploy/test_phases.py (DEPLOY_EXAMPLES)": set(DEPLOY_EXAMPLES),
+    # Production's schema against the migration files: a drifted database and a clean one.
+    "tests/prestate/test_production.py": {"SR007"},
 }
 
 
