@@ -6,7 +6,7 @@ supported Django.
     nox -s lowest           the fast part of the suite with every direct dependency at its
                             floor (pyproject.toml's `>=`), on Python 3.10
     nox -s pythons          the fast part of the suite on Python 3.10 and 3.13
-                            (-s pythons-3.10, -s pythons-3.13)
+                            (-s "pythons(3.10)", -s "pythons(3.13)")
     nox -s lint             ruff, mypy --strict, actionlint on .github/workflows, and the
                             package: sdist + wheel built, twine check, the wheel's contents
     nox -s bench            the benchmark; its numbers are kept in BENCHMARKS.md
@@ -27,7 +27,7 @@ import zipfile
 import nox
 
 # What `nox` (and so CI: .ci/run) runs. `lowest` proves the floors and Python 3.10 on the fast
-# part of the suite (a minute or two); 3.13 (`pythons-3.13`) is left to `nox -s pythons` and
+# part of the suite (a few minutes); 3.13 (`pythons(3.13)`) is left to `nox -s pythons` and
 # the release workflow, so the default run stays well inside CI's time.
 nox.options.sessions = ["lint", "lowest", "matrix"]
 nox.options.reuse_existing_virtualenvs = False
