@@ -39,5 +39,6 @@ def test_an_internal_error_exits_2(tmp_path: Path, debug: bool) -> None:
     assert ("Traceback (most recent call last)" in result.stderr) is debug
     assert ("Run again with --debug" in result.stderr) is not debug
     if debug:
-        assert "in broken\nRuntimeError: planted bug" in result.stderr  # the frame that raised
+        assert ", in broken\n" in result.stderr  # the frame that raised
+        assert "RuntimeError: planted bug\nsqlreview: internal error:" in result.stderr
         assert result.stderr.index("Traceback") < result.stderr.index("sqlreview: internal")
