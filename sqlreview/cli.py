@@ -33,6 +33,8 @@ from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
 from sqlreview.pg.parse import ParsedStatement, iter_statements
 from sqlreview.pg.schema import Schema
 from sqlreview.report import FORMATS
+from sqlreview.report.encoding import ERRORS as ENCODE_ERRORS
+from sqlreview.report.encoding import for_stream
 from sqlreview.report.scanning import outside_repository
 from sqlreview.results import Level, Review, Section
 
@@ -173,8 +175,7 @@ def apply_config(review: Review, args: argparse.Namespace) -> None:
     from sqlreview.suppress import suppress_everywhere
 
     path = args.config_path
-    if path is not None:
-        review.settings["config"] = str(path)
+    review.settings["config"] = str(path) if path is not None else None  # null: none read
     review.warnings.extend(args.config_warnings)
     reason = f"ignored in {path} ([tool.sqlreview] ignore)"
     suppress_everywhere(review.statements, dict.fromkeys(args.ignore, reason))
@@ -427,7 +428,7 @@ def write_output(text: str, output: Path | None) -> None:
         _write_stdout(text)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        output.write_text(text, encoding="utf-8", errors=ENCODE_ERRORS)
     except OSError as error:
         raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
 
@@ -436,7 +437,7 @@ def _write_stdout(text: str) -> None:
     if sys.stdout is None:
         raise UsageError("standard output is closed: give -o FILE to write the report to a file")
     try:
-        sys.stdout.write(text)
+        sys.stdout.write(for_stream(text, sys.stdout))  # never fails on an ASCII/cp1252 stdout
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (``| head``): nothing more can reach it, and
@@ -507,11 +508,9 @@ def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
         _print_error("sqlreview: interrupted")
         return EXIT_INTERRUPTED
     except Exception as error:
-        if debug:
-            raise
-        _print_error(f"sqlreview: internal error: {type(error).__name__}: {error}\n"
-                     "Run again with --debug for the traceback, and please report it.")
-        return EXIT_USAGE
+        from sqlreview.crash import internal_error
+
+        return internal_error(error, debug=debug)  # exit 2, with or without --debug
 
 
 def entry_point() -> None:

@@ -148,6 +148,7 @@ KEYS: dict[str, _Key] = {
     "scratch-url": _Key("scratch_url", _text, env="SQLREVIEW_SCRATCH_URL"),
     "deploy-model": _Key("deploy_model", _deploy_model, env="SQLREVIEW_DEPLOY_MODEL"),
     "pre-state": _Key("pre_state", _pre_state, env="SQLREVIEW_PRE_STATE"),
+    "drift": _Key("drift", _bool),
     "cache-dir": _Key("cache_dir", _text, env="SQLREVIEW_CACHE_DIR", is_path=True),
     "stats": _Key("stats", _path, is_path=True),
     "calibration": _Key("calibration", _path, is_path=True),
@@ -167,13 +168,16 @@ def find_pyproject(start: Path | None = None) -> Path | None:
 
 
 def load(start: Path | None = None) -> Config:
-    """The ``[tool.sqlreview]`` of the nearest pyproject.toml (an empty Config without one)."""
+    """The ``[tool.sqlreview]`` of the nearest pyproject.toml (an empty Config without one).
+
+    ``path`` is set only when that file has a ``[tool.sqlreview]`` table: the JSON's
+    ``config`` names the file the settings came from, or is null."""
     path = find_pyproject(start)
     if path is None:
         return Config()
     loads = _toml_reader()
     if loads is None:
-        return Config(path, warnings=[
+        return Config(warnings=[  # not read: null in the JSON; tomli is a dependency on 3.10
             f"{path}: [{SECTION}] not read: this Python has no tomllib (install tomli)"])
     try:
         document = loads(path.read_text(encoding="utf-8"))
@@ -182,8 +186,8 @@ def load(start: Path | None = None) -> Config:
     except (ValueError, UnicodeDecodeError) as error:  # tomllib.TOMLDecodeError
         raise ConfigError(f"{path} is not valid TOML ({error})") from None
     table = document.get("tool", {}).get("sqlreview")
-    if table is None:
-        return Config(path)
+    if table is None:  # a pyproject.toml of its own, not a configuration of sqlreview
+        return Config()
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [{SECTION}] must be a table")
     return Config(path, defaults=_defaults(path, table))

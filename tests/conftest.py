@@ -16,12 +16,37 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from sqlreview.scratch import ScratchServer, ScratchUnavailable
 
 PG_URL_ENV = "SQLREVIEW_TEST_PG_URL"
+
+# The slow part of the suite, marked `slow`: `pytest -m "not slow"` (nox -s lowest, nox -s
+# pythons, the release workflow) runs the rest in a few minutes, the Django review of the
+# sample, the CLI, the analyzer and the reports included. New modules are fast by default.
+SLOW = (
+    "truth",  # hundreds of statements observed on the server
+    "stats",  # calibration and the estimate acceptance tests build 100+ MB tables
+    "deploy", "prestate",  # many Django projects replayed
+    "test_synthetic.py",  # the benchmark's generated projects
+    "cli/test_signals.py", "cli/test_replay_core.py", "cli/test_determinism.py",
+    "cli/test_sql_hostile.py",
+)
+_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    slow = pytest.mark.slow
+    for item in items:
+        try:
+            where = item.path.resolve().relative_to(_TESTS).as_posix()
+        except ValueError:
+            continue
+        if any(where == path or where.startswith(path + "/") for path in SLOW):
+            item.add_marker(slow)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +20,30 @@ def load(name: str) -> Any:
     return yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
 
 
-def test_the_github_action_is_a_composite_action_with_its_inputs() -> None:
+def test_the_github_action_runs_in_the_jobs_python() -> None:
     action = load("action.yml")
     assert action["runs"]["using"] == "composite"
-    assert {"args", "publish", "fail-on", "python-version"} <= set(action["inputs"])
+    assert {"args", "publish", "fail-on", "working-directory", "python-version",
+            "version"} <= set(action["inputs"])
+    assert set(action["outputs"]) == {"risk", "exit-code", "report-path"}
     steps = action["runs"]["steps"]
     assert all("shell" in step for step in steps if "run" in step)
+    setup = [step for step in steps if str(step.get("uses", "")).startswith("actions/setup-python")]
+    assert [step.get("if") for step in setup] == ["inputs.python-version != ''"]
     scripts = " ".join(step.get("run", "") for step in steps)
     assert "${GITHUB_ACTION_PATH}[embedded,publish]" in scripts
-    assert "--since" in scripts and "--publish" in scripts
-    env = next(step["env"] for step in steps if "sqlreview --since" in step.get("run", ""))
-    assert "github.base_ref" in env["SQLREVIEW_SINCE"]
+    review = next(step for step in steps if step.get("id") == "review")
+    assert "python -m sqlreview.ci_job" in review["run"]
+    assert "github.base_ref" in review["env"]["SQLREVIEW_SINCE"]
+    assert review["working-directory"] == "${{ inputs.working-directory }}"
+
+
+def test_the_github_action_caches_the_pre_states_by_migration_files() -> None:
+    steps = load("action.yml")["runs"]["steps"]
+    cache = next(step for step in steps if str(step.get("uses", "")).startswith("actions/cache"))
+    assert "hashFiles('**/migrations/*.py')" in cache["with"]["key"]
+    review = next(step for step in steps if step.get("id") == "review")
+    assert review["env"]["SQLREVIEW_CACHE_DIR"] == cache["with"]["path"]
 
 
 def test_the_gitlab_template_runs_in_merge_request_pipelines_with_full_history() -> None:
@@ -37,13 +54,37 @@ def test_the_gitlab_template_runs_in_merge_request_pipelines_with_full_history()
     assert "--since" in script and "CI_MERGE_REQUEST_TARGET_BRANCH_NAME" in script
 
 
-def test_the_pre_commit_hooks_review_changed_migrations() -> None:
+def test_the_gitlab_template_installs_a_tag_and_hands_code_quality_over() -> None:
+    job = load("ci/gitlab/sqlreview.yml")["sqlreview"]
+    assert re.search(r"@ git\+https://github\.com/\S+@v\d+\.\d+\.\d+$",
+                     job["variables"]["SQLREVIEW_PACKAGE"])
+    assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
+    assert '--codequality "$CI_PROJECT_DIR/gl-code-quality-report.json"' in " ".join(job["script"])
+    assert job["cache"]["key"]["files"] == ["**/migrations/*.py"]
+    assert job["variables"]["SQLREVIEW_CACHE_DIR"].endswith(job["cache"]["paths"][0])
+
+
+def test_the_pre_commit_hooks_review_the_files_they_are_given() -> None:
     hooks = {hook["id"]: hook for hook in load(".pre-commit-hooks.yaml")}
-    assert set(hooks) == {"sqlreview", "sqlreview-system"}
+    assert set(hooks) == {"sqlreview", "sqlreview-isolated"}
+    assert hooks["sqlreview"]["language"] == "system"
     for hook in hooks.values():
-        assert hook["entry"] == "sqlreview --since HEAD"
-        assert hook["pass_filenames"] is False
-        assert hook["files"] == "/migrations/"
+        assert hook["entry"] == "sqlreview-precommit"
+        assert hook.get("pass_filenames", True) is True
+        assert re.search(hook["files"], "shop/migrations/0002_order_note.py")
+        assert not re.search(hook["files"], "shop/models.py")
+
+
+@pytest.mark.parametrize("schema,name", [("vendor.github-actions", "action.yml"),
+                                         ("vendor.gitlab-ci", "ci/gitlab/sqlreview.yml")])
+def test_the_recipes_validate_against_the_platforms_schemas(schema: str, name: str) -> None:
+    beside = Path(sys.executable).parent / "check-jsonschema"
+    checker = str(beside) if beside.exists() else shutil.which("check-jsonschema")
+    if checker is None:
+        pytest.skip("check-jsonschema is not installed (nox -s lint installs it)")
+    result = subprocess.run([checker, "--builtin-schema", schema, str(ROOT / name)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_readme_workflows_parse() -> None:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from sqlreview.report import escape
+from sqlreview.report.location import host_path
 from sqlreview.results import Finding, Level, Review, Section, StatementResult
 
 # GitHub shows at most 10 annotations of each level per step and drops the rest.
@@ -145,8 +146,8 @@ def _with_summary(chosen: list[Annotation], omitted: list[Annotation], review: R
 
 
 def _file_of(section: Section, statement: StatementResult) -> str | None:
-    """The file to annotate: none for standard input, nor for an installed
-    package's migration, whose file is not in the repository."""
+    """The file to annotate, from the repository's root: none for standard input, nor
+    for an installed package's migration, whose file is not in the repository."""
     if statement.file == "-" or section.package is not None:
         return None
-    return statement.file
+    return host_path(statement.file)

@@ -15,10 +15,13 @@ from urllib.parse import quote
 from sqlreview import __version__
 from sqlreview.pg import rules
 from sqlreview.report import escape
+from sqlreview.report.location import host_path, repository_path, repository_root
 from sqlreview.results import Finding, Level, Review, StatementResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "sqlreview/v1"
+# SARIF's name for the repository's root: result locations are relative to it.
+SOURCE_ROOT = "SRCROOT"
 MESSAGE_LIMIT = 1_000
 
 _SARIF_LEVELS = {Level.LOW: "note", Level.MEDIUM: "warning", Level.HIGH: "error",
@@ -98,6 +101,11 @@ def render_sarif(review: Review, *, show: Level | None = None) -> str:
         "results": results,
         "properties": {"pgVersion": review.pg_version, "kind": review.kind},
     }
+    root = repository_root()
+    if root is not None:
+        run["originalUriBaseIds"] = {SOURCE_ROOT: {
+            "uri": root.as_uri().rstrip("/") + "/",
+            "description": {"text": "the root of the git repository"}}}
     document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
 
@@ -136,10 +144,19 @@ def _sarif_result(located: Located, index: dict[str, int]) -> dict[str, Any]:
             "fullyQualifiedName": located.in_package, "kind": "module"}]}]
     elif statement.file != "-":
         result["locations"] = [{"physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(statement.file)},
+            "artifactLocation": _artifact_location(statement.file),
             "region": {"startLine": max(1, statement.line)},
         }}]
     return result
+
+
+def _artifact_location(file: str) -> dict[str, str]:
+    """In the repository: its path from the root, based on SRCROOT; elsewhere the file as
+    the review names it (absolute: a file:// URI), never based on the repository."""
+    in_repository = repository_path(file)
+    if in_repository is not None:
+        return {"uri": artifact_uri(in_repository), "uriBaseId": SOURCE_ROOT}
+    return {"uri": artifact_uri(file)}
 
 
 def _notification(level: str, text: str) -> dict[str, Any]:
@@ -171,7 +188,7 @@ def render_codequality(review: Review, *, show: Level | None = None) -> str:
         "check_name": located.finding.code,
         "fingerprint": located.fingerprint,
         "severity": _CODE_QUALITY_SEVERITIES[located.finding.severity],
-        "location": {"path": located.statement.file,
+        "location": {"path": host_path(located.statement.file),
                      "lines": {"begin": max(1, located.statement.line)}},
     } for located in findings(review) if not located.in_package]
     return json.dumps(issues, indent=2) + "\n"

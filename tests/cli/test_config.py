@@ -35,7 +35,25 @@ def sql_json(directory: Path, *args: str) -> tuple[int, dict[str, Any]]:
 def test_without_config_the_defaults_hold(workdir: Path) -> None:
     code, document = sql_json(workdir)
     assert code == 1  # SR107 is high, --fail-on defaults to high
-    assert "config" not in document
+    assert document["config"] is None
+
+
+def test_a_pyproject_without_a_sqlreview_table_is_no_config(workdir: Path) -> None:
+    write(workdir, {"pyproject.toml": "[project]\nname = 'x'\n\n[tool.ruff]\nline-length = 9\n"})
+    code, document = sql_json(workdir)
+    assert code == 1
+    assert document["config"] is None  # not this pyproject.toml: nothing was read from it
+    assert document["warnings"] == []
+
+
+def test_the_toml_reader_exists_on_every_supported_python() -> None:
+    """On 3.10 tomli is a dependency: [tool.sqlreview] is read, never skipped with a warning."""
+    from sqlreview import config
+
+    reader = config._toml_reader()
+    assert reader is not None
+    assert reader("[tool.sqlreview]\nfail-on = 'never'\n") == {
+        "tool": {"sqlreview": {"fail-on": "never"}}}
 
 
 def test_fail_on_and_pg_version_from_config(workdir: Path) -> None:

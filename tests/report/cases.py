@@ -8,8 +8,10 @@ rendered; regenerate them with ``python -m tests.report.update_golden``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest import mock
 
 from sqlreview import __version__
 from sqlreview.django.timeouts import report_lock_timeout_once
@@ -219,13 +221,24 @@ def render(case: str, output_format: str) -> str:
     SARIF is masked, so a release does not change the expectation). Text is
     drawn for a given width without colour (``text``: 100 columns, a file's
     width; ``text-80``: 80), whatever the terminal running the tests."""
-    if output_format.startswith("text"):
-        width = int(output_format.partition("-")[2] or DEFAULT_WIDTH)
-        return render_text(CASES[case](), options=TerminalOptions(width=width, color=False))
-    text = FORMATS[output_format](CASES[case]())
+    with as_repository(Path.cwd().resolve()) as root:
+        if output_format.startswith("text"):
+            width = int(output_format.partition("-")[2] or DEFAULT_WIDTH)
+            return render_text(CASES[case](), options=TerminalOptions(width=width, color=False))
+        text = FORMATS[output_format](CASES[case]())
     if output_format == "sarif":
         text = text.replace(f'"{__version__}"', '"VERSION"')
+        text = text.replace(root.as_uri().rstrip("/") + "/", "file:///REPOSITORY/")
     return text
+
+
+@contextlib.contextmanager
+def as_repository(root: Path) -> Iterator[Path]:
+    """Render as if ``root`` were the git repository's root, wherever the suite runs (the
+    root's URI is masked in the golden files)."""
+    with mock.patch("sqlreview.report.location.repository_root", return_value=root), \
+            mock.patch("sqlreview.report.scanning.repository_root", return_value=root):
+        yield root
 
 
 def golden_path(case: str, output_format: str) -> Path:
