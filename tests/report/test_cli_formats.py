@@ -21,14 +21,15 @@ CREATE INDEX CONCURRENTLY shop_order_note_idx ON shop_order (note);
 """
 
 
-def sqlreview(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+def sqlreview(tmp_path: Path, *arguments: str, **environment: str
+              ) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "0042_change.sql"
     path.write_text(SQL, encoding="utf-8")
     (tmp_path / "schema.sql").write_text(SCHEMA_SQL, encoding="utf-8")
     return subprocess.run([sys.executable, "-m", "sqlreview", "sql", path.name,
                            "--schema", "schema.sql", *arguments],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                          check=False, env={**os.environ, "COLUMNS": "200"})
+                          check=False, env={**os.environ, "COLUMNS": "200", **environment})
 
 
 def test_sarif_from_the_command_line_is_schema_valid(tmp_path: Path) -> None:
@@ -68,3 +69,20 @@ def test_a_bad_show_level_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--show" in result.stderr and "all" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_text_is_coloured_with_force_color_and_plain_with_no_color(tmp_path: Path) -> None:
+    """Through a pipe (not a terminal): FORCE_COLOR colours, NO_COLOR wins over it."""
+    plain = sqlreview(tmp_path, "--fail-on", "never", NO_COLOR="", FORCE_COLOR="")
+    forced = sqlreview(tmp_path, "--fail-on", "never", NO_COLOR="", FORCE_COLOR="1")
+    refused = sqlreview(tmp_path, "--fail-on", "never", NO_COLOR="1", FORCE_COLOR="1")
+    assert "\x1b[" not in plain.stdout and "\x1b[" not in refused.stdout
+    assert forced.stdout.startswith("\x1b[1;31mhigh: ")  # the verdict, bold and red
+    assert plain.stdout == refused.stdout
+
+
+def test_text_fits_columns(tmp_path: Path) -> None:
+    narrow = sqlreview(tmp_path, "--fail-on", "never", COLUMNS="72").stdout
+    assert max(len(line) for line in narrow.splitlines()) <= 72
+    wide = sqlreview(tmp_path, "--fail-on", "never").stdout
+    assert max(len(line) for line in wide.splitlines()) > 72
