@@ -167,11 +167,16 @@ def terminal_columns(stream: TextIO | None) -> int | None:
         return None
 
 
+def without_colour(text: str) -> str:
+    """``text`` with our colour codes taken out."""
+    return _ANSI.sub("", text) if "\x1b" in text else text
+
+
 def visible_length(line: str) -> int:
     """A line's width on screen: colour codes take none."""
-    return len(_ANSI.sub("", line)) if "\x1b" in line else len(line)
+    return len(without_colour(line))
 
 
 __all__ = ["COLOR_CHOICES", "DEFAULT_WIDTH", "MINIMUM_WIDTH", "RULE_URL", "TerminalOptions",
            "add_terminal_options", "is_terminal", "requested_options", "resolve",
-           "terminal_columns", "visible_length"]
+           "terminal_columns", "visible_length", "without_colour"]

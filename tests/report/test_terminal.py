@@ -70,7 +70,7 @@ def test_color_always_paints_risk_and_a_bold_verdict_never_does_not() -> None:
     assert "\x1b[1;33mmedium\x1b[0m" in coloured  # a section's risk in its header
     assert "\x1b[33mmedium\x1b[0m" in coloured
     assert "\x1b[1;31mSR103 critical\x1b[0m" in coloured
-    assert terminal._ANSI.sub("", coloured) == plain
+    assert terminal.without_colour(coloured) == plain
 
 
 @pytest.mark.parametrize(("choice", "environment", "tty", "expected"), [
