@@ -31,7 +31,7 @@ MS_PER_UNIT = 1_000  # one axis unit is drawn as one second: %s prints the unit 
 # The shortest bar, as a share of the axis, so an instant statement still shows.
 MIN_BAR_SHARE = 0.02
 # (largest span in seconds drawn in this unit, the unit's name, seconds per unit)
-TIME_UNITS = ((600.0, "seconds", 1.0), (600.0 * 60, "minutes", 60.0),
+TIME_UNITS = ((180.0, "seconds", 1.0), (180.0 * 60, "minutes", 60.0),
               (float("inf"), "hours", 3_600.0))
 
 

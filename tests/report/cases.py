@@ -189,12 +189,39 @@ def sized_migrations() -> Review:
     return review
 
 
+def sized_timeline() -> Review:
+    """One migration whose transaction holds ACCESS EXCLUSIVE on shop_order through a
+    backfill of shop_customer (10 million rows) and an index build on shop_order
+    (38 GB): with --stats its timeline is in estimated time."""
+    schema = Schema.from_sql(SCHEMA)
+    section, _after = migration("shop", "0007_order_flag_and_index", [
+        ("Add field flag to order", 12,
+         'ALTER TABLE "shop_order" ADD COLUMN "flag" boolean NULL;'),
+        ("Raw SQL operation", 18, 'UPDATE "shop_customer" SET "email" = lower("email");'),
+        ("Create index shop_order_total_idx on field(s) total of model order", 25,
+         'CREATE INDEX "shop_order_total_idx" ON "shop_order" ("total");'),
+    ], schema=schema)
+    review = Review(pg_version=PG_VERSION, kind="migrations", sections=[section],
+                    settings={"mode": "replay", "database": "default"})
+    report_lock_timeout_once(review)
+    snapshot = Snapshot(taken_at="2026-12-01T03:00:00+00:00", database={"name": "shop"}, tables={
+        "shop_order": TableStats(name="shop_order", rows=3e8, heap_bytes=30 * GB,
+                                 toast_bytes=2 * GB, indexes=(
+                                     IndexStats("shop_order_pkey", 6 * GB, "CREATE UNIQUE ..."),)),
+        "shop_customer": TableStats(name="shop_customer", rows=1e7, heap_bytes=2 * GB,
+                                    indexes=(IndexStats("shop_customer_pkey", GB // 4, "..."),)),
+    })
+    apply_stats(review, snapshot, CALIBRATION, Thresholds(), source="production-stats.json")
+    return review
+
+
 CASES: dict[str, Callable[[], Review]] = {
     "one_statement": one_statement,
     "sized_migrations": sized_migrations,
     "shop_migrations": shop_migrations,
     "many_migrations": many_migrations,
     "risky_script": risky_script,
+    "sized_timeline": sized_timeline,
 }
 
 # Which golden files exist: case → formats.
