@@ -71,7 +71,7 @@ def time_axis(statements: list[StatementResult]) -> Axis | None:
     total = sum(durations)
     if total < 1:
         return None
-    limit, name, per_unit = next(unit for unit in TIME_UNITS if total <= unit[0])
+    _largest, name, per_unit = next(unit for unit in TIME_UNITS if total <= unit[0])
     starts, ends, clock = [], [], 0.0
     for seconds in durations:
         starts.append(clock / per_unit)

@@ -113,7 +113,7 @@ def tick_labels(svg: str) -> list[str]:
 
 
 def assert_drawn_as_data(data: list[Bar], drawn: list[Drawn]) -> None:
-    """One linear map, pixels = left + scale × milliseconds, for every bar's two ends."""
+    """One linear map, pixels = left + scale * milliseconds, for every bar's two ends."""
     assert len(drawn) == len(data)
     origin = min(bar.start for bar in data)
     span = max(bar.end for bar in data) - origin
