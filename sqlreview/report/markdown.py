@@ -318,10 +318,11 @@ class _Document:
         if not layout.sections:
             return
         kept = {id(s) for s in self.ranked[:layout.max_rows]}
+        advised: set[str] = set()
         for item, groups in zip(self.items, self.groups, strict=True):
             floor = layout.findings_floor
             shown_groups = [g for g in groups if floor is None or g.severity >= floor]
-            self._section(builder, item, shown_groups, layout, kept)
+            self._section(builder, item, shown_groups, layout, kept, advised)
 
     def _summary_table(self, floor: Level | None, rows: int | None) -> list[str]:
         """One row per migration or file at or above ``floor``; ``rows``: only that
@@ -362,7 +363,7 @@ class _Document:
                 (codes, codes)]
 
     def _section(self, builder: _Builder, item: SectionDigest, groups: list[FindingGroup],
-                 layout: Layout, kept: set[int]) -> None:
+                 layout: Layout, kept: set[int], advised: set[str]) -> None:
         section = item.section
         rows = [s for s in item.shown if id(s) in kept] if layout.statements else []
         if not rows and not groups and not section.error and not section.warnings:
@@ -379,7 +380,8 @@ class _Document:
         builder.add("<br>\n".join(facts))
         if layout.timeline and (rows or groups):
             builder.add(render_timeline(item, sized=self.sized))
-        builder.add("\n".join(self._finding_line(group) for group in groups))
+        builder.add("\n".join(self._finding_line(group, advised) for group in groups))
+        advised.update(group.code for group in groups)
         builder.add_lines(self._details(item, rows, layout))
 
     def _heading_name(self, item: SectionDigest) -> str:
@@ -388,8 +390,9 @@ class _Document:
         url = self.links.file_url(path, None) if path else None
         return f"[{name}]({url})" if url else name
 
-    def _finding_line(self, group: FindingGroup) -> str:
-        """``- **high** [SR107](page) #3 (line 22): message``, then the advice."""
+    def _finding_line(self, group: FindingGroup, advised: set[str]) -> str:
+        """``- **high** [SR107](page) #3 (line 22): message``, then the advice the
+        first time the code appears (``advised``: the codes already advised on)."""
         link = f"[{group.code}]({rule_url(group.code, self.links.rules_base_url)})"
         label = group.severity.label
         severity = f"**{label}**" if group.severity >= Level.HIGH else label
@@ -399,8 +402,10 @@ class _Document:
                                  django=self.review.kind == "migrations")
         if group.instead is not None or advice.endswith("…"):
             advice = escape.markdown(advice)  # the rules' own Markdown is kept whole
-        return (f"- {severity} {link} {escape.markdown(self._where(group))}: {message}"
-                f"<br>\n  *Instead:* {advice}")
+        line = f"- {severity} {link} {escape.markdown(self._where(group))}: {message}"
+        if group.code in advised:
+            return line
+        return f"{line}<br>\n  *Instead:* {advice}"
 
     @staticmethod
     def _estimate(group: FindingGroup) -> str:

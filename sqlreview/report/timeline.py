@@ -91,10 +91,11 @@ def tick_step(span: float) -> int:
 
 
 def render_timeline(item: SectionDigest, *, sized: bool) -> str:
-    """The gantt as a fenced ``mermaid`` block, or "" when nothing risky is held.
+    """The gantt as a fenced ``mermaid`` block, or "" when no lock is held through
+    a slow statement of a risky migration.
     ``sized``: the review has table sizes (--stats), so try the time axis."""
     held = item.spans
-    if not held or not item.shown or item.level < Level.HIGH:
+    if not held or not item.shown or item.level < Level.HIGH or not _held_through(item):
         return ""
     statements = item.statements
     axis = (time_axis(statements) if sized else None) or statement_axis(statements)
@@ -119,6 +120,12 @@ def render_timeline(item: SectionDigest, *, sized: bool) -> str:
         lines.append(_bar(_statement_label(statement, axis), tag, axis, start,
                           max(end, start + shortest)))
     return escape.fenced("\n".join(lines), "mermaid")
+
+
+def _held_through(item: SectionDigest) -> bool:
+    """Whether a lock is held while another, slow statement runs: what the picture
+    shows (a lock taken and released by one statement needs none)."""
+    return any(hold.held_through for hold in item.section.analysis.holds)
 
 
 def _span_extent(axis: Axis, span: LockSpan, count: int) -> tuple[float, float]:
