@@ -44,8 +44,10 @@ def github_file_links(env: Mapping[str, str], cwd: Path) -> FileUrl:
 
 
 def gitlab_file_links(env: Mapping[str, str], cwd: Path) -> FileUrl:
-    project = _web_url(env.get("CI_MERGE_REQUEST_SOURCE_PROJECT_URL", "").strip()
-                       or env.get("CI_PROJECT_URL", "").strip())
+    # The source project has the head commit (a fork's merge request too).
+    project = _web_url(next((value for name in ("CI_MERGE_REQUEST_SOURCE_PROJECT_URL",
+                                                "CI_MERGE_REQUEST_PROJECT_URL", "CI_PROJECT_URL")
+                             if (value := env.get(name, "").strip())), ""))
     sha = (env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", "").strip()
            or env.get("CI_COMMIT_SHA", "").strip())
     if project is None or not _is_sha(sha):
