@@ -403,7 +403,7 @@ class _Document:
         if group.instead is not None or advice.endswith("…"):
             advice = escape.markdown(advice)  # the rules' own Markdown is kept whole
         line = f"- {severity} {link} {escape.markdown(self._where(group))}: {message}"
-        if group.code in advised:
+        if group.code in advised or _says_already(group.message, advice):
             return line
         return f"{line}<br>\n  *Instead:* {advice}"
 
@@ -501,6 +501,14 @@ class StatementTable:
             what = escape.markdown(cells.what(s, self.statement_width))
             rows.append(_row([*short, what, self._codes(s) or "—"]))
         return rows
+
+
+def _says_already(message: str, advice: str) -> bool:
+    """Whether the finding's message already gives the advice (SR201 names the
+    Django setting): most of the advice's words are in it."""
+    words = {word for word in re.findall(r"[a-z_]{4,}", advice.lower())}
+    said = set(re.findall(r"[a-z_]{4,}", message.lower()))
+    return len(words) >= 6 and len(words & said) >= 0.75 * len(words)
 
 
 def _elide_middle(text: str, width: int) -> str:

@@ -8,7 +8,8 @@ unless its data does) and no axis label may repeat.
 
 Needs Chromium (Debian: ``apt-get install chromium``) and npm: the mermaid
 packages are installed once into pytest's cache (``.pytest_cache``, not
-committed). Skipped, saying why, when either is missing.
+committed; the system's temporary directory under ``-p no:cacheprovider``).
+Skipped, saying why, when either is missing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import html
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +55,9 @@ def browser() -> str:
 def mermaid_js(request: pytest.FixtureRequest) -> Path:
     """``dist/mermaid.min.js`` of the major version, from npm, cached by pytest."""
     version = request.param
-    directory = request.config.cache.mkdir(f"sqlreview-mermaid-{version}")
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    name = f"sqlreview-mermaid-{version}"
+    directory = cache.mkdir(name) if cache is not None else Path(tempfile.gettempdir()) / name
     script = directory / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
     if script.exists():
         return script
