@@ -438,8 +438,8 @@ def test_trace_adds_a_measured_column() -> None:
     assert header.split()[4:6] == ["Locks", "Measured"]
     assert "rewrote shop_order" in text and "as estimated" in text
     markdown = render_markdown(review)
-    assert "| Lock | Traced | Statement |" in markdown
-    assert "| 5 | 6 | **critical** | ACCESS EXCLUSIVE | as estimated | ALTER TABLE" in markdown
+    assert "| Statement | Lock | Traced | Findings |" in markdown
+    assert "| ACCESS EXCLUSIVE | as estimated | SR101 |" in markdown
 
 
 def test_a_long_statement_cell_keeps_the_verb_and_the_type() -> None:

@@ -461,45 +461,43 @@ class _Document:
 
 
 class StatementTable:
-    """A migration's statement rows: a few short columns, the statement's
+    """A migration's statement rows: a few short columns, and the statement's
     description as wide as the rest of ``TABLE_WIDTH`` leaves."""
 
     def __init__(self, review: Review, statements: list[StatementResult]) -> None:
         self.migrations = review.kind == "migrations"
         self.estimated = bool(review.settings.get("stats"))
         self.traced = bool(review.settings.get("trace"))
-        self.headers = ["#", *([] if self.migrations else ["Line"]), "Risk", "Lock",
-                        *(["Takes"] if self.estimated else []),
-                        *(["Traced"] if self.traced else []), "Statement", "Findings"]
+        self.leading = ["#", *([] if self.migrations else ["Line"]), "Risk"]
+        self.trailing = ["Lock", *(["Takes"] if self.estimated else []),
+                         *(["Traced"] if self.traced else []), "Findings"]
+        self.headers = [*self.leading, "Statement", *self.trailing]
         self.short = {id(s): self._short_cells(s) for s in statements}
-        widths = [max((len(cells_[i]) for cells_ in self.short.values()), default=0)
-                  for i in range(len(self.headers) - 2)]
-        codes = max((len(self._codes(s)) for s in statements), default=0)
-        used = sum(max(width, len(header)) for width, header in
-                   zip(widths, self.headers, strict=False)) + max(codes, 8)
+        short_headers = self.leading + self.trailing
+        used = sum(max([len(header)] + [len(cells_[i]) for cells_ in self.short.values()])
+                   for i, header in enumerate(short_headers))
         self.statement_width = max(24, TABLE_WIDTH - used - 3 * (len(self.headers) - 1))
 
     def _short_cells(self, s: StatementResult) -> list[str]:
+        """The cells but the statement's: the leading ones, then the trailing ones."""
         strongest = s.strongest_lock
         measured = cells.measured(s)
+        codes = " ".join(dict.fromkeys(f.code for f in s.findings if f.suppressed is None))
         return [str(s.index), *([] if self.migrations else [str(s.line)]), s.risk_label,
                 strongest.mode.sql_name if strongest is not None else "—",
                 *([_takes(s)] if self.estimated else []),
-                *([measured[-1] if measured else "—"] if self.traced else [])]
-
-    @staticmethod
-    def _codes(s: StatementResult) -> str:
-        return " ".join(dict.fromkeys(f.code for f in s.findings if f.suppressed is None))
+                *([measured[-1] if measured else "—"] if self.traced else []),
+                codes or "—"]
 
     def lines(self, statements: list[StatementResult]) -> list[str]:
         rows = [_row(self.headers), _row(["---"] * len(self.headers))]
+        leading = len(self.leading)
         for s in statements:
             short = [escape.markdown(cell) for cell in self.short[id(s)]]
-            risk_at = 1 if self.migrations else 2
             if digest.level_of(s) >= Level.HIGH:
-                short[risk_at] = f"**{short[risk_at]}**"
+                short[leading - 1] = f"**{short[leading - 1]}**"
             what = escape.markdown(cells.what(s, self.statement_width))
-            rows.append(_row([*short, what, self._codes(s) or "—"]))
+            rows.append(_row([*short[:leading], what, *short[leading:]]))
         return rows
 
 
