@@ -12,10 +12,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlreview.publish.body import comment_body, is_clean, is_ours, marker
+from sqlreview.publish.links import file_links
 from sqlreview.publish.options import PublishOptions, parse_publish_options
 from sqlreview.publish.platforms import Comment, Platform, connect
 from sqlreview.publish.transport import HttpStatusError, PublishError, Secrets
 from sqlreview.report import render_markdown
+from sqlreview.report.links import FileUrl
 from sqlreview.results import Level, Review
 
 EXIT_PUBLISH_FAILED = 4
@@ -65,7 +67,7 @@ def _publish(review: Review, options: PublishOptions, env: Mapping[str, str],
         secrets.add(env.get(name, ""))
     platform = connect(options, env, secrets)
     try:
-        return _reconcile(platform, review, options, show)
+        return _reconcile(platform, review, options, show, file_links(options, env))
     except HttpStatusError as error:
         raise PublishError(platform.explain(error)) from None
     finally:
@@ -73,7 +75,7 @@ def _publish(review: Review, options: PublishOptions, env: Mapping[str, str],
 
 
 def _reconcile(platform: Platform, review: Review, options: PublishOptions,
-               show: Level | None) -> str:
+               show: Level | None, file_url: FileUrl) -> str:
     clean = is_clean(review)
     if clean and options.when_clean == "skip":
         return (f"nothing published on {platform.where}: the review is clean "
@@ -85,7 +87,9 @@ def _reconcile(platform: Platform, review: Review, options: PublishOptions,
             platform.delete(comment)
         return (f"the review is clean: deleted our comment on {platform.where}" if ours
                 else f"the review is clean: no comment of ours on {platform.where} to delete")
-    body = comment_body(render_markdown(review, show=show), our_marker, platform.max_body)
+    # Each migration's heading links to its file at the pull request's head commit.
+    markdown = render_markdown(review, show=show, file_url=file_url)
+    body = comment_body(markdown, our_marker, platform.max_body)
     if not ours:
         created = platform.create(body)
         return f"commented on {platform.where}{_at(created)}"

@@ -135,9 +135,10 @@ def test_markdown_is_ready_to_paste(pg_server: ScratchServer) -> None:
                                "(library.0011 #1, SR103)")
     assert "PostgreSQL 1" in lines[4]
     assert "| `library.0011_alter_book_copies_sold` | **critical** |" in result.stdout
-    assert "| Alter field copies\\_sold on book<br>" in result.stdout
-    assert "```mermaid\ngantt" in result.stdout
-    assert "<details><summary>SR103 column-type-change-rewrites-table" in result.stdout
+    assert ("- **critical** [SR103](https://sqlreview.readthedocs.io/en/latest/rules/SR103/) "
+            "#1 (line 13): ALTER COLUMN copies\\_sold TYPE bigint") in result.stdout
+    assert "*Instead:* Add a new column of the new type" in result.stdout
+    assert "<details><summary>1 statement at medium or above and the SQL" in result.stdout
 
 
 def test_manage_py_sqlreview_runs_the_same_review(pg_server: ScratchServer) -> None:

@@ -154,6 +154,51 @@ def many_migrations(count: int = 2_000) -> Review:
     return review
 
 
+def large_upgrade(count: int = 31, lock_timeout_once: bool = True) -> Review:
+    """A large upgrade, as a release that sat for months ships it: ``count``
+    migrations, each creating a table and changing the busy ones in the riskiest
+    ways Django makes easy (a rewrite, an index built under a lock held through
+    other work, a NOT NULL column, a type change, a backfill), with no
+    lock_timeout anywhere (SR201, folded into one finding as the Django pipeline
+    does; ``lock_timeout_once=False``: on every statement) and SR202 on many."""
+    tables = ("shop_order", "shop_customer", "shop_product")
+    schema = Schema.from_sql(SCHEMA)
+    sections = []
+    for number in range(1, count + 1):
+        table = tables[number % 3]
+        new = f"shop_upgrade{number}"
+        risky: list[list[Operation]] = [
+            [(f"Add field token{number} to {table}", 14,
+              f'ALTER TABLE "{table}" ADD COLUMN "token{number}" uuid DEFAULT '
+              'gen_random_uuid() NOT NULL;')],
+            [(f"Add field flag{number} to {table}", 12,
+              f'ALTER TABLE "{table}" ADD COLUMN "flag{number}" boolean NULL;'),
+             (f"Create index {table}_id_{number} on field(s) id of model {table}", 20,
+              f'CREATE INDEX "{table}_id_{number}" ON "{table}" ("id");')],
+            [(f"Alter field id on {table}", 16,
+              f'ALTER TABLE "{table}" ALTER COLUMN "id" TYPE numeric(20, 0);')],
+            [(f"Add field level{number} to {table}", 11,
+              f'ALTER TABLE "{table}" ADD COLUMN "level{number}" integer DEFAULT 0 NOT NULL;'),
+             ("Raw SQL operation", 19, f'UPDATE "{table}" SET "level{number}" = 1;')],
+        ]
+        operations: list[Operation] = [
+            (f"Create model Upgrade{number}", 8,
+             f'CREATE TABLE "{new}" ("id" bigint NOT NULL PRIMARY KEY, '
+             f'"name" varchar(100) NOT NULL);'),
+            (f"Create index {new}_name on field(s) name of model upgrade{number}", 30,
+             f'CREATE INDEX "{new}_name" ON "{new}" ("name");'),
+            *risky[number % len(risky)],
+        ]
+        section, _after = migration("shop", f"{number:04d}_upgrade_step_{number}", operations,
+                                    schema=schema)
+        sections.append(section)
+    review = Review(pg_version=PG_VERSION, kind="migrations", sections=sections,
+                    settings={"mode": "replay", "database": "default"})
+    if lock_timeout_once:
+        report_lock_timeout_once(review)
+    return review
+
+
 def risky_script(count: int = 2_000) -> Review:
     """A raw SQL file where most statements are risky: the Markdown must degrade."""
     kinds = [
@@ -192,12 +237,40 @@ def sized_migrations() -> Review:
     return review
 
 
+def sized_timeline() -> Review:
+    """One migration whose transaction holds ACCESS EXCLUSIVE on shop_order through a
+    backfill of shop_customer (10 million rows) and an index build on shop_order
+    (38 GB): with --stats its timeline is in estimated time."""
+    schema = Schema.from_sql(SCHEMA)
+    section, _after = migration("shop", "0007_order_flag_and_index", [
+        ("Add field flag to order", 12,
+         'ALTER TABLE "shop_order" ADD COLUMN "flag" boolean NULL;'),
+        ("Raw SQL operation", 18, 'UPDATE "shop_customer" SET "email" = lower("email");'),
+        ("Create index shop_order_total_idx on field(s) total of model order", 25,
+         'CREATE INDEX "shop_order_total_idx" ON "shop_order" ("total");'),
+    ], schema=schema)
+    review = Review(pg_version=PG_VERSION, kind="migrations", sections=[section],
+                    settings={"mode": "replay", "database": "default"})
+    report_lock_timeout_once(review)
+    snapshot = Snapshot(taken_at="2026-12-01T03:00:00+00:00", database={"name": "shop"}, tables={
+        "shop_order": TableStats(name="shop_order", rows=3e8, heap_bytes=30 * GB,
+                                 toast_bytes=2 * GB, indexes=(
+                                     IndexStats("shop_order_pkey", 6 * GB, "CREATE UNIQUE ..."),)),
+        "shop_customer": TableStats(name="shop_customer", rows=1e7, heap_bytes=2 * GB,
+                                    indexes=(IndexStats("shop_customer_pkey", GB // 4, "..."),)),
+    })
+    apply_stats(review, snapshot, CALIBRATION, Thresholds(), source="production-stats.json")
+    return review
+
+
 CASES: dict[str, Callable[[], Review]] = {
     "one_statement": one_statement,
     "sized_migrations": sized_migrations,
     "shop_migrations": shop_migrations,
     "many_migrations": many_migrations,
     "risky_script": risky_script,
+    "sized_timeline": sized_timeline,
+    "large_upgrade": large_upgrade,
 }
 
 # Which golden files exist: case → formats.

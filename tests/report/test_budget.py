@@ -7,7 +7,15 @@ import pytest
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
 from sqlreview.pg.locks import LockMode
 from sqlreview.report import render_markdown
-from sqlreview.report.markdown import COMMENT_LIMIT, DEFAULT_LIMIT, measure
+from sqlreview.report.markdown import (
+    COMMENT_LIMIT,
+    DEFAULT_LIMIT,
+    DEFAULT_SHOW,
+    Layout,
+    ReportLinks,
+    _Document,
+    measure,
+)
 from sqlreview.results import (
     Finding,
     Level,
@@ -28,19 +36,38 @@ def test_markdown_never_exceeds_the_limit(count: int, limit: int) -> None:
     assert text.startswith("### sqlreview: SQL risk")
 
 
+def _left_out_note(limit: int) -> str:
+    return f"Left out to keep this comment short** ({limit:,} characters): "
+
+
 def test_degrading_drops_sql_first_then_the_least_risky_rows() -> None:
     review = shop_migrations()
     full = render_markdown(review)
     assert "Left out" not in full and "```sql" in full
-    without_sql = render_markdown(review, limit=measure(full) - 100)
+    limit = measure(full) - 100
+    without_sql = render_markdown(review, limit=limit)
     assert "```sql" not in without_sql
-    assert "Left out to fit one comment** (65,536 characters): the SQL of each migration." \
-        in without_sql
+    assert _left_out_note(limit) + "the SQL of each migration." in without_sql
     assert without_sql.count("\n| ") == full.count("\n| ")  # every row is still there
-    tighter = render_markdown(review, limit=measure(without_sql) - 300)
+    tighter = render_markdown(review, limit=measure(without_sql) - 150)
     assert "the least risky (medium)" in tighter
     assert "| 3 | **high** |" in tighter  # the index build survives
     assert "| 1 | **critical** |" in tighter  # and the rewrite
+
+
+def test_findings_outlast_the_statement_lists_and_timelines() -> None:
+    review = shop_migrations()
+    findings = [line for line in render_markdown(review).splitlines()
+                if line.startswith("- ") and "/rules/SR" in line]
+    assert len(findings) == 5  # SR201, SR103, SR107, SR202, SR116: each once
+    bare = Layout(sql=False, statements=False, timeline=False)
+    document = _Document(review, DEFAULT_SHOW, ReportLinks())
+    text = document.attempt(bare, DEFAULT_LIMIT)
+    assert text is not None
+    shortest = render_markdown(review, limit=measure(text) + 10)
+    assert "<details>" not in shortest and "```mermaid" not in shortest
+    assert "the statement list of each migration; the lock timelines" in shortest
+    assert [line for line in shortest.splitlines() if line.startswith("- ")] == findings
 
 
 def test_a_huge_summary_is_cut_at_a_higher_level() -> None:
