@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlreview import __version__, interrupts
-from sqlreview.django.errors import describe_error
+from sqlreview.errors import first_line
 from sqlreview.pg.parse import iter_statements
 from sqlreview.progress import Progress
 
@@ -146,7 +146,7 @@ def _mutate(selection: Selection, keys: Iterable[MigrationKey], state: ProjectSt
             except Exception as error:
                 problems.append(
                     f"{key[0]}.{key[1]}: {_describe(operation)} could not change the project "
-                    f"state ({describe_error(error)}); it was skipped"
+                    f"state ({first_line(error, with_type=True)}); it was skipped"
                 )
     return problems
 
@@ -466,7 +466,7 @@ def _hoist(connection: BaseDatabaseWrapper, selection: Selection,
             except Exception as error:
                 warnings.append(
                     f"{key[0]}.{key[1]}: {_describe(operation)} failed on the scratch server "
-                    f"({describe_error(error)}); migrations that need it may fail too"
+                    f"({first_line(error, with_type=True)}); migrations that need it may fail too"
                 )
     return warnings
 

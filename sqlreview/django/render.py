@@ -13,8 +13,8 @@ from sqlreview.django.editor import (
     recording_editor,
     tracked_migration,
 )
-from sqlreview.django.errors import describe_error
 from sqlreview.django.loading import import_error_of
+from sqlreview.errors import first_line
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -171,7 +171,7 @@ def render_migration(
                 state, editor, collect_sql=True
             )
     except Exception as error:
-        rendered.error = describe_error(error)
+        rendered.error = first_line(error, with_type=True)
     if deploy is not None:
         rendered.deploy = _phase(deploy, migration, verdicts, state, executes)
     descriptions = [_describe(operation) for operation in migration.operations]
@@ -237,4 +237,5 @@ def _describe(operation: Any) -> str:
     try:
         return str(operation.describe())
     except Exception as error:
-        return f"{type(operation).__name__} (describe() failed: {describe_error(error)})"
+        return (f"{type(operation).__name__} "
+                f"(describe() failed: {first_line(error, with_type=True)})")

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlreview import interrupts
 from sqlreview.django import from_production, prestate
 from sqlreview.django.drift import Drift, differences
-from sqlreview.django.errors import DjangoSetupError, describe_error
+from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.loading import import_error_of
 from sqlreview.django.prestate import ReplayOptions
 from sqlreview.django.render import RenderedMigration, render_migration
@@ -51,6 +51,7 @@ from sqlreview.django.select import (
     select_migrations,
 )
 from sqlreview.django.trace import trace_unavailable, tracing
+from sqlreview.errors import first_line
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -265,7 +266,8 @@ def _prepare_scratch_database(server: ScratchServer) -> tuple[int, str]:
     except Exception as error:
         raise DjangoSetupError(
             f"cannot create a database on the scratch server {redact(server.url)} "
-            f"({describe_error(error)}): its role needs CREATEDB (or omit --scratch-url "
+            f"({first_line(error, with_type=True)}): its role needs CREATEDB "
+            "(or omit --scratch-url "
             "to use the embedded server)"
         ) from error
 
@@ -409,7 +411,7 @@ def _render_live(selection: Selection, alias: str, options: ReplayOptions) -> Dj
         connection.ensure_connection()
     except Exception as error:
         raise DjangoSetupError(
-            f"cannot connect to database {alias!r} ({describe_error(error)}): "
+            f"cannot connect to database {alias!r} ({first_line(error, with_type=True)}): "
             "use replay mode (the default) to render on a scratch server"
         ) from error
     warnings = list(selection.warnings)

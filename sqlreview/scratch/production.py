@@ -45,7 +45,8 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from sqlreview.scratch import connect_timeout, first_line, redact
+from sqlreview.errors import first_line
+from sqlreview.scratch import connect_timeout, redact
 
 DEFAULT_LOCK_WAIT_TIMEOUT = "2s"
 STATEMENT_TIMEOUT = "30s"  # our own queries (django_migrations, the snapshot export)

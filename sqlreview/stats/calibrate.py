@@ -41,6 +41,7 @@ import psycopg
 from psycopg import sql
 
 from sqlreview import interrupts
+from sqlreview.errors import first_line
 from sqlreview.progress import Progress
 from sqlreview.stats.calibration import CalibrationError, calibration_to_json, load_calibration
 from sqlreview.stats.estimate import MB, Calibration, scan_seconds
@@ -207,7 +208,7 @@ def calibrate(database_url: str | None = None, *, size_mb: int = DEFAULT_SIZE_MB
         with _target(database_url) as (url, where):
             return _measure(url, where, size_mb=size_mb, repeat=repeat, progress=progress)
     except psycopg.Error as error:
-        raise CalibrateError(f"the server failed: {_first_line(error)}") from None
+        raise CalibrateError(f"the server failed: {first_line(error)}") from None
     finally:
         if progress is not None:
             progress.finish()
@@ -242,7 +243,7 @@ def _connect(url: str) -> psycopg.Connection[Any]:
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout())
     except psycopg.Error as error:
-        raise CalibrateError(f"cannot connect to {redact(url)}: {_first_line(error)}") from None
+        raise CalibrateError(f"cannot connect to {redact(url)}: {first_line(error)}") from None
 
 
 def _check_staging(url: str) -> None:
@@ -580,7 +581,3 @@ def _cpu_model() -> str:
         pass
     return platform.processor() or platform.machine() or "unknown CPU"
 
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlreview.errors import first_line
 from sqlreview.pg.introspect import CatalogReader
 from sqlreview.pg.schema import RelationKind, Schema, key_of, relation_key
 from sqlreview.scratch.production import ProductionSchemaError, read_production_schema
@@ -167,25 +168,23 @@ def _take_sizes(url: str, tables: Sequence[str] | None,
         connection = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT,
                                      application_name="sqlreview stats dump")
     except psycopg.Error as error:
-        raise DumpError(f"cannot connect to the database: {_first_line(error)}. Check "
+        raise DumpError("cannot connect to the database: "
+                        f"{first_line(error, strip_period=True)}. Check "
                         "--database-url (postgresql://USER@HOST:PORT/DB)") from None
     except Exception as error:  # e.g. a malformed URL psycopg refuses before connecting
-        raise DumpError(f"bad --database-url: {_first_line(error)}") from None
+        raise DumpError(f"bad --database-url: {first_line(error, strip_period=True)}") from None
     try:
         connection.read_only = True
         with connection.cursor() as cursor:
             try:
                 return _read(cursor, tables, schema_names)
             except psycopg.Error as error:
-                raise DumpError(f"cannot read the catalog: {_first_line(error)}") from None
+                raise DumpError("cannot read the catalog: "
+                                f"{first_line(error, strip_period=True)}") from None
     finally:
         connection.rollback()  # read only: nothing to keep
         connection.close()
 
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0].rstrip(".")
 
 
 class _Reader:
@@ -206,7 +205,7 @@ class _Reader:
             result = read()
         except psycopg.Error as error:
             self.cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
-            self.unreadable.append(f"{what}: {_first_line(error)}")
+            self.unreadable.append(f"{what}: {first_line(error, strip_period=True)}")
             return fallback
         self.cursor.execute(f"RELEASE SAVEPOINT {name}")
         return result
