@@ -69,7 +69,7 @@ SR002 = Rule(
     "against a schema that differs from production.",
     "Fix the error shown, or pass --scratch-url with a server that has what the "
     "migration needs (extensions, collations).",
-    raised_by="the Django pipeline (sqlreview.django.command)",
+    raised_by="the Django pipeline (sqlreview.review.migrations)",
     examples_elsewhere="tests/analyzer/test_rules.py (DJANGO_EXAMPLES)",
 )
 
