@@ -17,8 +17,6 @@ from sqlreview.results import Finding, Level
 # The largest value of each integer type: where a counter stops.
 _INTEGER_LIMITS = {"int2": 32_767, "int4": 2_147_483_647, "int8": 9_223_372_036_854_775_807}
 _INTEGER_RANK = {"int2": 2, "int4": 4, "int8": 8}
-# PostgreSQL's NAMEDATALEN - 1: longer identifiers are cut to this many bytes.
-MAX_IDENTIFIER_BYTES = 63
 
 
 def _spelled(type_name: str) -> str:
@@ -226,7 +224,7 @@ def _elided(name: str) -> str:
 
 
 def check_identifier_length(facts: StatementFacts) -> Iterable[Finding]:
-    from sqlreview.pg.rules.reading import long_identifiers
+    from sqlreview.pg.rules.reading import MAX_IDENTIFIER_BYTES, long_identifiers
 
     seen: set[str] = set()
     for name in long_identifiers(facts.sql):
