@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlreview.deploy import DeployModel
+from sqlreview.pg.rules import RULES_BY_CODE
 from sqlreview.results import Level
 
 SECTION = "tool.sqlreview"
@@ -92,8 +94,6 @@ def _show(value: Any) -> str:
 
 
 def _codes(value: Any) -> tuple[str, ...]:
-    from sqlreview.pg.rules import RULES_BY_CODE
-
     codes = tuple(code.upper() for code in _texts(value))
     unknown = [code for code in codes if code not in RULES_BY_CODE]
     if unknown:
@@ -127,8 +127,6 @@ def _pre_state(value: Any) -> str:
 
 
 def _deploy_model(value: Any) -> str:
-    from sqlreview.deploy import DeployModel
-
     choices = [model.value for model in DeployModel]
     text = _text(value)
     if text not in choices:

@@ -15,11 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from sqlreview import interrupts
-from sqlreview.cli.calibrate import run_calibrate
 from sqlreview.cli.io import print_error
-from sqlreview.cli.review import run_review
-from sqlreview.cli.sql import run_sql
-from sqlreview.cli.stats import run_stats
 from sqlreview.errors import ExitCode, UsageError
 
 
@@ -45,14 +41,23 @@ def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
 
 def _dispatch(arguments: list[str], *, configured: bool) -> int:
     # Under manage.py every argument is the Django review's: an app may be named "sql".
+    # Each command is imported when it runs: ``sqlreview sql`` never loads Django.
     command = arguments[0] if arguments and not configured else None
     if command == "calibrate":
+        from sqlreview.cli.calibrate import run_calibrate  # only what the command needs
+
         return run_calibrate(arguments[1:])
     if command == "sql":
+        from sqlreview.cli.sql import run_sql  # only what the command needs
+
         return run_sql(arguments[1:])
     if arguments[:2] == ["stats", "dump"] and not configured:
         # Only with "dump": ``sqlreview stats`` alone still reviews an app "stats".
+        from sqlreview.cli.stats import run_stats  # only what the command needs
+
         return run_stats(arguments[1:])
+    from sqlreview.cli.review import run_review  # only what the command needs
+
     return run_review(arguments, configured=configured)
 
 

@@ -134,9 +134,13 @@ def run_review(argv: Sequence[str], *, configured: bool = False) -> int:
     replay = ReplayOptions(pre_state=args.pre_state, progress=progress, cache_dir=cache_dir,
                            deploy_model=deploy_model, scratch_aliases=tuple(args.scratch_alias),
                            production=sizes.snapshot.production_schema if sizes else None)
-    # Importing the render side imports Django's migration machinery: only once
-    # the settings are known (setup_django below, or manage.py before us).
-    from sqlreview.django import SelectionRequest, render_migrations, setup_django
+    # The render side imports Django's migration machinery: only once the
+    # settings are known (setup_django below, or manage.py before us).
+    from sqlreview.django import (  # Django must be configured first
+        SelectionRequest,
+        render_migrations,
+        setup_django,
+    )
 
     try:
         if not configured:

@@ -24,7 +24,10 @@ from sqlreview.django import prestate
 from sqlreview.django.apply import SchemaReader
 from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.prestate import PreState, ReplayOptions
+from sqlreview.django.scratch_connection import scratch_connections
 from sqlreview.django.state import project_state
+from sqlreview.scratch.cache import PreStateCache
+from sqlreview.scratch.production import ProductionSchemaError, restore_schema
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -66,9 +69,6 @@ def prepare(
     """Restore ``production`` on the empty scratch database ``url``, then apply what the
     project applies before walk[start] that production has not."""
     from django.db.migrations.recorder import MigrationRecorder
-
-    from sqlreview.scratch.cache import PreStateCache
-    from sqlreview.scratch.production import ProductionSchemaError, restore_schema
 
     applied = embodied(selection, production.applied)
     early = [key for key in selection.walk[start:] if key in applied]
@@ -158,8 +158,6 @@ def files_schema(
 ) -> tuple[Schema | None, list[str]]:
     """The analyzer's schema of the pre-state the migration files build (fast path and
     cache as usual), on a database of its own, dropped afterwards; and its warnings."""
-    from sqlreview.django.scratch_connection import scratch_connections
-
     files = dataclasses.replace(options, pre_state="fast", progress=None)
     with (server.temporary_database("sqlreview_files") as url,
           scratch_connections(url, alias, options.scratch_aliases) as connection):

@@ -46,11 +46,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlreview import __version__, interrupts
+from sqlreview.deploy import DeployContext
 from sqlreview.django.apply import apply_migration
+from sqlreview.django.editor import StatementLog, recording_editor
 from sqlreview.django.state import describe_operation, empty_state, project_state
 from sqlreview.errors import first_line
 from sqlreview.pg.parse import iter_statements
 from sqlreview.progress import Progress
+from sqlreview.scratch.cache import PreStateCache
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -85,8 +88,6 @@ class ReplayOptions:
 
     def deploy_context(self, previous: DeployContext | None) -> DeployContext | None:
         """The context the next reviewed migration is judged in."""
-        from sqlreview.deploy import DeployContext
-
         if self.deploy_model is None:
             return None
         if previous is None or self.deploy_each_alone:
@@ -339,7 +340,6 @@ def prepare(
     """
     from django.db.migrations.recorder import MigrationRecorder
 
-    from sqlreview.scratch.cache import PreStateCache
 
     keys = selection.walk[:start]
     summary: dict[str, Any] = {"migrations": len(keys), "mode": options.pre_state}
@@ -394,8 +394,6 @@ def stand_in_warnings(result: RenderedMigration) -> list[str]:
 def _hoist(connection: BaseDatabaseWrapper, selection: Selection,
            keys: list[MigrationKey], state: ProjectState) -> list[str]:
     """Run the extension and collation operations of the history, each on its own."""
-    from sqlreview.django.editor import StatementLog, recording_editor
-
     warnings: list[str] = []
     for key in keys:
         migration = selection.migration(key)

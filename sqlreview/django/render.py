@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from sqlreview.deploy import migration_phase
 from sqlreview.django.editor import (
     PythonCode,
     StatementLog,
@@ -203,8 +204,6 @@ def render_migration(
 def _phase(deploy: DeployContext, migration: Migration, verdicts: list[OperationVerdict],
            state: ProjectState, executes: bool) -> MigrationPhase:
     """The migration's deploy phase; operations Django skipped (no Python run) judged too."""
-    from sqlreview.deploy import migration_phase
-
     if not executes:
         judged = {verdict.operation_index for verdict in verdicts}
         for index, operation in enumerate(migration.operations):

@@ -53,6 +53,8 @@ from sqlreview.django.select import (
 from sqlreview.django.state import mutate_rendered, project_state
 from sqlreview.django.trace import trace_unavailable
 from sqlreview.errors import first_line
+from sqlreview.scratch import ScratchServer, ScratchUnavailable, redact
+from sqlreview.scratch.production import ProductionSchemaError, read_production_schema
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -187,7 +189,6 @@ def _production_schema(alias: str, options: ReplayOptions) -> ProductionSchema |
         return options.production
     if options.pre_state != "database":
         return None
-    from sqlreview.scratch.production import ProductionSchemaError, read_production_schema
 
     try:
         return read_production_schema(database_url(alias))
@@ -242,8 +243,6 @@ def _drift(connection: BaseDatabaseWrapper, files: Schema | None) -> list[Drift]
 def _scratch_server(scratch_url: str | None, cache_dir: Path | None
                     ) -> Iterator[ScratchServer]:
     """The server named by ``--scratch-url``, or an embedded one stopped afterwards."""
-    from sqlreview.scratch import ScratchServer, ScratchUnavailable
-
     try:
         server = (ScratchServer.at(scratch_url) if scratch_url
                   else ScratchServer.embedded(cache_dir))
@@ -260,8 +259,6 @@ def _scratch_server(scratch_url: str | None, cache_dir: Path | None
 
 def _prepare_scratch_database(server: ScratchServer) -> tuple[int, str]:
     """The server's major version and a new empty database on it."""
-    from sqlreview.scratch import redact
-
     try:
         return server.server_version(), server.create_database("sqlreview_replay")
     except Exception as error:

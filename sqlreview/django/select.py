@@ -34,7 +34,9 @@ from typing import TYPE_CHECKING
 
 from sqlreview.django.errors import DjangoSetupError, migration_file_of
 from sqlreview.django.loading import preimport_migrations
+from sqlreview.django.since import SinceError, changed_files
 from sqlreview.errors import first_line
+from sqlreview.scratch import connect_timeout
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -264,8 +266,6 @@ def _check_reachable(connection: BaseDatabaseWrapper, alias: str) -> None:
 
 def bound_connect_time(connection: BaseDatabaseWrapper) -> None:
     """A host that accepts TCP and never answers must not hang the review."""
-    from sqlreview.scratch import connect_timeout
-
     if connection.vendor in ("postgresql", "mysql"):
         options = connection.settings_dict.setdefault("OPTIONS", {})
         options.setdefault("connect_timeout", connect_timeout())
@@ -373,8 +373,6 @@ def is_own_app(app_label: str) -> bool:
 
 
 def _select_since(ref: str) -> Selection:
-    from sqlreview.django.since import SinceError, changed_files
-
     try:
         changes = changed_files(ref)
     except SinceError as error:

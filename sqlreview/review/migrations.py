@@ -19,6 +19,7 @@ from sqlreview.django.source import migration_path, read_source
 from sqlreview.django.suppressions import apply_ignores
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.locks import LockMode
+from sqlreview.pg.parse import iter_statements
 from sqlreview.pg.rules import rule
 from sqlreview.results import Finding, Measurement, Review, Section, StatementResult
 
@@ -220,8 +221,6 @@ def _reverse_text(code: PythonCode | None) -> str:
 
 
 def _works_on_data(sql: str) -> bool:
-    from sqlreview.pg.parse import iter_statements
-
     return any(parsed.node is None or type(parsed.node).__name__ in _DATA_NODES
                for parsed in iter_statements(sql))
 

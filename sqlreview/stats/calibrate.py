@@ -41,6 +41,8 @@ from psycopg import sql
 from sqlreview import interrupts
 from sqlreview.errors import first_line
 from sqlreview.progress import Progress
+from sqlreview.scratch import ScratchServer, ScratchUnavailable, connect_timeout, redact
+from sqlreview.scratch.cache import default_cache_dir
 from sqlreview.stats.estimate import MB, Calibration, scan_seconds
 
 DEFAULT_SIZE_MB = 40
@@ -120,9 +122,6 @@ def _target(database_url: str | None) -> Iterator[tuple[str, str]]:
         _check_staging(database_url)
         yield database_url, "staging server"
         return
-    from sqlreview.scratch import ScratchServer, ScratchUnavailable
-    from sqlreview.scratch.cache import default_cache_dir
-
     try:
         with interrupts.deferred():
             server = ScratchServer.embedded(default_cache_dir())
@@ -137,8 +136,6 @@ def _target(database_url: str | None) -> Iterator[tuple[str, str]]:
 
 
 def _connect(url: str) -> psycopg.Connection[Any]:
-    from sqlreview.scratch import connect_timeout, redact
-
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout())
     except psycopg.Error as error:

@@ -31,7 +31,7 @@ SR302 = Rule(
 )
 
 def check_idempotent_run_sql(facts: StatementFacts) -> Iterable[Finding]:
-    from sqlreview.pg.rules.reading import unguarded
+    from sqlreview.pg.rules.reading import unguarded  # pglast: only when checking
 
     if not facts.hand_written or facts.in_transaction:
         return

@@ -41,7 +41,7 @@ _NESTED_SYNTAX = {
 
 def version_gated_syntax(node: ast.Node, pg_version: int) -> list[Finding]:
     """SR003 for syntax nested anywhere in the statement (not a statement kind of its own)."""
-    from sqlreview.pg.rules.reading import nested_syntax
+    from sqlreview.pg.rules.reading import nested_syntax  # pglast: only when checking
 
     found = [_NESTED_SYNTAX[key] for key in _NESTED_SYNTAX if key in nested_syntax(node)]
     return [SR003.finding(f"{form} needs PostgreSQL {since}; PostgreSQL {pg_version} "
