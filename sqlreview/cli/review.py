@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlreview.cli.io import check_output_path, emit, write_output
 from sqlreview.cli.options import (
@@ -22,7 +23,7 @@ from sqlreview.cli.options import (
 )
 from sqlreview.cli.outcome import EXIT_CODES_HELP, exit_code, with_publishing
 from sqlreview.config import PRE_STATES
-from sqlreview.deploy import DeployModel, deploy_plan
+from sqlreview.deploy import DeployModel, DeployPlan, deploy_plan
 from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.prestate import ReplayOptions
 from sqlreview.django.timeouts import configured_timeouts
@@ -30,9 +31,13 @@ from sqlreview.errors import ExitCode, UsageError
 from sqlreview.pg.analyzer import AnalyzerOptions
 from sqlreview.progress import Progress
 from sqlreview.publish import publish_review
-from sqlreview.review import DeployOutcome, finish
+from sqlreview.results import Review
+from sqlreview.review import DeployOutcome, Sizes, finish
 from sqlreview.review.migrations import build_review
 from sqlreview.scratch.cache import default_cache_dir
+
+if TYPE_CHECKING:
+    from sqlreview.django.run import DjangoRender
 
 
 def django_parser() -> argparse.ArgumentParser:
@@ -123,14 +128,32 @@ def run_review(argv: Sequence[str], *, configured: bool = False) -> int:
     args = parse_arguments(django_parser(), argv)
     check_output_path(args.output)
     sizes = load_sizes(args)  # before rendering, which takes a while
-    if args.connect_timeout is not None:
-        os.environ["SQLREVIEW_CONNECT_TIMEOUT"] = str(args.connect_timeout)
-    progress = Progress.for_terminal(args.quiet)
-    cache_dir = None if args.no_cache else args.cache_dir or default_cache_dir()
     try:
         deploy_model = DeployModel.parse(args.deploy_model)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    rendered = render(args, sizes, deploy_model, configured=configured)
+    plan = deploy_plan([m.deploy for m in rendered.migrations if m.deploy is not None],
+                       deploy_model)
+    review = review_rendered(rendered, args, sizes, plan)
+    if args.deploy_order:
+        write_output(plan.to_text() + "\n", args.output)
+        return ExitCode.OK
+    emit(review, args.format, args.output, show=args.show)
+    if not review.sections:
+        print("sqlreview: no migrations to review", file=sys.stderr)
+    failed = publish_review(review, args, show=args.show)
+    return with_publishing(exit_code(review, args.fail_on), failed,
+                           publish_required=args.publish_required)
+
+
+def render(args: argparse.Namespace, sizes: Sizes | None, deploy_model: DeployModel, *,
+           configured: bool) -> DjangoRender:
+    """Select and render the migrations the arguments name (Django set up first)."""
+    if args.connect_timeout is not None:
+        os.environ["SQLREVIEW_CONNECT_TIMEOUT"] = str(args.connect_timeout)
+    progress = Progress.for_terminal(args.quiet)
+    cache_dir = None if args.no_cache else args.cache_dir or default_cache_dir()
     replay = ReplayOptions(pre_state=args.pre_state, progress=progress, cache_dir=cache_dir,
                            deploy_model=deploy_model, scratch_aliases=tuple(args.scratch_alias),
                            production=sizes.snapshot.production_schema if sizes else None)
@@ -154,13 +177,18 @@ def run_review(argv: Sequence[str], *, configured: bool = False) -> int:
             exclude=tuple(args.exclude),
             start_after=tuple(args.start_after),
         )
-        rendered = render_migrations(request, mode=args.mode, scratch_url=args.scratch_url,
-                                     trace=args.trace, replay=replay)
+        return render_migrations(request, mode=args.mode, scratch_url=args.scratch_url,
+                                 trace=args.trace, replay=replay)
     except DjangoSetupError as error:
         raise UsageError(str(error)) from None
     finally:
         if progress is not None:
             progress.finish()
+
+
+def review_rendered(rendered: DjangoRender, args: argparse.Namespace, sizes: Sizes | None,
+                    plan: DeployPlan) -> Review:
+    """The review stage on the rendered migrations, every step after the analysis included."""
     timeouts = configured_timeouts(args.database)
     options = AnalyzerOptions(
         pg_version=args.pg_version or default_pg_version(),
@@ -171,24 +199,13 @@ def run_review(argv: Sequence[str], *, configured: bool = False) -> int:
     review = build_review(rendered, options)
     if timeouts.any:
         review.settings["connection_timeouts"] = timeouts.to_json()
-    plan = deploy_plan([m.deploy for m in rendered.migrations if m.deploy is not None],
-                       deploy_model)
     noted: dict[str, object] = {"trace": args.trace}
     if args.since is not None:
         noted["since"] = args.since
     built_from_production = bool(rendered.pre_state
                                  and rendered.pre_state.get("built") == "production")
     # Replayed tables are empty: the sizes (--stats) are the snapshot's.
-    finish(review, sizes=sizes, config=project_config(args), noted=noted,
-           deploy=DeployOutcome(plan, rendered.one_deploy, rendered.drifts,
-                                show_drift=built_from_production),
-           lock_timeout_alias=rendered.database)
-    if args.deploy_order:
-        write_output(plan.to_text() + "\n", args.output)
-        return ExitCode.OK
-    emit(review, args.format, args.output, show=args.show)
-    if not review.sections:
-        print("sqlreview: no migrations to review", file=sys.stderr)
-    failed = publish_review(review, args, show=args.show)
-    return with_publishing(exit_code(review, args.fail_on), failed,
-                           publish_required=args.publish_required)
+    return finish(review, sizes=sizes, config=project_config(args), noted=noted,
+                  deploy=DeployOutcome(plan, rendered.one_deploy, rendered.drifts,
+                                       show_drift=built_from_production),
+                  lock_timeout_alias=rendered.database)
