@@ -159,3 +159,22 @@ def test_nothing_below_the_cli_imports_it() -> None:
 
 def test_errors_is_the_ground_floor() -> None:
     assert [found.imported for found in ALL if found.importer == "sqlreview.errors"] == []
+
+
+# Each stage imports only the stages below it (ARCHITECTURE.md): what it may never import.
+ABOVE = {
+    "pg": {"django", "review", "report", "publish", "stats", "deploy", "cli"},
+    "django": {"review", "report", "publish", "cli"},
+    "review": {"report", "publish", "cli"},
+    "report": {"django", "review", "publish", "stats", "cli"},
+    "publish": {"django", "review", "cli"},
+}
+
+
+def test_no_stage_imports_one_above_it() -> None:
+    def package(name: str) -> str:
+        return name.split(".")[1] if name.count(".") else ""
+
+    upward = sorted(f"{found.importer} imports {found.imported}" for found in ALL
+                    if package(found.imported) in ABOVE.get(package(found.importer), set()))
+    assert upward == []
