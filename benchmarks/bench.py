@@ -547,6 +547,12 @@ def bench_prestate(project: PendingProject, runs: int) -> list[Row]:
             lambda: [measured(project.stats_dump(), project.env())])
     measure(rows, row("pending, `--pre-state snapshot`, cold"), runs,
             cold("--pre-state", "snapshot", "--stats", str(project.snapshot)))
+    measure(rows, row("pending, `--pre-state database --no-drift`, cold",
+                      "no files' pre-state built to compare (no SR007)"), runs,
+            cold("--pre-state", "database", "--no-drift"))
+    measure(rows, row("pending, `--pre-state snapshot --no-drift`, cold",
+                      "no files' pre-state built to compare (no SR007)"), runs,
+            cold("--pre-state", "snapshot", "--stats", str(project.snapshot), "--no-drift"))
     for each in rows:
         each.note = "; ".join(filter(None, [each.note, each.runs[-1].note if each.runs else ""]))
     return rows
@@ -597,6 +603,8 @@ PRESTATE_TARGETS = (  # issue 16 item 4: (row, what the loop is divided into, ta
     ("pending, `--pre-state fast`, warm", 0.2, "≤ 1/5"),
     ("pending, `--pre-state database`, cold", 1 / 3, "≤ 1/3"),
     ("pending, `--pre-state snapshot`, cold", 1 / 3, "≤ 1/3"),
+    ("pending, `--pre-state database --no-drift`, cold", 1 / 3, "≤ 1/3"),
+    ("pending, `--pre-state snapshot --no-drift`, cold", 1 / 3, "≤ 1/3"),
 )
 
 

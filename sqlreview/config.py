@@ -171,6 +171,7 @@ KEYS: dict[str, _Key] = {
     "scratch-url": _Key("scratch_url", _text, env="SQLREVIEW_SCRATCH_URL"),
     "deploy-model": _Key("deploy_model", _deploy_model, env="SQLREVIEW_DEPLOY_MODEL"),
     "pre-state": _Key("pre_state", _pre_state, env="SQLREVIEW_PRE_STATE"),
+    "drift": _Key("drift", _bool),
     "cache-dir": _Key("cache_dir", _text, env="SQLREVIEW_CACHE_DIR", is_path=True),
     "stats": _Key("stats", _path, is_path=True),
     "calibration": _Key("calibration", _path, is_path=True),

@@ -95,6 +95,10 @@ def django_parser() -> argparse.ArgumentParser:
              "snapshot (restore the schema a `stats dump` file given with --stats holds); "
              "env SQLREVIEW_PRE_STATE")
     rendering.add_argument(
+        "--no-drift", dest="drift", action="store_false",
+        help="with --pre-state database or snapshot: do not also build the pre-state from the "
+             "migration files to compare (SR007); saves that build on an empty cache")
+    rendering.add_argument(
         "--cache-dir", metavar="DIR", type=Path, default=None,
         help="keep prepared pre-states here and reuse them (default: $SQLREVIEW_CACHE_DIR or "
              "the user cache directory, e.g. ~/.cache/sqlreview; point CI's cache at it)")
@@ -156,7 +160,8 @@ def render(args: argparse.Namespace, sizes: Sizes | None, deploy_model: DeployMo
     cache_dir = None if args.no_cache else args.cache_dir or default_cache_dir()
     replay = ReplayOptions(pre_state=args.pre_state, progress=progress, cache_dir=cache_dir,
                            deploy_model=deploy_model, scratch_aliases=tuple(args.scratch_alias),
-                           production=sizes.snapshot.production_schema if sizes else None)
+                           production=sizes.snapshot.production_schema if sizes else None,
+                           drift=args.drift)
     # The render side imports Django's migration machinery: only once the
     # settings are known (setup_django below, or manage.py before us).
     from sqlreview.django import (  # Django must be configured first

@@ -85,6 +85,8 @@ class ReplayOptions:
     scratch_aliases: tuple[str, ...] = ()
     # --pre-state snapshot: production's schema from a stats dump (database: read at run time).
     production: ProductionSchema | None = None
+    # With production's schema: also build the files' pre-state and report the drift (SR007).
+    drift: bool = True
 
     def deploy_context(self, previous: DeployContext | None) -> DeployContext | None:
         """The context the next reviewed migration is judged in."""

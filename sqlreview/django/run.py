@@ -155,13 +155,14 @@ def _render_replay(
         version, database = _prepare_scratch_database(server)
         url = server.database_url(database)
         try:
-            if production is not None:
+            files: Schema | None = None
+            if production is not None and options.drift:
                 files, _warnings = from_production.files_schema(server, alias, selection,
                                                                 start, options)
             with scratch_connections(url, alias, options.scratch_aliases) as connection:
                 prepared = _prepare(connection, server, url, selection, start, options,
                                     production)
-                if production is not None and prepared.summary.get("built") == "production":
+                if files is not None and prepared.summary.get("built") == "production":
                     drifts = _drift(connection, files)
                 migrations, warnings = _replay_walk(
                     prepared.selection, connection, prepared.state, start,

@@ -108,3 +108,14 @@ def test_snapshot_pre_state_without_a_snapshot_says_what_to_give(
                        env={"PROD_DATABASE_URL": UNREACHABLE_URL})
     assert result.returncode == 2
     assert "--stats FILE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_no_drift_skips_the_files_build_and_sr007(production: tuple[Path, str]) -> None:
+    root, url = production
+    document = review(root, url, "--pre-state", "database", "--no-drift", expect=3)
+    assert document["drift"] == []
+    assert not [code for m in document["migrations"] for code, _ in codes(m) if code == "SR007"]
+    # Still production's SQL: the rename fails there, the constraint has the DBA's name.
+    migrations = by_name(document)
+    assert migrations["0002_rename_index"]["error"] is not None
+    assert 'DROP CONSTRAINT "tags_tag_code_dba"' in migrations["0003_drop_unique"]["sql"]
