@@ -20,6 +20,15 @@ from sqlreview.stats.snapshot import SnapshotError, load_snapshot
 FALLBACK_PG_VERSION = 13
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's, but a text written in lines (the exit-code table) keeps them."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" not in text:
+            return super()._fill_text(text, width, indent)
+        return "".join(indent + line for line in text.splitlines(keepends=True))
+
+
 def default_pg_version() -> int:
     """The oldest PostgreSQL the installed Django supports: never too optimistic."""
     try:

@@ -21,12 +21,22 @@ from __future__ import annotations
 from sqlreview.errors import ExitCode
 from sqlreview.results import Level, Review
 
-EXIT_CODES_HELP = (
-    "Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage, settings or "
-    "input error, 3 the review is incomplete (a migration could not be rendered or applied "
-    "on the scratch database; the rest is reported), 4 --publish failed on a review that "
-    "exited 0 (with --publish-required: also on one that exited 1; 2 and 3 always win, "
-    "the report is printed anyway), 130 interrupted.")
+EXIT_CODES_HELP = """\
+Exit codes:
+  0    nothing at or above --fail-on
+  1    something is
+  2    usage, settings or input error
+  3    the review is incomplete (a migration could not be rendered or applied on
+       the scratch database); the rest is reported
+  130  interrupted
+When --publish fails (the report is printed anyway):
+  the review  exits  with --publish-required
+  0           4      4
+  1           1      4
+  2           2      2
+  3           3      3
+"""
+
 
 # What the review itself says, which a publishing failure never replaces.
 _REVIEW_FAILED = frozenset({ExitCode.USAGE, ExitCode.INCOMPLETE, ExitCode.INTERRUPTED})

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlreview.cli.io import check_output_path, emit, write_output
 from sqlreview.cli.options import (
+    HelpFormatter,
     add_report_options,
     default_pg_version,
     load_sizes,
@@ -48,7 +49,7 @@ def django_parser() -> argparse.ArgumentParser:
                     "is held, whether it rewrites or scans, and what to do instead. "
                     "For raw SQL files use `sqlreview sql --help`; for a snapshot of "
                     "production sizes (--stats), `sqlreview stats dump --help`.",
-        epilog=EXIT_CODES_HELP)
+        epilog=EXIT_CODES_HELP, formatter_class=HelpFormatter)
     parser.add_argument(
         "targets", nargs="*", metavar="TARGET",
         help="app_label, app_label:0007 or app_label:0007_name (unique prefixes work as in "

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlreview.cli.io import check_output_path, emit, fewer_collections, print_error, read_input
 from sqlreview.cli.options import (
+    HelpFormatter,
     add_report_options,
     default_pg_version,
     load_sizes,
@@ -31,7 +32,7 @@ def sql_parser() -> argparse.ArgumentParser:
         prog="sqlreview sql",
         description="Analyse PostgreSQL statements: the lock each one takes on which table, "
                     "what it blocks, how long it is held, and whether it rewrites or scans.",
-        epilog=EXIT_CODES_HELP)
+        epilog=EXIT_CODES_HELP, formatter_class=HelpFormatter)
     parser.add_argument("files", nargs="*", metavar="FILE",
                         help="SQL files to analyse, each on its own; - reads standard input")
     parser.add_argument("--schema", type=Path, metavar="FILE",
