@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlreview.deploy import DeployModel
+from sqlreview.pg.rules import RULES_BY_CODE
+from sqlreview.results import Level
+
 SECTION = "tool.sqlreview"
 
 
@@ -45,17 +49,39 @@ def _texts(value: Any) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def _pg_version(value: Any) -> int:
-    from sqlreview.cli import pg_version_argument
+OLDEST_PG_VERSION = 10
+NEWEST_PG_VERSION = 30
 
+
+def pg_version_argument(text: str) -> int:
+    """``--pg-version``: a PostgreSQL major version (``16`` or ``16.2``)."""
+    try:
+        major = int(text.split(".")[0])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a PostgreSQL major version") from None
+    if not OLDEST_PG_VERSION <= major <= NEWEST_PG_VERSION:
+        raise argparse.ArgumentTypeError(
+            f"PostgreSQL {major} is out of range ({OLDEST_PG_VERSION} to {NEWEST_PG_VERSION})")
+    return major
+
+
+def level_argument(text: str) -> Level | None:
+    """``--fail-on``: a risk level, or never (None)."""
+    if text.strip().lower() == "never":
+        return None
+    try:
+        return Level.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{error}, or never") from None
+
+
+def _pg_version(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValueError("expected a PostgreSQL major version such as 16")
     return int(_argparse_value(pg_version_argument, str(value)))
 
 
 def _level(value: Any) -> Any:
-    from sqlreview.cli import level_argument
-
     return _argparse_value(level_argument, _text(value))
 
 
@@ -68,8 +94,6 @@ def _show(value: Any) -> str:
 
 
 def _codes(value: Any) -> tuple[str, ...]:
-    from sqlreview.pg.rules import RULES_BY_CODE
-
     codes = tuple(code.upper() for code in _texts(value))
     unknown = [code for code in codes if code not in RULES_BY_CODE]
     if unknown:
@@ -103,8 +127,6 @@ def _pre_state(value: Any) -> str:
 
 
 def _deploy_model(value: Any) -> str:
-    from sqlreview.deploy import DeployModel
-
     choices = [model.value for model in DeployModel]
     text = _text(value)
     if text not in choices:
@@ -145,6 +167,7 @@ KEYS: dict[str, _Key] = {
     "exclude": _Key("exclude", _texts),
     "start-after": _Key("start_after", _start_after),
     "assume-lock-timeout": _Key("assume_lock_timeout", _bool, env="SQLREVIEW_ASSUME_LOCK_TIMEOUT"),
+    "publish-required": _Key("publish_required", _bool),
     "scratch-url": _Key("scratch_url", _text, env="SQLREVIEW_SCRATCH_URL"),
     "deploy-model": _Key("deploy_model", _deploy_model, env="SQLREVIEW_DEPLOY_MODEL"),
     "pre-state": _Key("pre_state", _pre_state, env="SQLREVIEW_PRE_STATE"),

@@ -10,7 +10,9 @@ from __future__ import annotations
 import sys
 import traceback
 
-EXIT_INTERNAL = 2  # the usage/input error code: never 0 or 1
+from sqlreview.errors import ExitCode
+
+EXIT_INTERNAL = ExitCode.USAGE  # the usage/input error code: never 0 or 1
 
 
 def internal_error(error: BaseException, *, debug: bool) -> int:

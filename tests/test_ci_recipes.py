@@ -33,7 +33,7 @@ def test_the_github_action_runs_in_the_jobs_python() -> None:
     scripts = " ".join(step.get("run", "") for step in steps)
     assert "${GITHUB_ACTION_PATH}[embedded,publish]" in scripts
     review = next(step for step in steps if step.get("id") == "review")
-    assert "python -m sqlreview.ci_job" in review["run"]
+    assert "python -m sqlreview.cli.ci_job" in review["run"]
     assert "github.base_ref" in review["env"]["SQLREVIEW_SINCE"]
     assert review["working-directory"] == "${{ inputs.working-directory }}"
 

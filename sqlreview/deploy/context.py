@@ -23,7 +23,7 @@ from sqlreview.deploy.verdict import (
     migration_phase,
 )
 from sqlreview.deploy.views import all_tables, table_named
-from sqlreview.django.errors import describe_error
+from sqlreview.errors import first_line
 
 if TYPE_CHECKING:
     from django.db.migrations.migration import Migration
@@ -81,7 +81,7 @@ class DeployContext:
         except Exception as error:  # a custom field or operation we cannot read
             return OperationVerdict(
                 operation_index, describe(operation), self.model.usual_phase,
-                notes=(f"not judged for rolling deploys: {describe_error(error)}",),
+                notes=(f"not judged for rolling deploys: {first_line(error, with_type=True)}",),
             )
         return OperationVerdict.from_concerns(
             operation_index, describe(operation), concerns, self.model
@@ -102,7 +102,8 @@ class DeployContext:
                 # The state is half-way: the caller rebuilds it (as after a failed render).
                 verdicts.append(OperationVerdict(
                     index, describe(operation), self.model.usual_phase,
-                    notes=(f"not judged: the operation fails ({describe_error(error)})",),
+                    notes=("not judged: the operation fails "
+                           f"({first_line(error, with_type=True)})",),
                 ))
                 break
             verdicts.append(self.judge(migration.app_label, operation, before, state, index))

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlreview.pg.rules import rule
 from sqlreview.results import Finding
 
 
@@ -171,8 +172,6 @@ def migration_phase(
 ) -> MigrationPhase:
     """Combine the operations' verdicts: a split operation splits the migration, and so
     does one operation that must run before the rollout beside one that must run after."""
-    from sqlreview.pg.rules import rule
-
     breaks_old = [v for v in verdicts if v.breaks_old]
     needed = [v for v in verdicts if v.needed_by_new]
     phase = phase_of(

@@ -35,19 +35,19 @@ def __getattr__(name: str) -> object:
     # The submodules import django.* at module level; keep `import
     # sqlreview.django` cheap and safe before settings are configured.
     if name in ("DjangoRender", "render_migrations"):
-        from sqlreview.django import run
+        from sqlreview.django import run  # Django must be configured first
 
         return getattr(run, name)
     if name in ("RenderedMigration", "RenderedStatement"):
-        from sqlreview.django import render
+        from sqlreview.django import render  # Django must be configured first
 
         return getattr(render, name)
     if name == "SelectionRequest":
-        from sqlreview.django import select
+        from sqlreview.django import select  # Django must be configured first
 
         return select.SelectionRequest
     if name == "setup_django":
-        from sqlreview.django import setup
+        from sqlreview.django import setup  # Django must be configured first
 
         return setup.setup_django
     raise AttributeError(name)

@@ -18,14 +18,6 @@ class DjangoSetupError(Exception):
         return self.message
 
 
-def describe_error(error: BaseException) -> str:
-    """``Type: first line of the message``, for one-line reports."""
-    text = str(error).strip()
-    first = text.splitlines()[0] if text else ""
-    name = type(error).__name__
-    return f"{name}: {first}" if first else name
-
-
 def migration_file_of(error: BaseException) -> str:
     """`` in path/to/migrations/0003_x.py, line 5`` for the innermost migration file."""
     import os

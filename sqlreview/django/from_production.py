@@ -21,8 +21,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlreview.django import prestate
+from sqlreview.django.apply import SchemaReader
 from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.prestate import PreState, ReplayOptions
+from sqlreview.django.scratch_connection import scratch_connections
+from sqlreview.django.state import project_state
+from sqlreview.scratch.cache import PreStateCache
+from sqlreview.scratch.production import ProductionSchemaError, restore_schema
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -65,9 +70,6 @@ def prepare(
     project applies before walk[start] that production has not."""
     from django.db.migrations.recorder import MigrationRecorder
 
-    from sqlreview.scratch.cache import PreStateCache
-    from sqlreview.scratch.production import ProductionSchemaError, restore_schema
-
     applied = embodied(selection, production.applied)
     early = [key for key in selection.walk[start:] if key in applied]
     if early:
@@ -83,12 +85,12 @@ def prepare(
     }
     cache = PreStateCache.open(options.cache_dir, server) if options.cache_dir else None
     cache_key = _cache_key(selection, keys, server, production) if cache else None
-    state, problems = prestate.project_state(selection, there)
+    state, problems = project_state(selection, there)
     if cache is not None and cache_key is not None:
         record = cache.restore(cache_key, url)
         if record is not None:
             if missing:
-                state, _problems = prestate.project_state(selection, there + missing)
+                state, _problems = project_state(selection, there + missing)
             summary.update(cache="hit")
             return PreState(state, summary, list(record.get("warnings", [])), selection)
     try:
@@ -156,9 +158,6 @@ def files_schema(
 ) -> tuple[Schema | None, list[str]]:
     """The analyzer's schema of the pre-state the migration files build (fast path and
     cache as usual), on a database of its own, dropped afterwards; and its warnings."""
-    from sqlreview.django.run import SchemaReader
-    from sqlreview.django.scratch_connection import scratch_connections
-
     files = dataclasses.replace(options, pre_state="fast", progress=None)
     with (server.temporary_database("sqlreview_files") as url,
           scratch_connections(url, alias, options.scratch_aliases) as connection):

@@ -20,7 +20,8 @@ import sys
 import types
 from typing import Any
 
-from sqlreview.django.errors import describe_error, migration_file_of
+from sqlreview.django.errors import migration_file_of
+from sqlreview.errors import first_line
 
 IMPORT_ERROR_ATTRIBUTE = "sqlreview_import_error"
 
@@ -68,7 +69,8 @@ def _describe(error: BaseException, module_name: str) -> str:
         return (f"the migration file has a syntax error ({error.filename}, line "
                 f"{error.lineno}: {error.msg}): fix it and run again")
     return (f"the migration module {module_name} failed to import{migration_file_of(error)} "
-            f"({describe_error(error)}): fix the file (or install what it imports) and run again")
+            f"({first_line(error, with_type=True)}): fix the file (or install what it imports) "
+            "and run again")
 
 
 def _stand_in(module_name: str, message: str, package_path: Any) -> types.ModuleType:

@@ -41,19 +41,22 @@ import dataclasses
 import hashlib
 import json
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlreview import __version__, interrupts
-from sqlreview.django.errors import describe_error
+from sqlreview.deploy import DeployContext
+from sqlreview.django.apply import apply_migration
+from sqlreview.django.editor import StatementLog, recording_editor
+from sqlreview.django.state import describe_operation, empty_state, project_state
+from sqlreview.errors import first_line
 from sqlreview.pg.parse import iter_statements
 from sqlreview.progress import Progress
+from sqlreview.scratch.cache import PreStateCache
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
-    from django.db.migrations.operations.base import Operation
     from django.db.migrations.state import ProjectState
 
     from sqlreview.deploy import DeployContext, DeployModel
@@ -87,8 +90,6 @@ class ReplayOptions:
 
     def deploy_context(self, previous: DeployContext | None) -> DeployContext | None:
         """The context the next reviewed migration is judged in."""
-        from sqlreview.deploy import DeployContext
-
         if self.deploy_model is None:
             return None
         if previous is None or self.deploy_each_alone:
@@ -109,61 +110,6 @@ class PreState:
 # -- project state, without the database ---------------------------------------------
 
 
-def project_state(
-    selection: Selection, keys: Iterable[MigrationKey]
-) -> tuple[ProjectState, list[str]]:
-    """The rendered project state after ``keys``, built the cheap way.
-
-    Mutating an unrendered state costs little; rendering the models once at
-    the end is what Django's executor does too. An operation whose state
-    change raises (a RemoveField of a field the state lacks) is skipped and
-    reported, so one broken migration does not stop the ones after it.
-    """
-    state = _empty_state(selection)
-    problems = _mutate(selection, keys, state)
-    _ = state.apps  # render once
-    return state, problems
-
-
-def mutate_rendered(
-    selection: Selection, keys: Iterable[MigrationKey], state: ProjectState
-) -> tuple[ProjectState, list[str]]:
-    """Carry a rendered ``state`` past ``keys`` (live mode's unreviewed migrations)."""
-    return state, _mutate(selection, keys, state)
-
-
-def _empty_state(selection: Selection) -> ProjectState:
-    from django.db.migrations.state import ProjectState
-
-    return ProjectState(real_apps=selection.loader.unmigrated_apps)
-
-
-def _mutate(selection: Selection, keys: Iterable[MigrationKey], state: ProjectState) -> list[str]:
-    problems = []
-    for key in keys:
-        migration = selection.migration(key)
-        for operation in migration.operations:
-            try:
-                operation.state_forwards(migration.app_label, state)
-            except Exception as error:
-                problems.append(
-                    f"{key[0]}.{key[1]}: {_describe(operation)} could not change the project "
-                    f"state ({describe_error(error)}); it was skipped"
-                )
-    return problems
-
-
-def _describe(operation: Operation) -> str:
-    try:
-        return str(operation.describe())
-    except Exception:
-        return type(operation).__name__
-
-
-# -- which history the fast path can build -----------------------------------------------
-
-# Operations whose effect on the database is fully described by the project
-# state they leave, with the names Django gives a new table's objects.
 _STATE_DESCRIBED = frozenset({
     "CreateModel", "DeleteModel", "AddField", "RemoveField", "AddIndex", "RemoveIndex",
     "RenameIndex", "AddConstraint", "RemoveConstraint", "AlterConstraint",
@@ -226,7 +172,7 @@ def fast_path_plan(selection: Selection, keys: list[MigrationKey]) -> FastPlan:
     or not: an app's operations only ever change that app's models).
     """
     graph = selection.loader.graph
-    state = _empty_state(selection)
+    state = empty_state(selection)
     renames: RenameMap = {}
     plan = FastPlan()
     held: set[MigrationKey] = set()
@@ -396,7 +342,6 @@ def prepare(
     """
     from django.db.migrations.recorder import MigrationRecorder
 
-    from sqlreview.scratch.cache import PreStateCache
 
     keys = selection.walk[:start]
     summary: dict[str, Any] = {"migrations": len(keys), "mode": options.pre_state}
@@ -451,8 +396,6 @@ def stand_in_warnings(result: RenderedMigration) -> list[str]:
 def _hoist(connection: BaseDatabaseWrapper, selection: Selection,
            keys: list[MigrationKey], state: ProjectState) -> list[str]:
     """Run the extension and collation operations of the history, each on its own."""
-    from sqlreview.django.editor import StatementLog, recording_editor
-
     warnings: list[str] = []
     for key in keys:
         migration = selection.migration(key)
@@ -467,8 +410,9 @@ def _hoist(connection: BaseDatabaseWrapper, selection: Selection,
                 warnings.extend(f"{key[0]}.{key[1]}: {warning}" for warning in log.warnings)
             except Exception as error:
                 warnings.append(
-                    f"{key[0]}.{key[1]}: {_describe(operation)} failed on the scratch server "
-                    f"({describe_error(error)}); migrations that need it may fail too"
+                    f"{key[0]}.{key[1]}: {describe_operation(operation)} failed on the scratch "
+                    f"server ({first_line(error, with_type=True)}); migrations that need it may "
+                    "fail too"
                 )
     return warnings
 
@@ -571,7 +515,6 @@ def replay(
     state: ProjectState,
     progress: Progress | None,
 ) -> tuple[ProjectState, list[str]]:
-    from sqlreview.django.run import apply_migration
 
     warnings = []
     for position in range(first, stop):

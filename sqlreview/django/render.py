@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from sqlreview.deploy import migration_phase
 from sqlreview.django.editor import (
     PythonCode,
     StatementLog,
@@ -13,8 +14,8 @@ from sqlreview.django.editor import (
     recording_editor,
     tracked_migration,
 )
-from sqlreview.django.errors import describe_error
 from sqlreview.django.loading import import_error_of
+from sqlreview.errors import first_line
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -171,7 +172,7 @@ def render_migration(
                 state, editor, collect_sql=True
             )
     except Exception as error:
-        rendered.error = describe_error(error)
+        rendered.error = first_line(error, with_type=True)
     if deploy is not None:
         rendered.deploy = _phase(deploy, migration, verdicts, state, executes)
     descriptions = [_describe(operation) for operation in migration.operations]
@@ -203,8 +204,6 @@ def render_migration(
 def _phase(deploy: DeployContext, migration: Migration, verdicts: list[OperationVerdict],
            state: ProjectState, executes: bool) -> MigrationPhase:
     """The migration's deploy phase; operations Django skipped (no Python run) judged too."""
-    from sqlreview.deploy import migration_phase
-
     if not executes:
         judged = {verdict.operation_index for verdict in verdicts}
         for index, operation in enumerate(migration.operations):
@@ -237,4 +236,5 @@ def _describe(operation: Any) -> str:
     try:
         return str(operation.describe())
     except Exception as error:
-        return f"{type(operation).__name__} (describe() failed: {describe_error(error)})"
+        return (f"{type(operation).__name__} "
+                f"(describe() failed: {first_line(error, with_type=True)})")

@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlreview import interrupts
 from sqlreview.django import from_production, prestate
+from sqlreview.django.apply import SchemaReader, apply_migration
 from sqlreview.django.drift import Drift, differences
-from sqlreview.django.errors import DjangoSetupError, describe_error
-from sqlreview.django.loading import import_error_of
+from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.prestate import ReplayOptions
 from sqlreview.django.render import RenderedMigration, render_migration
 from sqlreview.django.scratch_connection import scratch_connections
@@ -50,7 +50,11 @@ from sqlreview.django.select import (
     bound_connect_time,
     select_migrations,
 )
-from sqlreview.django.trace import trace_unavailable, tracing
+from sqlreview.django.state import mutate_rendered, project_state
+from sqlreview.django.trace import trace_unavailable
+from sqlreview.errors import first_line
+from sqlreview.scratch import ScratchServer, ScratchUnavailable, redact
+from sqlreview.scratch.production import ProductionSchemaError, read_production_schema
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -186,7 +190,6 @@ def _production_schema(alias: str, options: ReplayOptions) -> ProductionSchema |
         return options.production
     if options.pre_state != "database":
         return None
-    from sqlreview.scratch.production import ProductionSchemaError, read_production_schema
 
     try:
         return read_production_schema(database_url(alias))
@@ -241,8 +244,6 @@ def _drift(connection: BaseDatabaseWrapper, files: Schema | None) -> list[Drift]
 def _scratch_server(scratch_url: str | None, cache_dir: Path | None
                     ) -> Iterator[ScratchServer]:
     """The server named by ``--scratch-url``, or an embedded one stopped afterwards."""
-    from sqlreview.scratch import ScratchServer, ScratchUnavailable
-
     try:
         server = (ScratchServer.at(scratch_url) if scratch_url
                   else ScratchServer.embedded(cache_dir))
@@ -259,14 +260,13 @@ def _scratch_server(scratch_url: str | None, cache_dir: Path | None
 
 def _prepare_scratch_database(server: ScratchServer) -> tuple[int, str]:
     """The server's major version and a new empty database on it."""
-    from sqlreview.scratch import redact
-
     try:
         return server.server_version(), server.create_database("sqlreview_replay")
     except Exception as error:
         raise DjangoSetupError(
             f"cannot create a database on the scratch server {redact(server.url)} "
-            f"({describe_error(error)}): its role needs CREATEDB (or omit --scratch-url "
+            f"({first_line(error, with_type=True)}): its role needs CREATEDB "
+            "(or omit --scratch-url "
             "to use the embedded server)"
         ) from error
 
@@ -320,78 +320,6 @@ def _replay_walk(
     return rendered, warnings
 
 
-def apply_migration(
-    connection: BaseDatabaseWrapper,
-    selection: Selection,
-    position: int,
-    state: ProjectState,
-    trace_url: str | None = None,
-    deploy: DeployContext | None = None,
-) -> tuple[RenderedMigration, ProjectState]:
-    """Render and apply walk[position] in one pass; on failure, render it as sqlmigrate would."""
-    migration = selection.migration(selection.walk[position])
-    if trace_url is None:
-        result, state = render_migration(connection, migration, state, executes=True,
-                                         deploy=deploy)
-    else:
-        with tracing(connection, trace_url) as trace:
-            result, state = render_migration(
-                connection, migration, state, executes=True, observer=trace, deploy=deploy
-            )
-    if result.error is None:
-        result.applied_on_scratch = True
-    elif import_error_of(migration) is None:
-        result, state = _after_failure(connection, selection, position, result.error)
-    if trace_url is not None:
-        trace.attach(result)
-    return result, state
-
-
-def _after_failure(
-    connection: BaseDatabaseWrapper, selection: Selection, position: int, error: str
-) -> tuple[RenderedMigration, ProjectState]:
-    """walk[position] failed on the scratch database: render it without applying it.
-
-    Its transaction was rolled back (a non-atomic one stopped half-way). The
-    project state is rebuilt without the database (cheaply: mutated
-    unrendered, rendered once), the migration is rendered as ``sqlmigrate``
-    renders it, and its statements are then applied one by one where they
-    still succeed, so the migrations after it meet a schema as close to
-    production's as the scratch server allows.
-    """
-    state, _problems = prestate.project_state(selection, selection.walk[:position])
-    result, state = render_migration(connection, selection.migration(selection.walk[position]),
-                                     state)
-    result.apply_error = error
-    if result.error is not None:  # even collecting fails: carry the state past it
-        state, _problems = prestate.project_state(selection, selection.walk[: position + 1])
-    elif result.atomic:
-        applied = _apply_each(connection, result)
-        result.warnings.append(
-            f"failed on the scratch database ({error}); {applied} of "
-            f"{sum(1 for s in result.statements if s.kind == 'sql')} statements were then "
-            "applied one by one so later migrations meet its changes"
-        )
-    return result, state
-
-
-def _apply_each(connection: BaseDatabaseWrapper, result: RenderedMigration) -> int:
-    """Run each rendered statement in its own transaction; count those that succeed."""
-    from django.db import transaction
-
-    applied = 0
-    for statement in result.statements:
-        if statement.kind != "sql":
-            continue
-        try:
-            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-                cursor.execute(statement.sql)
-        except Exception:
-            continue
-        applied += 1
-    return applied
-
-
 # -- live ----------------------------------------------------------------------
 
 
@@ -410,7 +338,7 @@ def _render_live(selection: Selection, alias: str, options: ReplayOptions) -> Dj
         connection.ensure_connection()
     except Exception as error:
         raise DjangoSetupError(
-            f"cannot connect to database {alias!r} ({describe_error(error)}): "
+            f"cannot connect to database {alias!r} ({first_line(error, with_type=True)}): "
             "use replay mode (the default) to render on a scratch server"
         ) from error
     warnings = list(selection.warnings)
@@ -432,7 +360,7 @@ def _live_walk(selection: Selection, connection: BaseDatabaseWrapper, options: R
     reviewed = set(selection.reviewed)
     rendered: list[RenderedMigration] = []
     start = selection.start
-    state, _problems = prestate.project_state(selection, selection.walk[:start])
+    state, _problems = project_state(selection, selection.walk[:start])
     reader = SchemaReader(connection)
     deploy: DeployContext | None = None
     for position in range(start, len(selection.walk)):
@@ -440,14 +368,14 @@ def _live_walk(selection: Selection, connection: BaseDatabaseWrapper, options: R
         key = selection.walk[position]
         migration = selection.migration(key)
         if key not in reviewed:
-            state, _problems = prestate.mutate_rendered(selection, [key], state)
+            state, _problems = mutate_rendered(selection, [key], state)
             continue
         schema = reader.read()
         deploy = options.deploy_context(deploy)
         result, state = render_migration(connection, migration, state, deploy=deploy)
         result.schema_before = schema
         if result.error is not None:
-            state, _problems = prestate.project_state(selection, selection.walk[: position + 1])
+            state, _problems = project_state(selection, selection.walk[: position + 1])
         if rendered:
             result.warnings.append(
                 "rendered against the live schema, which lacks the earlier pending migrations"
@@ -469,39 +397,3 @@ def _read_only_session(connection: BaseDatabaseWrapper) -> Iterator[None]:
 
 
 # -- schema facts ----------------------------------------------------------------
-
-
-class SchemaReader:
-    """The analyzer's view of the connected database's catalog, read when it may have changed.
-
-    The catalog is read again only after ``changed()`` (a migration ran),
-    and then only the relations that changed (``CatalogReader``); the
-    analyzer copies what it is given before learning into it. None when
-    ``sqlreview.pg.introspect`` is not available or reading fails: the
-    analyzer then works from the SQL alone.
-    """
-
-    def __init__(self, connection: BaseDatabaseWrapper) -> None:
-        from sqlreview.pg.introspect import CatalogReader
-
-        self.connection = connection
-        self._catalog = CatalogReader()
-        self._schema: Schema | None = None
-        self._stale = True
-
-    def changed(self) -> None:
-        self._stale = True
-
-    def read(self) -> Schema | None:
-        if self._stale:
-            self._schema = self._read()
-            self._stale = False
-        return self._schema
-
-    def _read(self) -> Schema | None:
-        try:
-            with self.connection.cursor() as cursor:
-                return self._catalog.read(cursor.cursor)
-        except Exception:
-            self._catalog = type(self._catalog)()  # start afresh next time
-            return None

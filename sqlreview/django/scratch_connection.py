@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.db.backends.dummy.base import DatabaseWrapper as DummyDatabaseWrapper
 
+from sqlreview.django.errors import DjangoSetupError
+
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -83,8 +85,6 @@ def scratch_connections(url: str, alias: str, also: tuple[str, ...] = ()
     also = (*also, *mirrors_of(alias))
     unknown = [name for name in also if name not in originals]
     if unknown:
-        from sqlreview.django.errors import DjangoSetupError
-
         raise DjangoSetupError(
             f"--scratch-alias {unknown[0]}: settings.DATABASES has no such alias "
             f"(it has: {', '.join(sorted(originals))})")

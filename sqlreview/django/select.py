@@ -32,8 +32,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlreview.django.errors import DjangoSetupError, describe_error, migration_file_of
+from sqlreview.django.errors import DjangoSetupError, migration_file_of
 from sqlreview.django.loading import preimport_migrations
+from sqlreview.django.since import SinceError, changed_files
+from sqlreview.errors import first_line
+from sqlreview.scratch import connect_timeout
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -147,12 +150,12 @@ def loading_errors(alias: str) -> Iterator[None]:
     except ImportError as error:
         raise DjangoSetupError(
             f"a migrations module failed to import{migration_file_of(error)} "
-            f"({describe_error(error)}): "
+            f"({first_line(error, with_type=True)}): "
             "fix the import (or install the missing package) and run again"
         ) from error
     except (BadMigrationError, NodeNotFoundError, CircularDependencyError, ValueError) as error:
         raise DjangoSetupError(
-            f"the migration graph is broken ({describe_error(error)}): "
+            f"the migration graph is broken ({first_line(error, with_type=True)}): "
             "`manage.py showmigrations` shows the same problem; fix the migration files"
         ) from error
     except DatabaseError as error:
@@ -163,7 +166,7 @@ def loading_errors(alias: str) -> Iterator[None]:
         raise DjangoSetupError(
             f"a migrations module raised {type(error).__name__} while loading"
             f"{migration_file_of(error)} "
-            f"({describe_error(error)}): fix the migration file and run again"
+            f"({first_line(error, with_type=True)}): fix the migration file and run again"
         ) from error
 
 
@@ -263,8 +266,6 @@ def _check_reachable(connection: BaseDatabaseWrapper, alias: str) -> None:
 
 def bound_connect_time(connection: BaseDatabaseWrapper) -> None:
     """A host that accepts TCP and never answers must not hang the review."""
-    from sqlreview.scratch import connect_timeout
-
     if connection.vendor in ("postgresql", "mysql"):
         options = connection.settings_dict.setdefault("OPTIONS", {})
         options.setdefault("connect_timeout", connect_timeout())
@@ -273,7 +274,7 @@ def bound_connect_time(connection: BaseDatabaseWrapper) -> None:
 def _unreachable(alias: str, error: BaseException) -> DjangoSetupError:
     return DjangoSetupError(
         f"cannot read which migrations are applied on database {alias!r} "
-        f"({describe_error(error)}): name the migrations to review "
+        f"({first_line(error, with_type=True)}): name the migrations to review "
         "(app_label or app_label:0007) or pass --all to review every migration "
         "of the project's apps"
     )
@@ -372,8 +373,6 @@ def is_own_app(app_label: str) -> bool:
 
 
 def _select_since(ref: str) -> Selection:
-    from sqlreview.django.since import SinceError, changed_files
-
     try:
         changes = changed_files(ref)
     except SinceError as error:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from sqlreview.django.errors import DjangoSetupError, describe_error
+from sqlreview.django.errors import DjangoSetupError
+from sqlreview.errors import first_line
 
 
 def setup_django(settings: str | None = None, pythonpath: str | None = None) -> None:
@@ -37,7 +38,7 @@ def setup_django(settings: str | None = None, pythonpath: str | None = None) -> 
         django.setup()
     except Exception as error:
         raise DjangoSetupError(
-            f"Django could not load the project's apps ({describe_error(error)}): "
+            f"Django could not load the project's apps ({first_line(error, with_type=True)}): "
             "check INSTALLED_APPS and that the project's dependencies are installed"
         ) from error
 
@@ -70,11 +71,12 @@ def _load_settings(module: str, pythonpath: str | None) -> None:
                 "(the directory that contains the project package)"
             ) from error
         raise DjangoSetupError(
-            f"the settings module {module!r} failed to import ({describe_error(error)}): "
+            f"the settings module {module!r} failed to import "
+            f"({first_line(error, with_type=True)}): "
             "install the missing package or fix the import"
         ) from error
     except Exception as error:
         raise DjangoSetupError(
-            f"the settings module {module!r} failed to load ({describe_error(error)}): "
+            f"the settings module {module!r} failed to load ({first_line(error, with_type=True)}): "
             "fix the settings file"
         ) from error

@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
-from sqlreview.django.errors import describe_error
+from sqlreview.errors import first_line
 from sqlreview.pg import observe
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.observe import Observation, RelationInfo, Snapshot
@@ -94,7 +94,8 @@ def trace_unavailable(connection: BaseDatabaseWrapper) -> str | None:
     try:
         connection.ensure_connection()
     except Exception as error:
-        return f"--trace: cannot connect to the scratch database ({describe_error(error)})"
+        return ("--trace: cannot connect to the scratch database "
+                f"({first_line(error, with_type=True)})")
     if not isinstance(connection.connection, psycopg.Connection):
         return (
             "--trace needs Django to use psycopg 3 (it uses "
@@ -170,11 +171,11 @@ def _guarded_snapshot(raw: psycopg.Connection[Any], record: Measured) -> Snapsho
             snapshot: Snapshot | None = observe.take_snapshot(raw)
         except psycopg.Error as error:
             raw.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-            record.failure = f"reading the catalog failed ({describe_error(error)})"
+            record.failure = f"reading the catalog failed ({first_line(error, with_type=True)})"
             snapshot = None
         raw.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
     except psycopg.Error as error:
-        record.failure = f"reading the catalog failed ({describe_error(error)})"
+        record.failure = f"reading the catalog failed ({first_line(error, with_type=True)})"
         return None
     return snapshot
 
@@ -191,7 +192,7 @@ def _in_open_transaction(
         result = call()
     except Exception as error:
         if before is not None:
-            record.observation = Observation(error=describe_error(error))
+            record.observation = Observation(error=first_line(error, with_type=True))
         raise
     if before is not None:
         record.observation = _after(raw, before, record)
@@ -217,7 +218,7 @@ def _in_own_transaction(
     try:
         raw.execute("BEGIN")
     except psycopg.Error as error:
-        record.failure = f"BEGIN failed ({describe_error(error)})"
+        record.failure = f"BEGIN failed ({first_line(error, with_type=True)})"
         return call()
     before = _guarded_snapshot(raw, record)
     began = _NestedBegin(raw)
@@ -229,7 +230,7 @@ def _in_own_transaction(
         if _sqlstate(error) == _REFUSES_TRANSACTION:
             record.failure = None
             return _outside_transaction(call, raw, url, record)
-        record.observation = Observation(error=describe_error(error))
+        record.observation = Observation(error=first_line(error, with_type=True))
         raise
     observation = None if before is None else _after(raw, before, record)
     if not began.seen:  # else the statement opened a transaction meant to stay open
@@ -237,7 +238,7 @@ def _in_own_transaction(
             with wrap_errors:
                 _commit(raw)
         except Exception as error:  # a deferred constraint fails at commit, as in autocommit
-            record.observation = Observation(error=describe_error(error))
+            record.observation = Observation(error=first_line(error, with_type=True))
             raise
     record.observation = observation
     return result
@@ -316,7 +317,7 @@ def _outside_transaction(
     try:
         probe = _start_probe(raw, url)
     except psycopg.Error as error:
-        record.failure = f"could not watch the statement ({describe_error(error)})"
+        record.failure = f"could not watch the statement ({first_line(error, with_type=True)})"
         return call()
     watcher = threading.Thread(target=_watch, args=(probe,), name="sqlreview-trace", daemon=True)
     watcher.start()
@@ -324,7 +325,7 @@ def _outside_transaction(
         try:
             result = call()
         except Exception as error:
-            record.observation = Observation(error=describe_error(error))
+            record.observation = Observation(error=first_line(error, with_type=True))
             raise
         finally:
             probe.done.set()
@@ -363,7 +364,7 @@ def _watch(probe: _Probe) -> None:
             probe.monitor, probe.pid, probe.done, probe.relations, WAIT_TIMEOUT
         )
     except Exception as error:
-        probe.watch_error = describe_error(error)
+        probe.watch_error = first_line(error, with_type=True)
     finally:
         try:
             probe.blocker.rollback()
@@ -392,7 +393,7 @@ def _read_outcome(probe: _Probe, raw: psycopg.Connection[Any], record: Measured)
             scans_after = observe.read_seq_scans(probe.monitor, in_transaction=False)
             scanned = observe.diff_scans(probe.scans, scans_after, probe.relations)
     except psycopg.Error as error:
-        record.failure = f"reading the catalog failed ({describe_error(error)})"
+        record.failure = f"reading the catalog failed ({first_line(error, with_type=True)})"
         return
     record.observation = _outside_observation(probe, after, scanned)
 

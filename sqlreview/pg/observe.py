@@ -49,6 +49,7 @@ from typing import Any, NamedTuple
 
 import psycopg
 
+from sqlreview.errors import first_line
 from sqlreview.pg.locks import LockMode
 
 __all__ = [
@@ -197,10 +198,6 @@ def _is_user_schema(schema: str) -> bool:
         or schema.startswith(("pg_temp_", "pg_toast_temp_"))
     )
 
-
-def _error_text(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 # --------------------------------------------------------------------------
@@ -386,7 +383,7 @@ class Observer:
             self.conn.execute(sql.encode(), prepare=False)
         except psycopg.Error as error:
             self._baseline = None
-            return Observation(error=_error_text(error))
+            return Observation(error=first_line(error))
         after = take_snapshot(self.conn)
         self._baseline = after
         observation = compare(before, after)
@@ -574,7 +571,7 @@ def _run_in_thread(conn: psycopg.Connection[Any], sql: str) -> _Outcome:
         try:
             conn.execute(sql.encode(), prepare=False)
         except psycopg.Error as error:
-            outcome.error = _error_text(error)
+            outcome.error = first_line(error)
         finally:
             outcome.done.set()
 

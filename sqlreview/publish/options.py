@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +58,8 @@ def add_publish_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "pull request comment",
         "post the Markdown report as one comment on the pull/merge request, updated in place "
-        "on later runs (exit 4 if publishing fails; the report is printed anyway)")
+        "on later runs (if publishing fails the report is printed anyway, and the exit code "
+        "is the review's, or 4 when the review passed: see Exit codes)")
     group.add_argument("--publish", choices=PLATFORMS, default=None,
                        help="github (GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH) or "
                             "gitlab (CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID, "
@@ -71,18 +71,10 @@ def add_publish_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--publish-key", type=publish_key, default=None, metavar="NAME",
                        help="keep a separate comment for this job when several sqlreview jobs "
                             "comment on the same pull request")
+    group.add_argument("--publish-required", action="store_true", default=False,
+                       help="exit 4 whenever publishing fails, even when the review found "
+                            "something at or above --fail-on (default: the review's exit 1 "
+                            "wins; config key publish-required)")
     group.add_argument("--pr", type=positive_int, default=None, metavar="N",
                        help="the GitHub pull request or GitLab merge request (IID) number "
                             "(default: from the CI environment)")
-
-
-def parse_publish_options(arguments: Sequence[str]) -> PublishOptions:
-    """The publishing flags among a whole command line (the full parser checked it already)."""
-    parser = argparse.ArgumentParser(add_help=False, exit_on_error=False)
-    add_publish_options(parser)
-    parser.add_argument("--debug", action="store_true")
-    try:
-        args, _rest = parser.parse_known_args(list(arguments))
-    except (argparse.ArgumentError, SystemExit):  # the full parser refuses it too
-        return PublishOptions()
-    return PublishOptions.from_args(args)

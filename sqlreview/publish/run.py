@@ -6,42 +6,36 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 from sqlreview.publish.body import comment_body, is_clean, is_ours, marker
 from sqlreview.publish.links import file_links
-from sqlreview.publish.options import PublishOptions, parse_publish_options
+from sqlreview.publish.options import PublishOptions
 from sqlreview.publish.platforms import Comment, Platform, connect
 from sqlreview.publish.transport import HttpStatusError, PublishError, Secrets
 from sqlreview.report import render_markdown
 from sqlreview.report.links import FileUrl
 from sqlreview.results import Level, Review
 
-EXIT_PUBLISH_FAILED = 4
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "SQLREVIEW_GITLAB_TOKEN", "GITLAB_TOKEN")
-# Exit codes about the review itself that a publishing failure does not replace.
-_REVIEW_PROBLEMS = frozenset({2, 3})
 
 
 def publish_review(review: Review, args: argparse.Namespace | PublishOptions,
                    env: Mapping[str, str] | None = None, *,
-                   show: Level | None = Level.MEDIUM) -> int | None:
-    """Publish if ``--publish`` asks for it: None when done or not asked, else exit code 4.
+                   show: Level | None = Level.MEDIUM) -> bool:
+    """Publish if ``--publish`` asks for it: True when it failed (the reason is on stderr).
 
     Never raises (but for Ctrl-C): whatever goes wrong, the review was already
     printed and the message on stderr says what to do."""
     options = args if isinstance(args, PublishOptions) else PublishOptions.from_args(args)
     if options.platform is None:
-        return None
+        return False
     secrets = Secrets()
     try:
         outcome = _publish(review, options, os.environ if env is None else env, secrets, show)
     except PublishError as error:
         print(f"sqlreview: publishing failed: {secrets.redact(str(error))}", file=sys.stderr)
-        return EXIT_PUBLISH_FAILED
+        return True
     except Exception as error:  # a bug here must not turn into a traceback with the token
         if options.debug:
             print(secrets.redact("".join(traceback.format_exception(error))), file=sys.stderr)
@@ -49,16 +43,9 @@ def publish_review(review: Review, args: argparse.Namespace | PublishOptions,
                 else " (run again with --debug for the traceback, and please report it)")
         print(secrets.redact(f"sqlreview: publishing failed: internal error: "
                              f"{type(error).__name__}: {error}{hint}"), file=sys.stderr)
-        return EXIT_PUBLISH_FAILED
+        return True
     print(f"sqlreview: {secrets.redact(outcome)}", file=sys.stderr)
-    return None
-
-
-def combine_exit_codes(review_code: int, publish_code: int | None) -> int:
-    """4 when publishing failed, unless the review itself failed (2, 3)."""
-    if publish_code is None or review_code in _REVIEW_PROBLEMS:
-        return review_code
-    return publish_code
+    return False
 
 
 def _publish(review: Review, options: PublishOptions, env: Mapping[str, str],
@@ -106,45 +93,3 @@ def _reconcile(platform: Platform, review: Review, options: PublishOptions,
 
 def _at(comment: Comment) -> str:
     return f": {comment.url}" if comment.url else ""
-
-
-@dataclass
-class PublishingRun:
-    """One command line: publishes each review the CLI emits and remembers a failure."""
-
-    arguments: Sequence[str]
-    failed: int | None = None
-
-    def emitted(self, review: Review, show: Level | None = Level.MEDIUM) -> None:
-        code = publish_review(review, parse_publish_options(self.arguments), show=show)
-        self.failed = self.failed or code
-
-    def exit_code(self, review_code: int) -> int:
-        return combine_exit_codes(review_code, self.failed)
-
-
-_current: ContextVar[PublishingRun | None] = ContextVar("sqlreview_publishing", default=None)
-
-
-@contextmanager
-def publishing(arguments: Sequence[str]) -> Iterator[PublishingRun]:
-    """Around a whole command: ``emitted(review)`` inside publishes per its flags.
-
-    The options are parsed from the raw arguments when the report is emitted,
-    that is after the command's own parser accepted them: this keeps the
-    wiring out of the command implementations (``sqlreview sql`` and the
-    Django command both end in ``cli.emit``)."""
-    run = PublishingRun(list(arguments))
-    token = _current.set(run)
-    try:
-        yield run
-    finally:
-        _current.reset(token)
-
-
-def emitted(review: Review, show: Level | None = Level.MEDIUM) -> None:
-    """Called once the report is written: publish it if ``--publish`` asks for it
-    (the comment lists the statements ``--show`` lists)."""
-    run = _current.get()
-    if run is not None:
-        run.emitted(review, show)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlreview.pg.locks import LockMode
+from sqlreview.report.cells import duration
 from sqlreview.results import Finding, Level, Review, Section, StatementResult
 
 FRAME_ACTIONS = frozenset({"BEGIN", "START", "COMMIT"})
@@ -375,8 +376,6 @@ def frame_lines(item: SectionDigest, names: Names = PLAIN, limit: int = 4) -> li
 
 def hold_estimate(section: Section, relation: str, released_at: int | None) -> str:
     """--stats: ``for ~3 min (estimate)``, or "" when not estimated."""
-    from sqlreview.report.cells import duration
-
     for hold in section.analysis.holds:
         if hold.relation == relation and hold.released_at == released_at \
                 and hold.estimated_seconds is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sqlreview.pg import rules
 from sqlreview.report import cells, digest, escape, layout
 from sqlreview.report.digest import SectionDigest
 from sqlreview.report.terminal import RULE_URL, TerminalOptions, requested_options
@@ -157,8 +158,6 @@ def advice(finding: Finding) -> str:
     """What to do: this occurrence's own advice, else the rule's."""
     if finding.instead:
         return finding.instead
-    from sqlreview.pg import rules
-
     known = rules.RULES_BY_CODE.get(finding.code)
     return known.instead if known is not None else "see the rule's page"
 

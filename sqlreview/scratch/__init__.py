@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
+from sqlreview.errors import first_line
 from sqlreview.scratch import embedded
 from sqlreview.scratch.embedded import EmbeddedCluster
 
@@ -179,7 +180,3 @@ def redact(url: str) -> str:
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
     return urlunsplit(parts._replace(netloc=netloc))
 
-
-def first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

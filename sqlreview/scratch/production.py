@@ -45,7 +45,9 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from sqlreview.scratch import connect_timeout, first_line, redact
+from sqlreview.errors import first_line
+from sqlreview.scratch import connect_timeout, redact
+from sqlreview.scratch.cache import _tools, _without_password
 
 DEFAULT_LOCK_WAIT_TIMEOUT = "2s"
 STATEMENT_TIMEOUT = "30s"  # our own queries (django_migrations, the snapshot export)
@@ -211,8 +213,6 @@ def _quoted(name: str) -> str:
 
 
 def _pg_dump_for(server_version: int) -> Path:
-    from sqlreview.scratch.cache import _tools
-
     tools = _tools(server_version)
     if tools is None:
         raise ProductionSchemaError(
@@ -225,8 +225,6 @@ def _pg_dump_for(server_version: int) -> Path:
 
 def _run_pg_dump(pg_dump: Path, url: str, snapshot: str, lock_wait_timeout: str,
                  patterns: list[str]) -> str:
-    from sqlreview.scratch.cache import _without_password
-
     command = [str(pg_dump), *PG_DUMP_FLAGS, f"--lock-wait-timeout={lock_wait_timeout}",
                f"--snapshot={snapshot}", *patterns,
                "--dbname", _without_password(_read_only_conninfo(url))]

@@ -19,24 +19,17 @@ read, the sizes are still written and it is listed as unreadable.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import functools
-import json
-import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlreview.errors import first_line
 from sqlreview.pg.introspect import CatalogReader
 from sqlreview.pg.schema import RelationKind, Schema, key_of, relation_key
 from sqlreview.scratch.production import ProductionSchemaError, read_production_schema
 from sqlreview.stats.model import IndexStats, TableStats
 from sqlreview.stats.snapshot import Snapshot
-
-EXIT_OK = 0
-EXIT_USAGE = 2  # bad flag, unreachable database, bad URL, unwritable -o
-EXIT_INCOMPLETE = 3  # the snapshot was written, but some part could not be read
 
 STATEMENT_TIMEOUT = "10s"
 LOCK_TIMEOUT = "2s"
@@ -91,54 +84,6 @@ class DumpError(Exception):
     """Cannot take a snapshot at all (bad URL, unreachable database): exit 2."""
 
 
-def dump_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sqlreview stats dump",
-        description="Write a read-only snapshot of a database's table sizes, row estimates "
-                    "and schema (catalog data only, never row data) for --stats and --schema, "
-                    "with its schema DDL and applied migrations (a review's pre-state).",
-        epilog="Exit codes: 0 written, 2 usage error or the database could not be reached, "
-               "3 written but some part could not be read (listed on stderr and in the file).")
-    parser.add_argument("--database-url", required=True, metavar="URL",
-                        help="postgresql://USER@HOST/DB of the database (a replica is best); "
-                             "the role needs CONNECT, and for the schema DDL USAGE on the "
-                             "schemas and SELECT on the tables (no row is read)")
-    parser.add_argument("--output", "-o", type=Path, metavar="FILE",
-                        help="write the snapshot to FILE instead of standard output")
-    parser.add_argument("--tables", metavar="T,...", type=_names,
-                        help="only these tables (comma-separated, schema.table outside public)")
-    parser.add_argument("--schema-name", metavar="S,...", type=_names,
-                        help="only tables in these schemas (comma-separated)")
-    parser.add_argument("--no-schema-ddl", dest="schema_ddl", action="store_false",
-                        help="leave out the schema DDL and the applied migrations (the "
-                             "pre-state of a review): sizes only, and CONNECT is enough")
-    return parser
-
-
-def _names(text: str) -> tuple[str, ...]:
-    names = tuple(name.strip() for name in text.split(",") if name.strip())
-    if not names:
-        raise argparse.ArgumentTypeError("expected one or more comma-separated names")
-    return names
-
-
-def run_stats(argv: Sequence[str]) -> int:
-    """``argv``: what follows ``sqlreview stats``, i.e. ``dump ...``."""
-    from sqlreview.cli import UsageError, check_output_path, write_output
-
-    args = dump_parser().parse_args(list(argv[1:]))
-    check_output_path(args.output)
-    try:
-        snapshot = take_snapshot(args.database_url, tables=args.tables,
-                                 schema_names=args.schema_name, schema_ddl=args.schema_ddl)
-    except DumpError as error:
-        raise UsageError(str(error)) from None
-    write_output(json.dumps(snapshot.to_json(), indent=1) + "\n", args.output)
-    for problem in snapshot.unreadable:
-        print(f"sqlreview stats dump: could not read {problem}", file=sys.stderr)
-    return EXIT_INCOMPLETE if snapshot.unreadable else EXIT_OK
-
-
 def take_snapshot(url: str, *, tables: Sequence[str] | None = None,
                   schema_names: Sequence[str] | None = None, schema_ddl: bool = True
                   ) -> Snapshot:
@@ -167,25 +112,23 @@ def _take_sizes(url: str, tables: Sequence[str] | None,
         connection = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT,
                                      application_name="sqlreview stats dump")
     except psycopg.Error as error:
-        raise DumpError(f"cannot connect to the database: {_first_line(error)}. Check "
+        raise DumpError("cannot connect to the database: "
+                        f"{first_line(error, strip_period=True)}. Check "
                         "--database-url (postgresql://USER@HOST:PORT/DB)") from None
     except Exception as error:  # e.g. a malformed URL psycopg refuses before connecting
-        raise DumpError(f"bad --database-url: {_first_line(error)}") from None
+        raise DumpError(f"bad --database-url: {first_line(error, strip_period=True)}") from None
     try:
         connection.read_only = True
         with connection.cursor() as cursor:
             try:
                 return _read(cursor, tables, schema_names)
             except psycopg.Error as error:
-                raise DumpError(f"cannot read the catalog: {_first_line(error)}") from None
+                raise DumpError("cannot read the catalog: "
+                                f"{first_line(error, strip_period=True)}") from None
     finally:
         connection.rollback()  # read only: nothing to keep
         connection.close()
 
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0].rstrip(".")
 
 
 class _Reader:
@@ -206,7 +149,7 @@ class _Reader:
             result = read()
         except psycopg.Error as error:
             self.cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
-            self.unreadable.append(f"{what}: {_first_line(error)}")
+            self.unreadable.append(f"{what}: {first_line(error, strip_period=True)}")
             return fallback
         self.cursor.execute(f"RELEASE SAVEPOINT {name}")
         return result

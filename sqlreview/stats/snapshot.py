@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlreview import __version__
 from sqlreview.pg.schema import (
     Column,
     Constraint,
@@ -55,8 +56,6 @@ class Snapshot:
         return self.tables.get(key_of(name))
 
     def to_json(self) -> dict[str, Any]:
-        from sqlreview import __version__
-
         return {
             "snapshot_version": SNAPSHOT_VERSION,
             "generator": f"sqlreview {__version__}",

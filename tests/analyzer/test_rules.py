@@ -8,7 +8,7 @@ analyzer against the small shop schema of ``rules.EXAMPLE_SCHEMA``. A rule
 added without examples fails ``test_every_rule_has_examples``.
 
 SR002, SR301 and SR302 are raised by the Django pipeline
-(``sqlreview.django.command.analyze_migration``), so their examples are
+(``sqlreview.review.migrations.analyze_migration``), so their examples are
 migrations (``DJANGO_EXAMPLES``), analysed in a subprocess with minimal Django
 settings (configuring Django in the test process would leak into other tests).
 """
@@ -216,7 +216,7 @@ from django.conf import settings
 settings.configure(MIGRATION_MODULES={"shop": None})
 import django
 django.setup()
-from sqlreview.django.command import analyze_migration
+from sqlreview.review.migrations import analyze_migration
 from sqlreview.django.render import RenderedMigration, RenderedStatement
 from sqlreview.pg.analyzer import AnalyzerOptions
 from sqlreview.pg.schema import Schema

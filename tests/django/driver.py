@@ -71,15 +71,15 @@ def _interrupted_render(scratch_url: str | None) -> Result:
     """Interrupt a replay half-way (Ctrl-C while rendering): what is left behind?"""
     from django.db import connections
 
-    from sqlreview.django import run
+    from sqlreview.django import apply  # where replay renders each migration
 
     original_connection = connections["default"]
-    original_render = run.render_migration
+    original_render = apply.render_migration
 
     def interrupt(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    run.render_migration = interrupt
+    apply.render_migration = interrupt
     try:
         _render(scratch_url=scratch_url, targets=("shop",))
     except KeyboardInterrupt:
@@ -87,7 +87,7 @@ def _interrupted_render(scratch_url: str | None) -> Result:
     else:
         interrupted = False
     finally:
-        run.render_migration = original_render
+        apply.render_migration = original_render
     return {
         "interrupted": interrupted,
         "connection_restored": connections["default"] is original_connection,

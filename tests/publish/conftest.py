@@ -31,6 +31,7 @@ MENTION = "Looks fine.\n<!-- sqlreview -->"
 OTHER_KEY = "<!-- sqlreview:docs -->\nanother sqlreview job's comment"
 HIGH_SQL = "CREATE INDEX shop_order_note_idx ON shop_order (note);\n"
 CLEAN_SQL = "CREATE INDEX CONCURRENTLY shop_order_status_idx ON shop_order (status);\n"
+CRITICAL_SQL = "VACUUM FULL shop_order;\n"  # a rewrite under ACCESS EXCLUSIVE
 
 
 def seed_others() -> list[str]:

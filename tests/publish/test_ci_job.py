@@ -1,4 +1,4 @@
-"""``python -m sqlreview.ci_job``: one review per CI step, whose exit code is the review's
+"""``python -m sqlreview.cli.ci_job``: one review per CI step, whose exit code is the review's
 whatever publishing does (a fork's read-only token: a warning, the summary still written)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
-from sqlreview import ci_job
+from sqlreview.cli import ci_job
 from sqlreview.publish.body import marker
 from tests.publish.conftest import CLEAN_SQL, HIGH_SQL, PR, REPO, Cli
 

@@ -18,6 +18,7 @@ import pytest
 
 from tests.publish.conftest import (
     CLEAN_SQL,
+    CRITICAL_SQL,
     HIGH_SQL,
     MR,
     OTHERS,
@@ -147,7 +148,8 @@ def test_persistent_server_errors_give_up_after_four_attempts(cli: Cli, hub: Fak
     hub.fail(503, times=10)
     sql = cli.sql_file(HIGH_SQL)
 
-    result = cli.run("sql", sql, "--publish", "github", env=cli.github_env())
+    result = cli.run("sql", sql, "--publish", "github", "--publish-required",
+                     env=cli.github_env())
 
     assert result.code == 4
     assert len(hub.log) == 4
@@ -158,7 +160,7 @@ def test_persistent_server_errors_give_up_after_four_attempts(cli: Cli, hub: Fak
 
 def test_an_unreachable_api_is_retried_then_reported(cli: Cli, hub: FakeHub) -> None:
     closed = "http://127.0.0.1:9"  # discard port: nothing listens there
-    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github",
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--publish-required",
                      env=cli.github_env(GITHUB_API_URL=closed))
 
     assert result.code == 4
@@ -170,20 +172,51 @@ def test_an_unreachable_api_is_retried_then_reported(cli: Cli, hub: FakeHub) -> 
     ("github", "pull-requests: write"),
     ("gitlab", "`api` scope"),
 ])
-def test_forbidden_exits_4_with_the_report_printed(cli: Cli, hub: FakeHub, platform: str,
-                                                    permission: str) -> None:
+def test_forbidden_keeps_the_reviews_exit_1_with_the_report_printed(
+        cli: Cli, hub: FakeHub, platform: str, permission: str) -> None:
+    # A fork's pull request: the token may not comment. A CI job tolerating the
+    # publishing failure must still fail on the risky migration.
     hub.read_only = True
     env = cli.github_env() if platform == "github" else cli.gitlab_env()
-    sql = cli.sql_file(HIGH_SQL)
+    sql = cli.sql_file(CRITICAL_SQL)
 
     result = cli.spawn("sql", sql, "--publish", platform, env=env)
 
-    assert result.code == 4
+    assert result.code == 1
     assert result.out == report_alone(cli, sql).out
     [message] = [line for line in result.err.splitlines() if "publishing failed" in line]
     assert "403" in message and permission in message
     assert ours(hub, platform) == []
     assert_secret_kept(result, hub)
+
+
+def test_forbidden_on_a_clean_review_exits_4(cli: Cli, hub: FakeHub) -> None:
+    hub.read_only = True
+    result = cli.run("sql", cli.sql_file(CLEAN_SQL), "--publish", "github", env=cli.github_env())
+
+    assert result.code == 4
+    assert "publishing failed" in result.err and "403" in result.err
+
+
+def test_forbidden_with_publish_required_exits_4_over_findings(cli: Cli, hub: FakeHub) -> None:
+    hub.read_only = True
+    result = cli.run("sql", cli.sql_file(CRITICAL_SQL), "--publish", "github",
+                     "--publish-required", env=cli.github_env())
+
+    assert result.code == 4
+    assert "critical" in result.out
+
+
+def test_publish_required_from_the_config(cli: Cli, hub: FakeHub,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    (cli.tmp / "pyproject.toml").write_text("[tool.sqlreview]\npublish-required = true\n",
+                                            encoding="utf-8")
+    monkeypatch.chdir(cli.tmp)
+    hub.read_only = True
+    result = cli.run("sql", cli.sql_file(CRITICAL_SQL), "--publish", "github", "--publish-required",
+                     env=cli.github_env())
+
+    assert result.code == 4
 
 
 def test_a_failed_publish_does_not_replace_an_input_error(cli: Cli, hub: FakeHub) -> None:
@@ -198,7 +231,7 @@ def test_a_failed_publish_does_not_replace_an_input_error(cli: Cli, hub: FakeHub
 def test_a_wrong_token_is_reported_without_showing_it(cli: Cli, hub: FakeHub) -> None:
     wrong = "ghp_" + "x1y2" * 9
     result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--debug",
-                     env=cli.github_env(GITHUB_TOKEN=wrong))
+                     "--publish-required", env=cli.github_env(GITHUB_TOKEN=wrong))
 
     assert result.code == 4
     assert "401" in result.err and "GITHUB_TOKEN" in result.err
@@ -212,7 +245,7 @@ def test_debug_logs_requests_but_never_the_token(cli: Cli, hub: FakeHub, platfor
     hub.read_only = True
     hub.fail(500)
     failed = cli.spawn("sql", cli.sql_file(HIGH_SQL + CLEAN_SQL), "--publish", platform,
-                     "--debug", env=env)
+                       "--debug", "--publish-required", env=env)
 
     assert ok.code == 1 and failed.code == 4
     assert "GET " in ok.err and "retrying" in failed.err
@@ -232,7 +265,7 @@ def test_a_token_echoed_by_the_server_is_redacted(cli: Cli, hub: FakeHub) -> Non
 
     hub._github = echo  # type: ignore[method-assign]
     result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--debug",
-                     env=cli.github_env())
+                     "--publish-required", env=cli.github_env())
 
     assert result.code == 4
     assert "may not write" in result.err
@@ -368,7 +401,7 @@ def test_missing_environment_names_the_variable(cli: Cli, hub: FakeHub, platform
     env[drop] = ""
     sql = cli.sql_file(HIGH_SQL)
 
-    result = cli.run("sql", sql, "--publish", platform, env=env)
+    result = cli.run("sql", sql, "--publish", platform, "--publish-required", env=env)
 
     assert result.code == 4
     assert result.out == report_alone(cli, sql).out
@@ -388,7 +421,7 @@ def test_gitlab_token_falls_back_to_gitlab_token(cli: Cli, hub: FakeHub) -> None
 def test_an_event_without_a_pull_request_says_so(cli: Cli, hub: FakeHub) -> None:
     event = cli.tmp / "push.json"
     event.write_text('{"ref": "refs/heads/main"}', encoding="utf-8")
-    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github",
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--publish-required",
                      env=cli.github_env(GITHUB_EVENT_PATH=str(event), GITHUB_EVENT_NAME="push"))
 
     assert result.code == 4

@@ -11,7 +11,7 @@ from tests.publish.fakehub import FakeHub
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_migrations"
 
 
-def test_a_migration_review_is_published_and_a_failure_exits_4(
+def test_a_migration_review_is_published_and_a_refusal_keeps_its_exit_1(
         cli: Cli, hub: FakeHub, pg_server: ScratchServer) -> None:
     arguments = ("library:0011", "--pythonpath", str(SAMPLE), "--settings",
                  "sampleproject.settings", "--scratch-url", pg_server.url)
@@ -21,10 +21,13 @@ def test_a_migration_review_is_published_and_a_failure_exits_4(
     thread.remove(comment)  # so that the next run has to write, and is refused
     hub.read_only = True
     refused = cli.spawn(*arguments, "--publish", "github", env=cli.github_env())
+    required = cli.spawn(*arguments, "--publish", "github", "--publish-required",
+                         env=cli.github_env())
 
     assert published.code == 1, published.err  # the sample's 0011 rewrites a table
     assert "library_book" in str(comment["body"])
-    assert refused.code == 4
+    assert refused.code == 1  # a fork's read-only token never hides a critical migration
+    assert required.code == 4
     assert refused.out == published.out
     assert "pull-requests: write" in refused.err
     assert hub.token not in published.err + refused.err + published.out

@@ -111,7 +111,8 @@ def test_a_longer_wait_gives_up_at_once(cli: Cli, hub: FakeHub,
     waits: list[float] = []
     monkeypatch.setattr("sqlreview.publish.transport.time.sleep", waits.append)
     hub.fail(429, headers={"Retry-After": "86400"})
-    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", env=cli.github_env())
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--publish-required",
+                     env=cli.github_env())
 
     assert result.code == 4
     assert waits == [] and len(hub.log) == 1
@@ -132,7 +133,7 @@ def test_backoff_grows_between_attempts(cli: Cli, hub: FakeHub,
 
 
 def test_a_bad_backoff_setting_is_named(cli: Cli, hub: FakeHub) -> None:
-    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github",
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--publish-required",
                      env=cli.github_env(SQLREVIEW_PUBLISH_BACKOFF="fast"))
     assert result.code == 4
     assert "SQLREVIEW_PUBLISH_BACKOFF" in result.err
@@ -141,7 +142,7 @@ def test_a_bad_backoff_setting_is_named(cli: Cli, hub: FakeHub) -> None:
 def test_a_next_page_on_another_host_is_not_followed(cli: Cli, hub: FakeHub) -> None:
     real = hub.url
     hub.url = "http://elsewhere.invalid:8080"  # where the fake writes its Link headers
-    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github",
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--publish-required",
                      env=cli.github_env(GITHUB_API_URL=real))
 
     assert result.code == 4
@@ -152,7 +153,8 @@ def test_a_next_page_on_another_host_is_not_followed(cli: Cli, hub: FakeHub) -> 
 def test_without_httpx_the_message_names_the_extra(cli: Cli, hub: FakeHub,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "httpx", None)  # import httpx now raises ImportError
-    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", env=cli.github_env())
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--publish-required",
+                     env=cli.github_env())
 
     assert result.code == 4
     assert "pip install 'sqlreview[publish]'" in result.err
@@ -160,7 +162,7 @@ def test_without_httpx_the_message_names_the_extra(cli: Cli, hub: FakeHub,
 
 
 def test_a_token_with_a_newline_is_refused_without_showing_it(cli: Cli, hub: FakeHub) -> None:
-    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github",
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--publish-required",
                      env=cli.github_env(GITHUB_TOKEN=f"{hub.token}\nsecond-line"))
     assert result.code == 4
     assert "GITHUB_TOKEN contains" in result.err
@@ -174,7 +176,7 @@ def test_an_internal_error_while_publishing_exits_4_redacted(
         raise RuntimeError(f"boom near {hub.token}")
 
     monkeypatch.setattr("sqlreview.publish.run.render_markdown", broken)
-    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github",
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--publish-required",
                      *(["--debug"] if debug else []), env=cli.github_env())
 
     assert result.code == 4
@@ -193,7 +195,8 @@ def test_an_answer_that_is_not_a_comment_is_reported(cli: Cli, hub: FakeHub) -> 
                                                                           document)
 
     hub._github = no_id  # type: ignore[method-assign]
-    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", env=cli.github_env())
+    result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--publish-required",
+                     env=cli.github_env())
 
     assert result.code == 4
     assert "not a comment" in result.err

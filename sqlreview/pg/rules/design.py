@@ -17,12 +17,10 @@ from sqlreview.results import Finding, Level
 # The largest value of each integer type: where a counter stops.
 _INTEGER_LIMITS = {"int2": 32_767, "int4": 2_147_483_647, "int8": 9_223_372_036_854_775_807}
 _INTEGER_RANK = {"int2": 2, "int4": 4, "int8": 8}
-# PostgreSQL's NAMEDATALEN - 1: longer identifiers are cut to this many bytes.
-MAX_IDENTIFIER_BYTES = 63
 
 
 def _spelled(type_name: str) -> str:
-    from sqlreview.pg.types import SQL_NAMES
+    from sqlreview.pg.types import SQL_NAMES  # pglast: only when checking
 
     return SQL_NAMES.get(type_name, type_name)
 
@@ -30,7 +28,7 @@ def _spelled(type_name: str) -> str:
 # --- SR501 ----------------------------------------------------------------------------
 
 def check_integer_key(facts: StatementFacts) -> Iterable[Finding]:
-    from sqlreview.pg.rules.reading import typed_columns
+    from sqlreview.pg.rules.reading import typed_columns  # pglast: only when checking
 
     for column in typed_columns(facts.node):
         column_type = column.type
@@ -80,7 +78,11 @@ SR501 = Rule(
 # --- SR502 ----------------------------------------------------------------------------
 
 def check_narrow_foreign_key(facts: StatementFacts) -> Iterable[Finding]:
-    from sqlreview.pg.rules.reading import column_type, foreign_keys, primary_key
+    from sqlreview.pg.rules.reading import (  # pglast: only when checking
+        column_type,
+        foreign_keys,
+        primary_key,
+    )
 
     for key in foreign_keys(facts.node):
         referenced_columns = key.referenced_columns or primary_key(facts.schema, key.referenced)
@@ -136,7 +138,7 @@ SR502 = Rule(
 # --- SR503, SR504, SR505: types -------------------------------------------------------
 
 def check_char(facts: StatementFacts) -> Iterable[Finding]:
-    from sqlreview.pg.rules.reading import typed_columns
+    from sqlreview.pg.rules.reading import typed_columns  # pglast: only when checking
 
     for column in typed_columns(facts.node):
         if column.fixed_char:
@@ -163,7 +165,7 @@ SR503 = Rule(
 
 
 def check_timestamp(facts: StatementFacts) -> Iterable[Finding]:
-    from sqlreview.pg.rules.reading import typed_columns
+    from sqlreview.pg.rules.reading import typed_columns  # pglast: only when checking
 
     for column in typed_columns(facts.node):
         if column.type is not None and column.type.name == "timestamp":
@@ -192,7 +194,7 @@ SR504 = Rule(
 
 
 def check_serial(facts: StatementFacts) -> Iterable[Finding]:
-    from sqlreview.pg.rules.reading import typed_columns
+    from sqlreview.pg.rules.reading import typed_columns  # pglast: only when checking
 
     for column in typed_columns(facts.node):
         if column.new and column.serial:
@@ -226,7 +228,10 @@ def _elided(name: str) -> str:
 
 
 def check_identifier_length(facts: StatementFacts) -> Iterable[Finding]:
-    from sqlreview.pg.rules.reading import long_identifiers
+    from sqlreview.pg.rules.reading import (  # pglast: only when checking
+        MAX_IDENTIFIER_BYTES,
+        long_identifiers,
+    )
 
     seen: set[str] = set()
     for name in long_identifiers(facts.sql):

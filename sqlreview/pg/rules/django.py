@@ -15,7 +15,7 @@ SR301 = Rule(
     "until COMMIT.",
     "Process rows in batches, keep data migrations separate from schema migrations, "
     "and consider `atomic = False` so each batch commits.",
-    raised_by="the Django pipeline (sqlreview.django.command)",
+    raised_by="the Django pipeline (sqlreview.review.migrations)",
     examples_elsewhere="tests/analyzer/test_rules.py (DJANGO_EXAMPLES)",
 )
 
@@ -26,12 +26,12 @@ SR302 = Rule(
     "migration finishes, and the data migration's row locks until the DDL commits.",
     "Move the RunPython into its own migration; Django's documentation recommends not "
     "mixing schema and data changes in one atomic migration on PostgreSQL.",
-    raised_by="the Django pipeline (sqlreview.django.command)",
+    raised_by="the Django pipeline (sqlreview.review.migrations)",
     examples_elsewhere="tests/analyzer/test_rules.py (DJANGO_EXAMPLES)",
 )
 
 def check_idempotent_run_sql(facts: StatementFacts) -> Iterable[Finding]:
-    from sqlreview.pg.rules.reading import unguarded
+    from sqlreview.pg.rules.reading import unguarded  # pglast: only when checking
 
     if not facts.hand_written or facts.in_transaction:
         return

@@ -41,7 +41,7 @@ _NESTED_SYNTAX = {
 
 def version_gated_syntax(node: ast.Node, pg_version: int) -> list[Finding]:
     """SR003 for syntax nested anywhere in the statement (not a statement kind of its own)."""
-    from sqlreview.pg.rules.reading import nested_syntax
+    from sqlreview.pg.rules.reading import nested_syntax  # pglast: only when checking
 
     found = [_NESTED_SYNTAX[key] for key in _NESTED_SYNTAX if key in nested_syntax(node)]
     return [SR003.finding(f"{form} needs PostgreSQL {since}; PostgreSQL {pg_version} "
@@ -69,7 +69,7 @@ SR002 = Rule(
     "against a schema that differs from production.",
     "Fix the error shown, or pass --scratch-url with a server that has what the "
     "migration needs (extensions, collations).",
-    raised_by="the Django pipeline (sqlreview.django.command)",
+    raised_by="the Django pipeline (sqlreview.review.migrations)",
     examples_elsewhere="tests/analyzer/test_rules.py (DJANGO_EXAMPLES)",
 )
 

@@ -702,7 +702,7 @@ SR120 = Rule(
 )
 
 def check_rename_enum_value(facts: StatementFacts) -> Iterable[Finding]:
-    from sqlreview.pg.rules.reading import renamed_enum_value
+    from sqlreview.pg.rules.reading import renamed_enum_value  # pglast: only when checking
 
     renamed = renamed_enum_value(facts.node)
     if renamed is not None:
@@ -729,7 +729,7 @@ SR121 = Rule(
 
 
 def check_drop_database(facts: StatementFacts) -> Iterable[Finding]:
-    from sqlreview.pg.rules.reading import dropped_database
+    from sqlreview.pg.rules.reading import dropped_database  # pglast: only when checking
 
     database = dropped_database(facts.node)
     if database is not None:

@@ -15,9 +15,10 @@ from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.parser import ParseError, scan
 
 from sqlreview.pg.nodes import string_values, walk
-from sqlreview.pg.rules.design import MAX_IDENTIFIER_BYTES
 from sqlreview.pg.schema import ConstraintKind, Schema, key_of, range_var_display
 from sqlreview.pg.types import ColumnType, is_serial
+
+MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1: PostgreSQL truncates longer names
 
 
 @dataclass(frozen=True)

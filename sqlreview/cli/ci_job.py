@@ -1,4 +1,4 @@
-"""One review as a CI job step: ``python -m sqlreview.ci_job [OPTIONS] -- SQLREVIEW ARGS``.
+"""One review as a CI job step: ``python -m sqlreview.cli.ci_job [OPTIONS] -- SQLREVIEW ARGS``.
 
 The GitHub Action and the GitLab template run this rather than ``sqlreview`` so that one
 review (one embedded server, one pre-state) yields everything the job needs:
@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlreview import interrupts
-from sqlreview.publish import EXIT_PUBLISH_FAILED, publish_review
-from sqlreview.publish.options import parse_publish_options
+from sqlreview.cli.main import main as sqlreview_main
+from sqlreview.errors import ExitCode
+from sqlreview.publish import publish_review
+from sqlreview.publish.options import PublishOptions, add_publish_options
 from sqlreview.report import FORMATS, Renderer, render_codequality
 from sqlreview.results import Level, Review
-
-EXIT_FINDINGS = 1
 
 
 @dataclass
@@ -85,10 +85,11 @@ def fail_on_level(arguments: Sequence[str]) -> Level | None:
 
 def review_exit_code(cli_code: int, review: Review | None, fail_on: Level | None) -> int:
     """The review's own code: the CLI's, unless it is the publishing failure (4)."""
-    if cli_code != EXIT_PUBLISH_FAILED or review is None:
+    if cli_code != ExitCode.PUBLISH_FAILED or review is None:
         return cli_code
     worst = review.worst_risk()
-    return EXIT_FINDINGS if fail_on is not None and worst is not None and worst >= fail_on else 0
+    found = fail_on is not None and worst is not None and worst >= fail_on
+    return ExitCode.FINDINGS if found else ExitCode.OK
 
 
 def risk_label(review: Review | None) -> str:
@@ -125,11 +126,9 @@ def append(path: Path | None, text: str) -> None:
 
 def run_review(arguments: Sequence[str], markdown: Path) -> tuple[int, Review | None]:
     """``sqlreview ARGUMENTS --format markdown -o MARKDOWN`` in this process."""
-    from sqlreview.cli import main
-
     with capturing_markdown() as captured:
         try:
-            code = main([*arguments, "--format", "markdown", "--output", str(markdown)])
+            code = sqlreview_main([*arguments, "--format", "markdown", "--output", str(markdown)])
         except SystemExit as error:  # argparse refusing an argument (it said why)
             code = error.code if isinstance(error.code, int) else 2
     return code, captured.review
@@ -140,7 +139,7 @@ def publish(review: Review | None, arguments: Sequence[str], style: str) -> bool
     options = parse_publish_options(arguments)
     if options.platform is None or review is None:
         return True
-    if publish_review(review, options) is None:
+    if not publish_review(review, options):  # True: it failed
         return True
     warn(f"the review could not be posted as a comment on the {options.platform} "
          "pull/merge request (the reason is in the log above); the report is in the job "
@@ -148,9 +147,21 @@ def publish(review: Review | None, arguments: Sequence[str], style: str) -> bool
     return False
 
 
+def parse_publish_options(arguments: Sequence[str]) -> PublishOptions:
+    """The publishing flags among the sqlreview arguments (sqlreview's parser checks them)."""
+    parser = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    add_publish_options(parser)
+    parser.add_argument("--debug", action="store_true")
+    try:
+        args, _rest = parser.parse_known_args(list(arguments))
+    except (argparse.ArgumentError, SystemExit):  # sqlreview's own parser refuses it too
+        return PublishOptions()
+    return PublishOptions.from_args(args)
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m sqlreview.ci_job",
+        prog="python -m sqlreview.cli.ci_job",
         description="Run one sqlreview review as a CI step: report, summary, outputs, "
                     "comment. Arguments after -- go to sqlreview.")
     parser.add_argument("--markdown", type=Path, required=True, metavar="FILE",
@@ -183,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         options.codequality.write_text(render_codequality(review), encoding="utf-8")
     published = publish(review, arguments, options.warning_style)
     if not published and options.publish_fatal:
-        code = EXIT_PUBLISH_FAILED
+        code = ExitCode.PUBLISH_FAILED
     append(options.outputs, f"risk={risk_label(review)}\nexit-code={code}\n"
                             f"report-path={options.markdown.resolve()}\n")
     return code

@@ -1,200 +1,32 @@
-"""``sqlreview [targets]``: review Django migrations end to end.
+"""The review of rendered Django migrations: each fed to the statement analyzer.
 
-select (``select.py``) → render (``run.py``/``render.py``) → analyze (the
-statement analyzer, fed one migration at a time with the schema the migration
-meets) → report (``sqlreview.report``).
+One migration at a time, with the schema it meets, inside its transaction;
+then the Django rules (SR301/SR302) and the deploy verdicts are added to its
+statements. ``sqlreview.review.finish`` runs the steps after this one.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlreview import cli
-from sqlreview.config import PRE_STATES
-from sqlreview.deploy import DeployModel, DeployPlan, MigrationPhase, deploy_plan
-from sqlreview.django import drift
+from sqlreview.deploy import MigrationPhase
 from sqlreview.django.compare import TransactionLocks, attach
-from sqlreview.django.errors import DjangoSetupError
-from sqlreview.django.prestate import ReplayOptions
 from sqlreview.django.select import is_own_app
 from sqlreview.django.source import migration_path, read_source
 from sqlreview.django.suppressions import apply_ignores
-from sqlreview.django.timeouts import configured_timeouts, report_lock_timeout_once
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.locks import LockMode
+from sqlreview.pg.parse import iter_statements
 from sqlreview.pg.rules import rule
-from sqlreview.progress import Progress
 from sqlreview.results import Finding, Measurement, Review, Section, StatementResult
-from sqlreview.scratch.cache import default_cache_dir
 
 if TYPE_CHECKING:
     from sqlreview.django.editor import PythonCode
     from sqlreview.django.render import RenderedMigration, RenderedStatement
     from sqlreview.django.run import DjangoRender
-
-
-def django_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sqlreview",
-        description="Review the SQL of Django migrations before they reach production "
-                    "PostgreSQL: the lock each statement takes, what it blocks, how long it "
-                    "is held, whether it rewrites or scans, and what to do instead. "
-                    "For raw SQL files use `sqlreview sql --help`; for a snapshot of "
-                    "production sizes (--stats), `sqlreview stats dump --help`.",
-        epilog="Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage, settings "
-               "or database error, 3 a migration could not be rendered or applied on the "
-               "scratch database (the rest is reported), 4 --publish failed, 130 interrupted.")
-    parser.add_argument(
-        "targets", nargs="*", metavar="TARGET",
-        help="app_label, app_label:0007 or app_label:0007_name (unique prefixes work as in "
-             "sqlmigrate); default: the migrations not yet applied on --database")
-    selection = parser.add_argument_group("selecting migrations")
-    selection.add_argument("--all", action="store_true", dest="all_migrations",
-                           help="every migration of the project's own apps")
-    selection.add_argument(
-        "--since", metavar="REF",
-        help="review the migration files added or modified since the merge base of REF and "
-             "the working tree (git; e.g. origin/main in a pull request, HEAD for "
-             "uncommitted work), in migrate order")
-    selection.add_argument("--include-third-party", action="store_true",
-                           help="also review migrations of third-party and django.contrib apps")
-    selection.add_argument("--database", default="default", metavar="ALIAS",
-                           help="the database alias whose pending migrations are reviewed "
-                                "(default: default); it is only read, never written")
-    project = parser.add_argument_group("Django project")
-    project.add_argument("--settings", metavar="MODULE",
-                         help="settings module (default: $DJANGO_SETTINGS_MODULE)")
-    project.add_argument("--pythonpath", metavar="DIR",
-                         help="directory to add to the import path (default: the current one)")
-    rendering = parser.add_argument_group("rendering")
-    rendering.add_argument(
-        "--mode", choices=("replay", "live"), default="replay",
-        help="replay (default): render each migration on a scratch PostgreSQL brought to its "
-             "parent state, then apply it there; live: render against the configured database "
-             "without applying anything (exact for the first pending migration only)")
-    rendering.add_argument(
-        "--trace", action="store_true",
-        help="replay only: also measure, on the scratch server, the locks and rewrites each "
-             "statement really takes, show them beside the estimate and flag differences "
-             "(SR004)")
-    rendering.add_argument(
-        "--scratch-url", metavar="URL", default=os.environ.get("SQLREVIEW_SCRATCH_URL"),
-        help="a PostgreSQL server sqlreview may create databases on, for replay "
-             "(default: an embedded throwaway server; env SQLREVIEW_SCRATCH_URL)")
-    rendering.add_argument(
-        "--pre-state", choices=PRE_STATES, default=os.environ.get("SQLREVIEW_PRE_STATE", "fast"),
-        help="where replay gets the state before the first reviewed migration: fast "
-             "(default: create the tables from Django's project state in one go where that is "
-             "exact, replay the rest), replay (apply every earlier migration), database "
-             "(restore the configured database's schema, read read-only with pg_dump), or "
-             "snapshot (restore the schema a `stats dump` file given with --stats holds); "
-             "env SQLREVIEW_PRE_STATE")
-    rendering.add_argument(
-        "--no-drift", dest="drift", action="store_false",
-        help="with --pre-state database or snapshot: do not also build the pre-state from the "
-             "migration files to compare (SR007); saves that build on an empty cache")
-    rendering.add_argument(
-        "--cache-dir", metavar="DIR", type=Path, default=None,
-        help="keep prepared pre-states here and reuse them (default: $SQLREVIEW_CACHE_DIR or "
-             "the user cache directory, e.g. ~/.cache/sqlreview; point CI's cache at it)")
-    rendering.add_argument("--no-cache", action="store_true",
-                           help="neither read nor write the pre-state cache")
-    rendering.add_argument(
-        "--scratch-alias", metavar="ALIAS", action="append", default=[],
-        help="replay only: point this database alias at the scratch database too (a "
-             "RunPython that reads another alias, e.g. a replica); repeatable; every other "
-             "alias refuses to connect while replaying")
-    rendering.add_argument(
-        "--connect-timeout", metavar="SECONDS", type=int, default=None,
-        help="give up connecting to a database after SECONDS (default 10; env "
-             "SQLREVIEW_CONNECT_TIMEOUT)")
-    deploys = parser.add_argument_group("rolling deploys")
-    deploys.add_argument(
-        "--deploy-model", choices=[model.value for model in DeployModel],
-        default=os.environ.get("SQLREVIEW_DEPLOY_MODEL", DeployModel.MIGRATE_THEN_ROLLOUT.value),
-        help="how your deploys run: migrate-then-rollout (default) or rollout-then-migrate "
-             "(env SQLREVIEW_DEPLOY_MODEL); decides which incompatibility is reported")
-    deploys.add_argument("--deploy-order", action="store_true",
-                         help="print only the deploy plan of the reviewed migrations")
-    parser.add_argument("--quiet", "-q", action="store_true",
-                        help="no progress line on stderr (it is only shown on a terminal)")
-    cli.add_report_options(parser)
-    return parser
-
-
-def run(argv: Sequence[str], *, configured: bool = False) -> int:
-    args = cli.parse_arguments(django_parser(), argv)
-    from sqlreview.django import SelectionRequest, render_migrations, setup_django
-
-    cli.check_output_path(args.output)
-    sizes = cli.load_sizes(args)  # before rendering, which takes a while
-    if args.connect_timeout is not None:
-        os.environ["SQLREVIEW_CONNECT_TIMEOUT"] = str(args.connect_timeout)
-    progress = Progress.for_terminal(args.quiet)
-    cache_dir = None if args.no_cache else args.cache_dir or default_cache_dir()
-    try:
-        deploy_model = DeployModel.parse(args.deploy_model)
-    except ValueError as error:
-        raise cli.UsageError(str(error)) from None
-    replay = ReplayOptions(pre_state=args.pre_state, progress=progress, cache_dir=cache_dir,
-                           deploy_model=deploy_model, scratch_aliases=tuple(args.scratch_alias),
-                           production=sizes.snapshot.production_schema if sizes else None,
-                           drift=args.drift)
-    try:
-        if not configured:
-            setup_django(args.settings, args.pythonpath)
-        request = SelectionRequest(
-            targets=tuple(args.targets),
-            all_migrations=args.all_migrations,
-            include_third_party=args.include_third_party,
-            database=args.database,
-            since=args.since,
-            exclude=tuple(args.exclude),
-            start_after=tuple(args.start_after),
-        )
-        rendered = render_migrations(request, mode=args.mode, scratch_url=args.scratch_url,
-                                     trace=args.trace, replay=replay)
-    except DjangoSetupError as error:
-        raise cli.UsageError(str(error)) from None
-    finally:
-        if progress is not None:
-            progress.finish()
-    timeouts = configured_timeouts(args.database)
-    options = AnalyzerOptions(
-        pg_version=args.pg_version or cli.default_pg_version(),
-        assume_lock_timeout=args.assume_lock_timeout,
-        connection_lock_timeout=timeouts.lock_timeout is not None,
-        connection_statement_timeout=timeouts.statement_timeout is not None,
-    )
-    review = build_review(rendered, options)
-    if timeouts.any:
-        review.settings["connection_timeouts"] = timeouts.to_json()
-    cli.apply_sizes(review, sizes)  # replayed tables are empty: the sizes are the snapshot's
-    review.settings["trace"] = args.trace
-    if args.since is not None:
-        review.settings["since"] = args.since
-    cli.apply_config(review, args)
-    plan = deploy_plan([m.deploy for m in rendered.migrations if m.deploy is not None],
-                       deploy_model)
-    if rendered.one_deploy:
-        place_by_plan(review, plan)
-    drift.attach(review, rendered.drifts)
-    if rendered.pre_state and rendered.pre_state.get("built") == "production":
-        review.settings["drift"] = [item.to_json() for item in rendered.drifts]
-    review.settings["deploy_plan"] = plan.to_json()
-    if args.deploy_order:
-        cli.write_output(plan.to_text() + "\n", args.output)
-        return cli.EXIT_OK
-    cli.emit(review, args.format, args.output, show=args.show)
-    if not review.sections:
-        print("sqlreview: no migrations to review", file=sys.stderr)
-    return cli.exit_code(review, args.fail_on)
 
 
 def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
@@ -215,7 +47,6 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
                                     "database: this one may be rendered approximately")
         approximate = approximate or bool(migration.apply_error)
         review.sections.append(section)
-    report_lock_timeout_once(review, rendered.database)
     return review
 
 
@@ -390,8 +221,6 @@ def _reverse_text(code: PythonCode | None) -> str:
 
 
 def _works_on_data(sql: str) -> bool:
-    from sqlreview.pg.parse import iter_statements
-
     return any(parsed.node is None or type(parsed.node).__name__ in _DATA_NODES
                for parsed in iter_statements(sql))
 
@@ -435,21 +264,6 @@ def _attach_deploy(section: Section, phase: MigrationPhase, first_rows: dict[int
             _add_findings(target, verdict.findings)
     if statements:
         _add_findings(statements[0], phase.findings)
-
-
-def place_by_plan(review: Review, plan: DeployPlan) -> None:
-    """Each migration's phase is the step the deploy plan runs it in, so the table and
-    ``--deploy-order`` give one answer; a migration the order moved says why."""
-    moved = dict(plan.moved)
-    for section in review.sections:
-        step = plan.step_of(section.title)
-        if step is None or section.phase is None:
-            continue
-        if step.value != section.phase:
-            section.phase_moved = (f"runs {step.value}, not {section.phase}: "
-                                   f"{moved[section.title]}")
-            section.warnings.append(section.phase_moved)
-            section.phase = step.value
 
 
 def _add_findings(statement: StatementResult, findings: Sequence[Finding]) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import PurePath
 
 from sqlreview import interrupts
+from sqlreview.cli.main import main as review_command
 
 
 def migration_target(argument: str) -> str | None:
@@ -46,9 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options, targets = split_arguments(sys.argv[1:] if argv is None else argv)
     if not targets:
         return 0
-    from sqlreview.cli import main as sqlreview
-
-    return sqlreview([*options, *targets])
+    return review_command([*options, *targets])
 
 
 def entry_point() -> None:

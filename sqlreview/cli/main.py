@@ -1,0 +1,67 @@
+"""The ``sqlreview`` command line: which command runs, and what its errors exit with.
+
+``sqlreview [targets]`` (and ``manage.py sqlreview``) reviews Django
+migrations (``cli.review``); ``sqlreview sql FILE ...`` analyses raw SQL
+(``cli.sql``); ``sqlreview stats dump`` writes a snapshot of production sizes
+for ``--stats`` (``cli.stats``); ``sqlreview calibrate`` measures the
+throughput behind the duration estimates (``cli.calibrate``). The exit codes
+are ``sqlreview.errors.ExitCode``; how a publishing failure shows in them,
+``sqlreview.cli.outcome``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from sqlreview import interrupts
+from sqlreview.cli.io import print_error
+from sqlreview.crash import internal_error
+from sqlreview.errors import ExitCode, UsageError
+
+
+def main(argv: Sequence[str] | None = None, *, configured: bool = False) -> int:
+    """The whole command line; ``configured``: Django is set up already (manage.py)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in arguments
+    try:
+        return int(_dispatch(arguments, configured=configured))
+    except UsageError as error:
+        print_error(f"sqlreview: {error}")
+        return ExitCode.USAGE
+    except KeyboardInterrupt:
+        print_error("sqlreview: interrupted")
+        return ExitCode.INTERRUPTED
+    except Exception as error:
+        return internal_error(error, debug=debug)  # exit 2, with or without --debug
+
+
+def _dispatch(arguments: list[str], *, configured: bool) -> int:
+    # Under manage.py every argument is the Django review's: an app may be named "sql".
+    # Each command is imported when it runs: ``sqlreview sql`` never loads Django.
+    command = arguments[0] if arguments and not configured else None
+    if command == "calibrate":
+        from sqlreview.cli.calibrate import run_calibrate  # only what the command needs
+
+        return run_calibrate(arguments[1:])
+    if command == "sql":
+        from sqlreview.cli.sql import run_sql  # only what the command needs
+
+        return run_sql(arguments[1:])
+    if arguments[:2] == ["stats", "dump"] and not configured:
+        # Only with "dump": ``sqlreview stats`` alone still reviews an app "stats".
+        from sqlreview.cli.stats import run_stats  # only what the command needs
+
+        return run_stats(arguments[1:])
+    from sqlreview.cli.review import run_review  # only what the command needs
+
+    return run_review(arguments, configured=configured)
+
+
+def entry_point() -> None:
+    # A CI runner cancelling the job sends SIGTERM: treat it like Ctrl-C, so the
+    # scratch databases and the embedded server are cleaned up on the way out.
+    interrupts.install()
+    code = main()
+    interrupts.settle()
+    sys.exit(code)

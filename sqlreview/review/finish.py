@@ -1,0 +1,101 @@
+"""The steps that turn analysed statements into the review the report shows.
+
+``finish`` runs them in one order, written once here; each step reads what
+the ones before it decided, so the order is part of the result (the golden
+files pin it):
+
+1. SR201 once (migrations only): after the migrations' own suppressions,
+   which happened while each was analysed, so one a migration made stands.
+2. ``--stats`` sizes: estimates, and risk graded by them.
+3. ``[tool.sqlreview] ignore``: after the sizes, so an ignored code stays
+   ignored whatever the sizes made of its statement's risk.
+4. The deploy plan's step becomes each migration's phase (migrations only).
+5. SR007, production drift (migrations only): after the ignores, as it
+   always ran.
+
+The settings each step records land in the report (JSON) in this order too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlreview.deploy import DeployPlan
+from sqlreview.django import drift
+from sqlreview.django.drift import Drift
+from sqlreview.django.timeouts import report_lock_timeout_once
+from sqlreview.results import Review
+from sqlreview.review.sizes import Sizes, apply_sizes
+from sqlreview.suppress import suppress_everywhere
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """What ``[tool.sqlreview]`` adds to a review: where it was read, its warnings, its ignores."""
+
+    path: Path | None = None
+    warnings: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class DeployOutcome:
+    """A Django review's deploy plan and the drift found against production."""
+
+    plan: DeployPlan
+    one_deploy: bool  # the migrations ship together: the plan places them
+    drifts: list[Drift] = field(default_factory=list)
+    show_drift: bool = False  # the pre-state was built from production: list the drift
+
+
+def finish(review: Review, *, sizes: Sizes | None, config: ProjectConfig,
+           noted: Mapping[str, Any] | None = None, deploy: DeployOutcome | None = None,
+           lock_timeout_alias: str | None = None) -> Review:
+    """Every step after the analysis, in order (the module's docstring says why).
+
+    ``noted``: settings of the run to record after the sizes (``trace``, ``since``);
+    ``lock_timeout_alias``: the database alias whose timeouts SR201 names, for a
+    review of migrations (None: raw SQL, every statement keeps its SR201)."""
+    if lock_timeout_alias is not None:
+        report_lock_timeout_once(review, lock_timeout_alias)
+    apply_sizes(review, sizes)
+    review.settings.update(noted or {})
+    apply_config(review, config)
+    if deploy is not None:
+        apply_deploy(review, deploy)
+    return review
+
+
+def apply_config(review: Review, config: ProjectConfig) -> None:
+    """The config's ``ignore`` on every statement, its warnings, where it was read."""
+    review.settings["config"] = str(config.path) if config.path is not None else None  # none read
+    review.warnings.extend(config.warnings)
+    reason = f"ignored in {config.path} ([tool.sqlreview] ignore)"
+    suppress_everywhere(review.statements, dict.fromkeys(config.ignore, reason))
+
+
+def apply_deploy(review: Review, deploy: DeployOutcome) -> None:
+    if deploy.one_deploy:
+        place_by_plan(review, deploy.plan)
+    drift.attach(review, deploy.drifts)
+    if deploy.show_drift:
+        review.settings["drift"] = [item.to_json() for item in deploy.drifts]
+    review.settings["deploy_plan"] = deploy.plan.to_json()
+
+
+def place_by_plan(review: Review, plan: DeployPlan) -> None:
+    """Each migration's phase is the step the deploy plan runs it in, so the table and
+    ``--deploy-order`` give one answer; a migration the order moved says why."""
+    moved = dict(plan.moved)
+    for section in review.sections:
+        step = plan.step_of(section.title)
+        if step is None or section.phase is None:
+            continue
+        if step.value != section.phase:
+            section.phase_moved = (f"runs {step.value}, not {section.phase}: "
+                                   f"{moved[section.title]}")
+            section.warnings.append(section.phase_moved)
+            section.phase = step.value
