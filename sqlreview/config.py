@@ -69,12 +69,13 @@ def _show(value: Any) -> str:
 
 def _codes(value: Any) -> tuple[str, ...]:
     from sqlreview.pg.rules import RULES_BY_CODE
+    from sqlreview.report.links import RULES_BASE_URL
 
     codes = tuple(code.upper() for code in _texts(value))
     unknown = [code for code in codes if code not in RULES_BY_CODE]
     if unknown:
-        raise ValueError(f"{', '.join(unknown)}: no such sqlreview code (see the README's "
-                         "rule reference)")
+        raise ValueError(f"{', '.join(unknown)}: no such sqlreview code (see "
+                         f"{RULES_BASE_URL})")
     return codes
 
 
