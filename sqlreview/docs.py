@@ -123,12 +123,28 @@ def _examples_markdown(rule: Rule) -> str:
     if rule.examples:
         return "## Examples\n\n" + "\n".join(_example_markdown(example)
                                             for example in rule.examples)
+    if rule.migration_examples:
+        return _migration_examples_markdown(rule.code, *rule.migration_examples)
     if rule.examples_elsewhere:
         path = rule.examples_elsewhere.split(" ")[0]
         return (f"## Examples\n\nThis rule is raised from Django migrations, not from SQL "
                 f"alone: its examples are in [{rule.examples_elsewhere}]"
                 f"({SOURCE_URL}{path}), which the test suite runs.\n")
     return ""
+
+
+def _migration_examples_markdown(code: str, bad: str, good: str) -> str:
+    """The bad and the good migration, as the tests review them."""
+    return ("## Examples\n\n"
+            "Two migrations of the deploy tests' project: the tests review each and check "
+            f"that the first raises {code} and the second does not.\n\n"
+            f"Bad, [`{Path(bad).name}`]({SOURCE_URL}{bad}):\n\n{_python_block(bad)}\n"
+            f"Good, [`{Path(good).name}`]({SOURCE_URL}{good}):\n\n{_python_block(good)}")
+
+
+def _python_block(path: str) -> str:
+    code = (ROOT / path).read_text(encoding="utf-8").strip()
+    return f"```python\n{code}\n```\n"
 
 
 def _example_markdown(example: Example) -> str:

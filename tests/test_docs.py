@@ -43,6 +43,14 @@ def test_a_rule_page_links_the_manual_for_its_statements() -> None:
     assert "Bad:\n\n```sql\n" in page and "Good" in page
 
 
+def test_the_migration_examples_are_the_pairs_the_deploy_tests_check() -> None:
+    from tests.deploy.test_phases import RULE_EXAMPLES
+
+    shown = {rule.code: tuple(Path(path).stem for path in rule.migration_examples)
+             for rule in rules.RULES if rule.migration_examples}
+    assert shown == RULE_EXAMPLES
+
+
 def test_the_site_serves_each_rule_page_at_the_url_the_reports_link() -> None:
     config = (docs.ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert "use_directory_urls: true" in config
