@@ -216,7 +216,8 @@ def _section(title: str, text: str, width: int) -> str:
 
 def _example_text(example: Example) -> str:
     why_good = f" ({_plain(example.why_good)})" if example.why_good else ""
-    return (f"Bad:\n{textwrap.indent(example.bad_sql, '  ')}\n\n"
+    where = " (the SQL of a migrations.RunSQL operation)" if example.hand_written else ""
+    return (f"Bad{where}:\n{textwrap.indent(example.bad_sql, '  ')}\n\n"
             f"Good{why_good}:\n{textwrap.indent(example.good_sql, '  ')}")
 
 

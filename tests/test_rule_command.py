@@ -27,6 +27,10 @@ def test_prose_wraps_at_the_width_and_loses_its_markdown() -> None:
     assert "`" not in prose and "**" not in prose
 
 
+def test_hand_written_sql_says_it_is_a_run_sql() -> None:
+    assert "Bad (the SQL of a migrations.RunSQL operation):" in docs.rule_text("SR303")
+
+
 def test_codes_are_case_insensitive_and_an_unknown_one_says_so() -> None:
     assert docs.rule_text("sr107") == docs.rule_text("SR107")
     with pytest.raises(KeyError, match="SR999"):
