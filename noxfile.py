@@ -25,6 +25,7 @@ import glob
 import os
 import shutil
 import subprocess
+import tempfile
 import zipfile
 
 import nox
@@ -122,7 +123,7 @@ def pythons(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff, mypy --strict, actionlint; the package builds, passes twine check, and its wheel
     holds what an installed sqlreview needs."""
-    session.install("-e", ".[lint]")
+    session.install("-e", ".[lint,docs]")
     session.run("ruff", "check", "sqlreview", "tests", "noxfile.py", "benchmarks")
     session.run("mypy", "--strict", "sqlreview")
     session.run("actionlint", *sorted(glob.glob(".github/workflows/*.yml")))
@@ -131,6 +132,11 @@ def lint(session: nox.Session) -> None:
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-actions", "action.yml")
     session.run("check-jsonschema", "--builtin-schema", "vendor.gitlab-ci",
                 "ci/gitlab/sqlreview.yml")
+    # The documentation site: a broken link or anchor, or a page left out, fails the build.
+    session.run("python", "-m", "sqlreview.docs", "--check")
+    site = tempfile.mkdtemp(prefix="sqlreview-site-")
+    session.run("mkdocs", "build", "--strict", "--site-dir", site, env={"NO_MKDOCS_2_WARNING": "1"})
+    shutil.rmtree(site, ignore_errors=True)
     dist = session.create_tmp()
     for old in glob.glob(os.path.join(dist, "*")):
         os.remove(old)

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlreview.deploy import DeployModel
 from sqlreview.pg.rules import RULES_BY_CODE
+from sqlreview.report.links import RULES_BASE_URL
 from sqlreview.results import Level
 
 SECTION = "tool.sqlreview"
@@ -97,8 +98,8 @@ def _codes(value: Any) -> tuple[str, ...]:
     codes = tuple(code.upper() for code in _texts(value))
     unknown = [code for code in codes if code not in RULES_BY_CODE]
     if unknown:
-        raise ValueError(f"{', '.join(unknown)}: no such sqlreview code (see the README's "
-                         "rule reference)")
+        raise ValueError(f"{', '.join(unknown)}: no such sqlreview code (see "
+                         f"{RULES_BASE_URL})")
     return codes
 
 

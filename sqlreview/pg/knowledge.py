@@ -3,8 +3,8 @@
 This module is data. The classifier (``classify.py``) turns a parsed statement
 into actions, each naming a *kind* (a row key below), a *variant* (the facts
 that change the verdict, such as "volatile default") and the relations it
-touches in each *role*. The analyzer looks the action up here. The README's
-lock reference is rendered from this table (``render_markdown()``), so the
+touches in each *role*. The analyzer looks the action up here. The documentation's
+lock reference (docs/locks.md) is rendered from this table (``render_markdown()``), so the
 code and the documentation cannot drift apart.
 
 Sources: the PostgreSQL manual's pages for each command (the "lock" paragraphs
@@ -505,7 +505,7 @@ _ROWS = _rows_by_kind()
 
 
 def render_markdown() -> str:
-    """The lock reference table for the README."""
+    """The lock reference table for docs/locks.md."""
     lines = [
         "| Statement | Variant | Lock on the table | Other locks | Cost | PostgreSQL | Notes |",
         "|---|---|---|---|---|---|---|",

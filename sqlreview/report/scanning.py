@@ -15,6 +15,7 @@ from urllib.parse import quote
 from sqlreview import __version__
 from sqlreview.pg import rules
 from sqlreview.report import escape
+from sqlreview.report.links import rule_url
 from sqlreview.report.location import host_path, repository_path, repository_root
 from sqlreview.results import Finding, Level, Review, StatementResult
 
@@ -121,6 +122,7 @@ def _sarif_rule(rule: rules.Rule) -> dict[str, Any]:
             "markdown": f"**{rule.code} `{rule.name}`**: {rule.summary}\n\n{rule.why}\n\n"
                         f"*Instead:* {rule.instead}",
         },
+        "helpUri": rule_url(rule.code),
         "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
         "properties": {"tags": ["postgresql", "migrations"], "severity": rule.severity.label},
     }
@@ -186,12 +188,21 @@ def render_codequality(review: Review, *, show: Level | None = None) -> str:
     issues = [{
         "description": _capped(f"{located.finding.code} {located.message}"),
         "check_name": located.finding.code,
+        # The Code Climate spec's place for a longer explanation and links (GitLab shows
+        # ``description``; other readers of the format show this).
+        "content": {"body": _rule_link(located.finding.code)},
         "fingerprint": located.fingerprint,
         "severity": _CODE_QUALITY_SEVERITIES[located.finding.severity],
         "location": {"path": host_path(located.statement.file),
                      "lines": {"begin": max(1, located.statement.line)}},
     } for located in findings(review) if not located.in_package]
     return json.dumps(issues, indent=2) + "\n"
+
+
+def _rule_link(code: str) -> str:
+    rule = rules.RULES_BY_CODE.get(code)
+    title = f"{code} {rule.name}" if rule else code
+    return f"[{title}]({rule_url(code)})"
 
 
 __all__ = ["Located", "artifact_uri", "findings", "outside_repository", "render_codequality",

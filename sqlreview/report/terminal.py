@@ -29,7 +29,6 @@ from typing import Any, TextIO
 DEFAULT_WIDTH = 100  # when the output is not a terminal
 MINIMUM_WIDTH = 40  # below this, nothing readable fits
 COLOR_CHOICES = ("auto", "always", "never")
-RULE_URL = "https://sqlreview.readthedocs.io/en/latest/rules/{code}/"
 
 _RESET = "\x1b[0m"
 _STYLES = {
@@ -177,6 +176,6 @@ def visible_length(line: str) -> int:
     return len(without_colour(line))
 
 
-__all__ = ["COLOR_CHOICES", "DEFAULT_WIDTH", "MINIMUM_WIDTH", "RULE_URL", "TerminalOptions",
+__all__ = ["COLOR_CHOICES", "DEFAULT_WIDTH", "MINIMUM_WIDTH", "TerminalOptions",
            "add_terminal_options", "is_terminal", "requested_options", "resolve",
            "terminal_columns", "visible_length", "without_colour"]

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from sqlreview.pg import rules
 from sqlreview.report import cells, digest, escape, layout
 from sqlreview.report.digest import SectionDigest
-from sqlreview.report.terminal import RULE_URL, TerminalOptions, requested_options
+from sqlreview.report.links import rule_url
+from sqlreview.report.terminal import TerminalOptions, requested_options
 from sqlreview.results import Finding, Level, Review, StatementResult
 
 DEFAULT_SHOW: Level | None = Level.MEDIUM
@@ -145,7 +146,7 @@ class _Report:
                             indent="    ", hanging="  ")
         if with_help:
             lines += self.prose(f"help: {advice(finding)}", indent="    ", hanging="      ")
-            lines += self.prose(RULE_URL.format(code=finding.code), indent="    ", style="dim")
+            lines += self.prose(rule_url(finding.code), indent="    ", style="dim")
         return lines
 
 

@@ -1,4 +1,4 @@
-"""The sample project (the README demo) shows a migration in every deploy phase."""
+"""The sample project (the README's quickstart) shows a migration in every deploy phase."""
 
 from __future__ import annotations
 

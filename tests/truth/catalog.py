@@ -437,7 +437,7 @@ class Case:
     requires_extension: str | None = None
     # The values decide which partitions are touched (INSERT routing, pruning):
     # sqlreview does not evaluate partition bounds, so only the partitioned table
-    # itself is compared (a documented limitation, see the README).
+    # itself is compared (a documented limitation, see docs/limitations.md).
     values_pick_partitions: bool = False
     # "Outside" statements that run in phases (DETACH ... CONCURRENTLY): one
     # blocker more per later phase. Each is observed on a fresh clone, making

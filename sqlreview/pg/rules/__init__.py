@@ -3,8 +3,8 @@
 Each family module defines its rules next to the check that raises them and
 their bad/good examples (``base.Rule``): ``input`` (SR0xx), ``locks`` (SR1xx),
 ``transactions`` (SR2xx), ``django`` (SR3xx), ``deploy`` (SR4xx, raised by
-``sqlreview.deploy``) and ``design`` (SR5xx). The README's rule reference is
-rendered from ``RULES``; ``run_checks`` runs every statement-level check.
+``sqlreview.deploy``) and ``design`` (SR5xx). The documentation's rule pages
+are rendered from ``RULES`` (``sqlreview.docs``); ``run_checks`` runs every statement-level check.
 """
 
 from __future__ import annotations
@@ -81,32 +81,6 @@ def run_checks(facts: StatementFacts) -> list[Finding]:
     return findings
 
 
-def render_markdown() -> str:
-    """The rule reference for the README, one entry per code."""
-    return "\n".join(_render(item) for item in RULES)
-
-
-def _render(item: Rule) -> str:
-    text = (f"#### {item.code} `{item.name}` ({item.severity.label})\n\n"
-            f"{item.summary}\n\n"
-            f"- **Why it is risky:** {item.why}\n"
-            f"- **Do this instead:** {item.instead}\n")
-    if item.scope:
-        text += f"- **When it fires:** {item.scope}\n"
-    if item.about_design:
-        text += ("- **Installed packages:** not raised on their migrations: only the package's "
-                 "authors can change its models.\n")
-    if item.instead_for_package:
-        text += f"- **In an installed package's migration:** {item.instead_for_package}\n"
-    if item.examples:
-        example = item.examples[0]
-        text += ("\n<details><summary>Example</summary>\n\n"
-                 f"Bad:\n\n```sql\n{example.bad_sql}\n```\n\n"
-                 f"Good{f' ({example.why_good})' if example.why_good else ''}:\n\n"
-                 f"```sql\n{example.good_sql}\n```\n\n</details>\n")
-    return text
-
-
 __all__ = [
     "CHECKS",
     "EXAMPLE_SCHEMA",
@@ -117,7 +91,6 @@ __all__ = [
     "ResolvedAction",
     "Rule",
     "StatementFacts",
-    "render_markdown",
     "rule",
     "run_checks",
     "version_gated_syntax",

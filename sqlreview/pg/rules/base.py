@@ -116,6 +116,10 @@ class Rule:
     examples: tuple[Example, ...] = ()
     # Where the examples are when they are not SQL (a migration, a --trace measurement).
     examples_elsewhere: str = ""
+    # A migration that raises the rule and one that does not (the safe variant), as files
+    # of the repository: shown on the rule's page (sqlreview.docs); the tests raise the
+    # rule from exactly these (tests/test_docs.py checks they are the tested pair).
+    migration_examples: tuple[str, str] | None = None
     # Who raises it when ``check`` is None (for the reader of the code, and the docs test).
     raised_by: str = ""
     # Said in the rule reference: when it does not fire, or how to turn it off.

@@ -10,6 +10,13 @@ from sqlreview.results import Level
 
 _RAISED_BY = "sqlreview.deploy"
 _EXAMPLES = "tests/deploy/test_phases.py (DEPLOY_EXAMPLES)"
+_PROJECT = "tests/deploy/project/shop/migrations/"
+
+
+def _migrations(bad: str, good: str) -> tuple[str, str]:
+    """The deploy tests' project migrations that raise the rule and that do not."""
+    return f"{_PROJECT}{bad}.py", f"{_PROJECT}{good}.py"
+
 
 SR401 = Rule(
     "SR401", "add-field-not-null-without-db-default", Level.HIGH,
@@ -27,6 +34,7 @@ SR401 = Rule(
     "NULL)` + `ValidateConstraint` first on a big table).",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0002_customer_level", "0003_customer_tier"),
 )
 
 SR402 = Rule(
@@ -42,6 +50,7 @@ SR402 = Rule(
     "`ValidateConstraint` for checks and foreign keys.",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0005_customer_unique_code", "0036_customer_external_id"),
 )
 
 SR403 = Rule(
@@ -57,6 +66,8 @@ SR403 = Rule(
     "`database_operations` only).",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0007_remove_customer_nickname",
+                                   "0022_forget_customer_legacy_flag"),
 )
 
 SR404 = Rule(
@@ -71,6 +82,7 @@ SR404 = Rule(
     "(`SeparateDatabaseAndState`); release N+1: drop the column.",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0008_remove_order_status", "0025_forget_customer_region"),
 )
 
 SR405 = Rule(
@@ -83,6 +95,7 @@ SR405 = Rule(
     "database_operations=[])`; release N+1: drop the table (`RunSQL` `DROP TABLE`).",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0009_delete_coupon", "0026_forget_legacy"),
 )
 
 SR406 = Rule(
@@ -99,6 +112,8 @@ SR406 = Rule(
     "drops the old one.",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0010_rename_customer_notes",
+                                   "0037_rename_customer_phone_in_models"),
 )
 
 SR407 = Rule(
@@ -114,6 +129,7 @@ SR407 = Rule(
     "then `AlterField`: SET NOT NULL then needs no scan.",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0015_customer_email_required", "0038_customer_score_required"),
 )
 
 SR408 = Rule(
@@ -128,6 +144,7 @@ SR408 = Rule(
     "`AlterField`.",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0016_customer_name_shorter", "0019_customer_city_longer"),
 )
 
 SR409 = Rule(
@@ -142,6 +159,7 @@ SR409 = Rule(
     "N+2: drop the old column.",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0017_customer_rank_integer", "0019_customer_city_longer"),
 )
 
 SR410 = Rule(
@@ -156,6 +174,8 @@ SR410 = Rule(
     "next release.",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0024_forget_customer_signup_source",
+                                   "0025_forget_customer_region"),
 )
 
 SR411 = Rule(
@@ -169,6 +189,7 @@ SR411 = Rule(
     "\"Book\")` in the function, and keep helper code free of model imports.",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0028_count_customers", "0029_fill_customer_city"),
 )
 
 SR412 = Rule(
@@ -180,6 +201,7 @@ SR412 = Rule(
     "there is nothing to undo.",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0029_fill_customer_city", "0028_count_customers"),
 )
 
 SR413 = Rule(
@@ -191,6 +213,7 @@ SR413 = Rule(
     "is nothing to undo.",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0031_blank_cities_sql", "0023_drop_customer_legacy_flag"),
 )
 
 SR414 = Rule(
@@ -214,6 +237,7 @@ SR415 = Rule(
     "own, run after the rollout or in the next release.",
     raised_by=_RAISED_BY,
     examples_elsewhere=_EXAMPLES,
+    migration_examples=_migrations("0033_customer_swap_columns", "0004_customer_phone"),
 )
 
 RULES = (SR401, SR402, SR403, SR404, SR405, SR406, SR407, SR408, SR409, SR410, SR411,
