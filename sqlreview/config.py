@@ -103,6 +103,14 @@ def _codes(value: Any) -> tuple[str, ...]:
     return codes
 
 
+def codes_argument(text: str) -> tuple[str, ...]:
+    """``--ignore`` / ``--select``: finding codes, comma-separated."""
+    try:
+        return _codes([part for part in (p.strip() for p in text.split(",")) if part])
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _start_after(value: Any) -> tuple[str, ...]:
     items = _texts(value)
     bad = [item for item in items if ":" not in item]
@@ -165,6 +173,7 @@ KEYS: dict[str, _Key] = {
     "fail-on": _Key("fail_on", _level),
     "show": _Key("show", _show),
     "ignore": _Key("ignore", _codes),
+    "select": _Key("select", _codes),
     "exclude": _Key("exclude", _texts),
     "start-after": _Key("start_after", _start_after),
     "assume-lock-timeout": _Key("assume_lock_timeout", _bool, env="SQLREVIEW_ASSUME_LOCK_TIMEOUT"),
@@ -258,7 +267,7 @@ def apply(parser: argparse.ArgumentParser, start: Path | None = None) -> Config:
     namespace, so they are kept but change nothing.
     """
     config = load(start)
-    parser.set_defaults(ignore=(), exclude=(), start_after=(), config_path=config.path,
+    parser.set_defaults(ignore=(), select=(), exclude=(), start_after=(), config_path=config.path,
                         config_warnings=config.warnings)
     if config.defaults:
         parser.set_defaults(**config.defaults)

@@ -48,14 +48,38 @@ def _dispatch(arguments: list[str], *, configured: bool) -> int:
         from sqlreview.cli.sql import run_sql  # only what the command needs
 
         return run_sql(arguments[1:])
-    if arguments[:2] == ["stats", "dump"] and not configured:
-        # Only with "dump": ``sqlreview stats`` alone still reviews an app "stats".
-        from sqlreview.cli.stats import run_stats  # only what the command needs
+    if command == "stats":
+        return _stats(arguments[1:])
+    if command == "rule":
+        from sqlreview.cli.rule import run_rule  # only what the command needs
 
-        return run_stats(arguments[1:])
+        return run_rule(arguments[1:])
     from sqlreview.cli.review import run_review  # only what the command needs
 
     return run_review(arguments, configured=configured)
+
+
+STATS_HELP = """\
+usage: sqlreview stats dump --database-url URL [-o FILE] [...]
+
+sqlreview stats groups the commands about production's tables:
+  dump    write a read-only snapshot of their sizes, schema and applied migrations,
+          for --stats and --pre-state snapshot (sqlreview stats dump --help)
+
+An app named stats is reviewed as stats:0001 or with manage.py sqlreview stats.
+"""
+
+
+def _stats(arguments: list[str]) -> int:
+    if arguments[:1] == ["dump"]:
+        from sqlreview.cli.stats import run_stats  # only what the command needs
+
+        return run_stats(arguments)
+    if arguments[:1] in (["-h"], ["--help"]):
+        sys.stdout.write(STATS_HELP)
+        return ExitCode.OK
+    raise UsageError("sqlreview stats needs a subcommand: dump (see sqlreview stats --help); "
+                     "an app named stats is reviewed as stats:0001")
 
 
 def entry_point() -> None:

@@ -72,6 +72,14 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--output", "-o", type=Path, metavar="FILE",
                        help="write the report to FILE instead of standard output")
     add_terminal_options(group)  # after --output: a report to a file gets no colour
+    group.add_argument("--ignore", type=config.codes_argument, dest="cli_ignore", default=None,
+                       metavar="CODES",
+                       help="findings with these codes (comma-separated) are suppressed; "
+                            "replaces the config's ignore")
+    group.add_argument("--select", type=config.codes_argument, dest="cli_select", default=None,
+                       metavar="CODES",
+                       help="only findings with these codes (comma-separated) count, the "
+                            "others are suppressed; replaces the config's select")
     sizes = parser.add_argument_group("production sizes")
     sizes.add_argument("--stats", type=Path, metavar="FILE",
                        help="a snapshot from `sqlreview stats dump`: estimate how long each "
@@ -102,8 +110,13 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]
 
 def project_config(args: argparse.Namespace) -> ProjectConfig:
     """What ``parse_arguments`` read from ``[tool.sqlreview]``, for the review."""
+    ignore, ignored_by = ((args.cli_ignore, "--ignore") if args.cli_ignore is not None
+                          else (tuple(args.ignore), None))
+    select, selected_by = ((args.cli_select, "--select") if args.cli_select is not None
+                           else (tuple(args.select), None))
     return ProjectConfig(path=args.config_path, warnings=tuple(args.config_warnings),
-                         ignore=tuple(args.ignore))
+                         ignore=ignore, select=select,
+                         ignored_by=ignored_by, selected_by=selected_by)
 
 
 def load_sizes(args: argparse.Namespace) -> Sizes | None:

@@ -47,8 +47,11 @@ def django_parser() -> argparse.ArgumentParser:
         description="Review the SQL of Django migrations before they reach production "
                     "PostgreSQL: the lock each statement takes, what it blocks, how long it "
                     "is held, whether it rewrites or scans, and what to do instead. "
-                    "For raw SQL files use `sqlreview sql --help`; for a snapshot of "
-                    "production sizes (--stats), `sqlreview stats dump --help`.",
+                    "Other commands: `sqlreview sql` (raw SQL files), `sqlreview stats dump` "
+                    "(a snapshot of production for --stats and --pre-state snapshot), "
+                    "`sqlreview calibrate` (the throughput behind the estimates), "
+                    "`sqlreview rule [CODE]` (what a finding code means); each has --help. "
+                    "An app named like a command is reviewed as APP:0001.",
         epilog=EXIT_CODES_HELP, formatter_class=HelpFormatter)
     parser.add_argument(
         "targets", nargs="*", metavar="TARGET",

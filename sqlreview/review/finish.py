@@ -27,6 +27,7 @@ from sqlreview.deploy import DeployPlan
 from sqlreview.django import drift
 from sqlreview.django.drift import Drift
 from sqlreview.django.timeouts import report_lock_timeout_once
+from sqlreview.pg.rules import RULES
 from sqlreview.results import Review
 from sqlreview.review.sizes import Sizes, apply_sizes
 from sqlreview.suppress import suppress_everywhere
@@ -39,6 +40,23 @@ class ProjectConfig:
     path: Path | None = None
     warnings: Sequence[str] = ()
     ignore: Sequence[str] = ()
+    select: Sequence[str] = ()  # empty: every code counts
+    # The flag that gave ignore / select (None: the config file).
+    ignored_by: str | None = None
+    selected_by: str | None = None
+
+    def suppressed(self) -> dict[str, str]:
+        """Each code the review must not count, with the reason a reader is shown."""
+        config = f"in {self.path} ([tool.sqlreview]" if self.path else "(configuration"
+        reasons = dict.fromkeys(
+            self.ignore, f"ignored by {self.ignored_by}" if self.ignored_by
+            else f"ignored {config} ignore)")
+        if self.select:
+            by = self.selected_by or f"{config} select)"
+            reasons.update(dict.fromkeys(
+                (rule.code for rule in RULES if rule.code not in self.select),
+                f"not selected ({by})"))
+        return reasons
 
 
 @dataclass(frozen=True)
@@ -73,8 +91,7 @@ def apply_config(review: Review, config: ProjectConfig) -> None:
     """The config's ``ignore`` on every statement, its warnings, where it was read."""
     review.settings["config"] = str(config.path) if config.path is not None else None  # none read
     review.warnings.extend(config.warnings)
-    reason = f"ignored in {config.path} ([tool.sqlreview] ignore)"
-    suppress_everywhere(review.statements, dict.fromkeys(config.ignore, reason))
+    suppress_everywhere(review.statements, config.suppressed())
 
 
 def apply_deploy(review: Review, deploy: DeployOutcome) -> None:
