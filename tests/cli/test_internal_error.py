@@ -13,11 +13,12 @@ import pytest
 PROGRAM = """
 import sys
 import sqlreview.cli as cli
+import sqlreview.cli.sql as sql_command
 
 def broken(*args, **kwargs):
     raise RuntimeError("planted bug")
 
-cli.analyze_sql = broken
+sql_command.analyze_sql = broken
 sys.argv = ["sqlreview", *sys.argv[1:]]
 cli.entry_point()
 """
