@@ -162,3 +162,9 @@ def each(facts: StatementFacts, kind: str, *variants: str) -> Iterable[ResolvedA
         )
         if wanted and (resolved.touches_existing() or resolved.touches_existing(Role.INDEX)):
             yield resolved
+
+
+def target_lock(r: ResolvedAction) -> str:
+    """The strongest lock the action takes on its table, as the manual spells it."""
+    modes = [mode for role, mode in r.locks() if role is Role.TARGET]
+    return max(modes).sql_name if modes else "its lock"
