@@ -25,6 +25,7 @@ from sqlreview.pg.checks import (
     version_gated_syntax,
 )
 from sqlreview.pg.classify import Action, Classified, Context, Session, classify
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.parse import ParsedStatement, iter_statements
@@ -225,7 +226,7 @@ class Analyzer:
         try:
             entry = knowledge.lookup(action.kind, action.variant, self.options.pg_version)
         except knowledge.UnknownKind:
-            entry = knowledge.lookup("OTHER", "", self.options.pg_version)
+            entry = knowledge.lookup(StatementKind.OTHER, "", self.options.pg_version)
         existing = frozenset(
             name
             for names in action.relations.values()

@@ -30,6 +30,7 @@ from sqlreview.pg.classify.base import (
     single,
     table_of_index,
 )
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values, walk
 from sqlreview.pg.schema import (
@@ -51,7 +52,8 @@ def alter_table(node: ast.AlterTableStmt, context: Context) -> Classified:
         return _alter_index(node, target, context)
     if objtype in _ALTER_OTHER_KINDS:
         kind = _ALTER_OTHER_KINDS[objtype]
-        return single(kind, Action(kind, description=kind, relations={Role.TARGET: [target]}))
+        action = Action(StatementKind(kind), description=kind, relations={Role.TARGET: [target]})
+        return single(kind, action)
     absent = bool(node.missing_ok) and missing(context, target)
     if absent and not context.replayed_schema:
         return no_op("ALTER TABLE", f"ALTER TABLE IF EXISTS {target}")
@@ -97,8 +99,8 @@ def _alter_index(node: ast.AlterTableStmt, index: str, context: Context) -> Clas
             command.def_, ast.PartitionCmd
         ) and command.def_.name is not None:
             child = range_var_display(command.def_.name)
-            action = Action("ALTER INDEX ATTACH PARTITION", description=f"ATTACH PARTITION "
-                            f"{child}").add(Role.INDEX, index)
+            action = Action(StatementKind.ALTER_INDEX_ATTACH_PARTITION,
+                            description=f"ATTACH PARTITION {child}").add(Role.INDEX, index)
             action.add(Role.TARGET, *filter(None, [table_of_index(context.schema, index)]))
             action.add(Role.PARTITION, *filter(None, [table_of_index(context.schema, child)]))
             actions.append(action)
@@ -108,7 +110,7 @@ def _alter_index(node: ast.AlterTableStmt, index: str, context: Context) -> Clas
             if command.subtype == AlterTableType.AT_SetTableSpace
             else "ALTER INDEX (other)"
         )
-        actions.append(Action(kind, description=kind.removeprefix("ALTER INDEX "))
+        actions.append(Action(StatementKind(kind), description=kind.removeprefix("ALTER INDEX "))
                        .add(Role.INDEX, index))
     return Classified("ALTER INDEX", actions)
 
@@ -166,7 +168,7 @@ def _alter_table_command(cmd: ast.AlterTableCmd, target: str, context: Context) 
     if kind == "ALTER TABLE (other)":
         verb = cmd.subtype.name.removeprefix("AT_") if cmd.subtype is not None else "?"
     description = f"{verb} {cmd.name}" if cmd.name else verb
-    action = Action(kind, description=description, relations={Role.TARGET: [target]},
+    action = Action(StatementKind(kind), description=description, relations={Role.TARGET: [target]},
                     column=cmd.name)
     if kind in _WHOLE_TABLE_SEQUENCES:
         action.add(Role.OWNED, *owned_sequences(context, target))
@@ -204,7 +206,7 @@ def _add_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[A
         return []
     name = column.colname or "?"
     action = Action(
-        "ALTER TABLE ADD COLUMN",
+        StatementKind.ALTER_TABLE_ADD_COLUMN,
         _add_column_variant(column),
         f"ADD COLUMN {name}",
         {Role.TARGET: [target]},
@@ -245,7 +247,7 @@ def owns_sequence(column: ast.ColumnDef) -> bool:
 
 
 def _drop_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
-    action = Action("ALTER TABLE DROP COLUMN", description=f"DROP COLUMN {cmd.name}",
+    action = Action(StatementKind.ALTER_TABLE_DROP_COLUMN, description=f"DROP COLUMN {cmd.name}",
                     relations={Role.TARGET: [target]}, column=cmd.name)
     action.add(Role.OWNED, *column_sequence(context, target, cmd.name))
     action.add(Role.REFERENCED, *referenced_by_column(context, target, cmd.name))
@@ -299,7 +301,7 @@ def _alter_column_type(cmd: ast.AlterTableCmd, target: str, context: Context) ->
     new_type = ColumnType.from_node(column.typeName)
     existing = context.schema.column(key_of(target), name)
     action = Action(
-        "ALTER TABLE ALTER COLUMN TYPE",
+        StatementKind.ALTER_TABLE_ALTER_COLUMN_TYPE,
         description=f"ALTER COLUMN {name} TYPE {new_type}",
         relations={Role.TARGET: [target]},
         column=name,
@@ -351,8 +353,9 @@ def _is_plain_cast_of(expression: ast.Node, column: str) -> bool:
 
 def _set_default(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     verb = "SET DEFAULT" if cmd.def_ is not None else "DROP DEFAULT"
-    return [Action(f"ALTER TABLE ALTER COLUMN {verb}", description=f"ALTER COLUMN {cmd.name} "
-                   f"{verb}", relations={Role.TARGET: [target]}, column=cmd.name)]
+    return [Action(StatementKind(f"ALTER TABLE ALTER COLUMN {verb}"),
+                   description=f"ALTER COLUMN {cmd.name} {verb}", relations={Role.TARGET: [target]},
+                   column=cmd.name)]
 
 
 def _set_not_null(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
@@ -366,15 +369,16 @@ def _set_not_null(cmd: ast.AlterTableCmd, target: str, context: Context) -> list
     variant = "proven by a valid CHECK" if proven else ""
     if column is not None and column.not_null:
         variant = "already NOT NULL"
-    return [Action("ALTER TABLE ALTER COLUMN SET NOT NULL", variant,
+    return [Action(StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_NOT_NULL, variant,
                    f"ALTER COLUMN {name} SET NOT NULL", {Role.TARGET: [target]}, column=name)]
 
 
 def _drop_not_null(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     name = cmd.name or "?"
     column = context.schema.column(key_of(target), name)
-    action = Action("ALTER TABLE ALTER COLUMN DROP NOT NULL", description=f"ALTER COLUMN {name} "
-                    "DROP NOT NULL", relations={Role.TARGET: [target]}, column=name)
+    action = Action(StatementKind.ALTER_TABLE_ALTER_COLUMN_DROP_NOT_NULL,
+                    description=f"ALTER COLUMN {name} DROP NOT NULL",
+                    relations={Role.TARGET: [target]}, column=name)
     if column is not None and not column.not_null:
         action.variant = "already nullable"
     return [action]
@@ -393,9 +397,17 @@ _CONSTRAINT_KINDS = {
 def _add_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     constraint = cmd.def_
     if not isinstance(constraint, ast.Constraint) or constraint.contype not in _CONSTRAINT_KINDS:
-        return [Action("ALTER TABLE (other)", description="ADD CONSTRAINT",
+        return [Action(StatementKind.ALTER_TABLE_OTHER, description="ADD CONSTRAINT",
                        relations={Role.TARGET: [target]})]
     return [_constraint_action(constraint, target, context)]
+
+
+def _constraint_kind(label: str) -> StatementKind:
+    """ALTER TABLE ADD CONSTRAINT CHECK, ...; a constraint type the table has no row for: OTHER."""
+    try:
+        return StatementKind(f"ALTER TABLE ADD CONSTRAINT {label}")
+    except ValueError:
+        return StatementKind.OTHER
 
 
 def _constraint_action(
@@ -406,7 +418,7 @@ def _constraint_action(
     # An unnamed one (ADD COLUMN ... CHECK (...)) is "ADD CHECK", not "ADD CONSTRAINT CHECK CHECK".
     described = f"ADD CONSTRAINT {constraint.conname} {label}" if constraint.conname else (
         f"ADD {label}")
-    action = Action(f"ALTER TABLE ADD CONSTRAINT {label}", _constraint_variant(constraint),
+    action = Action(_constraint_kind(label), _constraint_variant(constraint),
                     described, {Role.TARGET: [target]}, column=column)
     if constraint.pktable is not None:
         referenced = range_var_display(constraint.pktable)
@@ -438,8 +450,9 @@ def _constraint_variant(constraint: ast.Constraint) -> str:
 
 def _validate_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     constraint = context.schema.find_constraint(key_of(target), cmd.name or "")
-    action = Action("ALTER TABLE VALIDATE CONSTRAINT", description=f"VALIDATE CONSTRAINT "
-                    f"{cmd.name}", relations={Role.TARGET: [target]})
+    action = Action(StatementKind.ALTER_TABLE_VALIDATE_CONSTRAINT,
+                    description=f"VALIDATE CONSTRAINT {cmd.name}",
+                    relations={Role.TARGET: [target]})
     if constraint is not None and constraint.valid:
         action.variant = "already valid"
     elif constraint is not None and constraint.kind is ConstraintKind.FOREIGN_KEY:
@@ -451,8 +464,8 @@ def _validate_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) 
 
 def _drop_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     constraint = context.schema.find_constraint(key_of(target), cmd.name or "")
-    action = Action("ALTER TABLE DROP CONSTRAINT", description=f"DROP CONSTRAINT {cmd.name}",
-                    relations={Role.TARGET: [target]})
+    action = Action(StatementKind.ALTER_TABLE_DROP_CONSTRAINT,
+                    description=f"DROP CONSTRAINT {cmd.name}", relations={Role.TARGET: [target]})
     if constraint is not None and constraint.kind is ConstraintKind.FOREIGN_KEY:
         action.variant = "foreign key"
         if constraint.referenced and constraint.referenced != key_of(target):
@@ -470,7 +483,7 @@ def _storage_parameters(cmd: ast.AlterTableCmd, target: str, context: Context) -
         variant = "weak parameter"
     else:
         variant = ""
-    return [Action(f"ALTER TABLE {verb} (storage parameter)", variant,
+    return [Action(StatementKind(f"ALTER TABLE {verb} (storage parameter)"), variant,
                    f"{verb} ({', '.join(names)})", {Role.TARGET: [target]})]
 
 
@@ -496,7 +509,7 @@ def _partition(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Ac
     attach = cmd.subtype == AlterTableType.AT_AttachPartition
     verb = "ATTACH PARTITION" if attach else "DETACH PARTITION"
     variant = "CONCURRENTLY" if partition_cmd.concurrent else ""
-    action = Action(f"ALTER TABLE {verb}", variant, f"{verb} {partition}",
+    action = Action(StatementKind(f"ALTER TABLE {verb}"), variant, f"{verb} {partition}",
                     {Role.TARGET: [target], Role.PARTITION: [partition]})
     if attach:
         action.variant = _attach_variant(context, key_of(target), key_of(partition))
@@ -535,7 +548,7 @@ def _attach_variant(context: Context, parent: str, partition: str) -> str:
 def _inherit(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     parent = range_var_display(cmd.def_) if isinstance(cmd.def_, ast.RangeVar) else None
     verb = "INHERIT" if cmd.subtype == AlterTableType.AT_AddInherit else "NO INHERIT"
-    action = Action(f"ALTER TABLE {verb}", description=f"{verb} {parent}",
+    action = Action(StatementKind(f"ALTER TABLE {verb}"), description=f"{verb} {parent}",
                     relations={Role.TARGET: [target]})
     if parent:
         action.add(Role.PARENT, parent)
@@ -564,36 +577,39 @@ _SUBCOMMAND_HANDLERS: dict[int, Callable[[ast.AlterTableCmd, str, Context], list
 def rename(node: ast.RenameStmt, context: Context) -> Classified:
     new_name = node.newname
     if node.relation is None:
-        return single("RENAME", Action("GRANT/REVOKE", description=f"RENAME TO {new_name}"))
+        return single("RENAME", Action(StatementKind.GRANT_REVOKE,
+                                       description=f"RENAME TO {new_name}"))
     target = range_var_display(node.relation)
     rename_type = node.renameType
     if rename_type == ObjectType.OBJECT_COLUMN:
-        action = Action("ALTER TABLE RENAME COLUMN",
+        action = Action(StatementKind.ALTER_TABLE_RENAME_COLUMN,
                         description=f"RENAME COLUMN {node.subname} TO {new_name}",
                         column=node.subname)
     elif rename_type == ObjectType.OBJECT_TABCONSTRAINT:
-        action = Action("ALTER TABLE RENAME CONSTRAINT",
+        action = Action(StatementKind.ALTER_TABLE_RENAME_CONSTRAINT,
                         description=f"RENAME CONSTRAINT {node.subname} TO {new_name}")
     elif rename_type == ObjectType.OBJECT_INDEX:
-        return single("ALTER INDEX", Action("ALTER INDEX RENAME", description=f"RENAME TO "
-                                             f"{new_name}", relations={Role.INDEX: [target]}))
+        return single("ALTER INDEX", Action(StatementKind.ALTER_INDEX_RENAME,
+                                            description=f"RENAME TO {new_name}",
+                                            relations={Role.INDEX: [target]}))
     elif rename_type == ObjectType.OBJECT_TRIGGER:
-        action = Action("DROP TRIGGER", description=f"RENAME TRIGGER {node.subname}")
+        action = Action(StatementKind.DROP_TRIGGER, description=f"RENAME TRIGGER {node.subname}")
     elif rename_type in _ALTER_OTHER_KINDS:
         kind = _ALTER_OTHER_KINDS[rename_type]
         action_kind = "ALTER SEQUENCE RENAME" if kind == "ALTER SEQUENCE" else kind
-        return single(kind, Action(action_kind, description=f"RENAME TO {new_name}",
+        return single(kind, Action(StatementKind(action_kind), description=f"RENAME TO {new_name}",
                                     relations={Role.TARGET: [target]}))
     elif _kind_of(context, target) is RelationKind.SEQUENCE:
         # ALTER TABLE works on a sequence too; application code never names it.
-        return single("ALTER SEQUENCE", Action("ALTER SEQUENCE RENAME",
+        return single("ALTER SEQUENCE", Action(StatementKind.ALTER_SEQUENCE_RENAME,
                                                description=f"RENAME TO {new_name}",
                                                relations={Role.TARGET: [target]}))
     elif _kind_of(context, target) is RelationKind.INDEX:
-        return single("ALTER INDEX", Action("ALTER INDEX RENAME", description=f"RENAME TO "
-                                             f"{new_name}", relations={Role.INDEX: [target]}))
+        return single("ALTER INDEX", Action(StatementKind.ALTER_INDEX_RENAME,
+                                            description=f"RENAME TO {new_name}",
+                                            relations={Role.INDEX: [target]}))
     else:
-        action = Action("ALTER TABLE RENAME", description=f"RENAME TO {new_name}")
+        action = Action(StatementKind.ALTER_TABLE_RENAME, description=f"RENAME TO {new_name}")
     return single("ALTER TABLE", action.add(Role.TARGET, target))
 
 
@@ -604,9 +620,9 @@ def _kind_of(context: Context, name: str) -> RelationKind | None:
 
 def set_schema(node: ast.AlterObjectSchemaStmt, context: Context) -> Classified:
     if node.relation is None:
-        return single("ALTER", Action("GRANT/REVOKE", description="SET SCHEMA"))
+        return single("ALTER", Action(StatementKind.GRANT_REVOKE, description="SET SCHEMA"))
     target = range_var_display(node.relation)
-    action = Action("ALTER TABLE SET SCHEMA", description=f"SET SCHEMA {node.newschema}",
-                    relations={Role.TARGET: [target]})
+    action = Action(StatementKind.ALTER_TABLE_SET_SCHEMA,
+                    description=f"SET SCHEMA {node.newschema}", relations={Role.TARGET: [target]})
     action.add(Role.OWNED, *owned_sequences(context, target))
     return single("ALTER TABLE", action)

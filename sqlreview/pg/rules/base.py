@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Entry, Role
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules.packages import INSTEAD_FOR_PACKAGE
@@ -154,7 +155,7 @@ class Registry:
             self.rules.append(rule)
 
 
-def each(facts: StatementFacts, kind: str, *variants: str) -> Iterable[ResolvedAction]:
+def each(facts: StatementFacts, kind: StatementKind, *variants: str) -> Iterable[ResolvedAction]:
     """Actions of ``kind`` (and one of ``variants``) on a relation that pre-dates the input."""
     for resolved in facts.actions:
         wanted = resolved.action.kind == kind and (

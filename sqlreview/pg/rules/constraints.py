@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules.base import (
     UNBOUNDED,
@@ -24,7 +25,7 @@ def _blocked(r: ResolvedAction) -> str:
     return " and ".join(dict.fromkeys(names)) or r.target
 
 
-def _validating(facts: StatementFacts, *kinds: str) -> Iterable[ResolvedAction]:
+def _validating(facts: StatementFacts, *kinds: StatementKind) -> Iterable[ResolvedAction]:
     for kind in kinds:
         for r in each(facts, kind):
             if r.entry.cost.reads_whole_table:
@@ -40,11 +41,11 @@ def _constraint(r: ResolvedAction) -> str:
 
 
 def check_set_not_null(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "ALTER TABLE ALTER COLUMN SET NOT NULL"):
+    for r in each(facts, StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_NOT_NULL):
         if r.entry.cost is Cost.SCAN:
             yield SR104.finding(f"{r.action.description} reads every row of {r.target} "
                                 f"under {target_lock(r)}")
-    for r in _validating(facts, "ALTER TABLE ADD CONSTRAINT NOT NULL"):
+    for r in _validating(facts, StatementKind.ALTER_TABLE_ADD_CONSTRAINT_NOT_NULL):
         yield SR104.finding(f"{_constraint(r)} reads every row of {r.target} under "
                             f"{target_lock(r)}")
 
@@ -74,7 +75,7 @@ SR104 = Rule(
 
 
 def check_check_constraint(facts: StatementFacts) -> Iterable[Finding]:
-    for r in _validating(facts, "ALTER TABLE ADD CONSTRAINT CHECK"):
+    for r in _validating(facts, StatementKind.ALTER_TABLE_ADD_CONSTRAINT_CHECK):
         yield SR105.finding(f"{_constraint(r)} reads every row of {r.target} to validate it "
                             f"under {target_lock(r)}")
 
@@ -102,7 +103,7 @@ SR105 = Rule(
 
 
 def check_foreign_key(facts: StatementFacts) -> Iterable[Finding]:
-    for r in _validating(facts, "ALTER TABLE ADD CONSTRAINT FOREIGN KEY"):
+    for r in _validating(facts, StatementKind.ALTER_TABLE_ADD_CONSTRAINT_FOREIGN_KEY):
         yield SR106.finding(f"{_constraint(r)} reads every row of {r.target} to validate it, "
                             f"blocking writes to {_blocked(r)} until it is done")
 
@@ -133,9 +134,9 @@ SR106 = Rule(
 
 
 def check_index_building_constraint(facts: StatementFacts) -> Iterable[Finding]:
-    for r in _validating(facts, "ALTER TABLE ADD CONSTRAINT UNIQUE",
-                         "ALTER TABLE ADD CONSTRAINT PRIMARY KEY",
-                         "ALTER TABLE ADD CONSTRAINT EXCLUDE"):
+    for r in _validating(facts, StatementKind.ALTER_TABLE_ADD_CONSTRAINT_UNIQUE,
+                         StatementKind.ALTER_TABLE_ADD_CONSTRAINT_PRIMARY_KEY,
+                         StatementKind.ALTER_TABLE_ADD_CONSTRAINT_EXCLUDE):
         yield SR108.finding(f"{_constraint(r)} builds its index on {r.target} under "
                             f"{target_lock(r)}")
 

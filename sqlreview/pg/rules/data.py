@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.rules.base import (
     UNBOUNDED,
     Example,
@@ -15,7 +16,7 @@ from sqlreview.results import Finding, Level
 
 
 def check_refresh(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "REFRESH MATERIALIZED VIEW", ""):
+    for r in each(facts, StatementKind.REFRESH_MATERIALIZED_VIEW, ""):
         yield SR111.finding(f"{r.action.description} blocks reads of {r.target} until "
                             "the refresh ends")
 
@@ -41,7 +42,7 @@ SR111 = Rule(
 
 
 def check_all_rows(facts: StatementFacts) -> Iterable[Finding]:
-    for kind in ("UPDATE", "DELETE"):
+    for kind in (StatementKind.UPDATE, StatementKind.DELETE):
         for r in each(facts, kind, "all rows"):
             yield SR116.finding(f"{kind} without WHERE changes every row of {r.target} in "
                                 "one transaction")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.rules.base import (
     Example,
@@ -26,7 +27,7 @@ COMMIT;
 
 
 def check_truncate(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "TRUNCATE"):
+    for r in each(facts, StatementKind.TRUNCATE):
         yield SR115.finding(f"TRUNCATE deletes every row of {r.target}")
 
 
@@ -44,7 +45,7 @@ SR115 = Rule(
 
 
 def check_drop_column(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "ALTER TABLE DROP COLUMN"):
+    for r in each(facts, StatementKind.ALTER_TABLE_DROP_COLUMN):
         yield SR117.finding(f"{r.action.description} removes it from {r.target} while "
                             "servers running the previous release may still use it"
                             f"{_cascade(r)}")
@@ -66,7 +67,7 @@ SR117 = Rule(
 
 
 def check_drop_table(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "DROP TABLE"):
+    for r in each(facts, StatementKind.DROP_TABLE):
         yield SR119.finding(f"DROP TABLE {r.target} deletes it and its rows while servers "
                             f"running the previous release may still use it{_cascade(r)}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.rules.base import (
     UNBOUNDED,
     Example,
@@ -16,7 +17,7 @@ from sqlreview.results import Finding, Level
 
 
 def check_create_index(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "CREATE INDEX", ""):
+    for r in each(facts, StatementKind.CREATE_INDEX, ""):
         message = f"{r.action.description} blocks writes to {r.target} until the index is built"
         if r.action.covered_by:
             message += (f"; {r.action.covered_by} already covers these columns (if it is a "
@@ -41,7 +42,7 @@ SR107 = Rule(
 
 
 def check_drop_index(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "DROP INDEX", ""):
+    for r in each(facts, StatementKind.DROP_INDEX, ""):
         yield SR109.finding(f"{r.action.description} takes {target_lock(r)} on {r.target}: "
                             "reads and writes queue behind it")
 
@@ -61,7 +62,7 @@ SR109 = Rule(
 
 
 def check_reindex(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "REINDEX", ""):
+    for r in each(facts, StatementKind.REINDEX, ""):
         yield SR112.finding(f"{r.action.description} blocks writes to {r.target} until "
                             "the index is rebuilt")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.rules.base import (
     UNBOUNDED,
@@ -17,7 +18,7 @@ from sqlreview.results import Finding, Level
 
 
 def check_detach(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "ALTER TABLE DETACH PARTITION", ""):
+    for r in each(facts, StatementKind.ALTER_TABLE_DETACH_PARTITION, ""):
         if facts.pg_version < 14:
             continue
         defaults = r.action.related(Role.DEFAULT_PARTITION)
@@ -50,7 +51,7 @@ SR113 = Rule(
 
 
 def check_attach(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "ALTER TABLE ATTACH PARTITION"):
+    for r in each(facts, StatementKind.ALTER_TABLE_ATTACH_PARTITION):
         if r.action.variant == "" and r.touches_existing(Role.PARTITION):
             partition = ", ".join(r.action.related(Role.PARTITION))
             yield SR114.finding(f"{r.action.description} reads every row of {partition} to "

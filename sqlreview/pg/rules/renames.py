@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.rules.base import (
     Example,
     Rule,
@@ -14,10 +15,10 @@ from sqlreview.results import Finding, Level
 
 
 def check_rename(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "ALTER TABLE RENAME COLUMN"):
+    for r in each(facts, StatementKind.ALTER_TABLE_RENAME_COLUMN):
         yield SR118.finding(f"{r.action.description} on {r.target}: servers running the "
                             "previous release still use the old name")
-    for r in each(facts, "ALTER TABLE RENAME"):
+    for r in each(facts, StatementKind.ALTER_TABLE_RENAME):
         new_name = r.action.description.removeprefix("RENAME TO ")
         yield SR118.finding(f"{r.target} is renamed to {new_name}: servers running the "
                             "previous release still use the old name")

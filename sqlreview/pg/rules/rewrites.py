@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.rules.base import (
     UNBOUNDED,
     Example,
@@ -16,7 +17,7 @@ from sqlreview.results import Cost, Finding, Level
 
 
 def check_add_column_rewrite(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "ALTER TABLE ADD COLUMN"):
+    for r in each(facts, StatementKind.ALTER_TABLE_ADD_COLUMN):
         if r.entry.cost is Cost.REWRITE:
             yield SR101.finding(
                 f"{r.action.description} ({r.action.variant}) rewrites every row of "
@@ -56,7 +57,7 @@ SR101 = Rule(
 
 
 def check_add_not_null_column(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "ALTER TABLE ADD COLUMN", "not null without default"):
+    for r in each(facts, StatementKind.ALTER_TABLE_ADD_COLUMN, "not null without default"):
         yield SR102.finding(
             f"{r.action.description} is NOT NULL without a default: it fails if {r.target} "
             "has any rows"
@@ -79,7 +80,7 @@ SR102 = Rule(
 
 
 def check_type_change(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "ALTER TABLE ALTER COLUMN TYPE"):
+    for r in each(facts, StatementKind.ALTER_TABLE_ALTER_COLUMN_TYPE):
         if r.entry.cost is Cost.REWRITE:
             reason = "; ".join(r.action.notes)
             yield SR103.finding(f"{r.action.description} rewrites {r.target} under "
@@ -113,7 +114,7 @@ SR103 = Rule(
 
 
 def check_type_change_revalidates(facts: StatementFacts) -> Iterable[Finding]:
-    for r in each(facts, "ALTER TABLE ALTER COLUMN TYPE"):
+    for r in each(facts, StatementKind.ALTER_TABLE_ALTER_COLUMN_TYPE):
         if r.entry.cost is Cost.SCAN:
             rechecked = [note.removeprefix("re-validates ") for note in r.action.notes
                          if note.startswith("re-validates ")]
@@ -155,13 +156,13 @@ SR123 = Rule(
 
 
 _REWRITING_KINDS = (
-    "ALTER TABLE ALTER COLUMN SET EXPRESSION",
-    "ALTER TABLE SET ACCESS METHOD",
-    "ALTER TABLE SET LOGGED",
-    "ALTER TABLE SET TABLESPACE",
-    "ALTER TABLE SET UNLOGGED",
-    "CLUSTER",
-    "VACUUM FULL",
+    StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_EXPRESSION,
+    StatementKind.ALTER_TABLE_SET_ACCESS_METHOD,
+    StatementKind.ALTER_TABLE_SET_LOGGED,
+    StatementKind.ALTER_TABLE_SET_TABLESPACE,
+    StatementKind.ALTER_TABLE_SET_UNLOGGED,
+    StatementKind.CLUSTER,
+    StatementKind.VACUUM_FULL,
 )
 
 
