@@ -74,11 +74,11 @@ def alter_table(node: ast.AlterTableStmt, context: Context) -> Classified:
 # Subcommands that act on the named table only, not on its partitions.
 _NOT_RECURSIVE = frozenset(
     {
-        "ALTER TABLE ATTACH PARTITION",
-        "ALTER TABLE DETACH PARTITION",
-        "ALTER TABLE INHERIT",
-        "ALTER TABLE NO INHERIT",
-        "ALTER TABLE ADD CONSTRAINT FOREIGN KEY",
+        StatementKind.ALTER_TABLE_ATTACH_PARTITION,
+        StatementKind.ALTER_TABLE_DETACH_PARTITION,
+        StatementKind.ALTER_TABLE_INHERIT,
+        StatementKind.ALTER_TABLE_NO_INHERIT,
+        StatementKind.ALTER_TABLE_ADD_CONSTRAINT_FOREIGN_KEY,
     }
 )
 
@@ -106,9 +106,9 @@ def _alter_index(node: ast.AlterTableStmt, index: str, context: Context) -> Clas
             actions.append(action)
             continue
         kind = (
-            "ALTER INDEX SET TABLESPACE"
+            StatementKind.ALTER_INDEX_SET_TABLESPACE
             if command.subtype == AlterTableType.AT_SetTableSpace
-            else "ALTER INDEX (other)"
+            else StatementKind.ALTER_INDEX_OTHER
         )
         actions.append(Action(StatementKind(kind), description=kind.removeprefix("ALTER INDEX "))
                        .add(Role.INDEX, index))
@@ -117,44 +117,44 @@ def _alter_index(node: ast.AlterTableStmt, index: str, context: Context) -> Clas
 
 # Subcommands whose effect does not depend on details: subtype -> (kind, verb).
 _SIMPLE_SUBCOMMANDS: dict[int, str] = {
-    AlterTableType.AT_SetStatistics: "ALTER TABLE ALTER COLUMN SET STATISTICS",
-    AlterTableType.AT_SetOptions: "ALTER TABLE ALTER COLUMN SET (attribute option)",
-    AlterTableType.AT_ResetOptions: "ALTER TABLE ALTER COLUMN RESET (attribute option)",
-    AlterTableType.AT_SetStorage: "ALTER TABLE ALTER COLUMN SET STORAGE",
-    AlterTableType.AT_SetCompression: "ALTER TABLE ALTER COLUMN SET COMPRESSION",
-    AlterTableType.AT_AddIdentity: "ALTER TABLE ALTER COLUMN ADD IDENTITY",
-    AlterTableType.AT_SetIdentity: "ALTER TABLE ALTER COLUMN SET IDENTITY",
-    AlterTableType.AT_DropIdentity: "ALTER TABLE ALTER COLUMN DROP IDENTITY",
-    AlterTableType.AT_SetExpression: "ALTER TABLE ALTER COLUMN SET EXPRESSION",
-    AlterTableType.AT_DropExpression: "ALTER TABLE ALTER COLUMN DROP EXPRESSION",
-    AlterTableType.AT_AlterColumnGenericOptions: "ALTER TABLE ALTER COLUMN OPTIONS",
-    AlterTableType.AT_AlterConstraint: "ALTER TABLE ALTER CONSTRAINT",
-    AlterTableType.AT_SetLogged: "ALTER TABLE SET LOGGED",
-    AlterTableType.AT_SetUnLogged: "ALTER TABLE SET UNLOGGED",
-    AlterTableType.AT_SetTableSpace: "ALTER TABLE SET TABLESPACE",
-    AlterTableType.AT_SetAccessMethod: "ALTER TABLE SET ACCESS METHOD",
-    AlterTableType.AT_ClusterOn: "ALTER TABLE CLUSTER ON",
-    AlterTableType.AT_DropCluster: "ALTER TABLE SET WITHOUT CLUSTER",
-    AlterTableType.AT_EnableTrig: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_EnableAlwaysTrig: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_EnableReplicaTrig: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_DisableTrig: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_EnableTrigAll: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_DisableTrigAll: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_EnableTrigUser: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_DisableTrigUser: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_EnableRule: "ALTER TABLE ENABLE/DISABLE RULE",
-    AlterTableType.AT_EnableAlwaysRule: "ALTER TABLE ENABLE/DISABLE RULE",
-    AlterTableType.AT_EnableReplicaRule: "ALTER TABLE ENABLE/DISABLE RULE",
-    AlterTableType.AT_DisableRule: "ALTER TABLE ENABLE/DISABLE RULE",
-    AlterTableType.AT_EnableRowSecurity: "ALTER TABLE ROW LEVEL SECURITY",
-    AlterTableType.AT_DisableRowSecurity: "ALTER TABLE ROW LEVEL SECURITY",
-    AlterTableType.AT_ForceRowSecurity: "ALTER TABLE ROW LEVEL SECURITY",
-    AlterTableType.AT_NoForceRowSecurity: "ALTER TABLE ROW LEVEL SECURITY",
-    AlterTableType.AT_ReplicaIdentity: "ALTER TABLE REPLICA IDENTITY",
-    AlterTableType.AT_ChangeOwner: "ALTER TABLE OWNER TO",
-    AlterTableType.AT_AddOf: "ALTER TABLE OF",
-    AlterTableType.AT_DropOf: "ALTER TABLE OF",
+    AlterTableType.AT_SetStatistics: StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_STATISTICS,
+    AlterTableType.AT_SetOptions: StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_ATTRIBUTE_OPTION,
+    AlterTableType.AT_ResetOptions: StatementKind.ALTER_TABLE_ALTER_COLUMN_RESET_ATTRIBUTE_OPTION,
+    AlterTableType.AT_SetStorage: StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_STORAGE,
+    AlterTableType.AT_SetCompression: StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_COMPRESSION,
+    AlterTableType.AT_AddIdentity: StatementKind.ALTER_TABLE_ALTER_COLUMN_ADD_IDENTITY,
+    AlterTableType.AT_SetIdentity: StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_IDENTITY,
+    AlterTableType.AT_DropIdentity: StatementKind.ALTER_TABLE_ALTER_COLUMN_DROP_IDENTITY,
+    AlterTableType.AT_SetExpression: StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_EXPRESSION,
+    AlterTableType.AT_DropExpression: StatementKind.ALTER_TABLE_ALTER_COLUMN_DROP_EXPRESSION,
+    AlterTableType.AT_AlterColumnGenericOptions: StatementKind.ALTER_TABLE_ALTER_COLUMN_OPTIONS,
+    AlterTableType.AT_AlterConstraint: StatementKind.ALTER_TABLE_ALTER_CONSTRAINT,
+    AlterTableType.AT_SetLogged: StatementKind.ALTER_TABLE_SET_LOGGED,
+    AlterTableType.AT_SetUnLogged: StatementKind.ALTER_TABLE_SET_UNLOGGED,
+    AlterTableType.AT_SetTableSpace: StatementKind.ALTER_TABLE_SET_TABLESPACE,
+    AlterTableType.AT_SetAccessMethod: StatementKind.ALTER_TABLE_SET_ACCESS_METHOD,
+    AlterTableType.AT_ClusterOn: StatementKind.ALTER_TABLE_CLUSTER_ON,
+    AlterTableType.AT_DropCluster: StatementKind.ALTER_TABLE_SET_WITHOUT_CLUSTER,
+    AlterTableType.AT_EnableTrig: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_EnableAlwaysTrig: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_EnableReplicaTrig: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_DisableTrig: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_EnableTrigAll: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_DisableTrigAll: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_EnableTrigUser: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_DisableTrigUser: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_EnableRule: StatementKind.ALTER_TABLE_ENABLE_DISABLE_RULE,
+    AlterTableType.AT_EnableAlwaysRule: StatementKind.ALTER_TABLE_ENABLE_DISABLE_RULE,
+    AlterTableType.AT_EnableReplicaRule: StatementKind.ALTER_TABLE_ENABLE_DISABLE_RULE,
+    AlterTableType.AT_DisableRule: StatementKind.ALTER_TABLE_ENABLE_DISABLE_RULE,
+    AlterTableType.AT_EnableRowSecurity: StatementKind.ALTER_TABLE_ROW_LEVEL_SECURITY,
+    AlterTableType.AT_DisableRowSecurity: StatementKind.ALTER_TABLE_ROW_LEVEL_SECURITY,
+    AlterTableType.AT_ForceRowSecurity: StatementKind.ALTER_TABLE_ROW_LEVEL_SECURITY,
+    AlterTableType.AT_NoForceRowSecurity: StatementKind.ALTER_TABLE_ROW_LEVEL_SECURITY,
+    AlterTableType.AT_ReplicaIdentity: StatementKind.ALTER_TABLE_REPLICA_IDENTITY,
+    AlterTableType.AT_ChangeOwner: StatementKind.ALTER_TABLE_OWNER_TO,
+    AlterTableType.AT_AddOf: StatementKind.ALTER_TABLE_OF,
+    AlterTableType.AT_DropOf: StatementKind.ALTER_TABLE_OF,
 }
 
 
@@ -163,9 +163,9 @@ def _alter_table_command(cmd: ast.AlterTableCmd, target: str, context: Context) 
     handler = _SUBCOMMAND_HANDLERS.get(subtype)
     if handler is not None:
         return handler(cmd, target, context)
-    kind = _SIMPLE_SUBCOMMANDS.get(subtype, "ALTER TABLE (other)")
+    kind = _SIMPLE_SUBCOMMANDS.get(subtype, StatementKind.ALTER_TABLE_OTHER)
     verb = kind.removeprefix("ALTER TABLE ")
-    if kind == "ALTER TABLE (other)":
+    if kind == StatementKind.ALTER_TABLE_OTHER:
         verb = cmd.subtype.name.removeprefix("AT_") if cmd.subtype is not None else "?"
     description = f"{verb} {cmd.name}" if cmd.name else verb
     action = Action(StatementKind(kind), description=description, relations={Role.TARGET: [target]},
@@ -174,30 +174,34 @@ def _alter_table_command(cmd: ast.AlterTableCmd, target: str, context: Context) 
         action.add(Role.OWNED, *owned_sequences(context, target))
     elif kind in _COLUMN_SEQUENCE:
         action.add(Role.OWNED, *column_sequence(context, target, cmd.name))
-    if kind == "ALTER TABLE ALTER COLUMN ADD IDENTITY":
+    if kind == StatementKind.ALTER_TABLE_ALTER_COLUMN_ADD_IDENTITY:
         sequence = owned_sequence_name(key_of(target), cmd.name or "")
         action.add(Role.OWNED, sequence)
         action.creates.append(sequence)
     if (kind, (cmd.name or "").lower()) in _NO_CHANGE:
         action.variant = "no change"
-    if kind == "ALTER TABLE ALTER COLUMN SET EXPRESSION":
+    if kind == StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_EXPRESSION:
         column = context.schema.column(key_of(target), cmd.name or "")
         if column is not None and column.generated == "virtual":
             action.variant = "virtual"
     return [action]
 
 
-_WHOLE_TABLE_SEQUENCES = frozenset(
-    {"ALTER TABLE SET LOGGED", "ALTER TABLE SET UNLOGGED", "ALTER TABLE OWNER TO"}
-)
-_COLUMN_SEQUENCE = frozenset(
-    {"ALTER TABLE ALTER COLUMN SET IDENTITY", "ALTER TABLE ALTER COLUMN DROP IDENTITY",
-     "ALTER TABLE DROP COLUMN"}
-)
+_WHOLE_TABLE_SEQUENCES = frozenset({
+    StatementKind.ALTER_TABLE_SET_LOGGED,
+    StatementKind.ALTER_TABLE_SET_UNLOGGED,
+    StatementKind.ALTER_TABLE_OWNER_TO,
+})
+_COLUMN_SEQUENCE = frozenset({
+    StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_IDENTITY,
+    StatementKind.ALTER_TABLE_ALTER_COLUMN_DROP_IDENTITY,
+    StatementKind.ALTER_TABLE_DROP_COLUMN,
+})
 # Targets that are where a table already is unless told otherwise: no copy.
-_NO_CHANGE = frozenset(
-    {("ALTER TABLE SET TABLESPACE", "pg_default"), ("ALTER TABLE SET ACCESS METHOD", "heap")}
-)
+_NO_CHANGE = frozenset({
+    (StatementKind.ALTER_TABLE_SET_TABLESPACE, "pg_default"),
+    (StatementKind.ALTER_TABLE_SET_ACCESS_METHOD, "heap"),
+})
 
 
 def _add_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
@@ -596,8 +600,9 @@ def rename(node: ast.RenameStmt, context: Context) -> Classified:
         action = Action(StatementKind.DROP_TRIGGER, description=f"RENAME TRIGGER {node.subname}")
     elif rename_type in _ALTER_OTHER_KINDS:
         kind = _ALTER_OTHER_KINDS[rename_type]
-        action_kind = "ALTER SEQUENCE RENAME" if kind == "ALTER SEQUENCE" else kind
-        return single(kind, Action(StatementKind(action_kind), description=f"RENAME TO {new_name}",
+        action_kind = (StatementKind.ALTER_SEQUENCE_RENAME if kind == "ALTER SEQUENCE"
+                       else StatementKind(kind))
+        return single(kind, Action(action_kind, description=f"RENAME TO {new_name}",
                                     relations={Role.TARGET: [target]}))
     elif _kind_of(context, target) is RelationKind.SEQUENCE:
         # ALTER TABLE works on a sequence too; application code never names it.

@@ -101,7 +101,7 @@ def create_table_as(node: ast.CreateTableAsStmt, context: Context) -> Classified
     action.add(Role.SOURCE, *read_relations(node.query, context, exclude=()))
     if node.into is not None and node.into.skipData:
         action.variant = "WITH NO DATA"
-    return single(kind, action)
+    return single(kind.value, action)
 
 
 def view(node: ast.ViewStmt, context: Context) -> Classified:
@@ -110,9 +110,9 @@ def view(node: ast.ViewStmt, context: Context) -> Classified:
     kind = (StatementKind.CREATE_OR_REPLACE_VIEW if node.replace and exists
             else StatementKind.CREATE_VIEW)
     action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]},
-                    creates=[target] if kind == "CREATE VIEW" else [])
+                    creates=[target] if kind == StatementKind.CREATE_VIEW else [])
     action.add(Role.SOURCE, *read_relations(node.query, context, exclude=()))
-    return single(kind, action)
+    return single(kind.value, action)
 
 
 def refresh(node: ast.RefreshMatViewStmt, context: Context) -> Classified:
@@ -189,35 +189,36 @@ def reindex(node: ast.ReindexStmt, context: Context) -> Classified:
 
 
 _DROP_KINDS = {
-    ObjectType.OBJECT_TABLE: "DROP TABLE",
-    ObjectType.OBJECT_INDEX: "DROP INDEX",
-    ObjectType.OBJECT_VIEW: "DROP VIEW",
-    ObjectType.OBJECT_MATVIEW: "DROP MATERIALIZED VIEW",
-    ObjectType.OBJECT_SEQUENCE: "DROP SEQUENCE",
-    ObjectType.OBJECT_FOREIGN_TABLE: "DROP TABLE",
-    ObjectType.OBJECT_TYPE: "DROP TYPE",
-    ObjectType.OBJECT_DOMAIN: "DROP TYPE",
-    ObjectType.OBJECT_EXTENSION: "DROP EXTENSION",
-    ObjectType.OBJECT_FUNCTION: "DROP FUNCTION",
-    ObjectType.OBJECT_PROCEDURE: "DROP FUNCTION",
-    ObjectType.OBJECT_SCHEMA: "DROP SCHEMA",
-    ObjectType.OBJECT_TRIGGER: "DROP TRIGGER",
-    ObjectType.OBJECT_POLICY: "DROP POLICY",
-    ObjectType.OBJECT_RULE: "DROP RULE",
+    ObjectType.OBJECT_TABLE: StatementKind.DROP_TABLE,
+    ObjectType.OBJECT_INDEX: StatementKind.DROP_INDEX,
+    ObjectType.OBJECT_VIEW: StatementKind.DROP_VIEW,
+    ObjectType.OBJECT_MATVIEW: StatementKind.DROP_MATERIALIZED_VIEW,
+    ObjectType.OBJECT_SEQUENCE: StatementKind.DROP_SEQUENCE,
+    ObjectType.OBJECT_FOREIGN_TABLE: StatementKind.DROP_TABLE,
+    ObjectType.OBJECT_TYPE: StatementKind.DROP_TYPE,
+    ObjectType.OBJECT_DOMAIN: StatementKind.DROP_TYPE,
+    ObjectType.OBJECT_EXTENSION: StatementKind.DROP_EXTENSION,
+    ObjectType.OBJECT_FUNCTION: StatementKind.DROP_FUNCTION,
+    ObjectType.OBJECT_PROCEDURE: StatementKind.DROP_FUNCTION,
+    ObjectType.OBJECT_SCHEMA: StatementKind.DROP_SCHEMA,
+    ObjectType.OBJECT_TRIGGER: StatementKind.DROP_TRIGGER,
+    ObjectType.OBJECT_POLICY: StatementKind.DROP_POLICY,
+    ObjectType.OBJECT_RULE: StatementKind.DROP_RULE,
 }
-_RELATION_DROPS = {"DROP TABLE", "DROP INDEX", "DROP VIEW", "DROP MATERIALIZED VIEW",
-                   "DROP SEQUENCE"}
-_ON_TABLE_DROPS = {"DROP TRIGGER", "DROP POLICY", "DROP RULE"}
+_RELATION_DROPS = {StatementKind.DROP_TABLE, StatementKind.DROP_INDEX, StatementKind.DROP_VIEW,
+                   StatementKind.DROP_MATERIALIZED_VIEW, StatementKind.DROP_SEQUENCE}
+_ON_TABLE_DROPS = {StatementKind.DROP_TRIGGER, StatementKind.DROP_POLICY, StatementKind.DROP_RULE}
 
 
 def drop(node: ast.DropStmt, context: Context) -> Classified:
-    kind = _DROP_KINDS.get(node.removeType, "OTHER") if node.removeType is not None else "OTHER"
+    kind = (_DROP_KINDS.get(node.removeType, StatementKind.OTHER) if node.removeType is not None
+            else StatementKind.OTHER)
     actions = []
-    if kind == "DROP SCHEMA":
+    if kind == StatementKind.DROP_SCHEMA:
         return _drop_schemas(node, context)
     for target in node.objects or ():
         names = string_values(target)
-        action = Action(StatementKind(kind), "CONCURRENTLY" if node.concurrent else "",
+        action = Action(kind, "CONCURRENTLY" if node.concurrent else "",
                         f"{kind} {'.'.join(names)}".strip())
         absent = kind in _RELATION_DROPS and node.missing_ok and missing(context, ".".join(names))
         if absent and not context.replayed_schema:
@@ -230,7 +231,7 @@ def drop(node: ast.DropStmt, context: Context) -> Classified:
         elif kind in _ON_TABLE_DROPS and len(names) >= 2:
             action.add(Role.TARGET, ".".join(names[:-1]))
         actions.append(action)
-    return Classified(kind if kind != "OTHER" else "DROP", actions)
+    return Classified(kind.value if kind is not StatementKind.OTHER else "DROP", actions)
 
 
 def _drop_schemas(node: ast.DropStmt, context: Context) -> Classified:
@@ -248,7 +249,7 @@ def _drop_schemas(node: ast.DropStmt, context: Context) -> Classified:
 
 def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -> None:
     key = key_of(name)
-    if action.kind == "DROP INDEX":
+    if action.kind == StatementKind.DROP_INDEX:
         action.add(Role.INDEX, name)
         table = table_of_index(context.schema, name)
         if table:
@@ -258,7 +259,7 @@ def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -
                                 "sqlreview knows (sqlreview sql: see --schema)")
         return
     relation = context.schema.get(key)
-    if action.kind == "DROP SEQUENCE":
+    if action.kind == StatementKind.DROP_SEQUENCE:
         action.add(Role.TARGET, name)
         if cascade and relation is not None and relation.owner:
             action.add(Role.OWNER, display(relation.owner))
@@ -271,7 +272,7 @@ def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -
         for each in dropped:
             action.add(Role.DEPENDENT, *map(display, context.schema.dependent_views(
                 key_of(each))))
-    if action.kind != "DROP TABLE":
+    if action.kind != StatementKind.DROP_TABLE:
         return
     if relation.is_partition and relation.parent:
         # The parent's partition descriptor changes, and so does a DEFAULT

@@ -103,7 +103,7 @@ def dml(kind: StatementKind) -> Classifier:
                                 "empty in this input): no foreign key is checked")
         else:
             _foreign_key_checks(action, node, context, kind, target)
-        return single(kind, action)
+        return single(kind.value, action)
 
     return classify_dml
 
@@ -147,24 +147,24 @@ def _calls_a_function(targets: tuple[ast.Node, ...] | None) -> bool:
     return False
 
 
-def _foreign_key_checks(action: Action, node: ast.Node, context: Context, kind: str,
+def _foreign_key_checks(action: Action, node: ast.Node, context: Context, kind: StatementKind,
                         target: str) -> None:
     """Row locks foreign key checks take at once (deferred ones wait for COMMIT)."""
     key = key_of(target)
     written = _written_columns(node)
-    if kind == "INSERT":
+    if kind == StatementKind.INSERT:
         for sequence_column in _defaulted_sequence_columns(context, key, written):
             action.add(Role.OWNED, sequence_column)
-    if kind in ("INSERT", "UPDATE"):
+    if kind in (StatementKind.INSERT, StatementKind.UPDATE):
         rows = _assigned_rows(node)
         for constraint in context.schema.foreign_keys_of(key):
             touched = written is None or any(c in written for c in constraint.columns)
             if (constraint.referenced and not constraint.deferred and touched
                     and not _check_skipped(rows, constraint.columns)):
                 action.add(Role.REFERENCED, display(constraint.referenced))
-    if kind == "DELETE":
+    if kind == StatementKind.DELETE:
         _on_delete(action, context, key)
-    if kind == "UPDATE" and written is not None:
+    if kind == StatementKind.UPDATE and written is not None:
         _on_key_update(action, context, key, written)
 
 
@@ -309,7 +309,8 @@ def transaction(node: ast.TransactionStmt, context: Context) -> Classified:
 
 
 def variable_set(node: ast.VariableSetStmt, context: Context) -> Classified:
-    kind = "RESET" if node.kind is not None and node.kind.name.startswith("VAR_RESET") else "SET"
+    reset = node.kind is not None and node.kind.name.startswith("VAR_RESET")
+    kind = StatementKind.RESET if reset else StatementKind.SET
     local = " LOCAL" if node.is_local else ""
-    action = Action(StatementKind(kind), description=f"{kind}{local} {node.name or ''}".strip())
-    return single(kind, action)
+    action = Action(kind, description=f"{kind}{local} {node.name or ''}".strip())
+    return single(kind.value, action)
