@@ -121,8 +121,11 @@ class Rule:
     # of the repository: shown on the rule's page (sqlreview.docs); the tests raise the
     # rule from exactly these (tests/test_docs.py checks they are the tested pair).
     migration_examples: tuple[str, str] | None = None
-    # Who raises it when ``check`` is None (for the reader of the code, and the docs test).
-    raised_by: str = ""
+    # Where it is raised when ``check`` is None: the functions (``module.function``, or
+    # ``module.Class.method``) that build its finding from this object (``SR401.finding``).
+    # They live above pg/ (Django, sqlreview.deploy), which pg/ must not import, so they
+    # are named; tests/analyzer/test_rules.py proves each exists and names the rule.
+    raised_by: tuple[str, ...] = ()
     # Said in the rule reference: when it does not fire, or how to turn it off.
     scope: str = ""
     # Raised because the work takes time in proportion to the table's size: with
