@@ -29,7 +29,23 @@ from sqlreview.deploy.facts import (
     TableRenamed,
 )
 from sqlreview.deploy.verdict import Concern
-from sqlreview.pg.rules import rule
+from sqlreview.pg.rules import Rule
+from sqlreview.pg.rules.deploy import (
+    SR401,
+    SR402,
+    SR403,
+    SR404,
+    SR405,
+    SR406,
+    SR407,
+    SR408,
+    SR409,
+    SR410,
+    SR411,
+    SR412,
+    SR413,
+    SR414,
+)
 
 
 @dataclass
@@ -50,13 +66,12 @@ def concerns_of(change: Change, knowledge: Knowledge) -> Iterator[Concern]:
         yield from check(change, knowledge)
 
 
-def _concern(code: str, message: str, **flags: bool) -> Concern:
-    found = rule(code)
-    return Concern(found.finding(message), (found.instead,), **flags)
+def _concern(raised: Rule, message: str, **flags: bool) -> Concern:
+    return Concern(raised.finding(message), (raised.instead,), **flags)
 
 
 def _needed(message: str) -> Concern:
-    return _concern("SR414", message, needed_by_new=True)
+    return _concern(SR414, message, needed_by_new=True)
 
 
 def _table_created(change: TableCreated, _: Knowledge) -> Iterator[Concern]:
@@ -70,14 +85,14 @@ def _column_added(change: ColumnAdded, knowledge: Knowledge) -> Iterator[Concern
         yield _needed(f"the new code uses {where}")
     elif column.required:
         yield _concern(
-            "SR401",
+            SR401,
             f"{where} is NOT NULL and its default lives in Python only: the old code's "
             "INSERTs, which do not name it, fail",
             breaks_old=True, needed_by_new=True,
         )
     elif column.unique and column.db_default and not column.null:
         yield _concern(
-            "SR402", f"{where} is unique with a database default: the old code's second "
+            SR402, f"{where} is unique with a database default: the old code's second "
             "INSERT writes the same default again", breaks_old=True, needed_by_new=True,
         )
     else:
@@ -90,7 +105,7 @@ def _table_dropped(change: TableDropped, knowledge: Knowledge) -> Iterator[Conce
         owner = knowledge.old.get(change.table) or change.before
         model = f" (model {owner.model})" if owner else ""
         yield _concern(
-            "SR405",
+            SR405,
             f"{change.table}{model} is dropped while the "
             + ("models still have it" if still_modelled else "old code still uses it"),
             breaks_old=change.table in knowledge.old, breaks_new=still_modelled,
@@ -104,7 +119,7 @@ def _table_renamed(change: TableRenamed, knowledge: Knowledge) -> Iterator[Conce
     still_modelled = knowledge.new(change.old) is not None
     if change.old in knowledge.old or still_modelled:
         yield _concern(
-            "SR406",
+            SR406,
             f"table {change.old} is renamed to {change.new}"
             + (": the models still use the old name" if still_modelled else _BOTH_NAMES),
             breaks_old=change.old in knowledge.old, needed_by_new=True,
@@ -120,7 +135,7 @@ def _column_renamed(change: ColumnRenamed, knowledge: Knowledge) -> Iterator[Con
     old_uses = knowledge.old_column(change.table, change.old) is not None
     if old_uses or still_modelled:
         yield _concern(
-            "SR406",
+            SR406,
             f"column {change.table}.{change.old} is renamed to {change.new}"
             + (": the models still use the old name" if still_modelled else _BOTH_NAMES),
             breaks_old=old_uses, needed_by_new=True, breaks_new=still_modelled,
@@ -139,17 +154,17 @@ def _column_dropped(change: ColumnDropped, knowledge: Knowledge) -> Iterator[Con
     old_uses = knowledge.old_column(*key) is not None
     required = facts is not None and facts.required and not still_modelled
     if still_modelled:
-        yield _concern("SR403", f"{where} is dropped but the models still have it",
+        yield _concern(SR403, f"{where} is dropped but the models still have it",
                        breaks_old=old_uses, breaks_new=True)
     elif required:
         yield _concern(
-            "SR404",
+            SR404,
             f"{where} is NOT NULL without a database default"
             + (" and the old code still uses it" if old_uses else ""),
             breaks_old=old_uses, needed_by_new=True,
         )
     elif old_uses:
-        yield _concern("SR403", f"{where} is dropped while the old code still uses it",
+        yield _concern(SR403, f"{where} is dropped while the old code still uses it",
                        breaks_old=True)
 
 
@@ -158,27 +173,27 @@ def _column_altered(change: ColumnAltered, knowledge: Knowledge) -> Iterator[Con
     old = knowledge.old_column(change.table, before.name)
     where = f"{change.table}.{after.name}"
     if after.required and not before.required and not (old is not None and old.always_written):
-        yield _concern("SR407", f"{where} becomes required: {_why_old_writes_null(old)}",
+        yield _concern(SR407, f"{where} becomes required: {_why_old_writes_null(old)}",
                        breaks_old=True)
     if after.null and not before.null:
         yield _needed(f"the new code may write NULL into {where}")
     kind = type_change(before, after)
     if kind == "narrow" and old is not None:
-        yield _concern("SR408", f"{where} narrows from {_describe_type(before)} to "
+        yield _concern(SR408, f"{where} narrows from {_describe_type(before)} to "
                        f"{_describe_type(after)}: the old code may write values that no "
                        "longer fit", breaks_old=True)
     elif kind == "change" and old is not None:
-        yield _concern("SR409", f"{where} changes from {_describe_type(before)} to "
+        yield _concern(SR409, f"{where} changes from {_describe_type(before)} to "
                        f"{_describe_type(after)}: each release writes values the other's "
                        "column rejects or misreads", breaks_old=True, needed_by_new=True)
     elif kind is not None:
         yield _needed(f"the new code may write values that {_describe_type(before)} "
                       f"rejects into {where}")
     if old is not None and after.unique and not before.unique:
-        yield _concern("SR402", f"{where} becomes unique: the old code may still write "
+        yield _concern(SR402, f"{where} becomes unique: the old code may still write "
                        "duplicates", breaks_old=True)
     if old is not None and after.references and after.references != before.references:
-        yield _concern("SR402", f"{where} gets a foreign key to {after.references}: the "
+        yield _concern(SR402, f"{where} gets a foreign key to {after.references}: the "
                        "old code may write ids that do not exist there", breaks_old=True)
 
 
@@ -192,7 +207,7 @@ def _why_old_writes_null(old: Column | None) -> str:
 
 def _constraint_added(change: ConstraintAdded, knowledge: Knowledge) -> Iterator[Concern]:
     if change.table in knowledge.old:
-        yield _concern("SR402", f"the new {change.kind} constraint {change.name} on "
+        yield _concern(SR402, f"the new {change.kind} constraint {change.name} on "
                        f"{change.table} may reject rows the old code writes", breaks_old=True)
 
 
@@ -201,7 +216,7 @@ def _state_only_removal(change: StateOnlyRemoval, knowledge: Knowledge) -> Itera
     knowledge.state_removed[(change.table, column.name)] = column
     if column.required:
         yield _concern(
-            "SR410",
+            SR410,
             f"{change.table}.{column.name} leaves the models but stays NOT NULL without a "
             "database default",
             breaks_new=True,
@@ -210,14 +225,14 @@ def _state_only_removal(change: StateOnlyRemoval, knowledge: Knowledge) -> Itera
 
 def _python_code(change: PythonCode, _: Knowledge) -> Iterator[Concern]:
     if change.imported_models:
-        yield _concern("SR411", f"{change.function} uses {', '.join(change.imported_models)}")
+        yield _concern(SR411, f"{change.function} uses {', '.join(change.imported_models)}")
     if not change.reversible:
-        yield _concern("SR412", f"{change.function} has no reverse_code")
+        yield _concern(SR412, f"{change.function} has no reverse_code")
 
 
 def _raw_sql(change: RawSql, _: Knowledge) -> Iterator[Concern]:
     if not change.reversible:
-        yield _concern("SR413", "RunSQL has no reverse_sql")
+        yield _concern(SR413, "RunSQL has no reverse_sql")
 
 
 _CHECKS: dict[type, Callable[..., Iterator[Concern]]] = {

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlreview.pg.rules import rule
+from sqlreview.pg.rules.deploy import SR415
 from sqlreview.results import Finding
 
 
@@ -184,7 +184,7 @@ def migration_phase(
         before = ", ".join(f"#{v.operation_index} {v.operation}"
                            for v in needed if v.phase is Phase.BEFORE)
         after = ", ".join(f"#{v.operation_index} {v.operation}" for v in mixed)
-        findings = (rule("SR415").finding(
+        findings = (SR415.finding(
             f"{before} must run before the rollout, {after} after it"),)
         recipe = (
             f"Move {after} into a new migration that depends on this one, and run it after "

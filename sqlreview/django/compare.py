@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.observe import Observation
-from sqlreview.pg.rules import rule
+from sqlreview.pg.rules.input import SR004
 from sqlreview.results import Measurement, StatementResult
 
 
@@ -50,7 +50,7 @@ def attach(results: list[StatementResult], observation: Observation,
     for result in earlier:  # one execute ran them all: one measurement, on the last row
         result.notes.append(f"measured together with statement {last.index}")
     if measured.disagreements:
-        finding = rule("SR004").finding("; ".join(measured.disagreements))
+        finding = SR004.finding("; ".join(measured.disagreements))
         last = results[-1]
         last.findings.append(finding)
         last.risk = max(last.risk or finding.severity, finding.severity)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlreview.django.source import MigrationSource
-from sqlreview.pg.rules import RULES_BY_CODE, rule
+from sqlreview.pg.rules import RULES_BY_CODE
+from sqlreview.pg.rules.input import SR005, SR006
 from sqlreview.results import Finding, Section, StatementResult
 from sqlreview.suppress import Ignore, suppress
 
@@ -29,7 +30,7 @@ def apply_ignores(section: Section, source: MigrationSource,
 def _apply(section: Section, ignore: Ignore, operations: Mapping[int, int | None]) -> None:
     statements = section.statements
     if ignore.stray:
-        _report(section, statements[0] if statements else None, rule("SR005").finding(
+        _report(section, statements[0] if statements else None, SR005.finding(
             f"line {ignore.line}: `# {ignore.text}` is neither on an operation's lines nor on "
             "the `class Migration` line, so it ignores nothing"))
         return
@@ -39,12 +40,12 @@ def _apply(section: Section, ignore: Ignore, operations: Mapping[int, int | None
     where = ("this migration" if ignore.operation_index is None
              else f"operation {ignore.operation_index + 1}")
     if not ignore.codes:
-        _report(section, target, rule("SR005").finding(
+        _report(section, target, SR005.finding(
             f"line {ignore.line}: `# sqlreview: ignore` names no code (write e.g. "
             "`# sqlreview: ignore SR107 -- why`)"))
         return
     if not ignore.reason:
-        _report(section, target, rule("SR006").finding(
+        _report(section, target, SR006.finding(
             f"line {ignore.line}: `# {ignore.text}` gives no reason, so it does not apply "
             f"(write `# {ignore.text} -- why it is safe`)"))
         return
@@ -56,7 +57,7 @@ def _apply(section: Section, ignore: Ignore, operations: Mapping[int, int | None
     if unmatched:
         unknown = [code for code in unmatched if code not in RULES_BY_CODE]
         detail = f" ({', '.join(unknown)}: no such sqlreview code)" if unknown else ""
-        _report(section, target, rule("SR005").finding(
+        _report(section, target, SR005.finding(
             f"line {ignore.line}: ignore {', '.join(unmatched)} matches no finding of "
             f"{where}{detail}: remove it"))
 

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlreview.pg.rules.transactions import SR201
 from sqlreview.results import Level, Review, StatementResult
 
 TIMEOUTS = ("lock_timeout", "statement_timeout")
@@ -129,7 +130,7 @@ def report_lock_timeout_once(review: Review, alias: str = "default") -> None:
     """
     found = [(section, statement, finding) for section in review.sections
              for statement in section.statements for finding in statement.findings
-             if finding.code == "SR201" and not finding.suppressed]
+             if finding.code == SR201.code and not finding.suppressed]
     if not found:
         return
     (_, first, finding), *others = found

@@ -293,21 +293,15 @@ def _sqlstate(error: BaseException | None) -> str | None:
 
 
 @dataclass
-class _Probe:
-    """The monitor and blocker connections watching one outside-a-transaction statement."""
+class _Watch:
+    """The blocker probe (``observe.BlockerProbe``) watching one outside-a-transaction
+    statement from a thread, and what the thread saw."""
 
-    monitor: psycopg.Connection[Any]
-    blocker: psycopg.Connection[Any]
+    probe: observe.BlockerProbe
     pid: int
-    relations: dict[int, RelationInfo]
-    scans: dict[int, observe.ScanCount] | None
     done: threading.Event = field(default_factory=threading.Event)
     waiting: observe.Waiting | None = None  # set by the watcher thread
     watch_error: str | None = None
-
-    def close(self) -> None:
-        self.blocker.close()
-        self.monitor.close()
 
 
 def _outside_transaction(
@@ -319,7 +313,8 @@ def _outside_transaction(
     except psycopg.Error as error:
         record.failure = f"could not watch the statement ({first_line(error, with_type=True)})"
         return call()
-    watcher = threading.Thread(target=_watch, args=(probe,), name="sqlreview-trace", daemon=True)
+    watch = _Watch(probe, raw.info.backend_pid)
+    watcher = threading.Thread(target=_watch, args=(watch,), name="sqlreview-trace", daemon=True)
     watcher.start()
     try:
         try:
@@ -328,48 +323,34 @@ def _outside_transaction(
             record.observation = Observation(error=first_line(error, with_type=True))
             raise
         finally:
-            probe.done.set()
+            watch.done.set()
             watcher.join()
-        _read_outcome(probe, raw, record)
+        _read_outcome(watch, raw, record)
     finally:
         probe.close()
     return result
 
 
-def _start_probe(raw: psycopg.Connection[Any], url: str) -> _Probe:
-    monitor = psycopg.connect(url, autocommit=True)
+def _start_probe(raw: psycopg.Connection[Any], url: str) -> observe.BlockerProbe:
+    """A probe whose blocker holds ROW EXCLUSIVE on every user table, so DDL waits."""
+    probe = observe.BlockerProbe(url, count_scans=_flush(raw))
     try:
-        blocker = psycopg.connect(url, autocommit=False)
-    except psycopg.Error:
-        monitor.close()
-        raise
-    try:
-        relations = observe.read_relations(monitor)
-        scans = observe.read_seq_scans(monitor, in_transaction=False) if _flush(raw) else None
-        blocker.execute("SET LOCAL lock_timeout = '2s'")
-        tables = [row[0] for row in blocker.execute(_USER_TABLES_SQL).fetchall()]
+        probe.hold("SET LOCAL lock_timeout = '2s'")
+        tables = [row[0] for row in probe.blocker.execute(_USER_TABLES_SQL).fetchall()]
         if tables:
-            blocker.execute(f"LOCK TABLE {', '.join(tables)} IN ROW EXCLUSIVE MODE".encode())
+            probe.hold(f"LOCK TABLE {', '.join(tables)} IN ROW EXCLUSIVE MODE")
     except psycopg.Error:
-        blocker.close()
-        monitor.close()
+        probe.close()
         raise
-    return _Probe(monitor, blocker, raw.info.backend_pid, relations, scans)
+    return probe
 
 
-def _watch(probe: _Probe) -> None:
+def _watch(watch: _Watch) -> None:
     """Poll until the statement waits (or ends), then let it go on."""
     try:
-        probe.waiting = observe.poll_until_waiting(
-            probe.monitor, probe.pid, probe.done, probe.relations, WAIT_TIMEOUT
-        )
+        watch.waiting = watch.probe.watch(watch.pid, watch.done, WAIT_TIMEOUT)
     except Exception as error:
-        probe.watch_error = first_line(error, with_type=True)
-    finally:
-        try:
-            probe.blocker.rollback()
-        except Exception:
-            probe.blocker.close()  # the server releases its locks with the session
+        watch.watch_error = first_line(error, with_type=True)
 
 
 def _flush(raw: psycopg.Connection[Any]) -> bool:
@@ -382,31 +363,28 @@ def _flush(raw: psycopg.Connection[Any]) -> bool:
     return True
 
 
-def _read_outcome(probe: _Probe, raw: psycopg.Connection[Any], record: Measured) -> None:
-    if probe.watch_error is not None or probe.waiting is None:
-        record.failure = f"watching the statement failed ({probe.watch_error})"
+def _read_outcome(watch: _Watch, raw: psycopg.Connection[Any], record: Measured) -> None:
+    if watch.watch_error is not None or watch.waiting is None:
+        record.failure = f"watching the statement failed ({watch.watch_error})"
         return
     try:
-        after = observe.read_relations(probe.monitor)
-        scanned: frozenset[str] = frozenset()
-        if probe.scans is not None and _flush(raw):
-            scans_after = observe.read_seq_scans(probe.monitor, in_transaction=False)
-            scanned = observe.diff_scans(probe.scans, scans_after, probe.relations)
+        counted = watch.probe.scans_before is not None and _flush(raw)
+        after, scanned = watch.probe.read_after(count_scans=counted)
     except psycopg.Error as error:
         record.failure = f"reading the catalog failed ({first_line(error, with_type=True)})"
         return
-    record.observation = _outside_observation(probe, after, scanned)
+    record.observation = _outside_observation(watch, after, scanned)
 
 
 def _outside_observation(
-    probe: _Probe, after: dict[int, RelationInfo], scanned: frozenset[str]
+    watch: _Watch, after: dict[int, RelationInfo], scanned: frozenset[str]
 ) -> Observation:
-    waiting = probe.waiting or observe.Waiting()
-    rewritten, rebuilt = observe.diff_filenodes(probe.relations, after)
+    waiting = watch.waiting or observe.Waiting()
+    rewritten, rebuilt = observe.diff_filenodes(watch.probe.before, after)
     notes = ["ran outside a transaction: locks read from pg_locks while it waited"]
     if not waiting.seen_waiting:
         notes = ["ran outside a transaction and never waited, so its locks were not seen"]
-    if probe.scans is None:
+    if watch.probe.scans_before is None:
         notes.append("scans not measured (needs PostgreSQL 15+)")
     return Observation(
         locks=dict(waiting.granted),

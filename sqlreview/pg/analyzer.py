@@ -25,10 +25,12 @@ from sqlreview.pg.checks import (
     version_gated_syntax,
 )
 from sqlreview.pg.classify import Action, Classified, Context, Session, classify
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.parse import ParsedStatement, iter_statements
-from sqlreview.pg.rules import rule
+from sqlreview.pg.rules.input import SR001, SR002
+from sqlreview.pg.rules.transactions import SR202, SR203, SR204
 from sqlreview.pg.schema import RelationKind, Schema, key_of
 from sqlreview.results import (
     Cost,
@@ -145,14 +147,14 @@ class Analyzer:
         result.cost = Cost.UNKNOWN
         result.risk = None
         result.error = message
-        result.findings.append(rule("SR002").finding(message))
+        result.findings.append(SR002.finding(message))
         self.results.append(result)
         return result
 
     def finish(self) -> SqlAnalysis:
         if self._transaction is not None:
             begin = self.results[self._transaction.started_at]
-            begin.findings.append(rule("SR204").finding(
+            begin.findings.append(SR204.finding(
                 f"the transaction opened at statement {begin.index} is never committed"))
             self._close_transaction(released_at=None)
         return SqlAnalysis(file=self.file, pg_version=self.options.pg_version,
@@ -216,7 +218,7 @@ class Analyzer:
         result.kind = "UNPARSED"
         result.cost = Cost.UNKNOWN
         result.risk = None
-        result.findings.append(rule("SR001").finding(error))
+        result.findings.append(SR001.finding(error))
         self.results.append(result)
         if self._transaction is not None:
             self._transaction.members.append(result)
@@ -225,7 +227,7 @@ class Analyzer:
         try:
             entry = knowledge.lookup(action.kind, action.variant, self.options.pg_version)
         except knowledge.UnknownKind:
-            entry = knowledge.lookup("OTHER", "", self.options.pg_version)
+            entry = knowledge.lookup(StatementKind.OTHER, "", self.options.pg_version)
         existing = frozenset(
             name
             for names in action.relations.values()
@@ -289,7 +291,7 @@ class Analyzer:
             return
         for r in resolved:
             if not r.entry.transactional:
-                result.findings.append(rule("SR203").finding(
+                result.findings.append(SR203.finding(
                     f"{_spelled(r.action)} cannot run inside a transaction block (this one "
                     f"opened at statement {self._transaction.started_at}): PostgreSQL "
                     "rejects it"))
@@ -372,7 +374,7 @@ class Analyzer:
         # One finding per statement, naming every lock it extends.
         held = "; ".join(f"{hold.relation} ({hold.taken_text})" for hold in earlier)
         verb = "stays" if len(earlier) == 1 else "stay"
-        result.findings.append(rule("SR202").finding(
+        result.findings.append(SR202.finding(
             f"{held} {verb} locked while {_slow_work(result)} runs, blocking traffic until "
             "COMMIT"))
 

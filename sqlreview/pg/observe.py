@@ -53,6 +53,7 @@ from sqlreview.errors import first_line
 from sqlreview.pg.locks import LockMode
 
 __all__ = [
+    "BlockerProbe",
     "Observation",
     "Observer",
     "RelationInfo",
@@ -490,6 +491,70 @@ def _flush_own_stats(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SELECT pg_stat_force_next_flush()")
 
 
+class BlockerProbe:
+    """The blocker and the monitor that watch one statement outside a transaction.
+
+    The blocker connection holds, in an open transaction, locks the statement
+    must wait for (``hold``); the monitor reads the relations and scan counters
+    before, and polls ``pg_locks`` while the statement waits (``watch``), which
+    lets it go on. The one probe behind :func:`observe_outside_transaction` and
+    Django's ``--trace`` (``sqlreview.django.trace``).
+    """
+
+    def __init__(self, url: str, *, count_scans: bool = True) -> None:
+        self.monitor = psycopg.connect(url, autocommit=True)
+        try:
+            self.blocker = psycopg.connect(url, autocommit=False)
+        except psycopg.Error:
+            self.monitor.close()
+            raise
+        try:
+            self.before = read_relations(self.monitor)
+            self.scans_before = (
+                read_seq_scans(self.monitor, in_transaction=False) if count_scans else None
+            )
+        except psycopg.Error:
+            self.close()
+            raise
+
+    def __enter__(self) -> BlockerProbe:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def hold(self, sql: str) -> None:
+        """Run ``sql`` in the blocker's open transaction (``LOCK TABLE t IN ... MODE``)."""
+        self.blocker.execute(sql.encode(), prepare=False)
+
+    def watch(self, pid: int, done: threading.Event, timeout: float) -> Waiting:
+        """Poll until backend ``pid`` waits (or ``done``, or ``timeout``), then release it."""
+        try:
+            return poll_until_waiting(self.monitor, pid, done, self.before, timeout)
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        try:
+            self.blocker.rollback()
+        except Exception:
+            self.blocker.close()  # the server releases its locks with the session
+
+    def read_after(
+        self, *, count_scans: bool = True
+    ) -> tuple[dict[int, RelationInfo], frozenset[str]]:
+        """The relations now, and those read in full since the start (none without counters)."""
+        after = read_relations(self.monitor)
+        if self.scans_before is None or not count_scans:
+            return after, frozenset()
+        scans_after = read_seq_scans(self.monitor, in_transaction=False)
+        return after, diff_scans(self.scans_before, scans_after, self.before)
+
+    def close(self) -> None:
+        self.blocker.close()
+        self.monitor.close()
+
+
 def observe_outside_transaction(
     url: str,
     sql: str,
@@ -512,35 +577,28 @@ def observe_outside_transaction(
     statement that never waits is noted in ``notes``.  Every wait is bounded
     by ``timeout`` seconds (the statement itself by ``statement_timeout``).
     """
-    with psycopg.connect(url, autocommit=True) as observer:
-        before = read_relations(observer)
-        scans_before = read_seq_scans(observer, in_transaction=False)
-        with (
-            psycopg.connect(url, autocommit=False) as blocker,
-            psycopg.connect(url, autocommit=True) as runner,
-        ):
+    with BlockerProbe(url) as probe:
+        with psycopg.connect(url, autocommit=True) as runner:
             if blocker_sql:
-                blocker.execute(blocker_sql.encode(), prepare=False)
+                probe.hold(blocker_sql)
             pid = runner.info.backend_pid
             runner.execute(f"SET statement_timeout = '{int(timeout * 4 * 1000)}ms'".encode())
             outcome = _run_in_thread(runner, sql)
-            waiting = poll_until_waiting(observer, pid, outcome.done, before, timeout)
-            blocker.rollback()
+            waiting = probe.watch(pid, outcome.done, timeout)
             if not outcome.done.wait(timeout * 4):
-                observer.execute("SELECT pg_cancel_backend(%s)", (pid,))
+                probe.monitor.execute("SELECT pg_cancel_backend(%s)", (pid,))
                 outcome.done.wait(timeout)
             if outcome.error is None:
                 _flush_own_stats(runner)
-        after = read_relations(observer)
-        scans_after = read_seq_scans(observer, in_transaction=False)
+        after, scanned = probe.read_after()
         emptied = (
-            read_empty(observer, new_storage(before, after), before)
+            read_empty(probe.monitor, new_storage(probe.before, after), probe.before)
             if outcome.error is None
             else frozenset()
         )
     if outcome.error is not None:
         return Observation(error=outcome.error)
-    rewritten, rebuilt = diff_filenodes(before, after)
+    rewritten, rebuilt = diff_filenodes(probe.before, after)
     notes = (
         ()
         if waiting.seen_waiting
@@ -551,7 +609,7 @@ def observe_outside_transaction(
         index_locks=waiting.granted_indexes,
         rewritten=rewritten,
         rebuilt_indexes=rebuilt,
-        scanned=diff_scans(scans_before, scans_after, before),
+        scanned=scanned,
         waited_for=waiting.requested,
         notes=notes,
         emptied=emptied,

@@ -29,6 +29,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules import RULES
 from sqlreview.pg.schema import key_of
@@ -225,7 +226,7 @@ def _index_build(statement: StatementResult, table: str, snapshot: Snapshot) -> 
             else Work.INDEX_BUILD)
     built = 1
     stats = snapshot.table(table)
-    if statement.kind == "REINDEX" and stats is not None:
+    if statement.kind == StatementKind.REINDEX and stats is not None:
         names = {key_of(lock.relation) for lock in statement.locks}
         built = max(1, sum(1 for index in stats.indexes if key_of(index.name) in names))
     return _Piece(table, work, indexes_built=built,
@@ -239,7 +240,7 @@ def _text_key_built(statement: StatementResult, table: str, snapshot: Snapshot) 
     from pglast import ast, parse_sql
     from pglast.parser import ParseError
 
-    if statement.kind != "CREATE INDEX":
+    if statement.kind != StatementKind.CREATE_INDEX:
         return None
     try:
         nodes = parse_sql(statement.sql)
@@ -263,7 +264,7 @@ def _data_change(statement: StatementResult) -> tuple[list[_Piece], str | None]:
     from pglast import ast, parse_sql
     from pglast.parser import ParseError
 
-    if statement.kind not in ("UPDATE", "DELETE"):
+    if statement.kind not in (StatementKind.UPDATE, StatementKind.DELETE):
         return [], f"{statement.kind or 'this statement'}: how many rows it writes is unknown"
     try:
         nodes = parse_sql(statement.sql)
@@ -276,7 +277,7 @@ def _data_change(statement: StatementResult) -> tuple[list[_Piece], str | None]:
         return [], f"{statement.kind} with a WHERE: the share of rows it changes is unknown"
     relation = node.relation
     name = f"{relation.schemaname}.{relation.relname}" if relation.schemaname else relation.relname
-    work = Work.UPDATE if statement.kind == "UPDATE" else Work.DELETE
+    work = Work.UPDATE if statement.kind == StatementKind.UPDATE else Work.DELETE
     return [_Piece(str(name), work, fraction=1.0)], None
 
 

@@ -15,21 +15,26 @@ settings (configuring Django in the test process would leak into other tests).
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
-from sqlreview.pg.rules import RULES, RULES_BY_CODE, Example
+from sqlreview.pg.rules import RULES, RULES_BY_CODE, Example, Rule
 from sqlreview.pg.schema import Schema
 from sqlreview.results import Level, SqlAnalysis
 from tests.analyzer.helpers import SCHEMA, analyze, codes
 from tests.deploy.test_phases import DEPLOY_EXAMPLES
+
+# The directory holding the sqlreview package, where raised_by's modules are.
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 # The good example of these is right, but sqlreview still flags it: a bug.
 KNOWN_FALSE_POSITIVES: dict[str, str] = {}
@@ -157,6 +162,35 @@ def test_every_rule_has_examples() -> None:
 def test_every_rule_is_raised_by_something() -> None:
     for rule in RULES:
         assert rule.check is not None or rule.raised_by, rule.code
+
+
+def _function_source(dotted: str) -> str | None:
+    """The source of ``sqlreview.module.function`` (or ``.Class.method``), read, not imported."""
+    parts = dotted.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        path = PACKAGE_ROOT.joinpath(*parts[:split]).with_suffix(".py")
+        if path.is_file():
+            break
+    else:
+        return None
+    source = path.read_text(encoding="utf-8")
+    body: list[ast.stmt] = ast.parse(source).body
+    node: ast.stmt | None = None
+    for name in parts[split:]:
+        node = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+                     and n.name == name), None)
+        if node is None:
+            return None
+        body = node.body
+    return ast.get_source_segment(source, node) if node is not None else None
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.raised_by], ids=lambda r: r.code)
+def test_raised_by_names_functions_that_raise_the_rule(rule: Rule) -> None:
+    for dotted in rule.raised_by:
+        source = _function_source(dotted)
+        assert source is not None, f"{rule.code}: raised_by names {dotted}, which does not exist"
+        assert rule.code in source, f"{rule.code}: {dotted} does not raise it"
 
 
 def test_rule_codes_are_unique_and_well_formed() -> None:

@@ -21,13 +21,14 @@ from sqlreview.pg.classify.base import (
     constant,
     on_table,
 )
+from sqlreview.pg.kinds import StatementKind
 
 
 def classify(node: ast.Node, context: Context) -> Classified:
     classifier = _CLASSIFIERS.get(type(node))
     if classifier is None:
         name = type(node).__name__.removesuffix("Stmt")
-        return Classified(name.upper(), [Action("OTHER", description=name)])
+        return Classified(name.upper(), [Action(StatementKind.OTHER, description=name)])
     return classifier(node, context)
 
 
@@ -48,36 +49,36 @@ _CLASSIFIERS: dict[type[ast.Node], Classifier] = {
     ast.VacuumStmt: objects.vacuum,
     ast.ClusterStmt: objects.cluster,
     ast.CommentStmt: objects.comment,
-    ast.CreateTrigStmt: on_table("CREATE TRIGGER", "relation"),
-    ast.CreatePolicyStmt: on_table("CREATE POLICY", "table"),
-    ast.AlterPolicyStmt: on_table("ALTER POLICY", "table"),
-    ast.RuleStmt: on_table("CREATE RULE", "relation"),
+    ast.CreateTrigStmt: on_table(StatementKind.CREATE_TRIGGER, "relation"),
+    ast.CreatePolicyStmt: on_table(StatementKind.CREATE_POLICY, "table"),
+    ast.AlterPolicyStmt: on_table(StatementKind.ALTER_POLICY, "table"),
+    ast.RuleStmt: on_table(StatementKind.CREATE_RULE, "relation"),
     ast.CreateStatsStmt: objects.statistics,
     ast.CreateSeqStmt: objects.create_sequence,
     ast.AlterSeqStmt: objects.alter_sequence,
     ast.AlterEnumStmt: objects.alter_enum,
-    ast.CreateEnumStmt: constant("CREATE TYPE"),
-    ast.CompositeTypeStmt: constant("CREATE TYPE"),
-    ast.DefineStmt: constant("CREATE TYPE", "CREATE (type, aggregate, operator...)"),
-    ast.CreateDomainStmt: constant("CREATE TYPE", "CREATE DOMAIN"),
-    ast.CreateExtensionStmt: constant("CREATE EXTENSION"),
+    ast.CreateEnumStmt: constant(StatementKind.CREATE_TYPE),
+    ast.CompositeTypeStmt: constant(StatementKind.CREATE_TYPE),
+    ast.DefineStmt: constant(StatementKind.CREATE_TYPE, "CREATE (type, aggregate, operator...)"),
+    ast.CreateDomainStmt: constant(StatementKind.CREATE_TYPE, "CREATE DOMAIN"),
+    ast.CreateExtensionStmt: constant(StatementKind.CREATE_EXTENSION),
     ast.CreateFunctionStmt: objects.create_function,
-    ast.CreateSchemaStmt: constant("CREATE SCHEMA"),
+    ast.CreateSchemaStmt: constant(StatementKind.CREATE_SCHEMA),
     ast.GrantStmt: objects.grant,
-    ast.GrantRoleStmt: constant("GRANT/REVOKE"),
-    ast.DoStmt: constant("DO"),
-    ast.CallStmt: constant("CALL"),
+    ast.GrantRoleStmt: constant(StatementKind.GRANT_REVOKE),
+    ast.DoStmt: constant(StatementKind.DO),
+    ast.CallStmt: constant(StatementKind.CALL),
     ast.TransactionStmt: queries.transaction,
     ast.VariableSetStmt: queries.variable_set,
-    ast.VariableShowStmt: constant("SHOW"),
-    ast.ConstraintsSetStmt: constant("SET CONSTRAINTS"),
-    ast.CreatedbStmt: constant("CREATE DATABASE"),
-    ast.DropdbStmt: constant("DROP DATABASE"),
-    ast.AlterSystemStmt: constant("ALTER SYSTEM"),
-    ast.InsertStmt: queries.dml("INSERT"),
-    ast.UpdateStmt: queries.dml("UPDATE"),
-    ast.DeleteStmt: queries.dml("DELETE"),
-    ast.MergeStmt: queries.dml("MERGE"),
+    ast.VariableShowStmt: constant(StatementKind.SHOW),
+    ast.ConstraintsSetStmt: constant(StatementKind.SET_CONSTRAINTS),
+    ast.CreatedbStmt: constant(StatementKind.CREATE_DATABASE),
+    ast.DropdbStmt: constant(StatementKind.DROP_DATABASE),
+    ast.AlterSystemStmt: constant(StatementKind.ALTER_SYSTEM),
+    ast.InsertStmt: queries.dml(StatementKind.INSERT),
+    ast.UpdateStmt: queries.dml(StatementKind.UPDATE),
+    ast.DeleteStmt: queries.dml(StatementKind.DELETE),
+    ast.MergeStmt: queries.dml(StatementKind.MERGE),
     ast.SelectStmt: queries.select,
 }
 

@@ -30,6 +30,7 @@ from sqlreview.pg.classify.base import (
     single,
     table_of_index,
 )
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values, walk
 from sqlreview.pg.schema import (
@@ -51,7 +52,8 @@ def alter_table(node: ast.AlterTableStmt, context: Context) -> Classified:
         return _alter_index(node, target, context)
     if objtype in _ALTER_OTHER_KINDS:
         kind = _ALTER_OTHER_KINDS[objtype]
-        return single(kind, Action(kind, description=kind, relations={Role.TARGET: [target]}))
+        action = Action(StatementKind(kind), description=kind, relations={Role.TARGET: [target]})
+        return single(kind, action)
     absent = bool(node.missing_ok) and missing(context, target)
     if absent and not context.replayed_schema:
         return no_op("ALTER TABLE", f"ALTER TABLE IF EXISTS {target}")
@@ -72,11 +74,11 @@ def alter_table(node: ast.AlterTableStmt, context: Context) -> Classified:
 # Subcommands that act on the named table only, not on its partitions.
 _NOT_RECURSIVE = frozenset(
     {
-        "ALTER TABLE ATTACH PARTITION",
-        "ALTER TABLE DETACH PARTITION",
-        "ALTER TABLE INHERIT",
-        "ALTER TABLE NO INHERIT",
-        "ALTER TABLE ADD CONSTRAINT FOREIGN KEY",
+        StatementKind.ALTER_TABLE_ATTACH_PARTITION,
+        StatementKind.ALTER_TABLE_DETACH_PARTITION,
+        StatementKind.ALTER_TABLE_INHERIT,
+        StatementKind.ALTER_TABLE_NO_INHERIT,
+        StatementKind.ALTER_TABLE_ADD_CONSTRAINT_FOREIGN_KEY,
     }
 )
 
@@ -97,62 +99,62 @@ def _alter_index(node: ast.AlterTableStmt, index: str, context: Context) -> Clas
             command.def_, ast.PartitionCmd
         ) and command.def_.name is not None:
             child = range_var_display(command.def_.name)
-            action = Action("ALTER INDEX ATTACH PARTITION", description=f"ATTACH PARTITION "
-                            f"{child}").add(Role.INDEX, index)
+            action = Action(StatementKind.ALTER_INDEX_ATTACH_PARTITION,
+                            description=f"ATTACH PARTITION {child}").add(Role.INDEX, index)
             action.add(Role.TARGET, *filter(None, [table_of_index(context.schema, index)]))
             action.add(Role.PARTITION, *filter(None, [table_of_index(context.schema, child)]))
             actions.append(action)
             continue
         kind = (
-            "ALTER INDEX SET TABLESPACE"
+            StatementKind.ALTER_INDEX_SET_TABLESPACE
             if command.subtype == AlterTableType.AT_SetTableSpace
-            else "ALTER INDEX (other)"
+            else StatementKind.ALTER_INDEX_OTHER
         )
-        actions.append(Action(kind, description=kind.removeprefix("ALTER INDEX "))
+        actions.append(Action(StatementKind(kind), description=kind.removeprefix("ALTER INDEX "))
                        .add(Role.INDEX, index))
     return Classified("ALTER INDEX", actions)
 
 
 # Subcommands whose effect does not depend on details: subtype -> (kind, verb).
 _SIMPLE_SUBCOMMANDS: dict[int, str] = {
-    AlterTableType.AT_SetStatistics: "ALTER TABLE ALTER COLUMN SET STATISTICS",
-    AlterTableType.AT_SetOptions: "ALTER TABLE ALTER COLUMN SET (attribute option)",
-    AlterTableType.AT_ResetOptions: "ALTER TABLE ALTER COLUMN RESET (attribute option)",
-    AlterTableType.AT_SetStorage: "ALTER TABLE ALTER COLUMN SET STORAGE",
-    AlterTableType.AT_SetCompression: "ALTER TABLE ALTER COLUMN SET COMPRESSION",
-    AlterTableType.AT_AddIdentity: "ALTER TABLE ALTER COLUMN ADD IDENTITY",
-    AlterTableType.AT_SetIdentity: "ALTER TABLE ALTER COLUMN SET IDENTITY",
-    AlterTableType.AT_DropIdentity: "ALTER TABLE ALTER COLUMN DROP IDENTITY",
-    AlterTableType.AT_SetExpression: "ALTER TABLE ALTER COLUMN SET EXPRESSION",
-    AlterTableType.AT_DropExpression: "ALTER TABLE ALTER COLUMN DROP EXPRESSION",
-    AlterTableType.AT_AlterColumnGenericOptions: "ALTER TABLE ALTER COLUMN OPTIONS",
-    AlterTableType.AT_AlterConstraint: "ALTER TABLE ALTER CONSTRAINT",
-    AlterTableType.AT_SetLogged: "ALTER TABLE SET LOGGED",
-    AlterTableType.AT_SetUnLogged: "ALTER TABLE SET UNLOGGED",
-    AlterTableType.AT_SetTableSpace: "ALTER TABLE SET TABLESPACE",
-    AlterTableType.AT_SetAccessMethod: "ALTER TABLE SET ACCESS METHOD",
-    AlterTableType.AT_ClusterOn: "ALTER TABLE CLUSTER ON",
-    AlterTableType.AT_DropCluster: "ALTER TABLE SET WITHOUT CLUSTER",
-    AlterTableType.AT_EnableTrig: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_EnableAlwaysTrig: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_EnableReplicaTrig: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_DisableTrig: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_EnableTrigAll: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_DisableTrigAll: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_EnableTrigUser: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_DisableTrigUser: "ALTER TABLE ENABLE/DISABLE TRIGGER",
-    AlterTableType.AT_EnableRule: "ALTER TABLE ENABLE/DISABLE RULE",
-    AlterTableType.AT_EnableAlwaysRule: "ALTER TABLE ENABLE/DISABLE RULE",
-    AlterTableType.AT_EnableReplicaRule: "ALTER TABLE ENABLE/DISABLE RULE",
-    AlterTableType.AT_DisableRule: "ALTER TABLE ENABLE/DISABLE RULE",
-    AlterTableType.AT_EnableRowSecurity: "ALTER TABLE ROW LEVEL SECURITY",
-    AlterTableType.AT_DisableRowSecurity: "ALTER TABLE ROW LEVEL SECURITY",
-    AlterTableType.AT_ForceRowSecurity: "ALTER TABLE ROW LEVEL SECURITY",
-    AlterTableType.AT_NoForceRowSecurity: "ALTER TABLE ROW LEVEL SECURITY",
-    AlterTableType.AT_ReplicaIdentity: "ALTER TABLE REPLICA IDENTITY",
-    AlterTableType.AT_ChangeOwner: "ALTER TABLE OWNER TO",
-    AlterTableType.AT_AddOf: "ALTER TABLE OF",
-    AlterTableType.AT_DropOf: "ALTER TABLE OF",
+    AlterTableType.AT_SetStatistics: StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_STATISTICS,
+    AlterTableType.AT_SetOptions: StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_ATTRIBUTE_OPTION,
+    AlterTableType.AT_ResetOptions: StatementKind.ALTER_TABLE_ALTER_COLUMN_RESET_ATTRIBUTE_OPTION,
+    AlterTableType.AT_SetStorage: StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_STORAGE,
+    AlterTableType.AT_SetCompression: StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_COMPRESSION,
+    AlterTableType.AT_AddIdentity: StatementKind.ALTER_TABLE_ALTER_COLUMN_ADD_IDENTITY,
+    AlterTableType.AT_SetIdentity: StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_IDENTITY,
+    AlterTableType.AT_DropIdentity: StatementKind.ALTER_TABLE_ALTER_COLUMN_DROP_IDENTITY,
+    AlterTableType.AT_SetExpression: StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_EXPRESSION,
+    AlterTableType.AT_DropExpression: StatementKind.ALTER_TABLE_ALTER_COLUMN_DROP_EXPRESSION,
+    AlterTableType.AT_AlterColumnGenericOptions: StatementKind.ALTER_TABLE_ALTER_COLUMN_OPTIONS,
+    AlterTableType.AT_AlterConstraint: StatementKind.ALTER_TABLE_ALTER_CONSTRAINT,
+    AlterTableType.AT_SetLogged: StatementKind.ALTER_TABLE_SET_LOGGED,
+    AlterTableType.AT_SetUnLogged: StatementKind.ALTER_TABLE_SET_UNLOGGED,
+    AlterTableType.AT_SetTableSpace: StatementKind.ALTER_TABLE_SET_TABLESPACE,
+    AlterTableType.AT_SetAccessMethod: StatementKind.ALTER_TABLE_SET_ACCESS_METHOD,
+    AlterTableType.AT_ClusterOn: StatementKind.ALTER_TABLE_CLUSTER_ON,
+    AlterTableType.AT_DropCluster: StatementKind.ALTER_TABLE_SET_WITHOUT_CLUSTER,
+    AlterTableType.AT_EnableTrig: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_EnableAlwaysTrig: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_EnableReplicaTrig: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_DisableTrig: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_EnableTrigAll: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_DisableTrigAll: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_EnableTrigUser: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_DisableTrigUser: StatementKind.ALTER_TABLE_ENABLE_DISABLE_TRIGGER,
+    AlterTableType.AT_EnableRule: StatementKind.ALTER_TABLE_ENABLE_DISABLE_RULE,
+    AlterTableType.AT_EnableAlwaysRule: StatementKind.ALTER_TABLE_ENABLE_DISABLE_RULE,
+    AlterTableType.AT_EnableReplicaRule: StatementKind.ALTER_TABLE_ENABLE_DISABLE_RULE,
+    AlterTableType.AT_DisableRule: StatementKind.ALTER_TABLE_ENABLE_DISABLE_RULE,
+    AlterTableType.AT_EnableRowSecurity: StatementKind.ALTER_TABLE_ROW_LEVEL_SECURITY,
+    AlterTableType.AT_DisableRowSecurity: StatementKind.ALTER_TABLE_ROW_LEVEL_SECURITY,
+    AlterTableType.AT_ForceRowSecurity: StatementKind.ALTER_TABLE_ROW_LEVEL_SECURITY,
+    AlterTableType.AT_NoForceRowSecurity: StatementKind.ALTER_TABLE_ROW_LEVEL_SECURITY,
+    AlterTableType.AT_ReplicaIdentity: StatementKind.ALTER_TABLE_REPLICA_IDENTITY,
+    AlterTableType.AT_ChangeOwner: StatementKind.ALTER_TABLE_OWNER_TO,
+    AlterTableType.AT_AddOf: StatementKind.ALTER_TABLE_OF,
+    AlterTableType.AT_DropOf: StatementKind.ALTER_TABLE_OF,
 }
 
 
@@ -161,41 +163,45 @@ def _alter_table_command(cmd: ast.AlterTableCmd, target: str, context: Context) 
     handler = _SUBCOMMAND_HANDLERS.get(subtype)
     if handler is not None:
         return handler(cmd, target, context)
-    kind = _SIMPLE_SUBCOMMANDS.get(subtype, "ALTER TABLE (other)")
+    kind = _SIMPLE_SUBCOMMANDS.get(subtype, StatementKind.ALTER_TABLE_OTHER)
     verb = kind.removeprefix("ALTER TABLE ")
-    if kind == "ALTER TABLE (other)":
+    if kind == StatementKind.ALTER_TABLE_OTHER:
         verb = cmd.subtype.name.removeprefix("AT_") if cmd.subtype is not None else "?"
     description = f"{verb} {cmd.name}" if cmd.name else verb
-    action = Action(kind, description=description, relations={Role.TARGET: [target]},
+    action = Action(StatementKind(kind), description=description, relations={Role.TARGET: [target]},
                     column=cmd.name)
     if kind in _WHOLE_TABLE_SEQUENCES:
         action.add(Role.OWNED, *owned_sequences(context, target))
     elif kind in _COLUMN_SEQUENCE:
         action.add(Role.OWNED, *column_sequence(context, target, cmd.name))
-    if kind == "ALTER TABLE ALTER COLUMN ADD IDENTITY":
+    if kind == StatementKind.ALTER_TABLE_ALTER_COLUMN_ADD_IDENTITY:
         sequence = owned_sequence_name(key_of(target), cmd.name or "")
         action.add(Role.OWNED, sequence)
         action.creates.append(sequence)
     if (kind, (cmd.name or "").lower()) in _NO_CHANGE:
         action.variant = "no change"
-    if kind == "ALTER TABLE ALTER COLUMN SET EXPRESSION":
+    if kind == StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_EXPRESSION:
         column = context.schema.column(key_of(target), cmd.name or "")
         if column is not None and column.generated == "virtual":
             action.variant = "virtual"
     return [action]
 
 
-_WHOLE_TABLE_SEQUENCES = frozenset(
-    {"ALTER TABLE SET LOGGED", "ALTER TABLE SET UNLOGGED", "ALTER TABLE OWNER TO"}
-)
-_COLUMN_SEQUENCE = frozenset(
-    {"ALTER TABLE ALTER COLUMN SET IDENTITY", "ALTER TABLE ALTER COLUMN DROP IDENTITY",
-     "ALTER TABLE DROP COLUMN"}
-)
+_WHOLE_TABLE_SEQUENCES = frozenset({
+    StatementKind.ALTER_TABLE_SET_LOGGED,
+    StatementKind.ALTER_TABLE_SET_UNLOGGED,
+    StatementKind.ALTER_TABLE_OWNER_TO,
+})
+_COLUMN_SEQUENCE = frozenset({
+    StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_IDENTITY,
+    StatementKind.ALTER_TABLE_ALTER_COLUMN_DROP_IDENTITY,
+    StatementKind.ALTER_TABLE_DROP_COLUMN,
+})
 # Targets that are where a table already is unless told otherwise: no copy.
-_NO_CHANGE = frozenset(
-    {("ALTER TABLE SET TABLESPACE", "pg_default"), ("ALTER TABLE SET ACCESS METHOD", "heap")}
-)
+_NO_CHANGE = frozenset({
+    (StatementKind.ALTER_TABLE_SET_TABLESPACE, "pg_default"),
+    (StatementKind.ALTER_TABLE_SET_ACCESS_METHOD, "heap"),
+})
 
 
 def _add_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
@@ -204,7 +210,7 @@ def _add_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[A
         return []
     name = column.colname or "?"
     action = Action(
-        "ALTER TABLE ADD COLUMN",
+        StatementKind.ALTER_TABLE_ADD_COLUMN,
         _add_column_variant(column),
         f"ADD COLUMN {name}",
         {Role.TARGET: [target]},
@@ -245,7 +251,7 @@ def owns_sequence(column: ast.ColumnDef) -> bool:
 
 
 def _drop_column(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
-    action = Action("ALTER TABLE DROP COLUMN", description=f"DROP COLUMN {cmd.name}",
+    action = Action(StatementKind.ALTER_TABLE_DROP_COLUMN, description=f"DROP COLUMN {cmd.name}",
                     relations={Role.TARGET: [target]}, column=cmd.name)
     action.add(Role.OWNED, *column_sequence(context, target, cmd.name))
     action.add(Role.REFERENCED, *referenced_by_column(context, target, cmd.name))
@@ -299,7 +305,7 @@ def _alter_column_type(cmd: ast.AlterTableCmd, target: str, context: Context) ->
     new_type = ColumnType.from_node(column.typeName)
     existing = context.schema.column(key_of(target), name)
     action = Action(
-        "ALTER TABLE ALTER COLUMN TYPE",
+        StatementKind.ALTER_TABLE_ALTER_COLUMN_TYPE,
         description=f"ALTER COLUMN {name} TYPE {new_type}",
         relations={Role.TARGET: [target]},
         column=name,
@@ -351,8 +357,9 @@ def _is_plain_cast_of(expression: ast.Node, column: str) -> bool:
 
 def _set_default(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     verb = "SET DEFAULT" if cmd.def_ is not None else "DROP DEFAULT"
-    return [Action(f"ALTER TABLE ALTER COLUMN {verb}", description=f"ALTER COLUMN {cmd.name} "
-                   f"{verb}", relations={Role.TARGET: [target]}, column=cmd.name)]
+    return [Action(StatementKind(f"ALTER TABLE ALTER COLUMN {verb}"),
+                   description=f"ALTER COLUMN {cmd.name} {verb}", relations={Role.TARGET: [target]},
+                   column=cmd.name)]
 
 
 def _set_not_null(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
@@ -366,15 +373,16 @@ def _set_not_null(cmd: ast.AlterTableCmd, target: str, context: Context) -> list
     variant = "proven by a valid CHECK" if proven else ""
     if column is not None and column.not_null:
         variant = "already NOT NULL"
-    return [Action("ALTER TABLE ALTER COLUMN SET NOT NULL", variant,
+    return [Action(StatementKind.ALTER_TABLE_ALTER_COLUMN_SET_NOT_NULL, variant,
                    f"ALTER COLUMN {name} SET NOT NULL", {Role.TARGET: [target]}, column=name)]
 
 
 def _drop_not_null(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     name = cmd.name or "?"
     column = context.schema.column(key_of(target), name)
-    action = Action("ALTER TABLE ALTER COLUMN DROP NOT NULL", description=f"ALTER COLUMN {name} "
-                    "DROP NOT NULL", relations={Role.TARGET: [target]}, column=name)
+    action = Action(StatementKind.ALTER_TABLE_ALTER_COLUMN_DROP_NOT_NULL,
+                    description=f"ALTER COLUMN {name} DROP NOT NULL",
+                    relations={Role.TARGET: [target]}, column=name)
     if column is not None and not column.not_null:
         action.variant = "already nullable"
     return [action]
@@ -393,9 +401,17 @@ _CONSTRAINT_KINDS = {
 def _add_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     constraint = cmd.def_
     if not isinstance(constraint, ast.Constraint) or constraint.contype not in _CONSTRAINT_KINDS:
-        return [Action("ALTER TABLE (other)", description="ADD CONSTRAINT",
+        return [Action(StatementKind.ALTER_TABLE_OTHER, description="ADD CONSTRAINT",
                        relations={Role.TARGET: [target]})]
     return [_constraint_action(constraint, target, context)]
+
+
+def _constraint_kind(label: str) -> StatementKind:
+    """ALTER TABLE ADD CONSTRAINT CHECK, ...; a constraint type the table has no row for: OTHER."""
+    try:
+        return StatementKind(f"ALTER TABLE ADD CONSTRAINT {label}")
+    except ValueError:
+        return StatementKind.OTHER
 
 
 def _constraint_action(
@@ -406,7 +422,7 @@ def _constraint_action(
     # An unnamed one (ADD COLUMN ... CHECK (...)) is "ADD CHECK", not "ADD CONSTRAINT CHECK CHECK".
     described = f"ADD CONSTRAINT {constraint.conname} {label}" if constraint.conname else (
         f"ADD {label}")
-    action = Action(f"ALTER TABLE ADD CONSTRAINT {label}", _constraint_variant(constraint),
+    action = Action(_constraint_kind(label), _constraint_variant(constraint),
                     described, {Role.TARGET: [target]}, column=column)
     if constraint.pktable is not None:
         referenced = range_var_display(constraint.pktable)
@@ -438,8 +454,9 @@ def _constraint_variant(constraint: ast.Constraint) -> str:
 
 def _validate_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     constraint = context.schema.find_constraint(key_of(target), cmd.name or "")
-    action = Action("ALTER TABLE VALIDATE CONSTRAINT", description=f"VALIDATE CONSTRAINT "
-                    f"{cmd.name}", relations={Role.TARGET: [target]})
+    action = Action(StatementKind.ALTER_TABLE_VALIDATE_CONSTRAINT,
+                    description=f"VALIDATE CONSTRAINT {cmd.name}",
+                    relations={Role.TARGET: [target]})
     if constraint is not None and constraint.valid:
         action.variant = "already valid"
     elif constraint is not None and constraint.kind is ConstraintKind.FOREIGN_KEY:
@@ -451,8 +468,8 @@ def _validate_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) 
 
 def _drop_constraint(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     constraint = context.schema.find_constraint(key_of(target), cmd.name or "")
-    action = Action("ALTER TABLE DROP CONSTRAINT", description=f"DROP CONSTRAINT {cmd.name}",
-                    relations={Role.TARGET: [target]})
+    action = Action(StatementKind.ALTER_TABLE_DROP_CONSTRAINT,
+                    description=f"DROP CONSTRAINT {cmd.name}", relations={Role.TARGET: [target]})
     if constraint is not None and constraint.kind is ConstraintKind.FOREIGN_KEY:
         action.variant = "foreign key"
         if constraint.referenced and constraint.referenced != key_of(target):
@@ -470,7 +487,7 @@ def _storage_parameters(cmd: ast.AlterTableCmd, target: str, context: Context) -
         variant = "weak parameter"
     else:
         variant = ""
-    return [Action(f"ALTER TABLE {verb} (storage parameter)", variant,
+    return [Action(StatementKind(f"ALTER TABLE {verb} (storage parameter)"), variant,
                    f"{verb} ({', '.join(names)})", {Role.TARGET: [target]})]
 
 
@@ -496,7 +513,7 @@ def _partition(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Ac
     attach = cmd.subtype == AlterTableType.AT_AttachPartition
     verb = "ATTACH PARTITION" if attach else "DETACH PARTITION"
     variant = "CONCURRENTLY" if partition_cmd.concurrent else ""
-    action = Action(f"ALTER TABLE {verb}", variant, f"{verb} {partition}",
+    action = Action(StatementKind(f"ALTER TABLE {verb}"), variant, f"{verb} {partition}",
                     {Role.TARGET: [target], Role.PARTITION: [partition]})
     if attach:
         action.variant = _attach_variant(context, key_of(target), key_of(partition))
@@ -535,7 +552,7 @@ def _attach_variant(context: Context, parent: str, partition: str) -> str:
 def _inherit(cmd: ast.AlterTableCmd, target: str, context: Context) -> list[Action]:
     parent = range_var_display(cmd.def_) if isinstance(cmd.def_, ast.RangeVar) else None
     verb = "INHERIT" if cmd.subtype == AlterTableType.AT_AddInherit else "NO INHERIT"
-    action = Action(f"ALTER TABLE {verb}", description=f"{verb} {parent}",
+    action = Action(StatementKind(f"ALTER TABLE {verb}"), description=f"{verb} {parent}",
                     relations={Role.TARGET: [target]})
     if parent:
         action.add(Role.PARENT, parent)
@@ -564,36 +581,40 @@ _SUBCOMMAND_HANDLERS: dict[int, Callable[[ast.AlterTableCmd, str, Context], list
 def rename(node: ast.RenameStmt, context: Context) -> Classified:
     new_name = node.newname
     if node.relation is None:
-        return single("RENAME", Action("GRANT/REVOKE", description=f"RENAME TO {new_name}"))
+        return single("RENAME", Action(StatementKind.GRANT_REVOKE,
+                                       description=f"RENAME TO {new_name}"))
     target = range_var_display(node.relation)
     rename_type = node.renameType
     if rename_type == ObjectType.OBJECT_COLUMN:
-        action = Action("ALTER TABLE RENAME COLUMN",
+        action = Action(StatementKind.ALTER_TABLE_RENAME_COLUMN,
                         description=f"RENAME COLUMN {node.subname} TO {new_name}",
                         column=node.subname)
     elif rename_type == ObjectType.OBJECT_TABCONSTRAINT:
-        action = Action("ALTER TABLE RENAME CONSTRAINT",
+        action = Action(StatementKind.ALTER_TABLE_RENAME_CONSTRAINT,
                         description=f"RENAME CONSTRAINT {node.subname} TO {new_name}")
     elif rename_type == ObjectType.OBJECT_INDEX:
-        return single("ALTER INDEX", Action("ALTER INDEX RENAME", description=f"RENAME TO "
-                                             f"{new_name}", relations={Role.INDEX: [target]}))
+        return single("ALTER INDEX", Action(StatementKind.ALTER_INDEX_RENAME,
+                                            description=f"RENAME TO {new_name}",
+                                            relations={Role.INDEX: [target]}))
     elif rename_type == ObjectType.OBJECT_TRIGGER:
-        action = Action("DROP TRIGGER", description=f"RENAME TRIGGER {node.subname}")
+        action = Action(StatementKind.DROP_TRIGGER, description=f"RENAME TRIGGER {node.subname}")
     elif rename_type in _ALTER_OTHER_KINDS:
         kind = _ALTER_OTHER_KINDS[rename_type]
-        action_kind = "ALTER SEQUENCE RENAME" if kind == "ALTER SEQUENCE" else kind
+        action_kind = (StatementKind.ALTER_SEQUENCE_RENAME if kind == "ALTER SEQUENCE"
+                       else StatementKind(kind))
         return single(kind, Action(action_kind, description=f"RENAME TO {new_name}",
                                     relations={Role.TARGET: [target]}))
     elif _kind_of(context, target) is RelationKind.SEQUENCE:
         # ALTER TABLE works on a sequence too; application code never names it.
-        return single("ALTER SEQUENCE", Action("ALTER SEQUENCE RENAME",
+        return single("ALTER SEQUENCE", Action(StatementKind.ALTER_SEQUENCE_RENAME,
                                                description=f"RENAME TO {new_name}",
                                                relations={Role.TARGET: [target]}))
     elif _kind_of(context, target) is RelationKind.INDEX:
-        return single("ALTER INDEX", Action("ALTER INDEX RENAME", description=f"RENAME TO "
-                                             f"{new_name}", relations={Role.INDEX: [target]}))
+        return single("ALTER INDEX", Action(StatementKind.ALTER_INDEX_RENAME,
+                                            description=f"RENAME TO {new_name}",
+                                            relations={Role.INDEX: [target]}))
     else:
-        action = Action("ALTER TABLE RENAME", description=f"RENAME TO {new_name}")
+        action = Action(StatementKind.ALTER_TABLE_RENAME, description=f"RENAME TO {new_name}")
     return single("ALTER TABLE", action.add(Role.TARGET, target))
 
 
@@ -604,9 +625,9 @@ def _kind_of(context: Context, name: str) -> RelationKind | None:
 
 def set_schema(node: ast.AlterObjectSchemaStmt, context: Context) -> Classified:
     if node.relation is None:
-        return single("ALTER", Action("GRANT/REVOKE", description="SET SCHEMA"))
+        return single("ALTER", Action(StatementKind.GRANT_REVOKE, description="SET SCHEMA"))
     target = range_var_display(node.relation)
-    action = Action("ALTER TABLE SET SCHEMA", description=f"SET SCHEMA {node.newschema}",
-                    relations={Role.TARGET: [target]})
+    action = Action(StatementKind.ALTER_TABLE_SET_SCHEMA,
+                    description=f"SET SCHEMA {node.newschema}", relations={Role.TARGET: [target]})
     action.add(Role.OWNED, *owned_sequences(context, target))
     return single("ALTER TABLE", action)

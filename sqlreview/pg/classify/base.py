@@ -8,6 +8,7 @@ from typing import Any
 
 from pglast import ast
 
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.schema import (
@@ -37,7 +38,7 @@ class Action:
     """One effect of a statement: a knowledge-table row (``kind`` and ``variant``)
     applied to the relations it names in each role."""
 
-    kind: str
+    kind: StatementKind
     variant: str = ""
     description: str = ""
     relations: dict[Role, list[str]] = field(default_factory=dict)
@@ -156,7 +157,7 @@ def replay_lacks(name: str) -> str:
 
 
 def no_op(kind: str, description: str) -> Classified:
-    return single(kind, Action("NO-OP", description=description,
+    return single(kind, Action(StatementKind.NO_OP, description=description,
                                 notes=["IF [NOT] EXISTS: nothing to do"]))
 
 
@@ -166,20 +167,20 @@ def table_of_index(schema: Schema, index: str) -> str | None:
     return display(relation.table) if relation and relation.table else None
 
 
-def on_table(kind: str, relation_attribute: str) -> Classifier:
+def on_table(kind: StatementKind, relation_attribute: str) -> Classifier:
     def classify_on_table(node: ast.Node, context: Context) -> Classified:
         relation = getattr(node, relation_attribute, None)
-        action = Action(kind, description=kind)
+        action = Action(kind, description=kind.value)
         if isinstance(relation, ast.RangeVar):
             action.add(Role.TARGET, range_var_display(relation))
-        return single(kind, action)
+        return single(kind.value, action)
 
     return classify_on_table
 
 
-def constant(kind: str, description: str | None = None) -> Classifier:
+def constant(kind: StatementKind, description: str | None = None) -> Classifier:
     def classify_constant(node: ast.Node, context: Context) -> Classified:
-        return single(kind, Action(kind, description=description or kind))
+        return single(kind.value, Action(kind, description=description or kind.value))
 
     return classify_constant
 

@@ -30,6 +30,7 @@ from sqlreview.pg.classify.base import (
     single,
     table_of_index,
 )
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.nodes import string_values, walk
@@ -48,9 +49,10 @@ def create_table(node: ast.CreateStmt, context: Context) -> Classified:
     if node.if_not_exists and context.schema.get(key_of(target)) is not None:
         return no_op("CREATE TABLE", f"CREATE TABLE IF NOT EXISTS {target}")
     if node.relation is not None and node.relation.relpersistence == "t":
-        return single("CREATE TABLE", Action("CREATE TABLE", description=f"CREATE TEMPORARY "
-                      f"TABLE {target}", notes=["temporary: private to the session"]))
-    action = Action("CREATE TABLE", description=f"CREATE TABLE {target}",
+        return single("CREATE TABLE", Action(StatementKind.CREATE_TABLE,
+                                             description=f"CREATE TEMPORARY TABLE {target}",
+                                             notes=["temporary: private to the session"]))
+    action = Action(StatementKind.CREATE_TABLE, description=f"CREATE TABLE {target}",
                     relations={Role.TARGET: [target]}, creates=[target])
     for element in node.tableElts or ():
         if isinstance(element, ast.ColumnDef) and owns_sequence(element):
@@ -89,9 +91,9 @@ def _all_constraints(node: ast.CreateStmt) -> Iterable[ast.Constraint]:
 
 def create_table_as(node: ast.CreateTableAsStmt, context: Context) -> Classified:
     kind = (
-        "CREATE MATERIALIZED VIEW"
+        StatementKind.CREATE_MATERIALIZED_VIEW
         if node.objtype == ObjectType.OBJECT_MATVIEW
-        else "CREATE TABLE AS"
+        else StatementKind.CREATE_TABLE_AS
     )
     target = range_var_display(node.into.rel) if node.into and node.into.rel else "?"
     action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]},
@@ -99,23 +101,25 @@ def create_table_as(node: ast.CreateTableAsStmt, context: Context) -> Classified
     action.add(Role.SOURCE, *read_relations(node.query, context, exclude=()))
     if node.into is not None and node.into.skipData:
         action.variant = "WITH NO DATA"
-    return single(kind, action)
+    return single(kind.value, action)
 
 
 def view(node: ast.ViewStmt, context: Context) -> Classified:
     target = range_var_display(node.view)
     exists = context.schema.get(key_of(target)) is not None
-    kind = "CREATE OR REPLACE VIEW" if node.replace and exists else "CREATE VIEW"
+    kind = (StatementKind.CREATE_OR_REPLACE_VIEW if node.replace and exists
+            else StatementKind.CREATE_VIEW)
     action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]},
-                    creates=[target] if kind == "CREATE VIEW" else [])
+                    creates=[target] if kind == StatementKind.CREATE_VIEW else [])
     action.add(Role.SOURCE, *read_relations(node.query, context, exclude=()))
-    return single(kind, action)
+    return single(kind.value, action)
 
 
 def refresh(node: ast.RefreshMatViewStmt, context: Context) -> Classified:
     target = range_var_display(node.relation)
-    action = Action("REFRESH MATERIALIZED VIEW", "CONCURRENTLY" if node.concurrent else "",
-                    f"REFRESH {target}", {Role.TARGET: [target]})
+    variant = "CONCURRENTLY" if node.concurrent else ""
+    action = Action(StatementKind.REFRESH_MATERIALIZED_VIEW, variant, f"REFRESH {target}",
+                    {Role.TARGET: [target]})
     if node.skipData:
         action.variant = "WITH NO DATA"
         return single("REFRESH MATERIALIZED VIEW", action)
@@ -128,7 +132,7 @@ def refresh(node: ast.RefreshMatViewStmt, context: Context) -> Classified:
 def index(node: ast.IndexStmt, context: Context) -> Classified:
     target = range_var_display(node.relation)
     unique = "UNIQUE " if node.unique else ""
-    action = Action("CREATE INDEX", "CONCURRENTLY" if node.concurrent else "",
+    action = Action(StatementKind.CREATE_INDEX, "CONCURRENTLY" if node.concurrent else "",
                     f"CREATE {unique}INDEX {node.idxname or ''}".strip(),
                     {Role.TARGET: [target]})
     if node.relation is not None and node.relation.inh:
@@ -162,9 +166,9 @@ def _covering_index(node: ast.IndexStmt, target: str, context: Context) -> str |
 def reindex(node: ast.ReindexStmt, context: Context) -> Classified:
     concurrently = any(isinstance(p, ast.DefElem) and p.defname == "concurrently"
                        for p in node.params or ())
-    action = Action("REINDEX", "CONCURRENTLY" if concurrently else "")
+    action = Action(StatementKind.REINDEX, "CONCURRENTLY" if concurrently else "")
     if node.relation is None:
-        action.kind = "OTHER"
+        action.kind = StatementKind.OTHER
         action.description = f"REINDEX {node.name or ''}".strip()
         action.notes.append("reindexes a whole schema or database")
         return single("REINDEX", action)
@@ -185,31 +189,32 @@ def reindex(node: ast.ReindexStmt, context: Context) -> Classified:
 
 
 _DROP_KINDS = {
-    ObjectType.OBJECT_TABLE: "DROP TABLE",
-    ObjectType.OBJECT_INDEX: "DROP INDEX",
-    ObjectType.OBJECT_VIEW: "DROP VIEW",
-    ObjectType.OBJECT_MATVIEW: "DROP MATERIALIZED VIEW",
-    ObjectType.OBJECT_SEQUENCE: "DROP SEQUENCE",
-    ObjectType.OBJECT_FOREIGN_TABLE: "DROP TABLE",
-    ObjectType.OBJECT_TYPE: "DROP TYPE",
-    ObjectType.OBJECT_DOMAIN: "DROP TYPE",
-    ObjectType.OBJECT_EXTENSION: "DROP EXTENSION",
-    ObjectType.OBJECT_FUNCTION: "DROP FUNCTION",
-    ObjectType.OBJECT_PROCEDURE: "DROP FUNCTION",
-    ObjectType.OBJECT_SCHEMA: "DROP SCHEMA",
-    ObjectType.OBJECT_TRIGGER: "DROP TRIGGER",
-    ObjectType.OBJECT_POLICY: "DROP POLICY",
-    ObjectType.OBJECT_RULE: "DROP RULE",
+    ObjectType.OBJECT_TABLE: StatementKind.DROP_TABLE,
+    ObjectType.OBJECT_INDEX: StatementKind.DROP_INDEX,
+    ObjectType.OBJECT_VIEW: StatementKind.DROP_VIEW,
+    ObjectType.OBJECT_MATVIEW: StatementKind.DROP_MATERIALIZED_VIEW,
+    ObjectType.OBJECT_SEQUENCE: StatementKind.DROP_SEQUENCE,
+    ObjectType.OBJECT_FOREIGN_TABLE: StatementKind.DROP_TABLE,
+    ObjectType.OBJECT_TYPE: StatementKind.DROP_TYPE,
+    ObjectType.OBJECT_DOMAIN: StatementKind.DROP_TYPE,
+    ObjectType.OBJECT_EXTENSION: StatementKind.DROP_EXTENSION,
+    ObjectType.OBJECT_FUNCTION: StatementKind.DROP_FUNCTION,
+    ObjectType.OBJECT_PROCEDURE: StatementKind.DROP_FUNCTION,
+    ObjectType.OBJECT_SCHEMA: StatementKind.DROP_SCHEMA,
+    ObjectType.OBJECT_TRIGGER: StatementKind.DROP_TRIGGER,
+    ObjectType.OBJECT_POLICY: StatementKind.DROP_POLICY,
+    ObjectType.OBJECT_RULE: StatementKind.DROP_RULE,
 }
-_RELATION_DROPS = {"DROP TABLE", "DROP INDEX", "DROP VIEW", "DROP MATERIALIZED VIEW",
-                   "DROP SEQUENCE"}
-_ON_TABLE_DROPS = {"DROP TRIGGER", "DROP POLICY", "DROP RULE"}
+_RELATION_DROPS = {StatementKind.DROP_TABLE, StatementKind.DROP_INDEX, StatementKind.DROP_VIEW,
+                   StatementKind.DROP_MATERIALIZED_VIEW, StatementKind.DROP_SEQUENCE}
+_ON_TABLE_DROPS = {StatementKind.DROP_TRIGGER, StatementKind.DROP_POLICY, StatementKind.DROP_RULE}
 
 
 def drop(node: ast.DropStmt, context: Context) -> Classified:
-    kind = _DROP_KINDS.get(node.removeType, "OTHER") if node.removeType is not None else "OTHER"
+    kind = (_DROP_KINDS.get(node.removeType, StatementKind.OTHER) if node.removeType is not None
+            else StatementKind.OTHER)
     actions = []
-    if kind == "DROP SCHEMA":
+    if kind == StatementKind.DROP_SCHEMA:
         return _drop_schemas(node, context)
     for target in node.objects or ():
         names = string_values(target)
@@ -217,7 +222,7 @@ def drop(node: ast.DropStmt, context: Context) -> Classified:
                         f"{kind} {'.'.join(names)}".strip())
         absent = kind in _RELATION_DROPS and node.missing_ok and missing(context, ".".join(names))
         if absent and not context.replayed_schema:
-            action.kind = "NO-OP"
+            action.kind = StatementKind.NO_OP
             action.notes.append("IF EXISTS: nothing to drop")
         elif kind in _RELATION_DROPS and names:
             if absent:
@@ -226,13 +231,13 @@ def drop(node: ast.DropStmt, context: Context) -> Classified:
         elif kind in _ON_TABLE_DROPS and len(names) >= 2:
             action.add(Role.TARGET, ".".join(names[:-1]))
         actions.append(action)
-    return Classified(kind if kind != "OTHER" else "DROP", actions)
+    return Classified(kind.value if kind is not StatementKind.OTHER else "DROP", actions)
 
 
 def _drop_schemas(node: ast.DropStmt, context: Context) -> Classified:
     actions = []
     for name in string_values(node.objects):
-        action = Action("DROP SCHEMA", description=f"DROP SCHEMA {name}")
+        action = Action(StatementKind.DROP_SCHEMA, description=f"DROP SCHEMA {name}")
         if node.behavior == 1:  # CASCADE
             action.variant = "CASCADE"
             action.add(Role.TARGET, *sorted(
@@ -244,7 +249,7 @@ def _drop_schemas(node: ast.DropStmt, context: Context) -> Classified:
 
 def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -> None:
     key = key_of(name)
-    if action.kind == "DROP INDEX":
+    if action.kind == StatementKind.DROP_INDEX:
         action.add(Role.INDEX, name)
         table = table_of_index(context.schema, name)
         if table:
@@ -254,7 +259,7 @@ def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -
                                 "sqlreview knows (sqlreview sql: see --schema)")
         return
     relation = context.schema.get(key)
-    if action.kind == "DROP SEQUENCE":
+    if action.kind == StatementKind.DROP_SEQUENCE:
         action.add(Role.TARGET, name)
         if cascade and relation is not None and relation.owner:
             action.add(Role.OWNER, display(relation.owner))
@@ -267,7 +272,7 @@ def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -
         for each in dropped:
             action.add(Role.DEPENDENT, *map(display, context.schema.dependent_views(
                 key_of(each))))
-    if action.kind != "DROP TABLE":
+    if action.kind != StatementKind.DROP_TABLE:
         return
     if relation.is_partition and relation.parent:
         # The parent's partition descriptor changes, and so does a DEFAULT
@@ -291,7 +296,7 @@ def _drop_relation(action: Action, name: str, context: Context, cascade: bool) -
 
 def truncate(node: ast.TruncateStmt, context: Context) -> Classified:
     names = [range_var_display(r) for r in node.relations or () if isinstance(r, ast.RangeVar)]
-    action = Action("TRUNCATE", description=f"TRUNCATE {', '.join(names)}",
+    action = Action(StatementKind.TRUNCATE, description=f"TRUNCATE {', '.join(names)}",
                     relations={Role.TARGET: list(names)})
     if node.behavior == 1:  # CASCADE
         for name in names:
@@ -311,7 +316,8 @@ def truncate(node: ast.TruncateStmt, context: Context) -> Classified:
 def lock(node: ast.LockStmt, context: Context) -> Classified:
     names = [range_var_display(r) for r in node.relations or () if isinstance(r, ast.RangeVar)]
     mode = LockMode(node.mode) if node.mode else LockMode.ACCESS_EXCLUSIVE
-    action = Action("LOCK TABLE", description=f"LOCK {', '.join(names)} IN {mode.sql_name} MODE",
+    action = Action(StatementKind.LOCK_TABLE,
+                    description=f"LOCK {', '.join(names)} IN {mode.sql_name} MODE",
                     relations={Role.TARGET: list(names)}, lock_mode=mode)
     for relation in node.relations or ():
         if isinstance(relation, ast.RangeVar) and relation.inh:
@@ -323,9 +329,9 @@ def vacuum(node: ast.VacuumStmt, context: Context) -> Classified:
     options = {o.defname for o in node.options or () if isinstance(o, ast.DefElem)}
     names = [range_var_display(r.relation) for r in node.rels or ()
              if isinstance(r, ast.VacuumRelation) and r.relation is not None]
-    kind = "VACUUM FULL" if "full" in options else "VACUUM"
+    kind = StatementKind.VACUUM_FULL if "full" in options else StatementKind.VACUUM
     if not node.is_vacuumcmd:
-        kind = "ANALYZE"
+        kind = StatementKind.ANALYZE
     action = Action(kind, description=f"{kind} {', '.join(names)}".strip(),
                     relations={Role.TARGET: names})
     if not names:
@@ -335,7 +341,7 @@ def vacuum(node: ast.VacuumStmt, context: Context) -> Classified:
 
 def cluster(node: ast.ClusterStmt, context: Context) -> Classified:
     names = [range_var_display(node.relation)] if node.relation is not None else []
-    action = Action("CLUSTER", description=f"CLUSTER {' '.join(names)}".strip(),
+    action = Action(StatementKind.CLUSTER, description=f"CLUSTER {' '.join(names)}".strip(),
                     relations={Role.TARGET: names})
     if not names:
         action.notes.append("every previously clustered table")
@@ -345,7 +351,7 @@ def cluster(node: ast.ClusterStmt, context: Context) -> Classified:
 def comment(node: ast.CommentStmt, context: Context) -> Classified:
     parts = string_values(node.object)
     object_type = node.objtype.name.removeprefix("OBJECT_") if node.objtype is not None else "?"
-    action = Action("COMMENT", description=f"COMMENT ON {object_type}")
+    action = Action(StatementKind.COMMENT, description=f"COMMENT ON {object_type}")
     if node.objtype in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW,
                         ObjectType.OBJECT_MATVIEW, ObjectType.OBJECT_SEQUENCE) and parts:
         action.add(Role.TARGET, ".".join(parts))
@@ -354,12 +360,12 @@ def comment(node: ast.CommentStmt, context: Context) -> Classified:
     elif node.objtype == ObjectType.OBJECT_INDEX and parts:
         action.add(Role.INDEX, ".".join(parts))
     else:
-        action.kind = "GRANT/REVOKE"
+        action.kind = StatementKind.GRANT_REVOKE
     return single("COMMENT", action)
 
 
 def statistics(node: ast.CreateStatsStmt, context: Context) -> Classified:
-    action = Action("CREATE STATISTICS", description="CREATE STATISTICS")
+    action = Action(StatementKind.CREATE_STATISTICS, description="CREATE STATISTICS")
     for relation in node.relations or ():
         if isinstance(relation, ast.RangeVar):
             action.add(Role.TARGET, range_var_display(relation))
@@ -368,7 +374,7 @@ def statistics(node: ast.CreateStatsStmt, context: Context) -> Classified:
 
 def alter_sequence(node: ast.AlterSeqStmt, context: Context) -> Classified:
     target = range_var_display(node.sequence)
-    action = Action("ALTER SEQUENCE", description=f"ALTER SEQUENCE {target}",
+    action = Action(StatementKind.ALTER_SEQUENCE, description=f"ALTER SEQUENCE {target}",
                     relations={Role.TARGET: [target]})
     for option in node.options or ():
         if isinstance(option, ast.DefElem) and option.defname == "owned_by":
@@ -383,22 +389,23 @@ def grant(node: ast.GrantStmt, context: Context) -> Classified:
     verb = "GRANT" if node.is_grant else "REVOKE"
     tables = [range_var_display(o) for o in node.objects or () if isinstance(o, ast.RangeVar)]
     if node.objtype == ObjectType.OBJECT_TABLE and tables:
-        return single(verb, Action("GRANT/REVOKE ON TABLE", description=f"{verb} ON "
+        return single(verb, Action(StatementKind.GRANT_REVOKE_ON_TABLE, description=f"{verb} ON "
                                     f"{', '.join(tables)}", relations={Role.TARGET: tables}))
-    return single(verb, Action("GRANT/REVOKE", description=verb))
+    return single(verb, Action(StatementKind.GRANT_REVOKE, description=verb))
 
 
 def create_sequence(node: ast.CreateSeqStmt, context: Context) -> Classified:
     target = range_var_display(node.sequence)
-    return single("CREATE SEQUENCE", Action("CREATE SEQUENCE", description=f"CREATE SEQUENCE "
-                                             f"{target}", relations={Role.TARGET: [target]},
-                                             creates=[target]))
+    return single("CREATE SEQUENCE", Action(StatementKind.CREATE_SEQUENCE,
+                                            description=f"CREATE SEQUENCE {target}",
+                                            relations={Role.TARGET: [target]},
+                                            creates=[target]))
 
 
 def alter_enum(node: ast.AlterEnumStmt, context: Context) -> Classified:
     if node.oldVal:
-        return single("ALTER TYPE", Action("ALTER TYPE", description="RENAME VALUE"))
-    return single("ALTER TYPE", Action("ALTER TYPE ADD VALUE",
+        return single("ALTER TYPE", Action(StatementKind.ALTER_TYPE, description="RENAME VALUE"))
+    return single("ALTER TYPE", Action(StatementKind.ALTER_TYPE_ADD_VALUE,
                                         description=f"ADD VALUE {node.newVal!r}"))
 
 
@@ -419,7 +426,7 @@ def create_function(node: ast.CreateFunctionStmt, context: Context) -> Classifie
     verb = "PROCEDURE" if node.is_procedure else "FUNCTION"
     name = ".".join(string_values(node.funcname or ()))
     replace = "OR REPLACE " if node.replace else ""
-    action = Action("CREATE FUNCTION", description=f"CREATE {replace}{verb} {name}")
+    action = Action(StatementKind.CREATE_FUNCTION, description=f"CREATE {replace}{verb} {name}")
     body = _analysed_body(node, context)
     if body is None:
         return single("CREATE FUNCTION", action)

@@ -18,6 +18,7 @@ from sqlreview.pg.classify.base import (
     read_relations,
     single,
 )
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values
 from sqlreview.pg.schema import (
@@ -80,20 +81,20 @@ def _nextval_sequences(node: ast.Node) -> list[str]:
     return list(query_facts(node).sequences)
 
 
-def dml(kind: str) -> Classifier:
+def dml(kind: StatementKind) -> Classifier:
     def classify_dml(node: ast.Node, context: Context) -> Classified:
         relation = getattr(node, "relation", None)
         target = range_var_display(relation) if isinstance(relation, ast.RangeVar) else "?"
         action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]})
         where = getattr(node, "whereClause", None)
-        if kind in ("UPDATE", "DELETE") and where is None:
+        if kind in (StatementKind.UPDATE, StatementKind.DELETE) and where is None:
             action.variant = "all rows"
         sources = expand_reads(context, read_relations(node, context, exclude=(target,)))
         action.add(Role.SOURCE, *sources)
         action.add(Role.SCANNED, *_storage_relations(context, sources))
-        if kind in ("UPDATE", "DELETE", "MERGE"):
+        if kind in (StatementKind.UPDATE, StatementKind.DELETE, StatementKind.MERGE):
             action.add(Role.TARGET, *partitions(context, target))
-            if kind == "MERGE" or not _pins_indexed_column(where, context, target):
+            if kind is StatementKind.MERGE or not _pins_indexed_column(where, context, target):
                 action.add(Role.SCANNED, *_storage_relations(
                     context, action.related(Role.TARGET)))
         action.add(Role.OWNED, *_nextval_sequences(node))
@@ -102,7 +103,7 @@ def dml(kind: str) -> Classifier:
                                 "empty in this input): no foreign key is checked")
         else:
             _foreign_key_checks(action, node, context, kind, target)
-        return single(kind, action)
+        return single(kind.value, action)
 
     return classify_dml
 
@@ -146,24 +147,24 @@ def _calls_a_function(targets: tuple[ast.Node, ...] | None) -> bool:
     return False
 
 
-def _foreign_key_checks(action: Action, node: ast.Node, context: Context, kind: str,
+def _foreign_key_checks(action: Action, node: ast.Node, context: Context, kind: StatementKind,
                         target: str) -> None:
     """Row locks foreign key checks take at once (deferred ones wait for COMMIT)."""
     key = key_of(target)
     written = _written_columns(node)
-    if kind == "INSERT":
+    if kind == StatementKind.INSERT:
         for sequence_column in _defaulted_sequence_columns(context, key, written):
             action.add(Role.OWNED, sequence_column)
-    if kind in ("INSERT", "UPDATE"):
+    if kind in (StatementKind.INSERT, StatementKind.UPDATE):
         rows = _assigned_rows(node)
         for constraint in context.schema.foreign_keys_of(key):
             touched = written is None or any(c in written for c in constraint.columns)
             if (constraint.referenced and not constraint.deferred and touched
                     and not _check_skipped(rows, constraint.columns)):
                 action.add(Role.REFERENCED, display(constraint.referenced))
-    if kind == "DELETE":
+    if kind == StatementKind.DELETE:
         _on_delete(action, context, key)
-    if kind == "UPDATE" and written is not None:
+    if kind == StatementKind.UPDATE and written is not None:
         _on_key_update(action, context, key, written)
 
 
@@ -274,7 +275,7 @@ def select(node: ast.SelectStmt, context: Context) -> Classified:
         if isinstance(clause, ast.LockingClause):
             locked.update(range_var_display(r) for r in clause.lockedRels or ()
                           if isinstance(r, ast.RangeVar))
-    action = Action("SELECT", description="SELECT")
+    action = Action(StatementKind.SELECT, description="SELECT")
     if node.lockingClause:
         action.variant = "FOR UPDATE/SHARE"
         action.description = "SELECT ... FOR UPDATE/SHARE"
@@ -295,7 +296,7 @@ def _select_into(node: ast.SelectStmt, context: Context) -> Classified:
     """SELECT ... INTO new_table: CREATE TABLE AS by another name."""
     assert node.intoClause is not None
     target = range_var_display(node.intoClause.rel)
-    action = Action("CREATE TABLE AS", description=f"SELECT INTO {target}",
+    action = Action(StatementKind.CREATE_TABLE_AS, description=f"SELECT INTO {target}",
                     relations={Role.TARGET: [target]}, creates=[target])
     action.add(Role.SOURCE, *expand_reads(context, read_relations(node, context,
                                                                   exclude=(target,))))
@@ -304,10 +305,12 @@ def _select_into(node: ast.SelectStmt, context: Context) -> Classified:
 
 def transaction(node: ast.TransactionStmt, context: Context) -> Classified:
     kind = node.kind.name.removeprefix("TRANS_STMT_") if node.kind is not None else "TRANSACTION"
-    return single("TRANSACTION", Action("TRANSACTION", description=kind))
+    return single("TRANSACTION", Action(StatementKind.TRANSACTION, description=kind))
 
 
 def variable_set(node: ast.VariableSetStmt, context: Context) -> Classified:
-    kind = "RESET" if node.kind is not None and node.kind.name.startswith("VAR_RESET") else "SET"
+    reset = node.kind is not None and node.kind.name.startswith("VAR_RESET")
+    kind = StatementKind.RESET if reset else StatementKind.SET
     local = " LOCAL" if node.is_local else ""
-    return single(kind, Action(kind, description=f"{kind}{local} {node.name or ''}".strip()))
+    action = Action(kind, description=f"{kind}{local} {node.name or ''}".strip())
+    return single(kind.value, action)

@@ -1,15 +1,31 @@
 """The catalogue of findings: one stable code per risky pattern, grouped in families.
 
-Each family module defines its rules next to the check that raises them and
-their bad/good examples (``base.Rule``): ``input`` (SR0xx), ``locks`` (SR1xx),
-``transactions`` (SR2xx), ``django`` (SR3xx), ``deploy`` (SR4xx, raised by
-``sqlreview.deploy``) and ``design`` (SR5xx). The documentation's rule pages
+Each module defines a handful of rules next to the check that raises them and
+their bad/good examples (``base.Rule``): ``input`` (SR0xx); the statements' locks and
+costs (SR1xx) by topic: ``rewrites``, ``constraints``, ``indexes``, ``partitions``,
+``data``, ``drops``, ``renames``, ``opaque``; ``transactions`` (SR2xx), ``django``
+(SR3xx), ``deploy`` (SR4xx, raised by ``sqlreview.deploy``) and ``design`` (SR5xx).
+``RULES`` lists them by code. The documentation's rule pages
 are rendered from ``RULES`` (``sqlreview.docs``); ``run_checks`` runs every statement-level check.
 """
 
 from __future__ import annotations
 
-from sqlreview.pg.rules import deploy, design, django, input, locks, transactions
+from sqlreview.pg.rules import (
+    constraints,
+    data,
+    deploy,
+    design,
+    django,
+    drops,
+    indexes,
+    input,
+    opaque,
+    partitions,
+    renames,
+    rewrites,
+    transactions,
+)
 from sqlreview.pg.rules.base import (
     Check,
     Example,
@@ -22,10 +38,12 @@ from sqlreview.pg.rules.input import version_gated_syntax
 from sqlreview.results import Finding
 
 _REGISTRY = Registry()
-for _family in (input, locks, transactions, django, deploy, design):
-    _REGISTRY.add(*_family.RULES)
+_MODULES = (input, rewrites, constraints, indexes, partitions, data, drops, renames, opaque,
+            transactions, django, deploy, design)
+for _module in _MODULES:
+    _REGISTRY.add(*_module.RULES)
 
-RULES: tuple[Rule, ...] = tuple(_REGISTRY.rules)
+RULES: tuple[Rule, ...] = tuple(sorted(_REGISTRY.rules, key=lambda item: item.code))
 RULES_BY_CODE = {item.code: item for item in RULES}
 CHECKS: tuple[Check, ...] = tuple(item.check for item in RULES if item.check is not None)
 _CHECKED_RULES = tuple(item for item in RULES if item.check is not None)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Entry, Role
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules.packages import INSTEAD_FOR_PACKAGE
@@ -120,8 +121,11 @@ class Rule:
     # of the repository: shown on the rule's page (sqlreview.docs); the tests raise the
     # rule from exactly these (tests/test_docs.py checks they are the tested pair).
     migration_examples: tuple[str, str] | None = None
-    # Who raises it when ``check`` is None (for the reader of the code, and the docs test).
-    raised_by: str = ""
+    # Where it is raised when ``check`` is None: the functions (``module.function``, or
+    # ``module.Class.method``) that build its finding from this object (``SR401.finding``).
+    # They live above pg/ (Django, sqlreview.deploy), which pg/ must not import, so they
+    # are named; tests/analyzer/test_rules.py proves each exists and names the rule.
+    raised_by: tuple[str, ...] = ()
     # Said in the rule reference: when it does not fire, or how to turn it off.
     scope: str = ""
     # Raised because the work takes time in proportion to the table's size: with
@@ -154,7 +158,7 @@ class Registry:
             self.rules.append(rule)
 
 
-def each(facts: StatementFacts, kind: str, *variants: str) -> Iterable[ResolvedAction]:
+def each(facts: StatementFacts, kind: StatementKind, *variants: str) -> Iterable[ResolvedAction]:
     """Actions of ``kind`` (and one of ``variants``) on a relation that pre-dates the input."""
     for resolved in facts.actions:
         wanted = resolved.action.kind == kind and (
@@ -162,3 +166,9 @@ def each(facts: StatementFacts, kind: str, *variants: str) -> Iterable[ResolvedA
         )
         if wanted and (resolved.touches_existing() or resolved.touches_existing(Role.INDEX)):
             yield resolved
+
+
+def target_lock(r: ResolvedAction) -> str:
+    """The strongest lock the action takes on its table, as the manual spells it."""
+    modes = [mode for role, mode in r.locks() if role is Role.TARGET]
+    return max(modes).sql_name if modes else "its lock"

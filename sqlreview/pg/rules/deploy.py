@@ -8,7 +8,6 @@ from __future__ import annotations
 from sqlreview.pg.rules.base import Rule
 from sqlreview.results import Level
 
-_RAISED_BY = "sqlreview.deploy"
 _EXAMPLES = "tests/deploy/test_phases.py (DEPLOY_EXAMPLES)"
 _PROJECT = "tests/deploy/project/shop/migrations/"
 
@@ -32,7 +31,7 @@ SR401 = Rule(
     "`default` and backfills (in batches, a separate migration); release N+1 makes it "
     "NOT NULL (`AlterField`, or `AddConstraintNotValid` of a `CHECK (col IS NOT "
     "NULL)` + `ValidateConstraint` first on a big table).",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.checks._column_added",),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0002_customer_level", "0003_customer_tier"),
 )
@@ -48,7 +47,11 @@ SR402 = Rule(
     "table add it without the long lock: a unique index with `AddIndexConcurrently` "
     "and then the constraint `USING INDEX`, or `AddConstraintNotValid` + "
     "`ValidateConstraint` for checks and foreign keys.",
-    raised_by=_RAISED_BY,
+    raised_by=(
+        "sqlreview.deploy.checks._column_added",
+        "sqlreview.deploy.checks._column_altered",
+        "sqlreview.deploy.checks._constraint_added",
+    ),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0005_customer_unique_code", "0036_customer_external_id"),
 )
@@ -64,7 +67,7 @@ SR403 = Rule(
     "database_operations=[])`; release N+1 (or after the rollout of N): drop the "
     "column (`RunSQL` `ALTER TABLE ... DROP COLUMN`, or a `RemoveField` in "
     "`database_operations` only).",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.checks._column_dropped",),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0007_remove_customer_nickname",
                                    "0022_forget_customer_legacy_flag"),
@@ -80,7 +83,7 @@ SR404 = Rule(
     "Release N: make the column nullable or give it a `db_default` (`AlterField` with "
     "`null=True`), and remove the field from the models, state only "
     "(`SeparateDatabaseAndState`); release N+1: drop the column.",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.checks._column_dropped",),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0008_remove_order_status", "0025_forget_customer_region"),
 )
@@ -93,7 +96,7 @@ SR405 = Rule(
     "Release N: delete the model from the code and from the models with "
     "`SeparateDatabaseAndState(state_operations=[DeleteModel(...)], "
     "database_operations=[])`; release N+1: drop the table (`RunSQL` `DROP TABLE`).",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.checks._table_dropped",),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0009_delete_coupon", "0026_forget_legacy"),
 )
@@ -110,7 +113,10 @@ SR406 = Rule(
     "in `state_operations` only). For a real rename: release N adds the new column "
     "and writes both, then backfills; release N+1 reads the new one; release N+2 "
     "drops the old one.",
-    raised_by=_RAISED_BY,
+    raised_by=(
+        "sqlreview.deploy.checks._table_renamed",
+        "sqlreview.deploy.checks._column_renamed",
+    ),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0010_rename_customer_notes",
                                    "0037_rename_customer_phone_in_models"),
@@ -127,7 +133,7 @@ SR407 = Rule(
     "or `db_default` in the model), or in the next release. On a big table, add "
     "`CHECK (col IS NOT NULL)` with `AddConstraintNotValid`, `ValidateConstraint` it, "
     "then `AlterField`: SET NOT NULL then needs no scan.",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.checks._column_altered",),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0015_customer_email_required", "0038_customer_score_required"),
 )
@@ -142,7 +148,7 @@ SR408 = Rule(
     "Release N: validate the new limit in the code (forms, `clean()`, the field's "
     "validators) and fix the stored values; release N+1, or after the rollout: "
     "`AlterField`.",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.checks._column_altered",),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0016_customer_name_shorter", "0019_customer_city_longer"),
 )
@@ -157,7 +163,7 @@ SR409 = Rule(
     "Release N: add a new field of the new type, write both and backfill; release "
     "N+1: read the new one (rename in the models only, with `db_column`); release "
     "N+2: drop the old column.",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.checks._column_altered",),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0017_customer_rank_integer", "0019_customer_city_longer"),
 )
@@ -172,7 +178,7 @@ SR410 = Rule(
     "(or a `db_default`) in `database_operations` of the same "
     "`SeparateDatabaseAndState`, or in a migration before it; drop the column in the "
     "next release.",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.checks._state_only_removal",),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0024_forget_customer_signup_source",
                                    "0025_forget_customer_region"),
@@ -187,7 +193,7 @@ SR411 = Rule(
     "migrations run in one deploy.",
     "Get every model from the migration's registry: `Book = apps.get_model(\"library\", "
     "\"Book\")` in the function, and keep helper code free of model imports.",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.checks._python_code",),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0028_count_customers", "0029_fill_customer_city"),
 )
@@ -199,7 +205,7 @@ SR412 = Rule(
     "this migration, exactly when a bad release must be undone quickly.",
     "Pass `reverse_code`: a function that undoes it, or `migrations.RunPython.noop` if "
     "there is nothing to undo.",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.checks._python_code",),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0029_fill_customer_city", "0028_count_customers"),
 )
@@ -211,7 +217,7 @@ SR413 = Rule(
     "this migration.",
     "Pass `reverse_sql`: the SQL that undoes it, or `migrations.RunSQL.noop` if there "
     "is nothing to undo.",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.checks._raw_sql",),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0031_blank_cities_sql", "0023_drop_customer_legacy_flag"),
 )
@@ -225,7 +231,7 @@ SR414 = Rule(
     "schema rejects, and fails until the migration has run.",
     "Run this migration before the rollout (the deploy plan lists it there), or ship "
     "it one release ahead of the code that uses it.",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.checks._needed",),
     examples_elsewhere=_EXAMPLES,
 )
 
@@ -235,7 +241,7 @@ SR415 = Rule(
     "A migration runs as a whole: whenever it runs, one of the two releases breaks.",
     "Move the operations that must wait for the rollout into a migration of their "
     "own, run after the rollout or in the next release.",
-    raised_by=_RAISED_BY,
+    raised_by=("sqlreview.deploy.verdict.migration_phase",),
     examples_elsewhere=_EXAMPLES,
     migration_examples=_migrations("0033_customer_swap_columns", "0004_customer_phone"),
 )

@@ -15,7 +15,10 @@ SR301 = Rule(
     "until COMMIT.",
     "Process rows in batches, keep data migrations separate from schema migrations, "
     "and consider `atomic = False` so each batch commits.",
-    raised_by="the Django pipeline (sqlreview.review.migrations)",
+    raised_by=(
+        "sqlreview.review.migrations._feed_python",
+        "sqlreview.review.migrations._flag_python_beside_ddl",
+    ),
     examples_elsewhere="tests/analyzer/test_rules.py (DJANGO_EXAMPLES)",
 )
 
@@ -26,7 +29,7 @@ SR302 = Rule(
     "migration finishes, and the data migration's row locks until the DDL commits.",
     "Move the RunPython into its own migration; Django's documentation recommends not "
     "mixing schema and data changes in one atomic migration on PostgreSQL.",
-    raised_by="the Django pipeline (sqlreview.review.migrations)",
+    raised_by=("sqlreview.review.migrations._flag_python_beside_ddl",),
     examples_elsewhere="tests/analyzer/test_rules.py (DJANGO_EXAMPLES)",
 )
 

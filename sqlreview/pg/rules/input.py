@@ -54,7 +54,7 @@ SR001 = Rule(
     "The statement could not be parsed.",
     "sqlreview cannot tell what it locks or costs; neither can a reviewer at a glance.",
     "Fix the syntax, or check that the input is SQL for PostgreSQL.",
-    raised_by="the analyzer, when pglast rejects the statement",
+    raised_by=("sqlreview.pg.analyzer.Analyzer._record_unparsed",),
     examples=(
         Example("ALTER TABLE shop_order ADD COLUMN;",
                 "ALTER TABLE shop_order ADD COLUMN coupon text;",
@@ -69,7 +69,7 @@ SR002 = Rule(
     "against a schema that differs from production.",
     "Fix the error shown, or pass --scratch-url with a server that has what the "
     "migration needs (extensions, collations).",
-    raised_by="the Django pipeline (sqlreview.review.migrations)",
+    raised_by=("sqlreview.pg.analyzer.Analyzer.record_failure",),
     examples_elsewhere="tests/analyzer/test_rules.py (DJANGO_EXAMPLES)",
 )
 
@@ -96,7 +96,7 @@ SR004 = Rule(
     "The estimate drives the risk; where it is wrong, the risk may be wrong too.",
     "Trust the measurement, review the statement by hand, and please report the "
     "statement so the knowledge table can be corrected.",
-    raised_by="sqlreview.django.compare (--trace)",
+    raised_by=("sqlreview.django.compare.attach",),
     examples_elsewhere="tests/analyzer/test_trace_compare.py",
 )
 
@@ -109,7 +109,7 @@ SR005 = Rule(
     "Remove the comment, or move it to the line of the operation that raises the code "
     "(any line of the operation's call), or to the `class Migration` line for the whole "
     "migration.",
-    raised_by="sqlreview.django.suppressions",
+    raised_by=("sqlreview.django.suppressions._apply",),
     examples_elsewhere="tests/cli/test_suppress.py",
 )
 
@@ -119,7 +119,7 @@ SR006 = Rule(
     "An ignore is a reviewer's decision; without the why, the next reviewer cannot tell "
     "whether it still holds.",
     "Add the reason after ` -- `: `# sqlreview: ignore SR107 -- the table has 40 rows`.",
-    raised_by="sqlreview.django.suppressions",
+    raised_by=("sqlreview.django.suppressions._apply",),
     examples_elsewhere="tests/cli/test_suppress.py",
 )
 
@@ -137,7 +137,10 @@ SR007 = Rule(
     "SeparateDatabaseAndState renames the object to the name Django expects "
     "(database_operations=[RunSQL('ALTER INDEX ... RENAME TO ...')]), or remove the "
     "hand-made object if nothing needs it.",
-    raised_by="sqlreview.django.drift (--pre-state database or snapshot)",
+    raised_by=(
+        "sqlreview.django.drift.attach",
+        "sqlreview.django.drift._add",
+    ),
     examples_elsewhere="tests/prestate/test_production.py",
     scope="Raised at high when the statement names the object, at medium for the other "
           "differences on the tables it touches; only with the pre-state from production.",

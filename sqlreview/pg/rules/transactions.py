@@ -69,7 +69,7 @@ SR202 = Rule(
     "the table stays blocked for the slow statement too.",
     "Split the migration: run the slow step in its own transaction or migration "
     "(Django: a separate migration, or `atomic = False`).",
-    raised_by="the analyzer's transaction tracker",
+    raised_by=("sqlreview.pg.analyzer.Analyzer._account_slow_statement",),
     examples=(
         Example(
             """
@@ -97,7 +97,7 @@ SR203 = Rule(
     "The statement cannot run inside a transaction block.",
     "PostgreSQL refuses it: the migration fails.",
     "Run it outside a transaction. In Django: set `atomic = False` on the migration.",
-    raised_by="the analyzer's transaction tracker",
+    raised_by=("sqlreview.pg.analyzer.Analyzer._transaction_before",),
     examples=(
         Example("BEGIN;\nCREATE INDEX CONCURRENTLY shop_order_placed_idx ON shop_order "
                 "(placed_at);\nCOMMIT;",
@@ -114,7 +114,7 @@ SR204 = Rule(
     "The input ends inside a transaction.",
     "Whatever runs the script decides whether it commits; the locks are held until then.",
     "End the transaction with COMMIT.",
-    raised_by="the analyzer's transaction tracker",
+    raised_by=("sqlreview.pg.analyzer.Analyzer.finish",),
     examples=(
         Example("BEGIN;\nALTER TABLE shop_order ADD COLUMN coupon text;",
                 "BEGIN;\nALTER TABLE shop_order ADD COLUMN coupon text;\nCOMMIT;"),
