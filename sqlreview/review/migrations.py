@@ -255,12 +255,14 @@ def _attach_deploy(section: Section, phase: MigrationPhase,
 
 
 def first_working_statement(statements: Iterable[StatementResult]) -> StatementResult | None:
-    """The first that takes a lock on a relation that existed before it, or costs
-    something: a deploy finding explains its risk, not that of a ``SET CONSTRAINTS``."""
-    return next((statement for statement in statements if does_work(statement)), None)
+    """The first that stands for its operation (a RunPython's row) or does work: a
+    deploy finding explains its risk, not that of a ``SET CONSTRAINTS``."""
+    return next((statement for statement in statements
+                 if statement.kind == "PYTHON" or does_work(statement)), None)
 
 
 def does_work(statement: StatementResult) -> bool:
+    """Takes a lock on a relation that existed before it, or costs something."""
     return statement.cost is not Cost.NONE or any(
         lock.relation not in statement.new_relations for lock in statement.locks)
 
