@@ -187,7 +187,8 @@ def digest(section: Section, threshold: Level | None) -> SectionDigest:
     by_mode: dict[LockMode, list[str]] = {}
     for relation, mode in sorted(strongest.items()):
         by_mode.setdefault(mode, []).append(relation)
-    codes = sorted({f.code for s in statements for f in s.findings})
+    codes = sorted({f.code for s in statements for f in s.findings}
+                   | {f.code for f in section.findings})
     base = SectionDigest(section, worst(statements), lock_spans(statements),
                          blocks_writes_alone(statements),
                          sorted(by_mode.items(), key=lambda item: -item[0]),
@@ -305,9 +306,9 @@ def _with_migration_findings(line: str, items: list[SectionDigest], names: Names
     t = names.text
     lead = t(f"{finding.severity.label}: {section.title}: {shorten(finding.message, 120)} "
              f"({finding.code})")
-    if worst_statement is None:
+    if worst_statement is None or worst_statement <= Level.LOW:
         return lead
-    return lead + t(f"; statements: {line}")
+    return lead + t(f"; and {line}")
 
 
 def summary_line(review: Review) -> str:

@@ -355,8 +355,9 @@ class _Document:
         """(Markdown, plain text) of each cell of a summary row but the title."""
         item = self.items[number]
         risk = item.risk_label
-        codes = " ".join(group.code for group in sorted(self.groups[number],
-                                                        key=lambda g: g.code)) or "—"
+        codes = " ".join([*(group.code for group in sorted(self.groups[number],
+                                                           key=lambda g: g.code)),
+                          *(f.code for f in item.section.findings)]) or "—"
         phase = item.phase or "—"
         return [(f"**{risk}**" if item.level >= Level.HIGH else risk, risk),
                 *([(escape.markdown(phase), phase)] if with_phase else []),
