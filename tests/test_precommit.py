@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from unittest import mock
 
-from sqlreview import precommit
+from sqlreview.cli import precommit
 
 
 def test_migration_files_become_app_targets_and_the_rest_is_dropped() -> None:
@@ -18,12 +18,12 @@ def test_migration_files_become_app_targets_and_the_rest_is_dropped() -> None:
 
 
 def test_no_migration_file_reviews_nothing() -> None:
-    with mock.patch("sqlreview.cli.main") as sqlreview:
+    with mock.patch("sqlreview.cli.precommit.review_command") as sqlreview:
         assert precommit.main(["--settings", "s", "shop/models.py"]) == 0
     sqlreview.assert_not_called()
 
 
 def test_the_review_gets_the_options_then_the_targets() -> None:
-    with mock.patch("sqlreview.cli.main", return_value=1) as sqlreview:
+    with mock.patch("sqlreview.cli.precommit.review_command", return_value=1) as sqlreview:
         assert precommit.main(["--settings", "s", "shop/migrations/0003_x.py"]) == 1
     sqlreview.assert_called_once_with(["--settings", "s", "shop:0003_x"])
