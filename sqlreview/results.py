@@ -323,7 +323,7 @@ class Section:
     findings: list[Finding] = field(default_factory=list)
 
     @property
-    def risk(self) -> Level | None:
+    def own_risk(self) -> Level | None:
         """The worst of its own findings that count (None: it has none)."""
         return max((finding.severity for finding in self.findings if not finding.suppressed),
                    default=None)
@@ -377,7 +377,7 @@ class Review:
         """The highest risk, a migration's own findings included; an unparsed statement
         counts as HIGH."""
         levels = [s.risk if s.risk is not None else Level.HIGH for s in self.statements]
-        levels += [section.risk for section in self.sections if section.risk is not None]
+        levels += [section.own_risk for section in self.sections if section.own_risk is not None]
         return max(levels, default=None)
 
     def to_json(self) -> dict[str, Any]:

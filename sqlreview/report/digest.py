@@ -143,8 +143,8 @@ class SectionDigest:
         if self.section.error:
             return "failed"
         if self._own_findings_worse:
-            assert self.section.risk is not None
-            return self.section.risk.label
+            assert self.section.own_risk is not None
+            return self.section.own_risk.label
         if self.worst is None:
             return "—"
         return self.worst.risk_label
@@ -154,12 +154,12 @@ class SectionDigest:
         if self.section.error:
             return Level.HIGH
         worst = level_of(self.worst) if self.worst is not None else Level.LOW
-        return max(worst, self.section.risk or Level.LOW)
+        return max(worst, self.section.own_risk or Level.LOW)
 
     @property
     def _own_findings_worse(self) -> bool:
         """The migration's own findings weigh more than its worst statement."""
-        own = self.section.risk
+        own = self.section.own_risk
         return own is not None and (self.worst is None or own > level_of(self.worst))
 
     @property
