@@ -117,7 +117,7 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
                       warnings=list(migration.warnings), sql_text=migration.sql_text,
                       package=package)
     if migration.deploy is not None:
-        _attach_deploy(section, migration.deploy, operations)
+        attach_deploy(section, migration.deploy, operations)
     for result in section.statements:
         result.line = source.line_of(operations.get(result.index))
     apply_ignores(section, source, operations)
@@ -240,7 +240,7 @@ def _feed_executed(analyzer: Analyzer, statement: RenderedStatement
     return produced
 
 
-def _attach_deploy(section: Section, phase: MigrationPhase,
+def attach_deploy(section: Section, phase: MigrationPhase,
                    operations: Mapping[int, int | None]) -> None:
     """The phase on the section; each verdict's findings on the first statement of its
     operation that does work (found by operation index: two operations may describe

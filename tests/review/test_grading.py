@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 
 from sqlreview.cli.outcome import exit_code
+from sqlreview.deploy import MigrationPhase, OperationVerdict, Phase
 from sqlreview.errors import ExitCode
+from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.rules import rule
 from sqlreview.report import FORMATS
 from sqlreview.results import Level, Review, Section, SqlAnalysis, StatementResult
 from sqlreview.review.finish import ProjectConfig, finalize, finish
+from sqlreview.review.migrations import attach_deploy
 
 
 def statement(base: Level, *codes: str, risk: Level | None = Level.LOW) -> StatementResult:
@@ -70,3 +73,22 @@ def test_every_format_shows_a_migration_finding() -> None:
     document = json.loads(FORMATS["json"](review, show=None))
     assert document["migrations"][0]["findings"][0]["code"] == "SR415"
     assert "medium" in FORMATS["text"](review, show=None).splitlines()[0]
+
+
+def test_a_verdict_without_a_statement_that_works_belongs_to_the_migration() -> None:
+    analyzer = Analyzer(AnalyzerOptions(pg_version=14))
+    analyzer.feed('SET CONSTRAINTS "fk" IMMEDIATE;')  # operation 0: no lock, no cost
+    analyzer.feed("SELECT 1;")  # not an operation's
+    section = Section(title="shop.0003", analysis=analyzer.finish())
+    verdicts = (OperationVerdict(0, "Remove field courier from order", Phase.SPLIT,
+                                 findings=(rule("SR404").finding("dropped"),)),
+                OperationVerdict(1, "Remove field note from order (state only)", Phase.SPLIT,
+                                 findings=(rule("SR410").finding("state only"),)))
+    phase = MigrationPhase("shop", "0003", Phase.SPLIT, verdicts,
+                           findings=(rule("SR415").finding("mixed"),))
+    attach_deploy(section, phase, {0: 0, 1: None})
+    assert [s.findings for s in section.statements] == [[], []]
+    assert [f.code for f in section.findings] == ["SR404", "SR410", "SR415"]
+    finalize(Review(pg_version=14, kind="migrations", sections=[section]))
+    assert [s.risk for s in section.statements] == [Level.LOW, Level.LOW]
+    assert section.own_risk is Level.HIGH
