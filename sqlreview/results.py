@@ -190,8 +190,9 @@ class StatementResult:
     operation: str | None = None
     measured: Measurement | None = None
     estimate: DurationEstimate | None = None  # --stats only
-    # The risk from its locks and cost alone, before its findings raised it (the
-    # analyzer's; None where it graded none): a finding taken away regrades from it.
+    # The risk from its locks and cost alone (the analyzer's; with --stats, from how
+    # long it blocks), before its findings raise it; None where none was graded. The
+    # review's last step grades ``risk`` from it and the findings that count.
     base_risk: Level | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -317,6 +318,15 @@ class Section:
     phase_moved: str | None = None
     # The installed package whose migration this is (None: the project's own).
     package: str | None = None
+    # About the migration as a whole, or an operation without a statement that does
+    # work (deploy verdicts): no statement's risk, but the review's.
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def own_risk(self) -> Level | None:
+        """The worst of its own findings that count (None: it has none)."""
+        return max((finding.severity for finding in self.findings if not finding.suppressed),
+                   default=None)
 
     @property
     def statements(self) -> list[StatementResult]:
@@ -344,6 +354,7 @@ class Section:
             "phase_moved": self.phase_moved,
             "deploy": self.deploy,
             "package": self.package,
+            "findings": [finding.to_json() for finding in self.findings],
         }
 
 
@@ -363,8 +374,10 @@ class Review:
         return [statement for section in self.sections for statement in section.statements]
 
     def worst_risk(self) -> Level | None:
-        """The highest risk; an unparsed statement counts as HIGH."""
+        """The highest risk, a migration's own findings included; an unparsed statement
+        counts as HIGH."""
         levels = [s.risk if s.risk is not None else Level.HIGH for s in self.statements]
+        levels += [section.own_risk for section in self.sections if section.own_risk is not None]
         return max(levels, default=None)
 
     def to_json(self) -> dict[str, Any]:
@@ -381,6 +394,8 @@ class Review:
             ]
             document["statements"] = [s.to_json() for s in self.statements]
         document["summary"] = summarize(self.statements)
+        document["summary"]["suppressed"] += sum(
+            1 for section in self.sections for finding in section.findings if finding.suppressed)
         document["warnings"] = list(self.warnings)
         document["errors"] = list(self.errors)
         document.update({key: value for key, value in self.settings.items()

@@ -3,8 +3,9 @@
 Two sources: ``# sqlreview: ignore SR107 -- reason`` comments in a migration
 file (parsed by ``sqlreview.django.source``), and the ``ignore`` codes of
 ``[tool.sqlreview]``. A suppressed finding stays on its statement, marked with
-the reason; the statement's risk is graded again from the findings that are
-left, so it no longer counts for the risk columns or ``--fail-on``.
+the reason; the review's last step (``sqlreview.review.finish.finalize``) grades
+the statement from the findings that are left, so it no longer counts for the
+risk columns or ``--fail-on``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 
-from sqlreview.results import Level, StatementResult
+from sqlreview.results import Finding, StatementResult
 
 # "# sqlreview: ignore SR107, SR108 -- why this is fine"
 _COMMENT = re.compile(
@@ -55,27 +56,22 @@ def is_code(text: str) -> bool:
 
 def suppress(statement: StatementResult, reasons: Mapping[str, str]) -> set[str]:
     """Mark the findings whose code is in ``reasons``; the codes that matched."""
+    statement.findings, matched = suppressed(statement.findings, reasons)
+    return matched
+
+
+def suppressed(findings: Iterable[Finding], reasons: Mapping[str, str]
+               ) -> tuple[list[Finding], set[str]]:
+    """``findings`` with those whose code is in ``reasons`` marked; the codes that matched."""
     matched: set[str] = set()
-    findings = []
-    for finding in statement.findings:
+    marked = []
+    for finding in findings:
         reason = reasons.get(finding.code)
         if reason and finding.suppressed is None:
             finding = dataclasses.replace(finding, suppressed=reason)
             matched.add(finding.code)
-        findings.append(finding)
-    if matched:
-        statement.findings = findings
-        regrade(statement)
-    return matched
-
-
-def regrade(statement: StatementResult) -> None:
-    """The risk from the findings not suppressed: what the reviewer accepted no
-    longer counts (low when nothing is left). Unknown (unparsed) stays unknown."""
-    if statement.risk is None:
-        return
-    active = [finding.severity for finding in statement.findings if not finding.suppressed]
-    statement.risk = max(active, default=Level.LOW)
+        marked.append(finding)
+    return marked, matched
 
 
 def suppress_everywhere(statements: Iterable[StatementResult], reasons: Mapping[str, str]

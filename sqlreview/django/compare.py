@@ -50,10 +50,7 @@ def attach(results: list[StatementResult], observation: Observation,
     for result in earlier:  # one execute ran them all: one measurement, on the last row
         result.notes.append(f"measured together with statement {last.index}")
     if measured.disagreements:
-        finding = SR004.finding("; ".join(measured.disagreements))
-        last = results[-1]
-        last.findings.append(finding)
-        last.risk = max(last.risk or finding.severity, finding.severity)
+        last.findings.append(SR004.finding("; ".join(measured.disagreements)))
 
 
 def _disagreements(results: list[StatementResult], observation: Observation,

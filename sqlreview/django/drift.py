@@ -166,8 +166,6 @@ def _tables_of(statement: StatementResult) -> list[str]:
 
 def _add(statement: StatementResult, severity: Level, message: str) -> None:
     statement.findings.append(Finding(code=SR007.code, severity=severity, message=message))
-    if statement.risk is not None:
-        statement.risk = max(statement.risk, severity)
 
 
 def _names(sql: str, name: str) -> bool:

@@ -2,8 +2,9 @@
 
 On an operation's lines: the findings of the statements that operation emitted
 (deferred SQL included). On the ``class Migration`` line: every statement of
-the migration. An ignore without a reason does not apply (SR006); one that
-matches no finding is reported (SR005), so stale ignores do not pile up.
+the migration, and the migration's own findings. An ignore without a reason
+does not apply (SR006); one that matches no finding is reported (SR005), so
+stale ignores do not pile up.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlreview.django.source import MigrationSource
 from sqlreview.pg.rules import RULES_BY_CODE
 from sqlreview.pg.rules.input import SR005, SR006
 from sqlreview.results import Finding, Section, StatementResult
-from sqlreview.suppress import Ignore, suppress
+from sqlreview.suppress import Ignore, suppress, suppressed
 
 
 def apply_ignores(section: Section, source: MigrationSource,
@@ -53,6 +54,9 @@ def _apply(section: Section, ignore: Ignore, operations: Mapping[int, int | None
     matched: set[str] = set()
     for statement in scope:
         matched |= suppress(statement, reasons)
+    if ignore.operation_index is None:  # the migration's own findings too
+        section.findings, own = suppressed(section.findings, reasons)
+        matched |= own
     unmatched = [code for code in ignore.codes if code not in matched]
     if unmatched:
         unknown = [code for code in unmatched if code not in RULES_BY_CODE]
@@ -67,5 +71,3 @@ def _report(section: Section, target: StatementResult | None, finding: Finding) 
         section.warnings.append(f"{finding.code}: {finding.message}")
         return
     target.findings.append(finding)
-    if target.risk is not None:
-        target.risk = max(target.risk, finding.severity)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlreview.pg.rules.transactions import SR201
-from sqlreview.results import Level, Review, StatementResult
+from sqlreview.results import Review
 
 TIMEOUTS = ("lock_timeout", "statement_timeout")
 # -c name=value, -cname=value, --name=value (libpq passes them to the server
@@ -125,8 +125,9 @@ def report_lock_timeout_once(review: Review, alias: str = "default") -> None:
 
     When no timeout is set it is missing everywhere alike, and the fix is one
     setting: the first statement keeps the finding, which names where else it
-    applies and the Django recipe; the others lose it and are graded again. Run
-    after suppressions: one a migration made still stands for that migration.
+    applies and the Django recipe; the others lose it (the review's last step
+    grades them without it). Run after suppressions: one a migration made still
+    stands for that migration.
     """
     found = [(section, statement, finding) for section in review.sections
              for statement in section.statements for finding in statement.findings
@@ -136,7 +137,6 @@ def report_lock_timeout_once(review: Review, alias: str = "default") -> None:
     (_, first, finding), *others = found
     for _, statement, other in others:
         statement.findings.remove(other)
-        _regrade(statement)
     where = Counter(section.title for section, _, _ in others)
     # The recipe before the list: a terminal report shortens long findings.
     message = f"{finding.message}{_how_many(where)}; {lock_timeout_recipe(alias)}{_list(where)}"
@@ -158,10 +158,3 @@ def _list(where: Counter[str]) -> str:
     if len(where) > _NAMED:
         named.append(f"{len(where) - _NAMED} more migrations")
     return f" (also missing in {', '.join(named)})"
-
-
-def _regrade(statement: StatementResult) -> None:
-    if statement.risk is None:
-        return
-    active = [finding.severity for finding in statement.findings if not finding.suppressed]
-    statement.risk = max([statement.base_risk or Level.LOW, *active])

@@ -62,6 +62,10 @@ class AnalyzerOptions:
     # returns to them.
     connection_lock_timeout: bool = False
     connection_statement_timeout: bool = False
+    # The caller judges rolling-deploy concerns itself (Django's deploy verdicts):
+    # the rules that judge them from the SQL alone are silent, except for SQL fed
+    # with ``run_by_code`` (no verdict judges what a RunPython executed).
+    rolling_deploy_judged: bool = False
 
     def session_at_connect(self) -> Session:
         return Session(lock_timeout=self.connection_lock_timeout,
@@ -98,12 +102,15 @@ class Analyzer:
     # --- feeding ---------------------------------------------------------------
 
     def feed(self, sql: str, *, operation: str | None = None, line_offset: int = 0,
-             hand_written: bool = False) -> list[StatementResult]:
+             hand_written: bool = False, run_by_code: bool = False) -> list[StatementResult]:
         """Analyse every statement of ``sql``. ``hand_written``: SQL a person wrote
-        for Django to run as is (``RunSQL``), not SQL Django's schema editor emitted."""
+        for Django to run as is (``RunSQL``), not SQL Django's schema editor emitted;
+        ``run_by_code``: SQL that code executed (a ``RunPython``), not an operation's own."""
+        deploy_judged = self.options.rolling_deploy_judged and not run_by_code
         produced = []
         for parsed in iter_statements(sql):
-            produced.append(self._analyze(parsed, operation, line_offset, hand_written))
+            produced.append(self._analyze(parsed, operation, line_offset, hand_written,
+                                          deploy_judged))
         return produced
 
     def feed_opaque(self, description: str, *, operation: str | None = None,
@@ -118,7 +125,8 @@ class Analyzer:
             result.notes.append(note)
         self._account_slow_statement(result)
         self.schema.forget_emptiness()
-        result.risk = max([Level.MEDIUM, *(f.severity for f in result.findings)])
+        result.base_risk = Level.MEDIUM  # it may do anything, for any time
+        result.risk = max([result.base_risk, *(f.severity for f in result.findings)])
         self.results.append(result)
         if self._transaction is not None:
             self._transaction.members.append(result)
@@ -134,7 +142,7 @@ class Analyzer:
         result.actions = [description]
         if note:
             result.notes.append(note)
-        result.risk = Level.LOW
+        result.base_risk = result.risk = Level.LOW
         self.results.append(result)
         if self._transaction is not None:
             self._transaction.members.append(result)
@@ -168,7 +176,8 @@ class Analyzer:
                                in_transaction=self._transaction is not None)
 
     def _analyze(self, parsed: ParsedStatement, operation: str | None,
-                 line_offset: int = 0, hand_written: bool = False) -> StatementResult:
+                 line_offset: int = 0, hand_written: bool = False,
+                 deploy_judged: bool = False) -> StatementResult:
         result = self._new_result(parsed.text, parsed.line + line_offset, operation)
         if parsed.node is None:
             self._record_unparsed(result, parsed.error_message(line_offset))
@@ -187,7 +196,7 @@ class Analyzer:
             resolved, self.session, self.options.pg_version, self.options.assume_lock_timeout,
             node=parsed.node, sql=parsed.text, schema=self.schema,
             in_transaction=self._transaction is not None, hand_written=hand_written,
-            own_code=self.options.own_code)))
+            own_code=self.options.own_code, rolling_deploy_judged=deploy_judged)))
         result.findings.extend(version_gated_syntax(parsed.node, self.options.pg_version))
         self._account_slow_statement(result)
         result.base_risk = _base_grade(result, resolved)

@@ -142,6 +142,9 @@ class SectionDigest:
     def risk_label(self) -> str:
         if self.section.error:
             return "failed"
+        if self._own_findings_worse:
+            assert self.section.own_risk is not None
+            return self.section.own_risk.label
         if self.worst is None:
             return "—"
         return self.worst.risk_label
@@ -150,7 +153,14 @@ class SectionDigest:
     def level(self) -> Level:
         if self.section.error:
             return Level.HIGH
-        return level_of(self.worst) if self.worst is not None else Level.LOW
+        worst = level_of(self.worst) if self.worst is not None else Level.LOW
+        return max(worst, self.section.own_risk or Level.LOW)
+
+    @property
+    def _own_findings_worse(self) -> bool:
+        """The migration's own findings weigh more than its worst statement."""
+        own = self.section.own_risk
+        return own is not None and (self.worst is None or own > level_of(self.worst))
 
     @property
     def longest(self) -> LockSpan | None:
@@ -177,7 +187,8 @@ def digest(section: Section, threshold: Level | None) -> SectionDigest:
     by_mode: dict[LockMode, list[str]] = {}
     for relation, mode in sorted(strongest.items()):
         by_mode.setdefault(mode, []).append(relation)
-    codes = sorted({f.code for s in statements for f in s.findings})
+    codes = sorted({f.code for s in statements for f in s.findings}
+                   | {f.code for f in section.findings})
     base = SectionDigest(section, worst(statements), lock_spans(statements),
                          blocks_writes_alone(statements),
                          sorted(by_mode.items(), key=lambda item: -item[0]),
@@ -274,10 +285,30 @@ def verdict(review: Review, items: list[SectionDigest], names: Names = PLAIN) ->
             if others:
                 line += t(f"; {others} more statement{'s' if others != 1 else ''} at medium "
                           "or above")
+    line = _with_migration_findings(line, items, names)
     if review.errors:
         count = len(review.errors)
         line += t(f"; {count} input{'s' if count != 1 else ''} could not be read")
     return line
+
+
+def _with_migration_findings(line: str, items: list[SectionDigest], names: Names) -> str:
+    """The verdict, led by a migration's own finding when it is worse than every statement."""
+    statements = [level_of(d.worst) for d in items if d.worst is not None]
+    worst_statement = max(statements, default=None)
+    own = [(finding, d.section) for d in items for finding in d.section.findings
+           if not finding.suppressed]
+    if not own:
+        return line
+    finding, section = max(own, key=lambda item: item[0].severity)
+    if worst_statement is not None and finding.severity <= worst_statement:
+        return line
+    t = names.text
+    lead = t(f"{finding.severity.label}: {section.title}: {shorten(finding.message, 120)} "
+             f"({finding.code})")
+    if worst_statement is None or worst_statement <= Level.LOW:
+        return lead
+    return lead + t(f"; and {line}")
 
 
 def summary_line(review: Review) -> str:

@@ -78,6 +78,7 @@ def _finding_groups(review: Review) -> list[tuple[Annotation, int]]:
     unit = "migration" if review.kind == "migrations" else "file"
     keyed: list[tuple[tuple[int, int, int], Annotation, int]] = []
     for number, section in enumerate(review.sections):
+        keyed += _migration_annotations(section, number)
         by_code: dict[str, list[tuple[StatementResult, Finding]]] = {}
         for statement in section.statements:
             for finding in statement.findings:
@@ -102,6 +103,23 @@ def _finding_groups(review: Review) -> list[tuple[Annotation, int]]:
                           len(occurrences)))
     keyed.sort(key=lambda item: item[0])
     return [(annotation, count) for _key, annotation, count in keyed]
+
+
+def _migration_annotations(section: Section, number: int
+                           ) -> list[tuple[tuple[int, int, int], Annotation, int]]:
+    """One annotation per finding about the migration as a whole, on its file's first line."""
+    file = None if section.package is not None or section.analysis.file == "-" \
+        else host_path(section.analysis.file)
+    annotations = []
+    for finding in section.findings:
+        message = f"{finding.code} {finding.text} ({section.title})"
+        if section.in_package:
+            message += f" ({section.in_package})"
+        annotation = Annotation(annotation_level(finding.severity),
+                                f"sqlreview {finding.code} ({finding.severity.label})",
+                                message, file, 1)
+        annotations.append(((-finding.severity, number, -1), annotation, 1))
+    return annotations
 
 
 def _cap(annotations: list[Annotation]) -> tuple[list[Annotation], list[Annotation]]:

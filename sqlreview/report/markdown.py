@@ -355,8 +355,9 @@ class _Document:
         """(Markdown, plain text) of each cell of a summary row but the title."""
         item = self.items[number]
         risk = item.risk_label
-        codes = " ".join(group.code for group in sorted(self.groups[number],
-                                                        key=lambda g: g.code)) or "—"
+        codes = " ".join([*(group.code for group in sorted(self.groups[number],
+                                                           key=lambda g: g.code)),
+                          *(f.code for f in item.section.findings)]) or "—"
         phase = item.phase or "—"
         return [(f"**{risk}**" if item.level >= Level.HIGH else risk, risk),
                 *([(escape.markdown(phase), phase)] if with_phase else []),
@@ -366,7 +367,8 @@ class _Document:
                  layout: Layout, kept: set[int], advised: set[str]) -> None:
         section = item.section
         rows = [s for s in item.shown if id(s) in kept] if layout.statements else []
-        if not rows and not groups and not section.error and not section.warnings:
+        if (not rows and not groups and not section.error and not section.warnings
+                and not section.findings):
             return
         builder.add(f"#### {self._heading_name(item)} — {item.risk_label}")
         facts = []
@@ -376,6 +378,7 @@ class _Document:
             facts.append(f"**FAILED**: {escape.markdown(digest.shorten(section.error, 500))}")
         facts += [f"warning: {escape.markdown(digest.shorten(w, 500))}"
                   for w in section.warnings]
+        facts += [self._migration_finding(finding) for finding in section.findings]
         facts += digest.frame_lines(item, MD)
         builder.add("<br>\n".join(facts))
         if layout.timeline and (rows or groups):
@@ -383,6 +386,15 @@ class _Document:
         builder.add("\n".join(self._finding_line(group, advised) for group in groups))
         advised.update(group.code for group in groups)
         builder.add_lines(self._details(item, rows, layout))
+
+    def _migration_finding(self, finding: Finding) -> str:
+        """``**high** [SR415](page) (this migration): message``."""
+        link = f"[{finding.code}]({rule_url(finding.code, self.links.rules_base_url)})"
+        label = finding.severity.label
+        severity = f"**{label}**" if finding.severity >= Level.HIGH else label
+        ignored = f" (ignored: {finding.suppressed})" if finding.suppressed else ""
+        message = escape.markdown(digest.shorten(finding.text + ignored, MESSAGE_WIDTH))
+        return f"{severity} {link} (this migration): {message}"
 
     def _heading_name(self, item: SectionDigest) -> str:
         name = MD.name(item.section.title)

@@ -33,14 +33,16 @@ _CODE_QUALITY_SEVERITIES = {Level.LOW: "minor", Level.MEDIUM: "major", Level.HIG
 
 @dataclass(frozen=True)
 class Located:
-    """A finding, its statement, and where it is: a file of the repository, or
-    (an installed package's migration) only a name."""
+    """A finding, its statement (None: about its migration as a whole), and where it
+    is: a file of the repository, or (an installed package's migration) only a name."""
 
-    statement: StatementResult
+    statement: StatementResult | None
     finding: Finding
     fingerprint: str
     # "in package X, migration app.name": the migration has no file in the repository.
     in_package: str | None
+    file: str = "-"
+    line: int = 1
 
     @property
     def message(self) -> str:
@@ -55,14 +57,22 @@ def findings(review: Review) -> Iterator[Located]:
     line, which moves when the file is edited above it); repeats of the same
     triple are numbered in order."""
     seen: dict[str, int] = {}
+
+    def fingerprint(key: str) -> str:
+        ordinal = seen.get(key, 0)
+        seen[key] = ordinal + 1
+        return hashlib.sha256(f"{key}\0{ordinal}".encode()).hexdigest()[:32]
+
     for section in review.sections:
+        for finding in section.findings:  # the migration's own: its file, no statement
+            key = "\0".join((finding.code, section.analysis.file, section.title))
+            yield Located(None, finding, fingerprint(key), section.in_package,
+                          section.analysis.file)
         for statement in section.statements:
             for finding in statement.findings:
                 key = "\0".join((finding.code, statement.file, escape.flat(statement.sql)))
-                ordinal = seen.get(key, 0)
-                seen[key] = ordinal + 1
-                digest = hashlib.sha256(f"{key}\0{ordinal}".encode()).hexdigest()[:32]
-                yield Located(statement, finding, digest, section.in_package)
+                yield Located(statement, finding, fingerprint(key), section.in_package,
+                              statement.file, statement.line)
 
 
 def outside_repository(review: Review) -> int:
@@ -130,13 +140,16 @@ def _sarif_rule(rule: rules.Rule) -> dict[str, Any]:
 
 def _sarif_result(located: Located, index: dict[str, int]) -> dict[str, Any]:
     statement, finding = located.statement, located.finding
+    properties: dict[str, Any] = {"severity": finding.severity.label}
+    if statement is not None:
+        properties.update({"risk": statement.risk_label, "statement": statement.index,
+                           "sql": statement.sql[:2000]})
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "level": _SARIF_LEVELS[finding.severity],
         "message": {"text": _capped(located.message)},
         "partialFingerprints": {FINGERPRINT_KEY: located.fingerprint},
-        "properties": {"severity": finding.severity.label, "risk": statement.risk_label,
-                       "statement": statement.index, "sql": statement.sql[:2000]},
+        "properties": properties,
     }
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
@@ -144,10 +157,10 @@ def _sarif_result(located: Located, index: dict[str, int]) -> dict[str, Any]:
         # Named, never pointed at: the file is in site-packages, not in the repository.
         result["locations"] = [{"logicalLocations": [{
             "fullyQualifiedName": located.in_package, "kind": "module"}]}]
-    elif statement.file != "-":
+    elif located.file != "-":
         result["locations"] = [{"physicalLocation": {
-            "artifactLocation": _artifact_location(statement.file),
-            "region": {"startLine": max(1, statement.line)},
+            "artifactLocation": _artifact_location(located.file),
+            "region": {"startLine": max(1, located.line)},
         }}]
     return result
 
@@ -193,8 +206,8 @@ def render_codequality(review: Review, *, show: Level | None = None) -> str:
         "content": {"body": _rule_link(located.finding.code)},
         "fingerprint": located.fingerprint,
         "severity": _CODE_QUALITY_SEVERITIES[located.finding.severity],
-        "location": {"path": host_path(located.statement.file),
-                     "lines": {"begin": max(1, located.statement.line)}},
+        "location": {"path": host_path(located.file),
+                     "lines": {"begin": max(1, located.line)}},
     } for located in findings(review) if not located.in_package]
     return json.dumps(issues, indent=2) + "\n"
 

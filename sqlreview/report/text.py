@@ -90,7 +90,8 @@ class _Report:
 
     def _section(self, item: SectionDigest) -> str:
         section = item.section
-        if not item.shown and not section.error and not section.warnings:
+        if (not item.shown and not section.error and not section.warnings
+                and not section.findings):
             return ""
         title = self.terminal.paint(escape.terminal(f"{section.title} — "), "bold") + \
             self.terminal.paint(item.risk_label, f"bold+{item.risk_label}")
@@ -101,6 +102,8 @@ class _Report:
             lines += self.prose(f"FAILED: {section.error}", style="failed")
         for warning in section.warnings:
             lines += self.prose(f"warning: {warning}")
+        for finding in section.findings:
+            lines += self._migration_finding(finding)
         for frame in digest.frame_lines(item):
             lines += self.prose(frame)
         if not section.statements and not section.error:
@@ -121,6 +124,15 @@ class _Report:
                 f"({item.hidden} statement{'s' if item.hidden != 1 else ''} below "
                 f"{self.show.label} not shown: --show all lists them)", indent="  ")
         return "\n".join(lines)
+
+    def _migration_finding(self, finding: Finding) -> list[str]:
+        """``SR415 high  message``: about the migration, no statement of it."""
+        message = summarise_names(finding.message)
+        if finding.suppressed:
+            message += f" (ignored: {finding.suppressed})"
+        lines = self.prose(f"{finding.code} {finding.severity.label}  {message}")
+        lines += self.prose(f"help: {advice(finding)}", indent="    ", hanging="      ")
+        return lines
 
     def _finding(self, said: SaidOnce, *, with_help: bool = True) -> list[str]:
         """``path:line: SR103 critical  message``, the statements, then (the first

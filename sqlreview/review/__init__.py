@@ -8,8 +8,8 @@ The report formats and publishing read the plain ``Review`` it hands on.
 
 from __future__ import annotations
 
-from sqlreview.review.finish import DeployOutcome, ProjectConfig, finish
+from sqlreview.review.finish import DeployOutcome, ProjectConfig, finalize, finish
 from sqlreview.review.sizes import DEFAULT_THRESHOLDS, Sizes, apply_sizes
 
 __all__ = ["DEFAULT_THRESHOLDS", "DeployOutcome", "ProjectConfig", "Sizes", "apply_sizes",
-           "finish"]
+           "finalize", "finish"]

@@ -12,6 +12,9 @@ files pin it):
 4. The deploy plan's step becomes each migration's phase (migrations only).
 5. SR007, production drift (migrations only): after the ignores, as it
    always ran.
+6. ``finalize``: each statement's risk, graded once from what the steps
+   before left: its base grade and the findings that count. No step before
+   it writes a risk.
 
 The settings each step records land in the report (JSON) in this order too.
 """
@@ -28,9 +31,9 @@ from sqlreview.django import drift
 from sqlreview.django.drift import Drift
 from sqlreview.django.timeouts import report_lock_timeout_once
 from sqlreview.pg.rules import RULES
-from sqlreview.results import Review
+from sqlreview.results import Level, Review, Section, StatementResult
 from sqlreview.review.sizes import Sizes, apply_sizes
-from sqlreview.suppress import suppress_everywhere
+from sqlreview.suppress import suppress_everywhere, suppressed
 
 
 @dataclass(frozen=True)
@@ -84,14 +87,43 @@ def finish(review: Review, *, sizes: Sizes | None, config: ProjectConfig,
     apply_config(review, config)
     if deploy is not None:
         apply_deploy(review, deploy)
+    return finalize(review)
+
+
+def finalize(review: Review) -> Review:
+    """Every statement's risk, graded once, after every step that adds, moves or
+    suppresses a finding or regrades a statement's base by its size."""
+    for statement in review.statements:
+        statement.risk = final_risk(statement)
     return review
+
+
+def final_risk(statement: StatementResult) -> Level | None:
+    """The worst of its base grade (its locks and cost, or with --stats how long it
+    blocks) and its findings that count. A statement not understood stays unknown;
+    one with a suppressed finding drops its base grade: the reviewer accepted what
+    it does, and only the findings left count (low when none is)."""
+    if statement.risk is None:
+        return None
+    counted = [finding.severity for finding in statement.findings if not finding.suppressed]
+    accepted = any(finding.suppressed for finding in statement.findings)
+    base = Level.LOW if accepted or statement.base_risk is None else statement.base_risk
+    return max([base, *counted])
 
 
 def apply_config(review: Review, config: ProjectConfig) -> None:
     """The config's ``ignore`` on every statement, its warnings, where it was read."""
     review.settings["config"] = str(config.path) if config.path is not None else None  # none read
     review.warnings.extend(config.warnings)
-    suppress_everywhere(review.statements, config.suppressed())
+    reasons = config.suppressed()
+    suppress_everywhere(review.statements, reasons)
+    for section in review.sections:
+        suppress_section(section, reasons)
+
+
+def suppress_section(section: Section, reasons: dict[str, str]) -> None:
+    """The config's ``ignore`` on a migration's own findings."""
+    section.findings, _matched = suppressed(section.findings, reasons)
 
 
 def apply_deploy(review: Review, deploy: DeployOutcome) -> None:

@@ -2,13 +2,14 @@
 
 One migration at a time, with the schema it meets, inside its transaction;
 then the Django rules (SR301/SR302) and the deploy verdicts are added to its
-statements. ``sqlreview.review.finish`` runs the steps after this one.
+statements (or to the migration). ``sqlreview.review.finish`` runs the steps
+after this one and grades each statement's risk last.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.parse import iter_statements
 from sqlreview.pg.rules import rule
-from sqlreview.results import Finding, Measurement, Review, Section, StatementResult
+from sqlreview.results import Cost, Measurement, Review, Section, StatementResult
 
 if TYPE_CHECKING:
     from sqlreview.django.editor import PythonCode
@@ -63,6 +64,8 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
     package = installed_package(migration.app_label)
     if package is not None:
         options = dataclasses.replace(options, own_code=False)
+    if migration.deploy is not None:  # its verdicts judge what running code breaks
+        options = dataclasses.replace(options, rolling_deploy_judged=True)
     analyzer = Analyzer(options, schema=migration.schema_before,
                         file=_display_path(source.path) or migration.label)
     if created:
@@ -72,13 +75,10 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
     held = TransactionLocks(migration.atomic)
     # Which top-level operation emitted each result (by result index).
     operations: dict[int, int | None] = {}
-    first_rows: dict[int, int] = {}  # operation index -> position of its first row
     transactions = _OperationTransactions(analyzer)
     for statement in migration.statements:
         if not migration.atomic:
             transactions.enter(statement.transaction)
-        if statement.operation_index is not None:
-            first_rows.setdefault(statement.operation_index, len(analyzer.results))
         if statement.kind == "sql":
             results = analyzer.feed(statement.sql, operation=statement.operation,
                                     hand_written=statement.operation == RUN_SQL)
@@ -117,7 +117,7 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
                       warnings=list(migration.warnings), sql_text=migration.sql_text,
                       package=package)
     if migration.deploy is not None:
-        _attach_deploy(section, migration.deploy, first_rows)
+        attach_deploy(section, migration.deploy, operations)
     for result in section.statements:
         result.line = source.line_of(operations.get(result.index))
     apply_ignores(section, source, operations)
@@ -232,7 +232,7 @@ def _feed_executed(analyzer: Analyzer, statement: RenderedStatement
     for sql in statement.executed:
         text = sql if sql.rstrip().endswith(";") else sql + ";"
         on_data = _works_on_data(sql)
-        for result in analyzer.feed(text, operation=statement.operation):
+        for result in analyzer.feed(text, operation=statement.operation, run_by_code=True):
             result.notes.append(EXECUTED_BY_PYTHON)
             if on_data:
                 result.notes.append(_ON_EMPTY_TABLES)
@@ -240,37 +240,31 @@ def _feed_executed(analyzer: Analyzer, statement: RenderedStatement
     return produced
 
 
-# Judged from the SQL alone; the deploy verdicts judge the same against the state.
-_SQL_DEPLOY_CODES = frozenset({"SR117", "SR118", "SR119"})
-
-
-def _attach_deploy(section: Section, phase: MigrationPhase, first_rows: dict[int, int]
-                   ) -> None:
-    """The phase on the section; each verdict's findings on its operation's first statement
-    (found by operation index: two operations may describe themselves alike)."""
+def attach_deploy(section: Section, phase: MigrationPhase,
+                   operations: Mapping[int, int | None]) -> None:
+    """The phase on the section; each verdict's findings on the first statement of its
+    operation that does work (found by operation index: two operations may describe
+    themselves alike), else on the migration, as are the migration's own findings."""
     section.phase = phase.phase.value
     section.deploy = phase.to_json()
-    statements = section.statements
-    for statement in statements:
-        if EXECUTED_BY_PYTHON in statement.notes:
-            continue  # the deploy verdicts judge the RunPython, not what it ran
-        statement.findings = [f for f in statement.findings if f.code not in _SQL_DEPLOY_CODES]
     for verdict in phase.operations:
-        position = first_rows.get(verdict.operation_index)
-        target = (statements[position] if position is not None and position < len(statements)
-                  else next((s for s in statements if s.operation == verdict.operation),
-                            statements[0] if statements else None))
-        if target is not None:
-            _add_findings(target, verdict.findings)
-    if statements:
-        _add_findings(statements[0], phase.findings)
+        target = first_working_statement(
+            s for s in section.statements if operations.get(s.index) == verdict.operation_index)
+        (target.findings if target is not None else section.findings).extend(verdict.findings)
+    section.findings.extend(phase.findings)
 
 
-def _add_findings(statement: StatementResult, findings: Sequence[Finding]) -> None:
-    for finding in findings:
-        statement.findings.append(finding)
-        if statement.risk is not None:
-            statement.risk = max(statement.risk, finding.severity)
+def first_working_statement(statements: Iterable[StatementResult]) -> StatementResult | None:
+    """The first that stands for its operation (a RunPython's row) or does work: a
+    deploy finding explains its risk, not that of a ``SET CONSTRAINTS``."""
+    return next((statement for statement in statements
+                 if statement.kind == "PYTHON" or does_work(statement)), None)
+
+
+def does_work(statement: StatementResult) -> bool:
+    """Takes a lock on a relation that existed before it, or costs something."""
+    return statement.cost is not Cost.NONE or any(
+        lock.relation not in statement.new_relations for lock in statement.locks)
 
 
 def _flag_python_beside_ddl(migration: RenderedMigration,
@@ -291,7 +285,6 @@ def _flag_python_beside_ddl(migration: RenderedMigration,
                 f"{statement.operation or 'RunPython'} runs in the same transaction as "
                 f"{changes}: their locks stay held until it finishes")
             statement.findings.append(finding)
-            statement.risk = max(statement.risk or finding.severity, finding.severity)
 
 
 def _display_path(path: Path | None) -> str | None:

@@ -298,10 +298,5 @@ def grade(statement: StatementResult, held: list[LockMode], thresholds: Threshol
     statement.findings = [dataclasses.replace(finding, severity=level)
                           if finding.code in SIZE_FINDINGS else finding
                           for finding in statement.findings]
-    active = [finding.severity for finding in statement.findings if not finding.suppressed]
-    if any(finding.suppressed for finding in statement.findings):
-        # As ``suppress.regrade``: what the reviewer accepted no longer counts.
-        statement.risk = max(active, default=Level.LOW)
-    else:
-        statement.risk = max([level, *active])
+    statement.base_risk = level  # the review's last step grades the risk from it
     estimated.graded = True

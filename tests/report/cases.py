@@ -20,6 +20,7 @@ from sqlreview.pg.schema import Schema
 from sqlreview.report import FORMATS, render_text
 from sqlreview.report.terminal import DEFAULT_WIDTH, TerminalOptions
 from sqlreview.results import Review, Section
+from sqlreview.review.finish import finalize
 from sqlreview.stats.apply import Thresholds, apply_stats
 from sqlreview.stats.estimate import Calibration
 from sqlreview.stats.model import IndexStats, TableStats
@@ -111,7 +112,7 @@ def shop_migrations(lock_timeout_once: bool = True) -> Review:
                     settings={"mode": "replay", "database": "default"})
     if lock_timeout_once:
         report_lock_timeout_once(review)
-    return review
+    return finalize(review)
 
 
 def many_migrations(count: int = 2_000) -> Review:
@@ -151,7 +152,7 @@ def many_migrations(count: int = 2_000) -> Review:
         number += 1
     review = Review(pg_version=PG_VERSION, kind="migrations", sections=sections)
     report_lock_timeout_once(review)
-    return review
+    return finalize(review)
 
 
 def large_upgrade(count: int = 31, lock_timeout_once: bool = True) -> Review:
@@ -196,7 +197,7 @@ def large_upgrade(count: int = 31, lock_timeout_once: bool = True) -> Review:
                     settings={"mode": "replay", "database": "default"})
     if lock_timeout_once:
         report_lock_timeout_once(review)
-    return review
+    return finalize(review)
 
 
 def risky_script(count: int = 2_000) -> Review:
@@ -234,7 +235,7 @@ def sized_migrations() -> Review:
                                    indexes=(IndexStats("shop_product_pkey", 16_384, "..."),)),
     })
     apply_stats(review, snapshot, CALIBRATION, Thresholds(), source="production-stats.json")
-    return review
+    return finalize(review)
 
 
 def sized_timeline() -> Review:
@@ -260,7 +261,7 @@ def sized_timeline() -> Review:
                                     indexes=(IndexStats("shop_customer_pkey", GB // 4, "..."),)),
     })
     apply_stats(review, snapshot, CALIBRATION, Thresholds(), source="production-stats.json")
-    return review
+    return finalize(review)
 
 
 CASES: dict[str, Callable[[], Review]] = {

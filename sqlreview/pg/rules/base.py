@@ -68,6 +68,9 @@ class StatementFacts:
     # The project's own code, not an installed package's migration: only its owner
     # can change a model's design (rules with ``about_design``).
     own_code: bool = True
+    # Django's deploy verdicts judge what this statement breaks in a rolling deploy
+    # (rules with codes in ``ROLLING_DEPLOY_CODES`` are silent).
+    rolling_deploy_judged: bool = False
 
 
 Check = Callable[[StatementFacts], Iterable[Finding]]
