@@ -178,3 +178,32 @@ def test_no_stage_imports_one_above_it() -> None:
     upward = sorted(f"{found.importer} imports {found.imported}" for found in ALL
                     if package(found.imported) in ABOVE.get(package(found.importer), set()))
     assert upward == []
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def modules_imported_by(path: Path) -> Iterator[str]:
+    """Every module ``path`` imports (``from tests.cli import test_x``: ``tests.cli.test_x``)."""
+    package = ".".join(path.relative_to(TESTS.parent).parent.parts)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(filter(None, [base, node.module or ""]))
+            yield module
+            yield from (f"{module}.{alias.name}" for alias in node.names)
+
+
+def is_test_module(name: str) -> bool:
+    return name.startswith("tests.") and name.rpartition(".")[2].startswith("test_")
+
+
+def test_no_test_module_imports_another() -> None:
+    """What tests share lives in tests/support/ (or a conftest's fixtures), never in a test
+    module: importing one runs its tests' module twice and hides what is shared."""
+    imports = sorted(f"{path.relative_to(TESTS)} imports {name}"
+                     for path in TESTS.rglob("*.py")
+                     for name in modules_imported_by(path) if is_test_module(name))
+    assert imports == []

@@ -12,6 +12,7 @@ import pytest
 from sqlreview import docs
 from sqlreview.pg import knowledge, rules
 from sqlreview.report.links import rule_url
+from tests.support.deploy import RULE_EXAMPLES
 
 README_BUDGET = 15 * 1024
 MARKDOWN_FILES = [docs.README, *sorted(docs.DOCS.rglob("*.md"))]
@@ -44,8 +45,6 @@ def test_a_rule_page_links_the_manual_for_its_statements() -> None:
 
 
 def test_the_migration_examples_are_the_pairs_the_deploy_tests_check() -> None:
-    from tests.deploy.test_phases import RULE_EXAMPLES
-
     shown = {rule.code: tuple(Path(path).stem for path in rule.migration_examples)
              for rule in rules.RULES if rule.migration_examples}
     assert shown == RULE_EXAMPLES

@@ -31,7 +31,7 @@ from sqlreview.pg.rules import RULES, RULES_BY_CODE, Example, Rule
 from sqlreview.pg.schema import Schema
 from sqlreview.results import Level, SqlAnalysis
 from tests.analyzer.helpers import SCHEMA, analyze, codes
-from tests.deploy.test_phases import DEPLOY_EXAMPLES
+from tests.support.deploy import DEPLOY_EXAMPLES
 
 # The directory holding the sqlreview package, where raised_by's modules are.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]

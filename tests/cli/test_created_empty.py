@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.cli.test_review import sqlreview
+from tests.support.cli import run_sqlreview
 
 SETTINGS = """
 SECRET_KEY = "test"
@@ -106,9 +106,9 @@ def write_project(root: Path, *, fill_between: bool) -> Path:
 
 
 def review(project: Path, pg_server: ScratchServer, *targets: str) -> dict[str, Any]:
-    result = sqlreview(*targets, "--settings", "inventoryproj.settings", "--format", "json",
-                       "--fail-on", "never", "--assume-lock-timeout",
-                       "--scratch-url", pg_server.url, cwd=project)
+    result = run_sqlreview(*targets, "--settings", "inventoryproj.settings", "--format", "json",
+                           "--fail-on", "never", "--assume-lock-timeout",
+                           "--scratch-url", pg_server.url, cwd=project)
     assert result.returncode == 0, result.stderr
     document: dict[str, Any] = json.loads(result.stdout)
     return document

@@ -16,8 +16,8 @@ from markdown_it import MarkdownIt
 
 from sqlreview.report import FORMATS
 from sqlreview.scratch import ScratchServer
-from tests.cli.test_review import sqlreview
 from tests.django.projects import write_files
+from tests.support.cli import run_sqlreview
 
 HTML_TABLE = "x</details><img src=x onerror=alert(1)>"
 COMMAND_COLUMN = "c::error file=a.py,line=1::pwned"
@@ -56,9 +56,9 @@ def outputs(tmp_path_factory: pytest.TempPathFactory, pg_server: ScratchServer
                        "evil/migrations/0001_initial.py": MIGRATION})
     found = {}
     for output_format in sorted(FORMATS):
-        result = sqlreview("--all", "--settings", "evilproj.settings", "--pythonpath", str(root),
-                           "--scratch-url", pg_server.url, "--format", output_format,
-                           "--fail-on", "never", "--show", "all")
+        result = run_sqlreview("--all", "--settings", "evilproj.settings", "--pythonpath",
+                               str(root), "--scratch-url", pg_server.url, "--format", output_format,
+                               "--fail-on", "never", "--show", "all")
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
         found[output_format] = result.stdout

@@ -7,10 +7,8 @@ server itself.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,42 +17,10 @@ from typing import Any
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.cli.test_review import ROOT, SAMPLE, sqlreview
 from tests.django.projects import write_files
-from tests.django.timing import mask_now
-
-SYNTHETIC = ROOT / "benchmarks" / "synthetic.py"
-
-
-def write_synthetic(directory: Path, count: int) -> list[tuple[str, str]]:
-    spec = importlib.util.spec_from_file_location("synthetic", SYNTHETIC)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    names: list[tuple[str, str]] = module.write_project(directory, count)
-    return names
-
-
-def review(project: Path, settings: str, *args: str, expect: int = 0) -> dict[str, Any]:
-    result = sqlreview(*args, "--settings", settings, "--pythonpath", str(project),
-                       "--format", "json", "--fail-on", "never")
-    assert result.returncode == expect, result.stderr
-    assert "Traceback" not in result.stderr
-    document: dict[str, Any] = json.loads(result.stdout)
-    return document
-
-
-def verdicts(document: dict[str, Any]) -> list[Any]:
-    """What a reviewer sees of each migration: its SQL, and each statement's verdict
-    (what a RunPython executed may hold the time it ran: masked)."""
-    return [
-        (m["app"], m["name"], m["sql"], m["error"],
-         [(mask_now(s["sql"]), s["risk"], s["cost"], [lock["mode"] for lock in s["locks"]],
-           sorted(f["code"] for f in s["findings"])) for s in m["statements"]])
-        for m in document["migrations"]
-    ]
-
+from tests.support.cli import SAMPLE, run_sqlreview
+from tests.support.django_driver import run_driver
+from tests.support.reviews import review, verdicts, write_synthetic
 
 # -- fast pre-state == exact replay ------------------------------------------------------
 
@@ -206,9 +172,9 @@ def shaky_project(tmp_path: Path) -> Path:
 def test_each_failure_is_a_row_and_the_rest_is_reviewed(
     shaky_project: Path, pg_server: ScratchServer, output_format: str,
 ) -> None:
-    result = sqlreview("--all", "--settings", "shakyproj.settings", "--pythonpath",
-                       str(shaky_project), "--scratch-url", pg_server.url,
-                       "--format", output_format, "--fail-on", "never")
+    result = run_sqlreview("--all", "--settings", "shakyproj.settings", "--pythonpath",
+                           str(shaky_project), "--scratch-url", pg_server.url,
+                           "--format", output_format, "--fail-on", "never")
     assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     if output_format != "json":
@@ -261,8 +227,8 @@ def test_a_database_that_accepts_and_never_answers_times_out(shaky_project: Path
     (shaky_project / "shakyproj" / "silent.py").write_text(SILENT_SETTINGS.format(port=port))
     try:
         started = time.monotonic()
-        result = sqlreview("--settings", "shakyproj.silent", "--pythonpath", str(shaky_project),
-                           "--connect-timeout", "2")
+        result = run_sqlreview("--settings", "shakyproj.silent", "--pythonpath", str(shaky_project),
+                               "--connect-timeout", "2")
         elapsed = time.monotonic() - started
     finally:
         stop.set()
@@ -291,8 +257,6 @@ def test_fast_pre_state_builds_the_catalog_exact_replay_builds(
     project_name: str, tmp_path: Path, pg_server: ScratchServer,
 ) -> None:
     """Names included: every index and constraint, at many points of the history."""
-    from tests.django.test_render import run_driver
-
     if project_name == "sample":
         project, settings, every = SAMPLE, "sampleproject.settings", 3
     else:

@@ -19,18 +19,8 @@ from typing import Any
 import pytest
 
 from sqlreview.scratch import ScratchServer
-
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "sample_migrations"
-
-
-def sqlreview(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
-              ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sqlreview", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=300,
-        env={**os.environ, **(env or {})},
-    )
+from tests.support.cli import SAMPLE, run_sqlreview
+from tests.support.projects import write_files
 
 
 def expected_sample_migrations() -> set[tuple[str, str]]:
@@ -49,9 +39,9 @@ def expected_sample_migrations() -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def sample_json(pg_server: ScratchServer) -> dict[str, Any]:
-    result = sqlreview("--all", "--pythonpath", str(SAMPLE), "--settings",
-                       "sampleproject.settings", "--format", "json", "--fail-on", "never",
-                       "--scratch-url", pg_server.url)
+    result = run_sqlreview("--all", "--pythonpath", str(SAMPLE), "--settings",
+                           "sampleproject.settings", "--format", "json", "--fail-on", "never",
+                           "--scratch-url", pg_server.url)
     assert result.returncode == 0, result.stderr
     document: dict[str, Any] = json.loads(result.stdout)
     return document
@@ -125,9 +115,9 @@ def test_the_story_of_the_sample(sample_json: dict[str, Any]) -> None:
 
 
 def test_markdown_is_ready_to_paste(pg_server: ScratchServer) -> None:
-    result = sqlreview("library:0011", "--pythonpath", str(SAMPLE), "--settings",
-                       "sampleproject.settings", "--format", "markdown",
-                       "--scratch-url", pg_server.url)
+    result = run_sqlreview("library:0011", "--pythonpath", str(SAMPLE), "--settings",
+                           "sampleproject.settings", "--format", "markdown",
+                           "--scratch-url", pg_server.url)
     assert result.returncode == 1  # a critical rewrite, default --fail-on high
     lines = result.stdout.splitlines()
     assert lines[0] == "### sqlreview: migration risk"
@@ -159,7 +149,7 @@ def test_manage_py_sqlreview_runs_the_same_review(pg_server: ScratchServer) -> N
 
 
 def test_missing_settings_module_is_a_clear_usage_error(tmp_path: Path) -> None:
-    result = sqlreview("--settings", "no_such_settings_module", cwd=tmp_path)
+    result = run_sqlreview("--settings", "no_such_settings_module", cwd=tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("sqlreview: ")
@@ -167,9 +157,7 @@ def test_missing_settings_module_is_a_clear_usage_error(tmp_path: Path) -> None:
 
 
 def test_no_settings_at_all_says_how_to_give_them(tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
-    result = subprocess.run([sys.executable, "-m", "sqlreview"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = run_sqlreview(cwd=tmp_path, unset=("DJANGO_SETTINGS_MODULE",), timeout=60)
     assert result.returncode == 2
     assert "--settings" in result.stderr and "Traceback" not in result.stderr
 
@@ -235,15 +223,11 @@ def breaking_project(tmp_path: Path) -> Path:
         "breaking/migrations/0002_explode.py": BREAKING_0002,
         "breaking/migrations/0003_thing_name.py": BREAKING_0003,
     }
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return tmp_path
+    return write_files(tmp_path, files, keep_leading_newline=True)
 
 
 def test_unreachable_database_suggests_targets_or_all(breaking_project: Path) -> None:
-    result = sqlreview("--settings", "breakingproj.settings", cwd=breaking_project)
+    result = run_sqlreview("--settings", "breakingproj.settings", cwd=breaking_project)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "--all" in result.stderr
@@ -252,8 +236,8 @@ def test_unreachable_database_suggests_targets_or_all(breaking_project: Path) ->
 def test_a_migration_that_fails_to_render_is_reported_and_the_rest_completes(
     breaking_project: Path, pg_server: ScratchServer,
 ) -> None:
-    result = sqlreview("--all", "--settings", "breakingproj.settings", "--format", "json",
-                       "--scratch-url", pg_server.url, cwd=breaking_project)
+    result = run_sqlreview("--all", "--settings", "breakingproj.settings", "--format", "json",
+                           "--scratch-url", pg_server.url, cwd=breaking_project)
     assert result.returncode == 3, result.stderr
     document = json.loads(result.stdout)
     by_name = {m["name"]: m for m in document["migrations"]}
@@ -268,9 +252,9 @@ def test_a_migration_that_fails_to_render_is_reported_and_the_rest_completes(
 def test_trace_on_the_sample_measures_and_agrees_with_every_estimate(
     pg_server: ScratchServer,
 ) -> None:
-    result = sqlreview("--all", "--trace", "--pythonpath", str(SAMPLE), "--settings",
-                       "sampleproject.settings", "--format", "json", "--fail-on", "never",
-                       "--scratch-url", pg_server.url)
+    result = run_sqlreview("--all", "--trace", "--pythonpath", str(SAMPLE), "--settings",
+                           "sampleproject.settings", "--format", "json", "--fail-on", "never",
+                           "--scratch-url", pg_server.url)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     rows = [s for m in document["migrations"] for s in m["statements"]]
@@ -296,8 +280,8 @@ def test_a_migration_module_that_raises_on_import_is_a_failed_row(
             dependencies = [("breaking", "0003_thing_name")]
             operations = [migrations.RunSQL("SELECT 1", no_such_argument=True)]
     """))
-    result = sqlreview("--all", "--settings", "breakingproj.settings", "--format", "json",
-                       "--scratch-url", pg_server.url, cwd=breaking_project)
+    result = run_sqlreview("--all", "--settings", "breakingproj.settings", "--format", "json",
+                           "--scratch-url", pg_server.url, cwd=breaking_project)
     assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr
     document = json.loads(result.stdout)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_replay_core import write_synthetic
-from tests.cli.test_review import ROOT
+from tests.support.cli import ROOT
+from tests.support.reviews import write_synthetic
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="reads /proc; the death signal is Linux's")

@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.cli.test_review import sqlreview
+from tests.support.cli import run_sqlreview
 
 pytest.importorskip("taggit", reason="django-taggit comes with the test extra")
 
@@ -63,9 +63,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def review(project: Path, pg_server: ScratchServer, output_format: str
            ) -> subprocess.CompletedProcess[str]:
-    result = sqlreview("--all", "--include-third-party", "--settings", "shelfproj.settings",
-                       "--format", output_format, "--fail-on", "never",
-                       "--scratch-url", pg_server.url, cwd=project)
+    result = run_sqlreview("--all", "--include-third-party", "--settings", "shelfproj.settings",
+                           "--format", output_format, "--fail-on", "never",
+                           "--scratch-url", pg_server.url, cwd=project)
     assert result.returncode == 0, result.stderr
     return result
 

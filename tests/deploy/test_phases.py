@@ -7,44 +7,10 @@ the sets of migrations named here as one deploy each.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from sqlreview.pg.rules import RULES_BY_CODE
-
-REPOSITORY = Path(__file__).resolve().parents[2]
-
-Result = dict[str, Any]
-
-SETS = [
-    [f"shop.{name}" for name in names]
-    for names in (
-        ["0022_forget_customer_legacy_flag", "0023_drop_customer_legacy_flag"],
-        ["0026_forget_legacy", "0027_drop_legacy_table", "0028_count_customers"],
-        ["0034_parcel", "0035_parcel_carrier"],
-        ["0004_customer_phone", "0005_customer_unique_code", "0006_customer_name_index"],
-    )
-]
-
-
-def run_driver(**arguments: Any) -> Result:
-    """The driver's result, with "alone" keyed by migration name (one app: shop)."""
-    process = subprocess.run(
-        [sys.executable, "-m", "tests.deploy.driver", json.dumps(arguments)],
-        cwd=REPOSITORY, capture_output=True, text=True, timeout=120, check=False,
-    )
-    assert process.returncode == 0, process.stderr
-    result: Result = json.loads(process.stdout.splitlines()[-1])
-    if arguments.get("project") != "sample":
-        result["alone"] = {
-            label.removeprefix("shop."): phase for label, phase in result["alone"].items()
-        }
-    return result
+from tests.support.deploy import DEPLOY_EXAMPLES, RULE_EXAMPLES, SETS, Result, codes, run_driver
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +21,6 @@ def default_model() -> Result:
 @pytest.fixture(scope="module")
 def rollout_first() -> Result:
     return run_driver(model="rollout-then-migrate", sets=SETS)
-
-
-def codes(migration: Result) -> list[str]:
-    found = [f["code"] for op in migration["operations"] for f in op["findings"]]
-    return found + [f["code"] for f in migration["findings"]]
 
 
 # (migration, phase under migrate-then-rollout, the findings it must have)
@@ -219,25 +180,6 @@ def test_rollout_then_migrate_plan(rollout_first: Result) -> None:
     ]
 
 
-# Every SR4xx rule: a migration that breaks it, and the recipe's safe variant.
-RULE_EXAMPLES = {
-    "SR401": ("0002_customer_level", "0003_customer_tier"),
-    "SR402": ("0005_customer_unique_code", "0036_customer_external_id"),
-    "SR403": ("0007_remove_customer_nickname", "0022_forget_customer_legacy_flag"),
-    "SR404": ("0008_remove_order_status", "0025_forget_customer_region"),
-    "SR405": ("0009_delete_coupon", "0026_forget_legacy"),
-    "SR406": ("0010_rename_customer_notes", "0037_rename_customer_phone_in_models"),
-    "SR407": ("0015_customer_email_required", "0038_customer_score_required"),
-    "SR408": ("0016_customer_name_shorter", "0019_customer_city_longer"),
-    "SR409": ("0017_customer_rank_integer", "0019_customer_city_longer"),
-    "SR410": ("0024_forget_customer_signup_source", "0025_forget_customer_region"),
-    "SR411": ("0028_count_customers", "0029_fill_customer_city"),
-    "SR412": ("0029_fill_customer_city", "0028_count_customers"),
-    "SR413": ("0031_blank_cities_sql", "0023_drop_customer_legacy_flag"),
-    "SR415": ("0033_customer_swap_columns", "0004_customer_phone"),
-}
-
-
 @pytest.mark.parametrize("code", sorted(RULE_EXAMPLES))
 def test_each_rule_has_a_bad_and_a_good_example(default_model: Result, code: str) -> None:
     bad, good = RULE_EXAMPLES[code]
@@ -248,10 +190,6 @@ def test_each_rule_has_a_bad_and_a_good_example(default_model: Result, code: str
 def test_sr414_bad_and_good_under_rollout_then_migrate(rollout_first: Result) -> None:
     assert "SR414" in codes(rollout_first["alone"]["0004_customer_phone"])
     assert codes(rollout_first["alone"]["0007_remove_customer_nickname"]) == []
-
-
-# Every code with a bad and a good example here (SR414 just above).
-DEPLOY_EXAMPLES = frozenset(RULE_EXAMPLES) | {"SR414"}
 
 
 def test_every_deploy_rule_has_examples() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.test_phases import Result, codes, run_driver
+from tests.support.deploy import Result, codes, run_driver
 
 NEW = ["library.0023_forget_author_bio", "library.0024_drop_author_bio",
        "library.0025_book_subtitle"]

@@ -7,13 +7,11 @@ per process) and several tests assert on its JSON result.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -21,34 +19,11 @@ import pytest
 from sqlreview.scratch import ScratchServer
 from tests.django.projects import write_broken_project, write_shop_project, write_trace_project
 from tests.django.timing import TIME_LITERAL, is_time_dependent_warning
+from tests.support.cli import ROOT as REPO
+from tests.support.cli import SAMPLE
+from tests.support.django_driver import Result, run_driver
 
-REPO = Path(__file__).resolve().parents[2]
-DRIVER = Path(__file__).with_name("driver.py")
-SAMPLE = REPO / "sample_migrations"
 FK = "shop_order_customer_id_f638df20_fk_shop_customer_id"
-
-Result = dict[str, Any]
-
-
-def run_driver(scenario: str, env: dict[str, str] | None = None, **arguments: Any) -> Result:
-    environment = {
-        key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"
-    }
-    environment["PYTHONPATH"] = os.pathsep.join(
-        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
-    )
-    environment.update(env or {})
-    process = subprocess.run(
-        [sys.executable, str(DRIVER), scenario, json.dumps(arguments)],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=600,
-        check=False,
-    )
-    assert process.returncode == 0, process.stderr
-    result: Result = json.loads(process.stdout.strip().splitlines()[-1])
-    return result
 
 
 def by_name(result: Result) -> dict[str, Result]:

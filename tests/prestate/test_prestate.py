@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.cli.test_replay_core import review, verdicts
-from tests.cli.test_review import sqlreview
 from tests.prestate.project import write_prestate_project
+from tests.support.cli import run_sqlreview
+from tests.support.reviews import review, verdicts
 
 SETTINGS = "preproj.settings"
 TWO_APPS = ("alpha:0003", "beta:0002")
@@ -96,10 +96,10 @@ def test_the_table_and_the_deploy_order_give_one_answer(project: Path,
     assert colour["phase"] == "split"
     assert "depends on beta.0002_gadget_weight" in colour["phase_moved"]
     assert colour["deploy"]["phase"] == "before-deploy"  # its own verdict is kept
-    text = sqlreview("beta:0002", "beta:0003", "--settings", SETTINGS, "--pythonpath",
-                     str(project), "--scratch-url", pg_server.url, "--fail-on", "never")
+    text = run_sqlreview("beta:0002", "beta:0003", "--settings", SETTINGS, "--pythonpath",
+                         str(project), "--scratch-url", pg_server.url, "--fail-on", "never")
     assert "split (moved)" in text.stdout
-    order = sqlreview("beta:0002", "beta:0003", "--deploy-order", "--settings", SETTINGS,
-                      "--pythonpath", str(project), "--scratch-url", pg_server.url)
+    order = run_sqlreview("beta:0002", "beta:0003", "--deploy-order", "--settings", SETTINGS,
+                          "--pythonpath", str(project), "--scratch-url", pg_server.url)
     split_part = order.stdout.split("Must be split")[1]
     assert "beta.0003_gadget_colour" in split_part

@@ -14,7 +14,7 @@ import django
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.cli.test_review import sqlreview
+from tests.support.cli import run_sqlreview
 from tests.verdicts.project import write_project
 
 
@@ -25,9 +25,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def review(project: Path, server: ScratchServer, *targets: str, expect: int = 0,
            extra: tuple[str, ...] = ()) -> dict[str, Any]:
-    result = sqlreview(*targets, "--settings", "dbaproj.settings", "--pythonpath", str(project),
-                       "--scratch-url", server.url, "--no-cache", "--format", "json",
-                       "--fail-on", "never", *extra)
+    result = run_sqlreview(*targets, "--settings", "dbaproj.settings", "--pythonpath", str(project),
+                           "--scratch-url", server.url, "--no-cache", "--format", "json",
+                           "--fail-on", "never", *extra)
     assert result.returncode == expect, result.stderr
     assert "Traceback" not in result.stderr
     document: dict[str, Any] = json.loads(result.stdout)
@@ -94,9 +94,9 @@ def test_what_a_run_python_executed_on_the_scratch_database_is_analysed(
 
 def test_live_mode_keeps_the_opaque_row_naming_the_function(project: Path,
                                                             pg_database: str) -> None:
-    result = sqlreview("accounts:0003", "--settings", "dbaproj.settings", "--pythonpath",
-                       str(project), "--mode", "live", "--format", "json", "--fail-on", "never",
-                       env={"DBA_DATABASE_URL": pg_database})
+    result = run_sqlreview("accounts:0003", "--settings", "dbaproj.settings", "--pythonpath",
+                           str(project), "--mode", "live", "--format", "json", "--fail-on", "never",
+                           env={"DBA_DATABASE_URL": pg_database})
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)["migrations"][0]["statements"]
     python = [s for s in rows if s["kind"] == "PYTHON"]
@@ -117,8 +117,8 @@ def test_a_refused_alias_says_so_and_can_be_mapped(project: Path,
     assert "--scratch-alias replica" in error and "ImproperlyConfigured" not in error
     mapped = review(project, pg_server, "reports:0001", extra=("--scratch-alias", "replica"))
     assert mapped["migrations"][0]["error"] is None
-    result = sqlreview("reports:0001", "--settings", "dbaproj.settings", "--pythonpath",
-                       str(project), "--scratch-url", pg_server.url, "--scratch-alias", "nope")
+    result = run_sqlreview("reports:0001", "--settings", "dbaproj.settings", "--pythonpath",
+                           str(project), "--scratch-url", pg_server.url, "--scratch-alias", "nope")
     assert result.returncode == 2 and "--scratch-alias nope" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -181,8 +181,8 @@ def test_a_sequence_rename_breaks_no_running_code(tmp_path: Path) -> None:
     renames.write_text('ALTER TABLE "t_id_seq" RENAME TO "u_id_seq";\n'
                        'ALTER SEQUENCE "s" RENAME TO "s2";\n'
                        'ALTER TABLE "t" RENAME TO "u";\n')
-    result = sqlreview("sql", str(renames), "--schema", str(schema), "--format", "json",
-                       "--fail-on", "never")
+    result = run_sqlreview("sql", str(renames), "--schema", str(schema), "--format", "json",
+                           "--fail-on", "never")
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)["statements"]
     assert ["SR118" in codes(row) for row in rows] == [False, False, True]
@@ -202,8 +202,8 @@ def test_drop_if_exists_of_what_the_replay_lacks_is_judged_as_if_it_existed(
     tmp.mkdir(exist_ok=True)
     (tmp / "schema.sql").write_text('CREATE TABLE "t" ("id" int);\n')
     (tmp / "drop.sql").write_text("DROP TABLE IF EXISTS django_admin_log;\n")
-    result = sqlreview("sql", str(tmp / "drop.sql"), "--schema", str(tmp / "schema.sql"),
-                       "--format", "json", "--fail-on", "never")
+    result = run_sqlreview("sql", str(tmp / "drop.sql"), "--schema", str(tmp / "schema.sql"),
+                           "--format", "json", "--fail-on", "never")
     row = json.loads(result.stdout)["statements"][0]
     assert row["risk"] == "low" and "IF EXISTS: nothing to drop" in row["notes"]
 
