@@ -9,16 +9,15 @@ code 2, never in a traceback.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sqlreview.cli import main
+from tests.support.cli import run_main, run_sqlreview
 
 SCHEMA_SQL = """
 CREATE TABLE shop_customer (
@@ -48,9 +47,7 @@ def write(directory: Path, name: str, content: str | bytes) -> str:
 
 
 def run(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, str]:
-    code = main(["sql", *arguments])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return run_main(capsys, "sql", *arguments)
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, dict[str, Any]]:
@@ -453,11 +450,8 @@ def test_a_thousand_mixed_statements_some_broken(tmp_path: Path,
 
 def python_m_sqlreview(*arguments: str, stdin: str | None = None,
                        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sqlreview", "sql", *arguments],
-        input=stdin if stdin is not None else "", capture_output=True, text=True,
-        timeout=120, check=False, env={**os.environ, **(env or {})},
-    )
+    return run_sqlreview("sql", *arguments, input=stdin if stdin is not None else "",
+                         env=env, timeout=120)
 
 
 def test_subprocess_reads_standard_input() -> None:

@@ -32,7 +32,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr(progress_module.time, "monotonic", fake)
+    monkeypatch.setattr("sqlreview.progress.time.monotonic", fake)
     return fake
 
 
@@ -77,7 +77,7 @@ def test_the_line_is_as_wide_as_stderr_whatever_stdout_is(
     assert progress is not None and progress.terminal
     assert progress_module.columns(narrow_terminal) == 60
     written: list[str] = []
-    narrow_terminal.write = written.append  # type: ignore[method-assign]
+    narrow_terminal.write = written.append  # type: ignore[method-assign, assignment]
     progress.interval = 0.0
     progress.update("rendering", 12, 299, "library.0012_" + "x" * 100)
     (line,) = written
@@ -88,7 +88,7 @@ def test_the_line_is_as_wide_as_stderr_whatever_stdout_is(
 
 def test_defaults_to_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
     stream = Terminal()
-    monkeypatch.setattr(progress_module.sys, "stderr", stream)
+    monkeypatch.setattr("sqlreview.progress.sys.stderr", stream)
     progress = Progress.for_terminal(quiet=False)
     assert progress is not None and progress.stream is stream
 

@@ -228,7 +228,7 @@ def test_clean_review_says_so() -> None:
 def test_a_phase_column_appears_when_sections_carry_one() -> None:
     review = _review(kind="migrations")
     assert "Phase" not in render_text(review)
-    review.sections[0].phase = "pre-deploy"  # type: ignore[attr-defined]
+    review.sections[0].phase = "pre-deploy"
     text = render_text(review)
     header = next(line for line in text.splitlines() if line.startswith("Migration "))
     assert header.split()[:3] == ["Migration", "Risk", "Phase"]

@@ -42,6 +42,7 @@ class _Recorder(visitors.Visitor):
 def test_walk_visits_the_nodes_pglasts_visitor_visits_in_the_same_order(sql: str) -> None:
     (raw,) = pglast.parse_sql(sql)
     recorder = _Recorder()
+    assert raw.stmt is not None
     recorder(raw.stmt)
     assert len(recorder.seen) > 10
     assert [id(node) for node in walk(raw.stmt)] == [id(node) for node in recorder.seen]

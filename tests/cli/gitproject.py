@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
+
+from tests.support.cli import run_sqlreview
+from tests.support.projects import write_files
 
 SETTINGS = """
 SECRET_KEY = "test"
@@ -53,13 +54,6 @@ def add_field(parent: str, field: str, *, extra: str = "", header: str = "") -> 
         """)
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-
-
 def write_project(root: Path, migrations: dict[str, str]) -> Path:
     """``root/proj/settings.py`` and the ``shop`` app with ``migrations`` (name -> source)."""
     files = {
@@ -70,7 +64,7 @@ def write_project(root: Path, migrations: dict[str, str]) -> Path:
         "shop/migrations/__init__.py": "",
     }
     files.update({f"shop/migrations/{name}.py": text for name, text in migrations.items()})
-    write(root, files)
+    write_files(root, files)
     return root
 
 
@@ -89,11 +83,8 @@ def init_repository(root: Path) -> None:
 
 def sqlreview(*args: str, cwd: Path, env: dict[str, str] | None = None
               ) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("SQLREVIEW_")}
-    environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "sqlreview", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300, env=environment)
+    """The CLI in ``cwd``, none of the suite's own SQLREVIEW_ settings leaking in."""
+    return run_sqlreview(*args, cwd=cwd, env=env, unset=("SQLREVIEW_",))
 
 
 def django_args(project: Path) -> list[str]:

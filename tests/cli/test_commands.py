@@ -9,15 +9,10 @@ from typing import Any
 import pytest
 
 from sqlreview.cli import main
+from tests.support.cli import run_main
 
 # A blocking index build (SR107) without a lock_timeout (SR201).
 BLOCKING_INDEX = "CREATE INDEX shop_order_note_idx ON shop_order (note);\n"
-
-
-def run(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, str]:
-    code = main(list(arguments))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def counted_codes(capsys: pytest.CaptureFixture[str], tmp_path: Path, *flags: str
@@ -25,7 +20,7 @@ def counted_codes(capsys: pytest.CaptureFixture[str], tmp_path: Path, *flags: st
     """Exit code and the codes of the findings that count (not suppressed)."""
     script = tmp_path / "index.sql"
     script.write_text(BLOCKING_INDEX, encoding="utf-8")
-    code, out, _err = run(capsys, "sql", str(script), "--format", "json", *flags)
+    code, out, _err = run_main(capsys, "sql", str(script), "--format", "json", *flags)
     document: dict[str, Any] = json.loads(out)
     found = {finding["code"] for statement in document["statements"]
              for finding in statement["findings"] if not finding.get("suppressed")}
@@ -43,20 +38,20 @@ def test_the_review_help_lists_every_command(capsys: pytest.CaptureFixture[str])
 
 
 def test_stats_alone_is_a_group_with_its_own_help(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _err = run(capsys, "stats", "--help")
+    code, out, _err = run_main(capsys, "stats", "--help")
     assert code == 0 and "dump" in out and "stats:0001" in out
-    code, _out, err = run(capsys, "stats")
+    code, _out, err = run_main(capsys, "stats")
     assert code == 2 and "needs a subcommand: dump" in err
 
 
 def test_rule_explains_a_code_and_lists_them(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _err = run(capsys, "rule", "sr107")
+    code, out, _err = run_main(capsys, "rule", "sr107")
     assert code == 0
     assert out.startswith("SR107 create-index-blocks-writes")
     assert "CONCURRENTLY" in out and "/rules/SR107/" in out
-    code, listing, _err = run(capsys, "rule")
+    code, listing, _err = run_main(capsys, "rule")
     assert code == 0 and "SR107" in listing and "SR001" in listing
-    code, _out, err = run(capsys, "rule", "SR999")
+    code, _out, err = run_main(capsys, "rule", "SR999")
     assert code == 2 and "SR999" in err
 
 

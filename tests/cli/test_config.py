@@ -10,19 +10,21 @@ import pytest
 
 from sqlreview.config import KEYS
 from sqlreview.scratch import ScratchServer
-from tests.cli.gitproject import INITIAL, add_field, django_args, sqlreview, write, write_project
+from tests.cli.gitproject import INITIAL, add_field, django_args, sqlreview, write_project
+from tests.support.projects import write_files
 
 RISKY = "CREATE INDEX order_placed ON shop_order (placed_at);\n"
 
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    write(tmp_path, {"risky.sql": RISKY})
+    write_files(tmp_path, {"risky.sql": RISKY})
     return tmp_path
 
 
 def configure(directory: Path, table: str) -> None:
-    write(directory, {"pyproject.toml": "[project]\nname = 'x'\n\n[tool.sqlreview]\n" + table})
+    write_files(directory,
+                {"pyproject.toml": "[project]\nname = 'x'\n\n[tool.sqlreview]\n" + table})
 
 
 def sql_json(directory: Path, *args: str) -> tuple[int, dict[str, Any]]:
@@ -39,7 +41,8 @@ def test_without_config_the_defaults_hold(workdir: Path) -> None:
 
 
 def test_a_pyproject_without_a_sqlreview_table_is_no_config(workdir: Path) -> None:
-    write(workdir, {"pyproject.toml": "[project]\nname = 'x'\n\n[tool.ruff]\nline-length = 9\n"})
+    write_files(workdir,
+                {"pyproject.toml": "[project]\nname = 'x'\n\n[tool.ruff]\nline-length = 9\n"})
     code, document = sql_json(workdir)
     assert code == 1
     assert document["config"] is None  # not this pyproject.toml: nothing was read from it
@@ -75,7 +78,7 @@ def test_config_is_found_upward_from_a_subdirectory(workdir: Path) -> None:
     configure(workdir, 'fail-on = "never"\n')
     sub = workdir / "a" / "b"
     sub.mkdir(parents=True)
-    write(sub, {"risky.sql": RISKY})
+    write_files(sub, {"risky.sql": RISKY})
     code, _document = sql_json(sub)
     assert code == 0
 
@@ -125,7 +128,7 @@ def test_a_bad_value_is_a_usage_error(workdir: Path, table: str, says: str) -> N
 
 
 def test_invalid_toml_is_a_usage_error(workdir: Path) -> None:
-    write(workdir, {"pyproject.toml": "[tool.sqlreview\n"})
+    write_files(workdir, {"pyproject.toml": "[tool.sqlreview\n"})
     result = sqlreview("sql", "risky.sql", cwd=workdir)
     assert result.returncode == 2
     assert "not valid TOML" in result.stderr

@@ -9,7 +9,6 @@ has rows) while the same transaction holds it is slow work under a lock.
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 
 from sqlreview.scratch import ScratchServer
 from tests.support.cli import run_sqlreview
+from tests.support.projects import write_files
 
 SETTINGS = """
 SECRET_KEY = "test"
@@ -98,11 +98,7 @@ def write_project(root: Path, *, fill_between: bool) -> Path:
         files["inventory/migrations/0003_device_backup.py"] = DEVICE_BACKUP.replace(
             '"0002_device"', '"0002_fill"')
         files["inventory/migrations/0002_fill.py"] = FILL_DEVICES
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
+    return write_files(root, files, keep_leading_newline=True)
 
 
 def review(project: Path, pg_server: ScratchServer, *targets: str) -> dict[str, Any]:

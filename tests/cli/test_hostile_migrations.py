@@ -16,8 +16,8 @@ from markdown_it import MarkdownIt
 
 from sqlreview.report import FORMATS
 from sqlreview.scratch import ScratchServer
-from tests.django.projects import write_files
 from tests.support.cli import run_sqlreview
+from tests.support.projects import write_files
 
 HTML_TABLE = "x</details><img src=x onerror=alert(1)>"
 COMMAND_COLUMN = "c::error file=a.py,line=1::pwned"

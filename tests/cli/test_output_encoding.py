@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from sqlreview.report.encoding import encodable
+from tests.support.cli import run_sqlreview_bytes
 
 SCHEMA_SQL = "CREATE TABLE shop_order (id bigint PRIMARY KEY, total integer);\n"
 SQL = """-- a transaction that holds its lock through an index build: a hold line with an arrow
@@ -23,12 +22,10 @@ COMMIT;
 def run(tmp_path: Path, output_format: str, encoding: str) -> subprocess.CompletedProcess[bytes]:
     (tmp_path / "a.sql").write_text(SQL, encoding="utf-8")
     (tmp_path / "schema.sql").write_text(SCHEMA_SQL, encoding="utf-8")
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("SQLREVIEW_", "PYTHONUTF8"))}
-    env["PYTHONIOENCODING"] = encoding
-    return subprocess.run([sys.executable, "-m", "sqlreview", "sql", "a.sql", "--schema",
-                           "schema.sql", "--format", output_format],
-                          capture_output=True, timeout=120, cwd=tmp_path, env=env, check=False)
+    return run_sqlreview_bytes("sql", "a.sql", "--schema", "schema.sql", "--format",
+                               output_format, cwd=tmp_path, timeout=120,
+                               env={"PYTHONIOENCODING": encoding},
+                               unset=("SQLREVIEW_", "PYTHONUTF8"))
 
 
 @pytest.mark.parametrize("output_format", ["text", "markdown"])

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.django.projects import write_files
 from tests.support.cli import SAMPLE, run_sqlreview
 from tests.support.django_driver import run_driver
+from tests.support.projects import write_files
 from tests.support.reviews import review, verdicts, write_synthetic
 
 # -- fast pre-state == exact replay ------------------------------------------------------

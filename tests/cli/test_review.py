@@ -51,7 +51,8 @@ def migration(document: dict[str, Any], label: str) -> dict[str, Any]:
     app, name_prefix = label.split(":")
     for item in document["migrations"]:
         if item["app"] == app and item["name"].startswith(name_prefix):
-            return item
+            found: dict[str, Any] = item
+            return found
     raise AssertionError(f"{label} not reviewed")
 
 

@@ -15,13 +15,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import ROOT
+from tests.support.cli import ROOT, run_sqlreview, sqlreview_argv
 from tests.support.reviews import write_synthetic
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="reads /proc; the death signal is Linux's")
@@ -48,8 +49,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def start(project: Path, tmp: Path) -> subprocess.Popen[str]:
     tmp.mkdir(exist_ok=True)
     return subprocess.Popen(
-        [sys.executable, "-m", "sqlreview", "--all", "--settings", "synthproject.settings",
-         "--pythonpath", str(project), "--no-cache", "--format", "json", "--fail-on", "never"],
+        sqlreview_argv("--all", "--settings", "synthproject.settings", "--pythonpath",
+                       str(project), "--no-cache", "--format", "json", "--fail-on", "never"),
         cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True,
     )
@@ -72,16 +73,6 @@ def processes_naming(tmp: Path) -> list[str]:
         if str(tmp) in command and state != "Z":
             found.append(f"{entry.name}: {command}")
     return found
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 120.0,
-             process: subprocess.Popen[str] | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        if process is not None and process.poll() is not None:
-            raise AssertionError(f"sqlreview ended early: {process.communicate()[1]}")
-        time.sleep(0.01)
 
 
 def server_ready(tmp: Path) -> bool:
@@ -107,9 +98,9 @@ def test_an_interrupt_at_any_phase_leaves_nothing(project: Path, tmp_path: Path,
     tmp = tmp_path / "tmp"
     process = start(project, tmp)
     if phase == "server start":
-        wait_for(lambda: bool(servers_dirs(tmp)), process=process)
+        wait_for(lambda: bool(servers_dirs(tmp)), timeout=120, process=process)
     else:
-        wait_for(lambda: server_ready(tmp), process=process)
+        wait_for(lambda: server_ready(tmp), timeout=120, process=process)
         time.sleep(1.5)  # into the replay
     process.send_signal(sent)
     if phase.endswith("twice"):
@@ -125,7 +116,7 @@ def test_an_interrupt_at_any_phase_leaves_nothing(project: Path, tmp_path: Path,
 def test_an_interrupt_during_teardown_leaves_nothing(project: Path, tmp_path: Path) -> None:
     tmp = tmp_path / "tmp"
     process = start(project, tmp)
-    wait_for(lambda: server_ready(tmp), process=process)
+    wait_for(lambda: server_ready(tmp), timeout=120, process=process)
     wait_for(lambda: process.poll() is not None or not server_ready(tmp), timeout=300)
     if process.poll() is None:  # the server is stopping: the run is tearing down
         process.send_signal(signal.SIGTERM)
@@ -141,19 +132,16 @@ def test_sigkill_stops_the_server_now_and_the_next_run_sweeps_its_files(
 ) -> None:
     tmp = tmp_path / "tmp"
     process = start(project, tmp)
-    wait_for(lambda: server_ready(tmp), process=process)
+    wait_for(lambda: server_ready(tmp), timeout=120, process=process)
     time.sleep(1.0)
     process.kill()
     process.communicate(timeout=60)
     wait_for(lambda: not processes_naming(tmp), timeout=20)  # the postmaster died with it
     (left,) = servers_dirs(tmp)
     # The next run sweeps the directory its dead owner left; its own server is gone at exit.
-    again = subprocess.run(
-        [sys.executable, "-m", "sqlreview", "accounts:0001",
-         "--settings", "synthproject.settings", "--pythonpath", str(project), "--no-cache",
-         "--fail-on", "never"],
-        cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp)}, capture_output=True, text=True,
-        timeout=300,
+    again = run_sqlreview(
+        "accounts:0001", "--settings", "synthproject.settings", "--pythonpath", str(project),
+        "--no-cache", "--fail-on", "never", env={"TMPDIR": str(tmp)},
     )
     assert again.returncode == 0, again.stderr
     assert not left.exists()

@@ -22,9 +22,9 @@ from tests.cli.gitproject import (
     git,
     init_repository,
     sqlreview,
-    write,
     write_project,
 )
+from tests.support.projects import write_files
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -44,7 +44,7 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Modified: a second operation in a migration main already has.
     phone = ('\n                migrations.AddField("customer", "phone", '
              'models.TextField(null=True)),')
-    write(root, {f"{MIGRATIONS}/0002_customer_email.py": add_field(
+    write_files(root, {f"{MIGRATIONS}/0002_customer_email.py": add_field(
         "0001_initial", "email", extra=phone)})
     git(root, "rm", "-q", f"{MIGRATIONS}/0004_customer_extra.py")
     git(root, "mv", f"{MIGRATIONS}/0003_customer_note.py",
@@ -52,12 +52,13 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(root, "commit", "-q", "-am", "feature work")
     # main moves on after the fork: the merge base is not main's tip.
     git(root, "checkout", "-q", "main")
-    write(root, {"NOTES.txt": "unrelated\n"})
+    write_files(root, {"NOTES.txt": "unrelated\n"})
     git(root, "add", "NOTES.txt")
     git(root, "commit", "-q", "-m", "main moves on")
     git(root, "checkout", "-q", "feature")
     # Added and not even staged.
-    write(root, {f"{MIGRATIONS}/0005_customer_vip.py": add_field("0003_customer_remark", "vip")})
+    write_files(root, {f"{MIGRATIONS}/0005_customer_vip.py":
+                       add_field("0003_customer_remark", "vip")})
     return root
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,13 @@ import pytest
 
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.report import FORMATS
+from tests.support.cli import run_sqlreview
 
 MESSAGE_BOUND = 300  # characters: what a reader can take in at a glance
 
 
 def sqlreview_sql(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sqlreview", "sql", *arguments],
-                          capture_output=True, text=True, timeout=120, check=False)
+    return run_sqlreview("sql", *arguments, timeout=120)
 
 
 def big_input_with_an_unterminated_quote(directory: Path) -> tuple[Path, int]:

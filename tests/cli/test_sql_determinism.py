@@ -9,13 +9,11 @@ values, in every format, and the outputs are compared byte for byte.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from sqlreview.report import FORMATS
+from tests.support.cli import run_sqlreview_bytes
 
 # Seeds 1 and 2 alone happen to agree on some Python versions; four make a
 # coincidence very unlikely for inputs with several multi-role sets.
@@ -70,11 +68,8 @@ CLUSTER shop2 USING shop_idx;
 
 
 def run_with_seed(seed: str, *arguments: str) -> bytes:
-    completed = subprocess.run(
-        [sys.executable, "-m", "sqlreview", "sql", *arguments],
-        capture_output=True, timeout=120, check=False,
-        env={**os.environ, "PYTHONHASHSEED": seed},
-    )
+    completed = run_sqlreview_bytes("sql", *arguments, timeout=120,
+                                    env={"PYTHONHASHSEED": seed})
     assert completed.returncode in (0, 1), completed.stderr.decode()
     assert completed.stderr == b"", completed.stderr.decode()
     return completed.stdout

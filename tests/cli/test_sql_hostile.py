@@ -12,16 +12,15 @@ checked at the end, separately.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sqlreview.report import FORMATS
+from tests.support.cli import run_sqlreview_bytes
 
 HTML = "x</details><img src=x onerror=alert(1)>"
 SCRIPT = "<script>alert(1)</script>"
@@ -100,11 +99,8 @@ def write_corpus(directory: Path, name: str) -> Path:
 
 
 def sqlreview_sql(path: Path, output_format: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "sqlreview", "sql", "--format", output_format, str(path)],
-        capture_output=True, timeout=300, check=False,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    )
+    return run_sqlreview_bytes("sql", "--format", output_format, str(path),
+                               env={"PYTHONIOENCODING": "utf-8"})
 
 
 @pytest.fixture(scope="module")

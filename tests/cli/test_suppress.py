@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.cli.gitproject import INITIAL, add_field, django_args, sqlreview, write, write_project
+from tests.cli.gitproject import INITIAL, add_field, django_args, sqlreview, write_project
+from tests.support.projects import write_files
 
 
 def add_index(parent: str, *indexes: tuple[str, str], header: str = "") -> str:
@@ -136,7 +137,7 @@ def test_any_line_of_the_call_works_and_a_stray_ignore_is_reported(
 
 def test_config_ignore_suppresses_everywhere(project: Path, pg_server: ScratchServer,
                                              tmp_path: Path) -> None:
-    write(tmp_path, {"pyproject.toml": '[tool.sqlreview]\nignore = ["SR107"]\n'})
+    write_files(tmp_path, {"pyproject.toml": '[tool.sqlreview]\nignore = ["SR107"]\n'})
     code, document = run(project, pg_server, "shop:0003", "shop:0007", cwd=tmp_path,
                          fail_on="high")
     assert code == 0

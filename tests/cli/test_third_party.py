@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import pytest
 
 from sqlreview.scratch import ScratchServer
 from tests.support.cli import run_sqlreview
+from tests.support.projects import write_files
 
 pytest.importorskip("taggit", reason="django-taggit comes with the test extra")
 
@@ -54,11 +54,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     files = {"shelfproj/__init__.py": "", "shelfproj/settings.py": SETTINGS,
              "shelf/__init__.py": "", "shelf/migrations/__init__.py": "",
              "shelf/migrations/0001_initial.py": SHELF}
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
+    return write_files(root, files, keep_leading_newline=True)
 
 
 def review(project: Path, pg_server: ScratchServer, output_format: str

@@ -94,7 +94,7 @@ def _errors(state: Any, model: Any) -> dict[str, Any]:
 
     unreadable = DeployContext(model).judge("shop", UnreadableSql(""), state, state)
     broken = migrations.Migration("0099_broken", "shop")
-    broken.operations = [
+    broken.operations = [  # type: ignore[misc]  # Django's class attribute, per instance
         migrations.AddField("customer", "extra", models.IntegerField(null=True)),
         migrations.RemoveField("customer", "no_such_field"),
     ]

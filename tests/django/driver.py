@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 from sqlreview.django.errors import DjangoSetupError
 from sqlreview.django.setup import setup_django
@@ -74,20 +75,17 @@ def _interrupted_render(scratch_url: str | None) -> Result:
     from sqlreview.django import apply  # where replay renders each migration
 
     original_connection = connections["default"]
-    original_render = apply.render_migration
 
     def interrupt(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    apply.render_migration = interrupt
     try:
-        _render(scratch_url=scratch_url, targets=("shop",))
+        with mock.patch.object(apply, "render_migration", interrupt):
+            _render(scratch_url=scratch_url, targets=("shop",))
     except KeyboardInterrupt:
         interrupted = True
     else:
         interrupted = False
-    finally:
-        apply.render_migration = original_render
     return {
         "interrupted": interrupted,
         "connection_restored": connections["default"] is original_connection,
@@ -102,7 +100,7 @@ def _without_observations(result: Result) -> Result:
     of running), so two renders differ there: those literals are masked, and
     the trace's warning that such SQL ran differently is dropped.
     """
-    copy = json.loads(json.dumps(result))
+    copy: dict[str, Any] = json.loads(json.dumps(result))
     for migration in copy.get("migrations", []):
         migration["sql_text"] = mask_now(migration.get("sql_text", ""))
         migration["warnings"] = [w for w in migration.get("warnings", [])

@@ -24,8 +24,9 @@ settings module that fails to import.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
+
+from tests.support.projects import write_files
 
 SHOP_SETTINGS = """
 import os
@@ -359,14 +360,6 @@ import sqlreview_no_such_module  # noqa: F401
 class Migration(migrations.Migration):
     operations = []
 """
-
-
-def write_files(root: Path, files: dict[str, str]) -> Path:
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-    return root
 
 
 def write_shop_project(root: Path) -> Path:

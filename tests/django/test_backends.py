@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.django.projects import write_files
 from tests.django.timing import mask_now
 from tests.support.cli import ROOT as REPO
 from tests.support.cli import SAMPLE
 from tests.support.django_driver import run_driver
+from tests.support.projects import write_files
 
 Result = dict[str, Any]
 ZERO_DOWNTIME = "django_zero_downtime_migrations.backends.postgres"

@@ -34,10 +34,10 @@ def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
     alternatives = split_top_level(expression, "||")
     if len(alternatives) > 1:
         for alternative in alternatives:
-            value = evaluate(alternative, context)
-            if value:
-                return value
-        return value
+            chosen = evaluate(alternative, context)
+            if chosen:
+                return chosen
+        return chosen
     for operator in ("!=", "=="):
         sides = split_top_level(expression, operator)
         if len(sides) == 2:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import psycopg
 
-from tests.cli.gitproject import git, write
+from tests.cli.gitproject import git
+from tests.support.projects import write_files
 
 SETTINGS = """
 import os
@@ -85,7 +86,7 @@ def write_production_project(root: Path, production_url: str) -> Path:
     """The project as released, migrated on ``production_url`` and changed by hand there;
     0001 edited and committed on ``main``; a branch ``feature`` (checked out) adds 0002
     and 0003."""
-    write(root, {"prodproj/__init__.py": "", "prodproj/settings.py": SETTINGS,
+    write_files(root, {"prodproj/__init__.py": "", "prodproj/settings.py": SETTINGS,
                  "tags/__init__.py": "", "tags/migrations/__init__.py": "",
                  "tags/migrations/0001_initial.py": INITIAL.replace("{index}",
                                                                     "tags_tag_name_old")})
@@ -98,13 +99,13 @@ def write_production_project(root: Path, production_url: str) -> Path:
         connection.execute(f"ALTER TABLE tags_tag RENAME CONSTRAINT {unique[0]} "
                            "TO tags_tag_code_dba")
         connection.execute(BY_HAND_INDEX)
-    write(root, {"tags/migrations/0001_initial.py": INITIAL.replace("{index}",
+    write_files(root, {"tags/migrations/0001_initial.py": INITIAL.replace("{index}",
                                                                     "tags_tag_name_idx")})
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "as released, then 0001 edited")
     git(root, "checkout", "-q", "-b", "feature")
-    write(root, {"tags/migrations/0002_rename_index.py": RENAME_INDEX,
+    write_files(root, {"tags/migrations/0002_rename_index.py": RENAME_INDEX,
                  "tags/migrations/0003_drop_unique.py": DROP_UNIQUE})
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "edit 0001, add 0002 and 0003")

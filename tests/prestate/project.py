@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.django.projects import write_files
+from tests.support.projects import write_files
 
 SETTINGS = """
 SECRET_KEY = "test"

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
 import pytest
 
-from sqlreview.cli import main
 from tests.publish.fakehub import FakeHub, serve
+from tests.support.cli import Run, environment, run_isolated, run_sqlreview
 
 REPO = "acme/shop"
 PR = 7
@@ -54,11 +48,11 @@ def hub() -> Iterator[FakeHub]:
         yield server
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
+Result = Run  # what the CLI returned in this process or in a subprocess
+
+# The suite may itself run in GitHub Actions or GitLab CI: none of theirs may leak in.
+NOT_OURS = ("GITHUB_", "CI_", "GITLAB_", "SQLREVIEW_", "HTTP_PROXY", "HTTPS_PROXY",
+            "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
 @dataclass
@@ -67,12 +61,7 @@ class Cli:
     tmp: Path
 
     def base_env(self) -> dict[str, str]:
-        # The suite may itself run in GitHub Actions or GitLab CI: none of theirs may leak in.
-        drop = ("GITHUB_", "CI_", "GITLAB_", "SQLREVIEW_", "HTTP_PROXY", "HTTPS_PROXY",
-                "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
-        env = {key: value for key, value in os.environ.items() if not key.startswith(drop)}
-        env["SQLREVIEW_PUBLISH_BACKOFF"] = "0"
-        return env
+        return environment({"SQLREVIEW_PUBLISH_BACKOFF": "0"}, unset=NOT_OURS)
 
     def github_env(self, **overrides: str) -> dict[str, str]:
         event = self.tmp / "event.json"
@@ -96,21 +85,12 @@ class Cli:
 
     def run(self, *arguments: str, env: dict[str, str]) -> Result:
         """The CLI in this process (fast): ``sqlreview.cli.main`` with exactly ``env``."""
-        out, err = io.StringIO(), io.StringIO()
-        with mock.patch.dict(os.environ, {**self.base_env(), **env}, clear=True), \
-                contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(list(arguments))
-            except SystemExit as error:  # argparse refusing a flag
-                code = int(error.code or 0)
-        return Result(code, out.getvalue(), err.getvalue())
+        return run_isolated(arguments, env={**self.base_env(), **env})
 
     def spawn(self, *arguments: str, env: dict[str, str], timeout: float = 120) -> Result:
         """The CLI as users run it: ``python -m sqlreview`` in a subprocess."""
-        completed = subprocess.run([sys.executable, "-m", "sqlreview", *arguments],
-                                   capture_output=True, text=True, timeout=timeout,
-                                   env={**self.base_env(), **env},
-                                   cwd=Path(__file__).resolve().parents[2])
+        completed = run_sqlreview(*arguments, env={"SQLREVIEW_PUBLISH_BACKOFF": "0", **env},
+                                  unset=NOT_OURS, timeout=timeout)
         return Result(completed.returncode, completed.stdout, completed.stderr)
 
 

@@ -3,16 +3,13 @@ whatever publishing does (a fork's read-only token: a warning, the summary still
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
 from sqlreview.cli import ci_job
 from sqlreview.publish.body import marker
 from tests.publish.conftest import CLEAN_SQL, HIGH_SQL, PR, REPO, Cli
+from tests.support.cli import run_isolated
 
 
 @dataclass
@@ -27,16 +24,14 @@ class Step:
 def run_step(cli: Cli, sql: str, *flags: str, env: dict[str, str]) -> Step:
     summary, outputs = cli.tmp / "summary.md", cli.tmp / "output"
     summary.write_text("earlier step\n", encoding="utf-8")
-    out, err = io.StringIO(), io.StringIO()
-    with mock.patch.dict(os.environ, {**cli.base_env(), **env}, clear=True), \
-            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = ci_job.main(["--markdown", str(cli.tmp / "report" / "report.md"),
-                            "--summary", str(summary), "--outputs", str(outputs),
-                            "--warning-style", "github", *flags,
-                            "--", "sql", cli.sql_file(sql), "--fail-on", "high",
-                            "--publish", "github"])
+    run = run_isolated(["--markdown", str(cli.tmp / "report" / "report.md"),
+                        "--summary", str(summary), "--outputs", str(outputs),
+                        "--warning-style", "github", *flags,
+                        "--", "sql", cli.sql_file(sql), "--fail-on", "high",
+                        "--publish", "github"],
+                       env={**cli.base_env(), **env}, entry=ci_job.main, exit_is_code=False)
     lines = outputs.read_text(encoding="utf-8").splitlines()
-    return Step(code, out.getvalue(), err.getvalue(), summary.read_text(encoding="utf-8"),
+    return Step(run.code, run.out, run.err, summary.read_text(encoding="utf-8"),
                 dict(line.split("=", 1) for line in lines))
 
 
@@ -94,21 +89,21 @@ def test_without_publish_the_arguments_go_through_untouched() -> None:
 
 def test_an_input_that_cannot_be_read_is_an_unknown_risk(cli: Cli) -> None:
     missing = str(cli.tmp / "missing.sql")
-    with mock.patch.dict(os.environ, {**cli.base_env(), **cli.github_env()}, clear=True), \
-            contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        code = ci_job.main(["--markdown", str(cli.tmp / "again.md"), "--outputs",
-                            str(cli.tmp / "again"), "--", "sql", missing])
+    code = run_isolated(["--markdown", str(cli.tmp / "again.md"), "--outputs",
+                         str(cli.tmp / "again"), "--", "sql", missing],
+                        env={**cli.base_env(), **cli.github_env()}, entry=ci_job.main,
+                        exit_is_code=False).code
     assert code == 2
     assert (cli.tmp / "again").read_text(encoding="utf-8").startswith("risk=unknown\n")
 
 
 def test_a_review_that_cannot_run_says_so_in_the_summary(cli: Cli) -> None:
     summary, outputs = cli.tmp / "summary.md", cli.tmp / "output"
-    with mock.patch.dict(os.environ, {**cli.base_env(), **cli.github_env()}, clear=True), \
-            contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        code = ci_job.main(["--markdown", str(cli.tmp / "report.md"), "--summary", str(summary),
-                            "--outputs", str(outputs), "--", "sql", "--no-such-flag",
-                            "--publish", "github"])
+    code = run_isolated(["--markdown", str(cli.tmp / "report.md"), "--summary", str(summary),
+                         "--outputs", str(outputs), "--", "sql", "--no-such-flag",
+                         "--publish", "github"],
+                        env={**cli.base_env(), **cli.github_env()}, entry=ci_job.main,
+                        exit_is_code=False).code
     assert code == 2
     assert outputs.read_text(encoding="utf-8").splitlines()[:2] == ["risk=unknown",
                                                                      "exit-code=2"]

@@ -263,7 +263,7 @@ def test_a_token_echoed_by_the_server_is_redacted(cli: Cli, hub: FakeHub) -> Non
             document = {"message": f"token {hub.token} may not write"}
         return status, headers, document
 
-    hub._github = echo  # type: ignore[method-assign]
+    hub._github = echo  # type: ignore[method-assign, assignment]
     result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--debug",
                      "--publish-required", env=cli.github_env())
 

@@ -194,7 +194,7 @@ def test_an_answer_that_is_not_a_comment_is_reported(cli: Cli, hub: FakeHub) -> 
         return (status, headers, {"ok": True}) if args[0] == "POST" else (status, headers,
                                                                           document)
 
-    hub._github = no_id  # type: ignore[method-assign]
+    hub._github = no_id  # type: ignore[method-assign, assignment]
     result = cli.run("sql", cli.sql_file(HIGH_SQL), "--publish", "github", "--publish-required",
                      env=cli.github_env())
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
+
+from tests.support.cli import run_sqlreview
 
 SCHEMA = Path(__file__).with_name("sarif-schema-2.1.0.json")
 SCHEMA_SQL = "CREATE TABLE shop_order (id bigint PRIMARY KEY, total integer);\n"
@@ -26,10 +26,8 @@ def sqlreview(tmp_path: Path, *arguments: str, **environment: str
     path = tmp_path / "0042_change.sql"
     path.write_text(SQL, encoding="utf-8")
     (tmp_path / "schema.sql").write_text(SCHEMA_SQL, encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "sqlreview", "sql", path.name,
-                           "--schema", "schema.sql", *arguments],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                          check=False, env={**os.environ, "COLUMNS": "200", **environment})
+    return run_sqlreview("sql", path.name, "--schema", "schema.sql", *arguments, cwd=tmp_path,
+                         timeout=120, env={"COLUMNS": "200", **environment})
 
 
 def test_sarif_from_the_command_line_is_schema_valid(tmp_path: Path) -> None:

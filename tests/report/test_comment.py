@@ -6,10 +6,6 @@ every finding code at medium or above of every migration is still named."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +18,8 @@ from sqlreview.report.markdown import COMMENT_BUDGET, TABLE_WIDTH, measure
 from sqlreview.results import Level, Review
 from sqlreview.scratch import ScratchServer
 from tests.report.cases import CASES, large_upgrade
+from tests.support.cli import SAMPLE, run_sqlreview
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "sample_migrations"
 PARSER = MarkdownIt("commonmark").enable("table")
 READABLE = ["one_statement", "shop_migrations", "sized_migrations", "sized_timeline",
             "large_upgrade", "many_migrations", "risky_script"]
@@ -155,11 +150,8 @@ def test_file_links_come_from_the_publisher() -> None:
 
 
 def sqlreview(*args: str) -> str:
-    completed = subprocess.run(
-        [sys.executable, "-m", "sqlreview", "--all", "--pythonpath", str(SAMPLE), "--settings",
-         "sampleproject.settings", "--fail-on", "never", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env=dict(os.environ),
-        check=False)
+    completed = run_sqlreview("--all", "--pythonpath", str(SAMPLE), "--settings",
+                              "sampleproject.settings", "--fail-on", "never", *args)
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
 

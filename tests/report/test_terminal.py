@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from sqlreview.report import escape, terminal, text
+from sqlreview.report import digest, escape, terminal, text
 from sqlreview.report.terminal import TerminalOptions, resolve, visible_length
 from sqlreview.results import Finding, Level, StatementResult
 from tests.report.cases import CASES, render
@@ -153,10 +153,10 @@ def test_long_lists_of_tables_are_summarised() -> None:
 
 def test_a_summary_too_wide_for_the_terminal_puts_locks_and_hold_under_each_row() -> None:
     review = CASES["shop_migrations"]
-    wide = text.summary_table(review(), text.digest.digests(review(), Level.MEDIUM),
+    wide = text.summary_table(review(), digest.digests(review(), Level.MEDIUM),
                               TerminalOptions(200))
     assert "Locks (strongest first)" in wide[0] and len(wide) == 2 + 5
-    narrow = text.summary_table(review(), text.digest.digests(review(), Level.MEDIUM),
+    narrow = text.summary_table(review(), digest.digests(review(), Level.MEDIUM),
                                 TerminalOptions(80))
     assert narrow[0].split() == ["Migration", "Risk", "Findings"]
     rewrite = narrow.index("shop.0003_order_total_bigint  critical  SR103")
@@ -167,7 +167,7 @@ def test_a_summary_too_wide_for_the_terminal_puts_locks_and_hold_under_each_row(
 def test_a_report_written_to_a_file_is_drawn_for_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
     from pathlib import Path
 
-    monkeypatch.setattr(terminal.sys, "stdout", Tty())
+    monkeypatch.setattr("sqlreview.report.terminal.sys.stdout", Tty())
     parser = argparse.ArgumentParser()
     parser.add_argument("--output", "-o", type=Path)
     terminal.add_terminal_options(parser)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import ROOT, run_sqlreview
 
 
 def run_cli(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sqlreview", *arguments], cwd=cwd or ROOT,
-                          capture_output=True, text=True, timeout=300, check=False)
+    return run_sqlreview(*arguments, cwd=cwd or ROOT)
 
 
 def dump(url: str, tmp_path: Path, *extra: str) -> tuple[dict[str, Any], str]:

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +30,12 @@ from sqlreview.stats.calibration import (
     load_calibration,
 )
 from sqlreview.stats.estimate import OPTIONAL_FIGURES
+from tests.support.cli import run_sqlreview, sqlreview_argv
+from tests.support.waiting import wait_for
 
 
 def calibrate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sqlreview", "calibrate", *args],
-                          capture_output=True, text=True, timeout=300, check=False)
+    return run_sqlreview("calibrate", *args)
 
 
 def shipped() -> dict[str, Any]:
@@ -156,13 +156,6 @@ def test_calibrates_an_empty_staging_database_and_leaves_nothing(pg_database: st
     assert left == [] and tables == (0,)
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def calibrate_schemas(url: str) -> list[str]:
     with psycopg.connect(url) as conn:
         rows = conn.execute("SELECT nspname FROM pg_namespace "
@@ -173,10 +166,10 @@ def calibrate_schemas(url: str) -> list[str]:
 def test_ctrl_c_on_staging_drops_the_schema(pg_database: str, tmp_path: Path) -> None:
     output = tmp_path / "c.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "sqlreview", "calibrate", "--database-url", pg_database,
-         "--size-mb", "30", "-o", str(output)],
+        sqlreview_argv("calibrate", "--database-url", pg_database, "--size-mb", "30",
+                       "-o", str(output)),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: bool(calibrate_schemas(pg_database)))
+    wait_for(lambda: bool(calibrate_schemas(pg_database)), interval=0.1)
     time.sleep(0.5)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
@@ -190,10 +183,10 @@ def test_sigterm_on_the_embedded_server_leaves_no_server(tmp_path: Path) -> None
     tmp = Path(tempfile.mkdtemp(prefix="sqlreview-calibrate-"))
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "sqlreview", "calibrate", "-o", str(tmp_path / "c.json")],
+            sqlreview_argv("calibrate", "-o", str(tmp_path / "c.json")),
             env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True)
-        wait_for(lambda: any(tmp.glob("sqlreview-pg-*/server.log")))
+        wait_for(lambda: any(tmp.glob("sqlreview-pg-*/server.log")), interval=0.1)
         time.sleep(2.0)
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)

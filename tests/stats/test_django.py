@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.stats.helpers import ROOT, dump, run_cli
+from tests.stats.helpers import dump, run_cli
+from tests.support.cli import ROOT
 
 SAMPLE = ROOT / "sample_migrations"
 GB = 1024 ** 3

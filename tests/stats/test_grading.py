@@ -64,7 +64,8 @@ def review(tmp_path: Path, sql: str, *arguments: str) -> dict[str, Any]:
     script.write_text(sql, encoding="utf-8")
     result = run_cli("sql", str(script), "--format", "json", "--fail-on", "never", *arguments)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
 
 
 def risks(document: dict[str, Any]) -> list[str]:

@@ -18,8 +18,9 @@ replay, or PostgreSQL at ``$DBA_DATABASE_URL`` for live mode; an alias
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
+
+from tests.support.projects import app_files, write_files
 
 SETTINGS = """
 import os
@@ -177,21 +178,10 @@ INVENTORY = {
 }
 
 
-def write_app(root: Path, app: str, migrations: dict[str, str]) -> None:
-    folder = root / app / "migrations"
-    folder.mkdir(parents=True)
-    (root / app / "__init__.py").write_text("")
-    (folder / "__init__.py").write_text("")
-    for name, text in migrations.items():
-        (folder / name).write_text(textwrap.dedent(text))
-
-
 def write_project(root: Path) -> Path:
-    (root / "dbaproj").mkdir()
-    (root / "dbaproj" / "__init__.py").write_text("")
-    (root / "dbaproj" / "settings.py").write_text(SETTINGS)
-    write_app(root, "accounts", ACCOUNTS)
-    write_app(root, "tickets", TICKETS)
-    write_app(root, "reports", REPORTS)
-    write_app(root, "inventory", INVENTORY)
-    return root
+    files = {"dbaproj/__init__.py": "", "dbaproj/settings.py": SETTINGS}
+    for app, migrations in (("accounts", ACCOUNTS), ("tickets", TICKETS), ("reports", REPORTS),
+                            ("inventory", INVENTORY)):
+        files.update(app_files(app, {name.removesuffix(".py"): text
+                                     for name, text in migrations.items()}))
+    return write_files(root, files, keep_leading_newline=True)
