@@ -2,12 +2,15 @@
 supported Django.
 
     nox -s tests            the suite on the default Django (Python 3.11)
-    nox -s matrix           the suite on Django 4.2 and 5.2 (Python 3.11), 6.x (Python 3.12)
+    nox -s matrix           the suite on Django 4.2 and 5.2 (Python 3.11), 6.x (Python 3.12):
+                            all of it on 5.2, the Django-dependent part on 4.2 and 6.x
+                            (tests/conftest.py marks the rest `django_free`)
     nox -s lowest           the fast part of the suite with every direct dependency at its
                             floor (pyproject.toml's `>=`), on Python 3.10
     nox -s pythons          the fast part of the suite on Python 3.10 and 3.13
                             (-s "pythons(3.10)", -s "pythons(3.13)")
-    nox -s lint             ruff, mypy --strict, actionlint on .github/workflows, and the
+    nox -s lint             ruff, mypy --strict (sqlreview and tests), actionlint on
+                            .github/workflows, and the
                             package: sdist + wheel built, twine check, the wheel's contents
     nox -s e2e              a new user's first day: the built wheel in a fresh venv, the
                             pre-commit hook, the GitHub Action and the GitLab job on a
@@ -41,11 +44,17 @@ OLDEST_PYTHON = "3.10"
 NEWEST_PYTHON = "3.13"
 # The fast part of the suite: tests/conftest.py marks the slow modules `slow`.
 FAST = ["-m", "not slow"]
-# (Python, Django requirement): the oldest LTS, the current LTS, the newest release.
+# What a matrix session runs: the whole suite, or only the tests a Django version can change
+# (tests/conftest.py marks the others `django_free`: the truth tests, calibration and the
+# estimate acceptance tests, the analyzer, the reports, ...). Those run once, on the current
+# LTS; the Django-dependent ones run on every Django.
+WHOLE_SUITE: tuple[str, ...] = ()
+DJANGO_DEPENDENT = ("-m", "not django_free")
+# (Python, Django requirement, what runs): the oldest LTS, the current LTS, the newest release.
 DJANGO_MATRIX = [
-    ("3.11", "Django>=4.2,<5.0"),
-    ("3.11", "Django>=5.2,<6.0"),
-    ("3.12", "Django>=6.0,<7.0"),
+    ("3.11", "Django>=4.2,<5.0", DJANGO_DEPENDENT),
+    ("3.11", "Django>=5.2,<6.0", WHOLE_SUITE),
+    ("3.12", "Django>=6.0,<7.0", DJANGO_DEPENDENT),
 ]
 
 
@@ -60,10 +69,11 @@ def interpreter(version: str) -> str:
     return candidates[-1] if candidates else version
 
 
-def install_and_test(session: nox.Session, django: str | None = None) -> None:
+def install_and_test(session: nox.Session, django: str | None = None,
+                     selection: tuple[str, ...] = WHOLE_SUITE) -> None:
     session.install("-e", ".[test]", *([django] if django else []))
     session.run("python", "-c", "import django; print('Django', django.get_version())")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *selection, *session.posargs)
 
 
 @nox.session(python=interpreter(DEFAULT_PYTHON))
@@ -74,13 +84,16 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 @nox.parametrize(
-    "python,django",
-    [(interpreter(python), django) for python, django in DJANGO_MATRIX],
-    ids=[django.split(">=")[1].split(",")[0] for _, django in DJANGO_MATRIX],
+    "python,django,selection",
+    [(interpreter(python), django, selection) for python, django, selection in DJANGO_MATRIX],
+    ids=[django.split(">=")[1].split(",")[0] for _, django, _ in DJANGO_MATRIX],
 )
-def matrix(session: nox.Session, django: str) -> None:
-    """The whole suite on each supported Django."""
-    install_and_test(session, django)
+def matrix(session: nox.Session, django: str, selection: tuple[str, ...]) -> None:
+    """Each supported Django: the whole suite on 5.2, the Django-dependent tests on the others.
+
+    The tests tests/conftest.py marks `django_free` (no Django version changes them) run once,
+    on the current LTS; every other test runs on every Django."""
+    install_and_test(session, django, selection)
 
 
 @nox.session(python=interpreter(OLDEST_PYTHON))
@@ -121,11 +134,12 @@ def pythons(session: nox.Session) -> None:
 
 @nox.session(python=interpreter(DEFAULT_PYTHON))
 def lint(session: nox.Session) -> None:
-    """ruff, mypy --strict, actionlint; the package builds, passes twine check, and its wheel
-    holds what an installed sqlreview needs."""
+    """ruff, mypy --strict on sqlreview and the tests, actionlint; the package builds, passes
+    twine check, and its wheel holds what an installed sqlreview needs."""
     session.install("-e", ".[lint,docs]")
     session.run("ruff", "check", "sqlreview", "tests", "noxfile.py", "benchmarks")
     session.run("mypy", "--strict", "sqlreview")
+    session.run("mypy", "--strict", "tests")  # pyproject.toml excludes tests/deploy/project
     session.run("actionlint", *sorted(glob.glob(".github/workflows/*.yml")))
     # The CI recipes against the schemas GitHub and GitLab publish (vendored by check-jsonschema).
     session.install("check-jsonschema")

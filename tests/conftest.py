@@ -35,18 +35,42 @@ SLOW = (
     "cli/test_signals.py", "cli/test_replay_core.py", "cli/test_determinism.py",
     "cli/test_sql_hostile.py",
 )
+# The tests no Django version can change, marked `django_free`: they import no Django, review
+# no Django project, and run no `sqlreview sql` whose verdict hangs on the default PostgreSQL
+# version (the installed Django's oldest; tests/test_cli.py and tests/cli/ check that on every
+# Django). `nox -s matrix` runs them on one Django only (noxfile.py). New modules are
+# Django-dependent by default: they run on every Django until added here.
+DJANGO_FREE = (
+    "truth",  # the knowledge table against a real server
+    "stats/test_calibration.py", "stats/test_dump.py", "stats/test_estimates.py",
+    "analyzer/test_analyzer.py", "analyzer/test_dependencies.py",
+    "analyzer/test_introspect_dependencies.py", "analyzer/test_introspect_incremental.py",
+    "analyzer/test_parse.py", "analyzer/test_versions.py",
+    "report/test_annotations.py", "report/test_budget.py", "report/test_escaping.py",
+    "report/test_golden.py", "report/test_mermaid_render.py", "report/test_rule_links.py",
+    "report/test_terminal.py",
+    "publish/test_units.py", "publish/test_links.py",
+    "test_architecture.py", "test_ci_recipes.py", "test_docs.py", "test_observe.py",
+    "test_packaging.py", "test_progress.py", "test_report.py", "test_rule_command.py",
+)
 _TESTS = Path(__file__).resolve().parent
 
 
+def is_under(where: str, paths: tuple[str, ...]) -> bool:
+    """``where`` (a path relative to tests/) is one of ``paths`` or inside one of them."""
+    return any(where == path or where.startswith(path + "/") for path in paths)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    slow = pytest.mark.slow
     for item in items:
         try:
             where = item.path.resolve().relative_to(_TESTS).as_posix()
         except ValueError:
             continue
-        if any(where == path or where.startswith(path + "/") for path in SLOW):
-            item.add_marker(slow)
+        if is_under(where, SLOW):
+            item.add_marker(pytest.mark.slow)
+        if is_under(where, DJANGO_FREE):
+            item.add_marker(pytest.mark.django_free)
 
 
 @pytest.fixture(scope="session")
