@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.support.cli import run_main, run_sqlreview, sqlreview_argv
+from tests.support.cli import run_main, run_sqlreview
 
 SQL = "ALTER TABLE book ALTER COLUMN title TYPE varchar(200);\nSELECT 1;\n"
 SCHEMA = "CREATE TABLE book (id bigserial PRIMARY KEY, title varchar(100) NOT NULL);\n"
@@ -253,18 +253,15 @@ def test_closed_standard_input(tmp_path: Path) -> None:
 def test_closed_standard_output(tmp_path: Path) -> None:
     path = tmp_path / "m.sql"
     path.write_text(SQL, encoding="utf-8")
-    completed = subprocess.run(
-        sqlreview_argv("sql", str(path)), stderr=subprocess.PIPE,
-        text=True, timeout=120, check=False, preexec_fn=lambda: os.close(1))
+    completed = run_sqlreview("sql", str(path), stdout=None, timeout=120,
+                              preexec_fn=lambda: os.close(1))
     assert completed.returncode == 2
     line = one_line(completed.stderr)
     assert "standard output is closed" in line and "-o FILE" in line
     # With -o, a closed standard output does not matter.
     report = tmp_path / "r.json"
-    completed = subprocess.run(
-        sqlreview_argv("sql", "--format", "json", "-o", str(report), str(path)),
-        stderr=subprocess.PIPE, text=True, timeout=120, check=False,
-        preexec_fn=lambda: os.close(1))
+    completed = run_sqlreview("sql", "--format", "json", "-o", str(report), str(path),
+                              stdout=None, timeout=120, preexec_fn=lambda: os.close(1))
     assert completed.returncode == 1, completed.stderr
     assert json.loads(report.read_text(encoding="utf-8"))["summary"]["statements"] == 2
 

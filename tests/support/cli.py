@@ -41,22 +41,23 @@ def sqlreview_argv(*arguments: str) -> list[str]:
 
 def _run(arguments: tuple[str, ...], *, text: bool, cwd: Path, env: Mapping[str, str] | None,
          unset: tuple[str, ...], timeout: float, input: str | None, stdin: Output,
-         stdout: Output) -> subprocess.CompletedProcess[Any]:
+         stdout: Output, **process: Any) -> subprocess.CompletedProcess[Any]:
     return subprocess.run(sqlreview_argv(*arguments), cwd=cwd, input=input, stdin=stdin,
                           stdout=stdout, stderr=subprocess.PIPE, text=text, timeout=timeout,
-                          env=environment(env, unset=unset), check=False)
+                          env=environment(env, unset=unset), check=False, **process)
 
 
 def run_sqlreview(*arguments: str, cwd: Path = ROOT, env: Mapping[str, str] | None = None,
                   unset: tuple[str, ...] = (), timeout: float = 300, input: str | None = None,
-                  stdin: Output = None, stdout: Output = subprocess.PIPE,
+                  stdin: Output = None, stdout: Output = subprocess.PIPE, **process: Any,
                   ) -> subprocess.CompletedProcess[str]:
     """``python -m sqlreview *arguments`` with text output; ``env`` is added to this process's
     environment, from which the variables starting with one of ``unset`` are left out;
-    ``input`` is written to its standard input (or ``stdin`` is its standard input)."""
+    ``input`` is written to its standard input (or ``stdin`` is its standard input);
+    ``process`` goes to ``subprocess.run`` as it is (``encoding``, ``preexec_fn``)."""
     completed: subprocess.CompletedProcess[str] = _run(
         arguments, text=True, cwd=cwd, env=env, unset=unset, timeout=timeout, input=input,
-        stdin=stdin, stdout=stdout)
+        stdin=stdin, stdout=stdout, **process)
     return completed
 
 
