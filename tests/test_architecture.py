@@ -196,14 +196,16 @@ def modules_imported_by(path: Path) -> Iterator[str]:
             yield from (f"{module}.{alias.name}" for alias in node.names)
 
 
-def is_test_module(name: str) -> bool:
-    return name.startswith("tests.") and name.rpartition(".")[2].startswith("test_")
+def is_test_module_or_conftest(name: str) -> bool:
+    last = name.rpartition(".")[2]
+    return name.startswith("tests.") and (last.startswith("test_") or last == "conftest")
 
 
 def test_no_test_module_imports_another() -> None:
     """What tests share lives in tests/support/ (or a conftest's fixtures), never in a test
-    module: importing one runs its tests' module twice and hides what is shared."""
+    module or a conftest: importing one runs it twice, under two names, and hides what is
+    shared."""
     imports = sorted(f"{path.relative_to(TESTS)} imports {name}"
                      for path in TESTS.rglob("*.py")
-                     for name in modules_imported_by(path) if is_test_module(name))
+                     for name in modules_imported_by(path) if is_test_module_or_conftest(name))
     assert imports == []

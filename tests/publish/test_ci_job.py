@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlreview.cli import ci_job
 from sqlreview.publish.body import marker
-from tests.publish.conftest import CLEAN_SQL, HIGH_SQL, PR, REPO, Cli
 from tests.support.cli import run_isolated
+from tests.support.publish import CLEAN_SQL, HIGH_SQL, PR, REPO, Cli
 
 
 @dataclass

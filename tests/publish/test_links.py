@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlreview.publish.links import file_links, repository_path
 from sqlreview.publish.options import PublishOptions
-from tests.publish.conftest import MR, PROJECT_KEY, REPO, Cli
 from tests.publish.fakehub import FakeHub
+from tests.support.publish import MR, PROJECT_KEY, REPO, Cli
 
 HEAD = "0123456789abcdef0123456789abcdef01234567"
 MERGE = "fedcba9876543210fedcba9876543210fedcba98"

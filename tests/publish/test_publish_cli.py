@@ -16,7 +16,8 @@ import time
 
 import pytest
 
-from tests.publish.conftest import (
+from tests.publish.fakehub import FakeHub
+from tests.support.publish import (
     CLEAN_SQL,
     CRITICAL_SQL,
     HIGH_SQL,
@@ -28,7 +29,6 @@ from tests.publish.conftest import (
     Cli,
     Result,
 )
-from tests.publish.fakehub import FakeHub
 
 MARKER = "<!-- sqlreview -->"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlreview.scratch import ScratchServer
-from tests.publish.conftest import PR, REPO, Cli
 from tests.publish.fakehub import FakeHub
+from tests.support.publish import PR, REPO, Cli
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_migrations"
 

@@ -19,8 +19,8 @@ from sqlreview.results import (
     SqlAnalysis,
     StatementResult,
 )
-from tests.publish.conftest import HIGH_SQL, Cli
 from tests.publish.fakehub import FakeHub
+from tests.support.publish import HIGH_SQL, Cli
 
 
 def review_with(*statements: StatementResult, error: str | None = None) -> Review:
