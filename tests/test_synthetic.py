@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from sqlreview.scratch import ScratchServer
+from tests.support.cli import run_sqlreview
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "benchmarks" / "synthetic.py"
@@ -89,11 +90,10 @@ def test_generated_project_loads_with_a_consistent_graph(project: Path) -> None:
 
 def test_sqlreview_all_reviews_every_generated_migration(project: Path,
                                                          pg_server: ScratchServer) -> None:
-    command = [sys.executable, "-m", "sqlreview", "--all", "--settings", "synthproject.settings",
-               "--pythonpath", str(project), "--scratch-url", pg_server.url,
-               "--format", "json", "--fail-on", "never"]
-    process = subprocess.run(command, env=environment(project), capture_output=True, text=True,
-                             cwd=project.parent)
+    process = run_sqlreview("--all", "--settings", "synthproject.settings", "--pythonpath",
+                            str(project), "--scratch-url", pg_server.url, "--format", "json",
+                            "--fail-on", "never", env=environment(project), cwd=project.parent,
+                            timeout=None)
     assert process.returncode == 0, process.stderr
     review = json.loads(process.stdout)
     reviewed = [(item["app"], item["name"]) for item in review["migrations"]]

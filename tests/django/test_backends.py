@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ import pytest
 from sqlreview.scratch import ScratchServer
 from tests.django.timing import mask_now
 from tests.support.cli import ROOT as REPO
-from tests.support.cli import SAMPLE
+from tests.support.cli import SAMPLE, run_sqlreview
 from tests.support.django_driver import run_driver
 from tests.support.projects import write_files
 
@@ -62,17 +60,13 @@ def review(server: ScratchServer, settings_dir: Path, module: str, *targets: str
            env: dict[str, str] | None = None) -> tuple[int, Result]:
     """``sqlreview --format json`` as a user runs it (replay on ``server``); the
     configured database is ``database_url`` (default: the server's own)."""
-    environment = {key: value for key, value in os.environ.items()
-                   if key != "DJANGO_SETTINGS_MODULE"}
-    environment["PYTHONPATH"] = os.pathsep.join([str(settings_dir), str(REPO)])
-    environment["SAMPLE_DATABASE_URL"] = database_url or server.url
-    environment.pop("PGOPTIONS", None)
-    environment.update(env or {})
-    process = subprocess.run(
-        [sys.executable, "-m", "sqlreview", *(targets or ("--all",)), "--settings", module,
-         "--pythonpath", str(project), "--scratch-url", server.url, "--no-cache",
-         "--mode", mode, "--format", "json", "--fail-on", "never", "--quiet"],
-        capture_output=True, text=True, env=environment, timeout=600, check=False)
+    environment = {"PYTHONPATH": os.pathsep.join([str(settings_dir), str(REPO)]),
+                   "SAMPLE_DATABASE_URL": database_url or server.url, **(env or {})}
+    process = run_sqlreview(
+        *(targets or ("--all",)), "--settings", module, "--pythonpath", str(project),
+        "--scratch-url", server.url, "--no-cache", "--mode", mode, "--format", "json",
+        "--fail-on", "never", "--quiet",
+        env=environment, unset=("DJANGO_SETTINGS_MODULE", "PGOPTIONS"), timeout=600)
     assert process.returncode in (0, 1, 3), process.stderr  # 3: a migration failed
     document: Result = json.loads(process.stdout)
     return process.returncode, document

@@ -23,8 +23,6 @@ test checks that the model carries over, not that a table was timed twice.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -198,9 +196,7 @@ def test_estimates_with_the_shipped_calibration(big_table: BigTable) -> None:
 
 def test_estimates_right_after_calibrate(big_table: BigTable, tmp_path: Path) -> None:
     output = tmp_path / "calibration.json"
-    completed = subprocess.run(
-        [sys.executable, "-m", "sqlreview", "calibrate", "-o", str(output)],
-        capture_output=True, text=True, timeout=300, check=False)
+    completed = run_cli("calibrate", "-o", str(output))
     assert completed.returncode == 0, completed.stderr
     calibration = load_calibration(output)
     assert calibration.extra["cores"] >= 1 and "PostgreSQL" in calibration.machine

@@ -40,7 +40,7 @@ def sqlreview_argv(*arguments: str) -> list[str]:
 
 
 def _run(arguments: tuple[str, ...], *, text: bool, cwd: Path, env: Mapping[str, str] | None,
-         unset: tuple[str, ...], timeout: float, input: str | None, stdin: Output,
+         unset: tuple[str, ...], timeout: float | None, input: str | None, stdin: Output,
          stdout: Output, **process: Any) -> subprocess.CompletedProcess[Any]:
     return subprocess.run(sqlreview_argv(*arguments), cwd=cwd, input=input, stdin=stdin,
                           stdout=stdout, stderr=subprocess.PIPE, text=text, timeout=timeout,
@@ -48,7 +48,8 @@ def _run(arguments: tuple[str, ...], *, text: bool, cwd: Path, env: Mapping[str,
 
 
 def run_sqlreview(*arguments: str, cwd: Path = ROOT, env: Mapping[str, str] | None = None,
-                  unset: tuple[str, ...] = (), timeout: float = 300, input: str | None = None,
+                  unset: tuple[str, ...] = (), timeout: float | None = 300,
+                  input: str | None = None,
                   stdin: Output = None, stdout: Output = subprocess.PIPE, **process: Any,
                   ) -> subprocess.CompletedProcess[str]:
     """``python -m sqlreview *arguments`` with text output; ``env`` is added to this process's
