@@ -42,6 +42,10 @@ SLOW = (
 # Django-dependent by default: they run on every Django until added here.
 DJANGO_FREE = (
     "truth",  # the knowledge table against a real server
+    # `sqlreview sql` on input that tests the CLI, not a verdict: hostile SQL, hash seeds,
+    # message bounds, output encodings (whatever PostgreSQL version is assumed)
+    "cli/test_sql_hostile.py", "cli/test_sql_determinism.py", "cli/test_sql_bounded_output.py",
+    "cli/test_output_encoding.py",
     "stats/test_calibration.py", "stats/test_dump.py", "stats/test_estimates.py",
     "analyzer/test_analyzer.py", "analyzer/test_dependencies.py",
     "analyzer/test_introspect_dependencies.py", "analyzer/test_introspect_incremental.py",
