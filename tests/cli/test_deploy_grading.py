@@ -10,14 +10,14 @@ verdict's finding goes on the statement that does the work.
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sqlreview.scratch import ScratchServer
-from tests.cli.test_review import sqlreview
+from tests.support.cli import run_sqlreview
+from tests.support.projects import write_files
 
 SETTINGS = """
 SECRET_KEY = "test"
@@ -74,20 +74,16 @@ def write_project(root: Path) -> Path:
         "shop/migrations/0002_rename_order_customer.py": RENAME,
         "shop/migrations/0003_remove_order_courier.py": REMOVE_FOREIGN_KEY,
     }
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
+    return write_files(root, files, keep_leading_newline=True)
 
 
 @pytest.fixture(scope="module")
 def reviewed(pg_server: ScratchServer, tmp_path_factory: pytest.TempPathFactory
              ) -> dict[str, Any]:
     project = write_project(tmp_path_factory.mktemp("grading"))
-    result = sqlreview("shop:0002", "shop:0003", "--settings", "shopproj.settings",
-                       "--format", "json", "--fail-on", "never", "--assume-lock-timeout",
-                       "--scratch-url", pg_server.url, cwd=project)
+    result = run_sqlreview("shop:0002", "shop:0003", "--settings", "shopproj.settings",
+                           "--format", "json", "--fail-on", "never", "--assume-lock-timeout",
+                           "--scratch-url", pg_server.url, cwd=project)
     assert result.returncode == 0, result.stderr
     document: dict[str, Any] = json.loads(result.stdout)
     return document
