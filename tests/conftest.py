@@ -47,7 +47,7 @@ DJANGO_FREE = (
     "cli/test_sql_hostile.py", "cli/test_sql_determinism.py", "cli/test_sql_bounded_output.py",
     "cli/test_output_encoding.py",
     "stats/test_calibration.py", "stats/test_dump.py", "stats/test_estimates.py",
-    "analyzer/test_analyzer.py", "analyzer/test_dependencies.py",
+    "analyzer/test_analyzer.py", "analyzer/test_dependencies.py", "analyzer/test_kinds.py",
     "analyzer/test_introspect_dependencies.py", "analyzer/test_introspect_incremental.py",
     "analyzer/test_parse.py", "analyzer/test_versions.py",
     "report/test_annotations.py", "report/test_budget.py", "report/test_escaping.py",
