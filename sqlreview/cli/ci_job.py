@@ -23,8 +23,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlreview import interrupts
 from sqlreview.cli.main import main as sqlreview_main
+from sqlreview.cli.main import run_program
 from sqlreview.errors import ExitCode
 from sqlreview.publish import publish_review
 from sqlreview.publish.options import PublishOptions, add_publish_options
@@ -201,10 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry_point() -> None:
-    interrupts.install()
-    code = main()
-    interrupts.settle()
-    sys.exit(code)
+    run_program(main)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ are ``sqlreview.errors.ExitCode``; how a publishing failure shows in them,
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from sqlreview import interrupts
 from sqlreview.cli.io import print_error
@@ -82,10 +83,17 @@ def _stats(arguments: list[str]) -> int:
                      "an app named stats is reviewed as stats:0001")
 
 
-def entry_point() -> None:
-    # A CI runner cancelling the job sends SIGTERM: treat it like Ctrl-C, so the
-    # scratch databases and the embedded server are cleaned up on the way out.
+def run_program(command: Callable[[], int]) -> NoReturn:
+    """Run ``command`` as the whole process, its result the exit status.
+
+    A CI runner cancelling the job sends SIGTERM: it is treated like Ctrl-C, so the
+    scratch databases and the embedded server are cleaned up on the way out.
+    """
     interrupts.install()
-    code = main()
+    code = command()
     interrupts.settle()
     sys.exit(code)
+
+
+def entry_point() -> None:
+    run_program(main)

@@ -15,8 +15,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import PurePath
 
-from sqlreview import interrupts
 from sqlreview.cli.main import main as review_command
+from sqlreview.cli.main import run_program
 
 
 def migration_target(argument: str) -> str | None:
@@ -51,10 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry_point() -> None:
-    interrupts.install()
-    code = main()
-    interrupts.settle()
-    sys.exit(code)
+    run_program(main)
 
 
 if __name__ == "__main__":
