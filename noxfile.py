@@ -161,7 +161,7 @@ def lint(session: nox.Session) -> None:
 
 
 WHEEL_MUST_HOLD = ["sqlreview/py.typed", "sqlreview/stats/default_calibration.json",
-                   "sqlreview/__init__.py", "sqlreview/cli.py"]
+                   "sqlreview/__init__.py", "sqlreview/cli/__init__.py", "sqlreview/cli/main.py"]
 
 
 def check_wheel(session: nox.Session, wheel: str) -> None:
