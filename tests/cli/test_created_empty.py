@@ -16,15 +16,9 @@ import pytest
 
 from sqlreview.scratch import ScratchServer
 from tests.support.cli import run_sqlreview
-from tests.support.projects import write_files
+from tests.support.projects import unreachable_settings, write_files
 
-SETTINGS = """
-SECRET_KEY = "test"
-INSTALLED_APPS = ["inventory"]
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "nothing",
-                         "HOST": "127.0.0.1", "PORT": "1", "OPTIONS": {"connect_timeout": 2}}}
-"""
+SETTINGS = unreachable_settings(["inventory"], big_auto_field=True)
 
 INITIAL = """
 from django.db import migrations, models

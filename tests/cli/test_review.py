@@ -20,7 +20,7 @@ import pytest
 
 from sqlreview.scratch import ScratchServer
 from tests.support.cli import SAMPLE, run_sqlreview
-from tests.support.projects import write_files
+from tests.support.projects import unreachable_settings, write_files
 
 
 def expected_sample_migrations() -> set[tuple[str, str]]:
@@ -163,12 +163,7 @@ def test_no_settings_at_all_says_how_to_give_them(tmp_path: Path) -> None:
     assert "--settings" in result.stderr and "Traceback" not in result.stderr
 
 
-BROKEN_SETTINGS = """
-SECRET_KEY = "test"
-INSTALLED_APPS = ["breaking"]
-DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "nothing",
-                         "HOST": "127.0.0.1", "PORT": "1", "OPTIONS": {"connect_timeout": 2}}}
-"""
+BROKEN_SETTINGS = unreachable_settings(["breaking"])
 
 BREAKING_0001 = """
 from django.db import migrations, models

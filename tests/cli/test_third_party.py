@@ -20,18 +20,13 @@ import pytest
 
 from sqlreview.scratch import ScratchServer
 from tests.support.cli import run_sqlreview
-from tests.support.projects import write_files
+from tests.support.projects import unreachable_settings, write_files
 
 pytest.importorskip("taggit", reason="django-taggit comes with the test extra")
 
 SARIF_SCHEMA = Path(__file__).parents[1] / "report" / "sarif-schema-2.1.0.json"
 
-SETTINGS = """
-SECRET_KEY = "test"
-INSTALLED_APPS = ["django.contrib.contenttypes", "taggit", "shelf"]
-DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "nothing",
-                         "HOST": "127.0.0.1", "PORT": "1", "OPTIONS": {"connect_timeout": 2}}}
-"""
+SETTINGS = unreachable_settings(["django.contrib.contenttypes", "taggit", "shelf"])
 
 # The project's own app: an integer key, which SR501 must still flag.
 SHELF = """

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
@@ -29,3 +30,15 @@ def app_files(app: str, migrations: Mapping[str, str], *, models: str | None = N
         files[f"{app}/models.py"] = models
     files.update({f"{app}/migrations/{name}.py": text for name, text in migrations.items()})
     return files
+
+
+def unreachable_settings(apps: Sequence[str], *, big_auto_field: bool = False) -> str:
+    """A settings module for ``apps`` whose database nothing listens on: the review must
+    never need it (named targets, --all), and one that tries fails within 2 seconds."""
+    database = {"ENGINE": "django.db.backends.postgresql", "NAME": "nothing",
+                "HOST": "127.0.0.1", "PORT": "1", "OPTIONS": {"connect_timeout": 2}}
+    lines = ['SECRET_KEY = "test"', f"INSTALLED_APPS = {json.dumps(list(apps))}",
+             f"DATABASES = {json.dumps({'default': database})}"]
+    if big_auto_field:
+        lines.append('DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"')
+    return "\n".join(lines) + "\n"
