@@ -85,14 +85,13 @@ def prepare(
     }
     cache = PreStateCache.open(options.cache_dir, server) if options.cache_dir else None
     cache_key = _cache_key(selection, keys, server, production) if cache else None
-    state, problems = project_state(selection, there)
     if cache is not None and cache_key is not None:
         record = cache.restore(cache_key, url)
         if record is not None:
-            if missing:
-                state, _problems = project_state(selection, there + missing)
+            state, _problems = project_state(selection, there + missing)
             summary.update(cache="hit")
             return PreState(state, summary, list(record.get("warnings", [])), selection)
+    state, problems = project_state(selection, there)
     try:
         warnings = problems + restore_schema(production, url)
     except ProductionSchemaError as error:

@@ -26,9 +26,11 @@ def production(pg_server: ScratchServer, tmp_path_factory: pytest.TempPathFactor
         yield root, url
 
 
-def review(root: Path, url: str, *args: str, expect: int = 0) -> dict[str, Any]:
+def review(root: Path, url: str, *args: str, expect: int = 0, cache: Path | None = None
+           ) -> dict[str, Any]:
+    caching = ("--cache-dir", str(cache)) if cache is not None else ("--no-cache",)
     result = sqlreview(*SETTINGS, "--pythonpath", str(root), "--format", "json",
-                       "--no-cache", *args, cwd=root, env={"PROD_DATABASE_URL": url})
+                       *caching, *args, cwd=root, env={"PROD_DATABASE_URL": url})
     assert result.returncode == expect, result.stderr
     assert "Traceback" not in result.stderr
     document: dict[str, Any] = json.loads(result.stdout)
@@ -119,3 +121,15 @@ def test_no_drift_skips_the_files_build_and_sr007(production: tuple[Path, str]) 
     migrations = by_name(document)
     assert migrations["0002_rename_index"]["error"] is not None
     assert 'DROP CONSTRAINT "tags_tag_code_dba"' in migrations["0003_drop_unique"]["sql"]
+
+
+def test_a_warm_database_pre_state_renders_and_warns_as_the_cold_one(
+    production: tuple[Path, str], tmp_path: Path,
+) -> None:
+    root, url = production
+    cold = review(root, url, "--pre-state", "database", expect=3, cache=tmp_path)
+    warm = review(root, url, "--pre-state", "database", expect=3, cache=tmp_path)
+    assert (cold["pre_state"]["cache"], warm["pre_state"]["cache"]) == ("stored", "hit")
+    assert warm["warnings"] == cold["warnings"]
+    assert [m["sql"] for m in warm["migrations"]] == [m["sql"] for m in cold["migrations"]]
+    assert [codes(m) for m in warm["migrations"]] == [codes(m) for m in cold["migrations"]]
