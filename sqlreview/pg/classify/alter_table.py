@@ -335,7 +335,8 @@ def _alter_column_type(cmd: ast.AlterTableCmd, target: str, context: Context) ->
                   if c.kind is ConstraintKind.CHECK]
         if checks:
             action.variant = "binary coercible, re-checked"
-            action.notes.append(f"re-validates {', '.join(c.name for c in checks)}")
+            action.rechecked = [c.name for c in checks]
+            action.notes.append(f"re-validates {', '.join(action.rechecked)}")
     return [action]
 
 

@@ -48,6 +48,8 @@ class Action:
     creates: list[str] = field(default_factory=list)  # relations the action brings into being
     # CREATE INDEX: an existing index whose leading columns are this one's (it is redundant).
     covered_by: str | None = None
+    # ALTER COLUMN TYPE without a rewrite: the CHECK constraints it re-validates.
+    rechecked: list[str] = field(default_factory=list)
 
     def add(self, role: Role, *names: str) -> Action:
         bucket = self.relations.setdefault(role, [])

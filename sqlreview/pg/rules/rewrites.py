@@ -116,9 +116,7 @@ SR103 = Rule(
 def check_type_change_revalidates(facts: StatementFacts) -> Iterable[Finding]:
     for r in each(facts, StatementKind.ALTER_TABLE_ALTER_COLUMN_TYPE):
         if r.entry.cost is Cost.SCAN:
-            rechecked = [note.removeprefix("re-validates ") for note in r.action.notes
-                         if note.startswith("re-validates ")]
-            constraints = ", ".join(rechecked) or "its CHECK constraints"
+            constraints = ", ".join(r.action.rechecked) or "its CHECK constraints"
             yield SR123.finding(f"{r.action.description} does not rewrite {r.target}, but "
                                 f"PostgreSQL re-checks {constraints} on every row under "
                                 f"{target_lock(r)}")
