@@ -216,9 +216,13 @@ def bench(session: nox.Session) -> None:
     Arguments after `--` go to benchmarks/bench.py: `--sizes 100,500`, `--quick` (a smoke
     run), `--update` (rewrite the results in BENCHMARKS.md), `--prestate-only` or
     `--no-prestate` (the pre-state sources on the real-shaped project and the sample),
-    `--prestate-sizes 1400`.
+    `--prestate-sizes 1400`. `--against REF [--sizes 100,500] [--rounds 5]` instead compares
+    this checkout with commit REF, their runs interleaved (benchmarks/against.py).
     """
     session.install("-e", ".[test]")
+    if session.posargs[:1] == ["--against"]:
+        session.run("python", "benchmarks/against.py", *session.posargs[1:])
+        return
     session.run("python", "benchmarks/bench.py", *session.posargs)
 
 
