@@ -34,6 +34,7 @@ SLOW = (
     "test_synthetic.py",  # the benchmark's generated projects
     "cli/test_signals.py", "cli/test_replay_core.py", "cli/test_determinism.py",
     "cli/test_sql_hostile.py",
+    "verdicts/test_real_apps.py",  # five PyPI apps and contrib: traced, walked, pre-states
 )
 # The tests no Django version can change, marked `django_free`: they import no Django, review
 # no Django project, and run no `sqlreview sql` whose verdict hangs on the default PostgreSQL

@@ -26,7 +26,7 @@ class TransactionLocks:
     def remember(self, observation: Observation) -> None:
         if not self.atomic:
             return
-        for name, mode in observation.all_locks.items():
+        for name, mode in (*observation.all_locks.items(), *observation.index_locks.items()):
             self.held[name] = max(mode, self.held.get(name, mode))
 
 
@@ -61,6 +61,11 @@ def _disagreements(results: list[StatementResult], observation: Observation,
         if lock.relation not in new
     )
     measured = {name: mode for name, mode in observation.all_locks.items() if name not in new}
+    # Index locks count where the estimate names the index (DROP INDEX, REINDEX): every
+    # INSERT or UPDATE also takes ROW EXCLUSIVE on each index of its table, which the
+    # estimate leaves implied by the table's lock.
+    measured.update((name, mode) for name, mode in observation.index_locks.items()
+                    if name in estimated and name not in new)
     problems = []
     for name, mode in sorted(estimated.items()):
         if name in measured:

@@ -60,6 +60,33 @@ def test_good_a_lock_the_transaction_already_held_is_not_measured_again() -> Non
     assert "SR004" not in codes_after('CREATE INDEX i ON book (title)', nothing_new, held)
 
 
+def test_good_a_dropped_index_is_measured_among_the_index_locks() -> None:
+    # allauth's account.0007 and guardian's 0003 drop indexes: PostgreSQL reports the
+    # index's lock apart from its table's, and the estimate names both.
+    schema = Schema.from_sql("CREATE TABLE book (id bigint, title text);"
+                             "CREATE INDEX book_title_idx ON book (title);")
+
+    def disagreements(observed: Observation) -> list[str]:
+        analyzer = Analyzer(AnalyzerOptions(pg_version=14, assume_lock_timeout=True), schema)
+        analyzer.feed("BEGIN")
+        results = analyzer.feed('DROP INDEX "book_title_idx"')
+        assert {lock.relation for lock in results[0].locks} == {"book", "book_title_idx"}
+        attach(results, observed, TransactionLocks(atomic=True))
+        assert results[-1].measured is not None
+        return results[-1].measured.disagreements
+
+    assert disagreements(Observation(locks={"book": AE}, index_locks={"book_title_idx": AE})
+                         ) == []
+    assert disagreements(Observation(locks={"book": AE})) == [
+        "estimated ACCESS EXCLUSIVE on book_title_idx, measured no new lock"]
+
+
+def test_good_index_locks_of_a_write_are_implied_by_its_table_lock() -> None:
+    observed = Observation(locks={"book": LockMode.ROW_EXCLUSIVE},
+                           index_locks={"book_pkey": LockMode.ROW_EXCLUSIVE})
+    assert "SR004" not in codes_after("UPDATE book SET pages = 1", observed)
+
+
 def test_in_autocommit_a_missing_lock_is_a_disagreement() -> None:
     held = TransactionLocks(atomic=False)
     held.remember(Observation(locks={"book": AE}))

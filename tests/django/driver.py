@@ -327,7 +327,8 @@ def _sample_live(replayed: Result) -> Result:
     }
 
 
-def prestate_catalogs(project: str, settings: str, scratch_url: str, every: int) -> Result:
+def prestate_catalogs(project: str, settings: str, scratch_url: str, every: int,
+                      include_third_party: bool = False) -> Result:
     """The scratch catalog at the pre-state of every ``every``-th migration (and of the last),
     fast vs exact.
 
@@ -346,7 +347,8 @@ def prestate_catalogs(project: str, settings: str, scratch_url: str, every: int)
 
     setup_django(settings, project)
     server = ScratchServer.at(scratch_url)
-    selection = select_migrations(SelectionRequest(all_migrations=True))
+    selection = select_migrations(SelectionRequest(all_migrations=True,
+                                                   include_third_party=include_third_party))
     compared: dict[str, Any] = {}
     points = sorted({*range(every, len(selection.walk), every), len(selection.walk) - 1})
     for start in points:
@@ -370,7 +372,8 @@ def prestate_catalogs(project: str, settings: str, scratch_url: str, every: int)
     return compared
 
 
-def sqlmigrate_walk(project: str, settings: str, scratch_url: str) -> Result:
+def sqlmigrate_walk(project: str, settings: str, scratch_url: str,
+                    include_third_party: bool = False) -> Result:
     """Every migration of ``project`` under ``settings`` (its own backend): our
     sql_text against ``sqlmigrate``'s, migrating the configured database along.
 
@@ -380,7 +383,8 @@ def sqlmigrate_walk(project: str, settings: str, scratch_url: str) -> Result:
     from django.core.management import call_command
 
     setup_django(settings, project)
-    rendered = _render(scratch_url=scratch_url, all_migrations=True)
+    rendered = _render(scratch_url=scratch_url, all_migrations=True,
+                       include_third_party=include_third_party)
     mismatches: list[Result] = []
     django_errors: dict[str, str] = {}
     for migration in rendered["migrations"]:
