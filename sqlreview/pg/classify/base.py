@@ -48,6 +48,10 @@ class Action:
     creates: list[str] = field(default_factory=list)  # relations the action brings into being
     # CREATE INDEX: an existing index whose leading columns are this one's (it is redundant).
     covered_by: str | None = None
+    # CREATE INDEX: the column its key starts with (None: an expression).
+    key_column: str | None = None
+    # INSERT, UPDATE, DELETE whose rows come from tables created empty in this input.
+    changes_no_row: bool = False
 
     def add(self, role: Role, *names: str) -> Action:
         bucket = self.relations.setdefault(role, [])
