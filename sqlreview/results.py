@@ -56,6 +56,38 @@ _COST_ORDER = [
 ]
 
 
+class WorkKind(enum.Enum):
+    """What a statement does to an existing table's rows, in proportion to its size."""
+
+    REWRITE = "rewrite"
+    SCAN = "scan"
+    INDEX_BUILD = "index build"
+    # Lets writes through: the table is read a second time for what changed meanwhile.
+    INDEX_BUILD_CONCURRENTLY = "index build concurrently"
+    UPDATE_ALL_ROWS = "update of every row"
+    DELETE_ALL_ROWS = "delete of every row"
+    ROW_CHANGE = "row change of unknown share"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One piece of a statement's work, as the analyzer learnt it: what ``--stats``
+    turns into seconds with the table's size. Tables created in the same input get
+    no rewrite, scan or index build (production has none of their rows)."""
+
+    kind: WorkKind
+    table: str | None = None  # as the SQL names it; None for UNKNOWN
+    # REINDEX: the existing indexes built again, as far as the analyzer names them
+    # (none: a single index).
+    indexes: tuple[str, ...] = ()
+    # CREATE INDEX: the column its key starts with (None: an expression, or another build).
+    key_column: str | None = None
+    # ROW_CHANGE of an UPDATE or DELETE: a WHERE decides which rows.
+    limited_by_where: bool = False
+    reason: str = ""  # UNKNOWN: why the work cannot be known
+
+
 class Level(enum.IntEnum):
     """Severity of a finding and risk of a statement; also ``--fail-on``."""
 
@@ -189,6 +221,9 @@ class StatementResult:
     # --trace what PostgreSQL did when it ran on the scratch database.
     operation: str | None = None
     measured: Measurement | None = None
+    # The analyzer's: what it does in proportion to each existing table's size (--stats
+    # estimates it); not in the report.
+    work: tuple[WorkItem, ...] = ()
     estimate: DurationEstimate | None = None  # --stats only
     # The risk from its locks and cost alone (the analyzer's; with --stats, from how
     # long it blocks), before its findings raise it; None where none was graded. The

@@ -47,10 +47,11 @@ DJANGO_FREE = (
     # message bounds, output encodings (whatever PostgreSQL version is assumed)
     "cli/test_sql_hostile.py", "cli/test_sql_determinism.py", "cli/test_sql_bounded_output.py",
     "cli/test_output_encoding.py",
-    "stats/test_calibration.py", "stats/test_dump.py", "stats/test_estimates.py",
+    "stats/test_apply.py", "stats/test_calibration.py", "stats/test_dump.py",
+    "stats/test_estimates.py",
     "analyzer/test_analyzer.py", "analyzer/test_dependencies.py", "analyzer/test_kinds.py",
     "analyzer/test_introspect_dependencies.py", "analyzer/test_introspect_incremental.py",
-    "analyzer/test_parse.py", "analyzer/test_versions.py",
+    "analyzer/test_parse.py", "analyzer/test_versions.py", "analyzer/test_work.py",
     "report/test_annotations.py", "report/test_budget.py", "report/test_escaping.py",
     "report/test_golden.py", "report/test_mermaid_render.py", "report/test_rule_links.py",
     "report/test_terminal.py",

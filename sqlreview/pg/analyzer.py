@@ -32,6 +32,7 @@ from sqlreview.pg.parse import ParsedStatement, iter_statements
 from sqlreview.pg.rules.input import SR001, SR002
 from sqlreview.pg.rules.transactions import SR202, SR203, SR204
 from sqlreview.pg.schema import RelationKind, Schema, key_of
+from sqlreview.pg.work import OPAQUE, work_items
 from sqlreview.results import (
     Cost,
     Level,
@@ -120,6 +121,7 @@ class Analyzer:
         result = self._new_result(description, 1, operation)
         result.kind = "PYTHON"
         result.cost = Cost.UNKNOWN
+        result.work = (OPAQUE,)
         result.actions = [description]
         if note:
             result.notes.append(note)
@@ -153,6 +155,7 @@ class Analyzer:
         result = self._new_result(f"-- not rendered: {message}", 1, None)
         result.kind = "ERROR"
         result.cost = Cost.UNKNOWN
+        result.work = (OPAQUE,)
         result.risk = None
         result.error = message
         result.findings.append(SR002.finding(message))
@@ -191,6 +194,7 @@ class Analyzer:
             return result
         resolved = [self._resolve(action) for action in classified.actions]
         self._describe(result, classified, resolved)
+        result.work = work_items(result, resolved)
         self._transaction_before(parsed.node, result, resolved)
         result.findings.extend(run_checks(StatementFacts(
             resolved, self.session, self.options.pg_version, self.options.assume_lock_timeout,
@@ -226,6 +230,7 @@ class Analyzer:
         result.error = error
         result.kind = "UNPARSED"
         result.cost = Cost.UNKNOWN
+        result.work = (OPAQUE,)
         result.risk = None
         result.findings.append(SR001.finding(error))
         self.results.append(result)

@@ -1,8 +1,9 @@
 """``--stats``: production sizes on an analysed review, and risk graded by them.
 
-After the analysis, each statement's cost (``Cost``, its ``rewrites`` and
-``scans``) is mapped to a kind of ``Work`` on each table it works on, and the
-estimate model turns it into seconds. The risk is then graded from what the
+After the analysis, each of a statement's work items (``WorkItem``: the
+analyzer's account of what it does to each existing table) is mapped to a kind
+of ``Work``, and the estimate model turns it into seconds with the table's size
+and shape from the snapshot. The risk is then graded from what the
 lock blocks and for how long, instead of from the kind of work alone:
 
 - the lock considered is the strongest the statement holds on an existing
@@ -29,7 +30,6 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules import RULES
 from sqlreview.pg.schema import key_of
@@ -40,6 +40,8 @@ from sqlreview.results import (
     Review,
     SqlAnalysis,
     StatementResult,
+    WorkItem,
+    WorkKind,
 )
 from sqlreview.stats.estimate import Calibration, Work, estimate
 from sqlreview.stats.model import TableStats
@@ -200,85 +202,57 @@ def _size_of(table: TableStats) -> dict[str, Any]:
 
 def _pieces(statement: StatementResult, snapshot: Snapshot) -> tuple[list[_Piece], str | None]:
     """The work on each existing table, or why it cannot be known."""
-    cost = statement.cost
-    new = set(statement.new_relations)
-    rewrites = [name for name in statement.rewrites if name not in new]
-    scans = [name for name in statement.scans if name not in new and name not in rewrites]
-    if cost is Cost.UNKNOWN:
-        return [], "sqlreview cannot see what it does"
-    if cost is Cost.REWRITE:
-        return ([_Piece(name, Work.REWRITE) for name in rewrites]
-                + [_Piece(name, Work.SCAN) for name in scans]), None
-    if cost is Cost.SCAN:
-        return [_Piece(name, Work.SCAN) for name in scans], None
-    if cost is Cost.INDEX_BUILD:
-        return [_index_build(statement, name, snapshot) for name in scans], None
-    if cost is Cost.DATA_CHANGE:
-        return _data_change(statement)
-    return [], None
+    pieces = []
+    for item in statement.work:
+        if item.kind is WorkKind.UNKNOWN:
+            return [], item.reason
+        if item.kind is WorkKind.ROW_CHANGE:
+            return [], _unknown_share(statement, item)
+        if item.table is not None:
+            pieces.append(_piece(item, item.table, snapshot))
+    return pieces, None
 
 
-def _index_build(statement: StatementResult, table: str, snapshot: Snapshot) -> _Piece:
-    mode = max((lock.mode for lock in statement.locks if key_of(lock.relation) == key_of(table)),
-               default=LockMode.SHARE)
-    # CONCURRENTLY is the only build that lets writes through (SHARE UPDATE EXCLUSIVE).
-    work = (Work.INDEX_BUILD_CONCURRENTLY if mode <= LockMode.SHARE_UPDATE_EXCLUSIVE
-            else Work.INDEX_BUILD)
-    built = 1
+def _unknown_share(statement: StatementResult, item: WorkItem) -> str:
+    if item.limited_by_where:
+        return f"{statement.kind} with a WHERE: the share of rows it changes is unknown"
+    return f"{statement.kind or 'this statement'}: how many rows it writes is unknown"
+
+
+_WORK = {WorkKind.REWRITE: Work.REWRITE, WorkKind.SCAN: Work.SCAN,
+         WorkKind.INDEX_BUILD: Work.INDEX_BUILD,
+         WorkKind.INDEX_BUILD_CONCURRENTLY: Work.INDEX_BUILD_CONCURRENTLY,
+         WorkKind.UPDATE_ALL_ROWS: Work.UPDATE, WorkKind.DELETE_ALL_ROWS: Work.DELETE}
+
+
+def _piece(item: WorkItem, table: str, snapshot: Snapshot) -> _Piece:
+    work = _WORK[item.kind]
+    if work not in (Work.INDEX_BUILD, Work.INDEX_BUILD_CONCURRENTLY):
+        return _Piece(table, work)
+    return _Piece(table, work, indexes_built=_indexes_built(item, table, snapshot),
+                  text_keys=_text_key_built(item, table, snapshot))
+
+
+def _indexes_built(item: WorkItem, table: str, snapshot: Snapshot) -> int:
+    """The indexes a REINDEX builds again that the snapshot knows; one at least."""
     stats = snapshot.table(table)
-    if statement.kind == StatementKind.REINDEX and stats is not None:
-        names = {key_of(lock.relation) for lock in statement.locks}
-        built = max(1, sum(1 for index in stats.indexes if key_of(index.name) in names))
-    return _Piece(table, work, indexes_built=built,
-                  text_keys=_text_key_built(statement, table, snapshot))
+    if stats is None:
+        return 1
+    named = {key_of(name) for name in item.indexes}
+    return max(1, sum(1 for index in stats.indexes if key_of(index.name) in named))
 
 
-def _text_key_built(statement: StatementResult, table: str, snapshot: Snapshot) -> int | None:
-    """1 when a CREATE INDEX's leading key is a text column of the table (it sorts
+def _text_key_built(item: WorkItem, table: str, snapshot: Snapshot) -> int | None:
+    """1 when the built index's key starts with a text column of the table (it sorts
     through the collation, several times slower than numbers), else 0; None when
-    the statement is not a CREATE INDEX on a column the snapshot describes."""
-    from pglast import ast, parse_sql
-    from pglast.parser import ParseError
-
-    if statement.kind != StatementKind.CREATE_INDEX:
-        return None
-    try:
-        nodes = parse_sql(statement.sql)
-    except ParseError:
-        return None
-    node = nodes[0].stmt if nodes else None
-    if not isinstance(node, ast.IndexStmt) or not node.indexParams:
-        return None
-    leading = node.indexParams[0]
+    the key column is unknown (then the table's shape decides)."""
     relation = snapshot.schema.get(key_of(table))
-    if not isinstance(leading, ast.IndexElem) or leading.name is None or relation is None:
+    if item.key_column is None or relation is None:
         return None
-    column = relation.columns.get(leading.name)
+    column = relation.columns.get(item.key_column)
     if column is None or column.type is None:
         return None
     return 1 if column.type.name in _TEXT_TYPES else 0
-
-
-def _data_change(statement: StatementResult) -> tuple[list[_Piece], str | None]:
-    """UPDATE/DELETE of every row; with a WHERE, the share of rows is unknown."""
-    from pglast import ast, parse_sql
-    from pglast.parser import ParseError
-
-    if statement.kind not in (StatementKind.UPDATE, StatementKind.DELETE):
-        return [], f"{statement.kind or 'this statement'}: how many rows it writes is unknown"
-    try:
-        nodes = parse_sql(statement.sql)
-    except ParseError:
-        return [], "could not be parsed again"
-    node = nodes[0].stmt if nodes else None
-    if not isinstance(node, (ast.UpdateStmt, ast.DeleteStmt)) or node.relation is None:
-        return [], "how many rows it writes is unknown"
-    if node.whereClause is not None:
-        return [], f"{statement.kind} with a WHERE: the share of rows it changes is unknown"
-    relation = node.relation
-    name = f"{relation.schemaname}.{relation.relname}" if relation.schemaname else relation.relname
-    work = Work.UPDATE if statement.kind == StatementKind.UPDATE else Work.DELETE
-    return [_Piece(str(name), work, fraction=1.0)], None
 
 
 def grade(statement: StatementResult, held: list[LockMode], thresholds: Thresholds) -> None:

@@ -50,6 +50,10 @@ class Action:
     covered_by: str | None = None
     # ALTER COLUMN TYPE without a rewrite: the CHECK constraints it re-validates.
     rechecked: list[str] = field(default_factory=list)
+    # CREATE INDEX: the column its key starts with (None: an expression).
+    key_column: str | None = None
+    # INSERT, UPDATE, DELETE whose rows come from tables created empty in this input.
+    changes_no_row: bool = False
 
     def add(self, role: Role, *names: str) -> Action:
         bucket = self.relations.setdefault(role, [])

@@ -142,11 +142,17 @@ def index(node: ast.IndexStmt, context: Context) -> Classified:
     ))
     if node.if_not_exists and existing is not None:
         action.variant = "already exists"
+    action.key_column = _leading_column(node)
     if node.whereClause is not None:
         action.notes.append("partial index")
     elif not node.unique:
         action.covered_by = _covering_index(node, target, context)
     return single("CREATE INDEX", action)
+
+
+def _leading_column(node: ast.IndexStmt) -> str | None:
+    leading = node.indexParams[0] if node.indexParams else None
+    return leading.name if isinstance(leading, ast.IndexElem) else None
 
 
 def _covering_index(node: ast.IndexStmt, target: str, context: Context) -> str | None:

@@ -98,7 +98,8 @@ def dml(kind: StatementKind) -> Classifier:
                 action.add(Role.SCANNED, *_storage_relations(
                     context, action.related(Role.TARGET)))
         action.add(Role.OWNED, *_nextval_sequences(node))
-        if _changes_no_row(node, context, target):
+        action.changes_no_row = _changes_no_row(node, context, target)
+        if action.changes_no_row:
             action.notes.append("it changes no row (its rows come from a table created "
                                 "empty in this input): no foreign key is checked")
         else:
