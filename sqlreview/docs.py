@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlreview.pg import knowledge, rules
-from sqlreview.pg.rules import Example, Rule
+from sqlreview.pg.rules import DjangoExample, Example, MigrationExample, Rule
 from sqlreview.report.links import rule_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,9 +120,9 @@ def _instead_for_package(rule: Rule) -> str:
 
 
 def _examples_markdown(rule: Rule) -> str:
-    if rule.examples:
-        return "## Examples\n\n" + "\n".join(_example_markdown(example)
-                                            for example in rule.examples)
+    if rule.examples or rule.django_examples:
+        return "## Examples\n\n" + "\n".join(
+            [*map(_example_markdown, rule.examples), *_django_examples_markdown(rule)])
     if rule.migration_examples:
         return _migration_examples_markdown(rule.code, *rule.migration_examples)
     if rule.examples_elsewhere:
@@ -145,6 +145,40 @@ def _migration_examples_markdown(code: str, bad: str, good: str) -> str:
 def _python_block(path: str) -> str:
     code = (ROOT / path).read_text(encoding="utf-8").strip()
     return f"```python\n{code}\n```\n"
+
+
+def _django_examples_markdown(rule: Rule) -> list[str]:
+    if not rule.django_examples:
+        return []
+    intro = ("Migrations, as `manage.py sqlmigrate` prints them: the tests review each and "
+             f"check that the bad one raises {rule.code} and the good one does not.\n")
+    return [intro, *(_django_example_markdown(example) for example in rule.django_examples)]
+
+
+def _django_example_markdown(example: DjangoExample) -> str:
+    why_good = f" ({example.why_good})" if example.why_good else ""
+    return (f"Bad, {_migration_said(example.bad)}:\n\n"
+            f"```sql\n{migration_sql(example.bad)}\n```\n\n"
+            f"Good, {_migration_said(example.good)}{why_good}:\n\n"
+            f"```sql\n{migration_sql(example.good)}\n```\n")
+
+
+def _migration_said(migration: MigrationExample) -> str:
+    said = "an atomic migration" if migration.atomic else "a migration with `atomic = False`"
+    return f"{said} that fails to render (`{migration.error}`)" if migration.error else said
+
+
+# What ``manage.py sqlmigrate`` prints for an operation that has no SQL.
+NO_SQL = "-- THIS OPERATION CANNOT BE WRITTEN AS SQL"
+
+
+def migration_sql(migration: MigrationExample) -> str:
+    """The migration as ``manage.py sqlmigrate`` prints it: each operation under its
+    description, in BEGIN/COMMIT when it is atomic."""
+    lines = ["BEGIN;"] if migration.atomic else []
+    for statement in migration.statements:
+        lines += ["--", f"-- {statement.operation}", "--", statement.sql or NO_SQL]
+    return "\n".join([*lines, *(["COMMIT;"] if migration.atomic else [])])
 
 
 def _example_markdown(example: Example) -> str:
@@ -184,6 +218,7 @@ def rule_text(code: str, width: int = 80) -> str:
         blocks.append(_section("In an installed package's migration",
                                rule.instead_for_package, width))
     blocks += [_example_text(example) for example in rule.examples]
+    blocks += [_django_example_text(example) for example in rule.django_examples]
     links = [rule_url(rule.code), *(url for _, url in manual_links(rule))]
     blocks.append("See:\n" + "\n".join(f"  {url}" for url in links))
     return "\n\n".join(blocks) + "\n"
@@ -219,6 +254,14 @@ def _example_text(example: Example) -> str:
     where = " (the SQL of a migrations.RunSQL operation)" if example.hand_written else ""
     return (f"Bad{where}:\n{textwrap.indent(example.bad_sql, '  ')}\n\n"
             f"Good{why_good}:\n{textwrap.indent(example.good_sql, '  ')}")
+
+
+def _django_example_text(example: DjangoExample) -> str:
+    why_good = f" ({_plain(example.why_good)})" if example.why_good else ""
+    return (f"Bad, {_plain(_migration_said(example.bad))}:\n"
+            f"{textwrap.indent(migration_sql(example.bad), '  ')}\n\n"
+            f"Good, {_plain(_migration_said(example.good))}{why_good}:\n"
+            f"{textwrap.indent(migration_sql(example.good), '  ')}")
 
 
 # --- the generated files ---------------------------------------------------------------

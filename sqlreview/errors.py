@@ -1,10 +1,12 @@
-"""The ground floor every layer may use: exit codes, the usage error, one-line errors.
+"""The ground floor every layer may use: exit codes, the usage error, one-line errors,
+and the converter of a flag that takes a count (a usage error when it is not one).
 
 Imports nothing of sqlreview, so any module can import it at the top.
 """
 
 from __future__ import annotations
 
+import argparse
 import enum
 
 
@@ -21,6 +23,17 @@ class ExitCode(enum.IntEnum):
 
 class UsageError(Exception):
     """Bad input from the user: the message says what to do; exit code 2."""
+
+
+def positive_int_argument(text: str) -> int:
+    """A flag's value that counts something (``--pr``, ``--repeat``): 1 or more."""
+    try:
+        number: int | None = int(text)
+    except ValueError:
+        number = None
+    if number is None or number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return number
 
 
 def first_line(error: BaseException, *, strip_period: bool = False,

@@ -44,6 +44,14 @@ def test_a_rule_page_links_the_manual_for_its_statements() -> None:
     assert "Bad:\n\n```sql\n" in page and "Good" in page
 
 
+def test_a_rule_raised_from_migrations_shows_them_as_sqlmigrate_prints_them() -> None:
+    page = docs.rule_page(rules.RULES_BY_CODE["SR302"])
+    assert ("Bad, an atomic migration:\n\n```sql\nBEGIN;\n--\n-- Add field coupon to order\n"
+            "--\nALTER TABLE") in page
+    assert f"-- Raw Python operation\n--\n{docs.NO_SQL}\nCOMMIT;\n```" in page
+    assert "Bad, a migration with atomic = False:\n  --\n" in docs.rule_text("SR301")
+
+
 def test_the_migration_examples_are_the_pairs_the_deploy_tests_check() -> None:
     shown = {rule.code: tuple(Path(path).stem for path in rule.migration_examples)
              for rule in rules.RULES if rule.migration_examples}

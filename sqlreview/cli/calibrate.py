@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlreview.errors import ExitCode
+from sqlreview.errors import ExitCode, positive_int_argument
 from sqlreview.progress import Progress
 from sqlreview.stats.calibrate import DEFAULT_REPEAT, DEFAULT_SIZE_MB, CalibrateError, calibrate
 from sqlreview.stats.calibration import CalibrationError, calibration_to_json, load_calibration
@@ -37,10 +37,12 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--output", "-o", type=Path, default=DEFAULT_OUTPUT, metavar="FILE",
                          help=f"where to write the calibration (default: {DEFAULT_OUTPUT}; "
                               "- for standard output)")
-    command.add_argument("--size-mb", type=_positive_int, default=DEFAULT_SIZE_MB, metavar="MB",
+    command.add_argument("--size-mb", type=positive_int_argument, default=DEFAULT_SIZE_MB,
+                         metavar="MB",
                          help=f"heap size of each scratch table (default: {DEFAULT_SIZE_MB}); "
                               "larger is steadier and slower")
-    command.add_argument("--repeat", type=_positive_int, default=DEFAULT_REPEAT, metavar="N",
+    command.add_argument("--repeat", type=positive_int_argument, default=DEFAULT_REPEAT,
+                         metavar="N",
                          help="time each statement N times and keep the fastest "
                               f"(default: {DEFAULT_REPEAT})")
     command.add_argument("--check", type=Path, metavar="FILE",
@@ -52,16 +54,6 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--debug", action="store_true",
                          help="show Python tracebacks of internal errors")
     return command
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
-    return value
 
 
 def run_calibrate(argv: Sequence[str]) -> int:

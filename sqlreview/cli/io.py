@@ -16,6 +16,8 @@ from sqlreview.report import FORMATS
 from sqlreview.report.encoding import ERRORS as ENCODE_ERRORS
 from sqlreview.report.encoding import for_stream
 from sqlreview.report.scanning import outside_repository
+from sqlreview.report.terminal import TerminalOptions
+from sqlreview.report.text import render_text
 from sqlreview.results import Level, Review
 
 
@@ -118,12 +120,17 @@ def wide_encoding(data: bytes) -> str | None:
 
 
 def emit(review: Review, output_format: str, output: Path | None, *,
-         show: Level | None = Level.MEDIUM) -> None:
-    """The report in ``output_format`` to ``output`` (or standard output)."""
+         show: Level | None = Level.MEDIUM, terminal: TerminalOptions) -> None:
+    """The report in ``output_format`` to ``output`` (or standard output); ``terminal``:
+    the width and colour of the text report."""
     # The review lives until exit: spare the collector rescanning its (many)
     # objects while the report is drawn; on 40,000 statements that halves it.
     gc.freeze()
-    write_output(FORMATS[output_format](review, show=show), output)
+    if output_format == "text":
+        report = render_text(review, show=show, options=terminal)
+    else:
+        report = FORMATS[output_format](review, show=show)
+    write_output(report, output)
     if output_format == "codequality":
         _say_what_code_quality_left_out(review)
 

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from sqlreview import __version__, config, publish
 from sqlreview.config import level_argument, pg_version_argument
 from sqlreview.errors import UsageError
 from sqlreview.report import FORMATS
-from sqlreview.report.terminal import add_terminal_options
+from sqlreview.report.terminal import (
+    COLOR_CHOICES,
+    DEFAULT_WIDTH,
+    MINIMUM_WIDTH,
+    TerminalOptions,
+    resolve,
+)
 from sqlreview.results import Level
 from sqlreview.review import DEFAULT_THRESHOLDS, ProjectConfig, Sizes
 from sqlreview.stats.apply import Thresholds
@@ -49,6 +57,16 @@ def show_argument(text: str) -> Level | None:
         raise argparse.ArgumentTypeError(f"{error}, or all") from None
 
 
+def width_argument(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < MINIMUM_WIDTH:
+        raise argparse.ArgumentTypeError(f"at least {MINIMUM_WIDTH} columns")
+    return value
+
+
 def add_report_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("analysis and report")
     group.add_argument(
@@ -71,7 +89,13 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
                             "report SR201 (env SQLREVIEW_ASSUME_LOCK_TIMEOUT=1)")
     group.add_argument("--output", "-o", type=Path, metavar="FILE",
                        help="write the report to FILE instead of standard output")
-    add_terminal_options(group)  # after --output: a report to a file gets no colour
+    group.add_argument("--width", type=width_argument, default=None, metavar="N",
+                       help="text: fit the report to N columns (default: $COLUMNS, the "
+                            f"terminal's width, or {DEFAULT_WIDTH} when not a terminal)")
+    group.add_argument("--color", choices=COLOR_CHOICES, default="auto",
+                       help="text: colour risk levels and the verdict: auto (on a terminal, "
+                            "unless NO_COLOR is set or FORCE_COLOR is), always or never "
+                            "(default: auto)")
     group.add_argument("--ignore", type=config.codes_argument, dest="cli_ignore", default=None,
                        metavar="CODES",
                        help="findings with these codes (comma-separated) are suppressed; "
@@ -106,6 +130,17 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]
     except config.ConfigError as error:
         raise UsageError(str(error)) from None
     return parser.parse_args(argv)
+
+
+def terminal_options(args: argparse.Namespace, *, stdout: TextIO | None = None,
+                     environ: Mapping[str, str] | None = None) -> TerminalOptions:
+    """The text report's width and colour: ``--width`` and ``--color`` resolved against
+    standard output (``stdout``: ``sys.stdout``) and the environment (``environ``:
+    ``os.environ``). A report written to a file (``-o FILE``) is drawn as for a file,
+    even when standard output is a terminal."""
+    stream = None if args.output is not None else stdout if stdout is not None else sys.stdout
+    return resolve(width=args.width, color=args.color, stream=stream,
+                   environ=environ if environ is not None else os.environ)
 
 
 def project_config(args: argparse.Namespace) -> ProjectConfig:

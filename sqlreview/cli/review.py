@@ -21,6 +21,7 @@ from sqlreview.cli.options import (
     load_sizes,
     parse_arguments,
     project_config,
+    terminal_options,
 )
 from sqlreview.cli.outcome import EXIT_CODES_HELP, exit_code, with_publishing
 from sqlreview.config import PRE_STATES
@@ -148,7 +149,8 @@ def run_review(argv: Sequence[str], *, configured: bool = False) -> int:
     if args.deploy_order:
         write_output(plan.to_text() + "\n", args.output)
         return ExitCode.OK
-    emit(review, args.format, args.output, show=args.show)
+    emit(review, args.format, args.output, show=args.show,
+         terminal=terminal_options(args))
     if not review.sections:
         print("sqlreview: no migrations to review", file=sys.stderr)
     failed = publish_review(review, args, show=args.show)

@@ -15,6 +15,7 @@ from sqlreview.cli.options import (
     load_sizes,
     parse_arguments,
     project_config,
+    terminal_options,
 )
 from sqlreview.cli.outcome import EXIT_CODES_HELP, exit_code, with_publishing
 from sqlreview.errors import ExitCode, UsageError
@@ -71,7 +72,8 @@ def run_sql(argv: Sequence[str]) -> int:
         review.sections.append(Section(title=name if name != "-" else "standard input",
                                        analysis=analysis))
     finish(review, sizes=sizes, config=project_config(args))
-    emit(review, args.format, args.output, show=args.show)
+    emit(review, args.format, args.output, show=args.show,
+         terminal=terminal_options(args))
     failed = publish_review(review, args, show=args.show)
     code = ExitCode.USAGE if review.errors else exit_code(review, args.fail_on)
     return with_publishing(code, failed, publish_required=args.publish_required)

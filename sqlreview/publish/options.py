@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sqlreview.errors import positive_int_argument
+
 PLATFORMS = ("github", "gitlab")
 WHEN_CLEAN = ("update", "delete", "skip")
 KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -33,16 +35,6 @@ class PublishOptions:
     def to_json(self) -> dict[str, Any]:
         return {"platform": self.platform, "when_clean": self.when_clean, "pr": self.pr,
                 "key": self.key}
-
-
-def positive_int(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{number} is not a pull request number (1 or more)")
-    return number
 
 
 def publish_key(text: str) -> str:
@@ -75,6 +67,6 @@ def add_publish_options(parser: argparse.ArgumentParser) -> None:
                        help="exit 4 whenever publishing fails, even when the review found "
                             "something at or above --fail-on (default: the review's exit 1 "
                             "wins; config key publish-required)")
-    group.add_argument("--pr", type=positive_int, default=None, metavar="N",
+    group.add_argument("--pr", type=positive_int_argument, default=None, metavar="N",
                        help="the GitHub pull request or GitLab merge request (IID) number "
                             "(default: from the CI environment)")

@@ -5,9 +5,9 @@ file or a pipe). Colour: ``--color always|never``; with ``auto`` (the
 default) ``NO_COLOR`` turns it off, ``FORCE_COLOR`` on, and otherwise stdout
 being a terminal decides.
 
-The flags are registered by ``add_terminal_options(group)``; the choices are
-remembered here, so the reporters' common signature (``review, show=``) stays
-as it is and a reporter called without the flags gets the defaults.
+The command line reads the flags and resolves them here (``resolve``) into a
+``TerminalOptions`` it hands to ``render_text``; a text report drawn without
+one gets the defaults (100 columns, no colour).
 
 Colour is a handful of ANSI SGR codes of our own rather than ``rich``: the
 report is drawn as plain text (it must be, for files and the golden tests) and
@@ -18,13 +18,11 @@ measuring would cost on 40,000-row outputs.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TextIO
 
 DEFAULT_WIDTH = 100  # when the output is not a terminal
 MINIMUM_WIDTH = 40  # below this, nothing readable fits
@@ -52,80 +50,10 @@ class TerminalOptions:
         return f"\x1b[{';'.join(codes)}m{text}{_RESET}"
 
 
-@dataclass
-class _Requested:
-    width: int | None = None
-    color: str = "auto"
-    to_file: bool = False  # --output FILE: not the terminal, whatever stdout is
-
-
-_requested = _Requested()
-
-
-def add_terminal_options(group: argparse._ActionsContainer) -> None:
-    """``--width N`` and ``--color auto|always|never``, for the text report.
-
-    Call it after ``--output`` is added to the same parser: a report written
-    to a file is then drawn as for a file (no colour, 100 columns), even when
-    stdout is a terminal."""
-    _requested.width, _requested.color, _requested.to_file = None, "auto", False
-    _note_output_option(group)
-    group.add_argument("--width", type=_width_argument, default=None, metavar="N",
-                       action=_Remember,
-                       help="text: fit the report to N columns (default: $COLUMNS, the "
-                            f"terminal's width, or {DEFAULT_WIDTH} when not a terminal)")
-    group.add_argument("--color", choices=COLOR_CHOICES, default="auto", action=_Remember,
-                       help="text: colour risk levels and the verdict: auto (on a terminal, "
-                            "unless NO_COLOR is set or FORCE_COLOR is), always or never "
-                            "(default: auto)")
-
-
-class _Remember(argparse.Action):
-    """Stores the value as usual and remembers it for ``requested_options``."""
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: object, option_string: str | None = None) -> None:
-        setattr(namespace, self.dest, values)
-        setattr(_requested, self.dest, values)
-
-
-def _note_output_option(container: argparse._ActionsContainer) -> None:
-    """Wrap the ``--output`` option's converter so that using it is remembered."""
-    for action in getattr(container, "_actions", []):
-        if "--output" not in action.option_strings or action.type is None \
-                or getattr(action.type, "notes_output", False):
-            continue
-        convert = action.type
-
-        def noted(text: str, convert: Any = convert) -> Any:
-            _requested.to_file = text != "-"
-            return convert(text)
-
-        noted.notes_output = True  # type: ignore[attr-defined]
-        action.type = noted
-
-
-def _width_argument(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < MINIMUM_WIDTH:
-        raise argparse.ArgumentTypeError(f"at least {MINIMUM_WIDTH} columns")
-    return value
-
-
-def requested_options(stream: TextIO | None = None,
-                      environ: Mapping[str, str] | None = None) -> TerminalOptions:
-    """What the flags asked for, resolved against ``stream`` (stdout) and the environment."""
-    if stream is None:
-        stream = None if _requested.to_file else sys.stdout
-    return resolve(width=_requested.width, color=_requested.color, stream=stream,
-                   environ=environ if environ is not None else os.environ)
-
-
 def resolve(*, width: int | None, color: str, stream: TextIO | None,
             environ: Mapping[str, str]) -> TerminalOptions:
+    """What ``--width`` (None: not given) and ``--color`` ask for, for a report written
+    to ``stream`` (None: a file) with ``environ`` as the environment."""
     return TerminalOptions(width=width or _width(stream, environ),
                            color=_colour(color, stream, environ))
 
@@ -176,6 +104,5 @@ def visible_length(line: str) -> int:
     return len(without_colour(line))
 
 
-__all__ = ["COLOR_CHOICES", "DEFAULT_WIDTH", "MINIMUM_WIDTH", "TerminalOptions",
-           "add_terminal_options", "is_terminal", "requested_options", "resolve",
-           "terminal_columns", "visible_length", "without_colour"]
+__all__ = ["COLOR_CHOICES", "DEFAULT_WIDTH", "MINIMUM_WIDTH", "TerminalOptions", "is_terminal",
+           "resolve", "terminal_columns", "visible_length", "without_colour"]

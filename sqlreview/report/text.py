@@ -19,7 +19,7 @@ from sqlreview.pg import rules
 from sqlreview.report import cells, digest, escape, layout
 from sqlreview.report.digest import SectionDigest
 from sqlreview.report.links import rule_url
-from sqlreview.report.terminal import TerminalOptions, requested_options
+from sqlreview.report.terminal import TerminalOptions
 from sqlreview.results import Finding, Level, Review, StatementResult
 
 DEFAULT_SHOW: Level | None = Level.MEDIUM
@@ -35,8 +35,7 @@ _HANGING = "    "
 
 def render_text(review: Review, *, show: Level | None = DEFAULT_SHOW,
                 options: TerminalOptions | None = None) -> str:
-    terminal = options if options is not None else requested_options()
-    return _Report(review, show, terminal).render()
+    return _Report(review, show, options if options is not None else TerminalOptions()).render()
 
 
 @dataclass

@@ -7,11 +7,12 @@ files pin it):
 1. SR201 once (migrations only): after the migrations' own suppressions,
    which happened while each was analysed, so one a migration made stands.
 2. ``--stats`` sizes: estimates, and risk graded by them.
-3. ``[tool.sqlreview] ignore``: after the sizes, so an ignored code stays
+3. SR007, production drift (migrations only): before the ignores, so that
+   ``ignore``/``--ignore``/``select`` apply to it like to any other code.
+4. ``[tool.sqlreview] ignore``: after the sizes, so an ignored code stays
    ignored whatever the sizes made of its statement's risk.
-4. The deploy plan's step becomes each migration's phase (migrations only).
-5. SR007, production drift (migrations only): after the ignores, as it
-   always ran.
+5. The deploy plan's step becomes each migration's phase (migrations only),
+   and the drift and the plan are recorded in the settings.
 6. ``finalize``: each statement's risk, graded once from what the steps
    before left: its base grade and the findings that count. No step before
    it writes a risk.
@@ -84,6 +85,8 @@ def finish(review: Review, *, sizes: Sizes | None, config: ProjectConfig,
         report_lock_timeout_once(review, lock_timeout_alias)
     apply_sizes(review, sizes)
     review.settings.update(noted or {})
+    if deploy is not None:
+        drift.attach(review, deploy.drifts)
     apply_config(review, config)
     if deploy is not None:
         apply_deploy(review, deploy)
@@ -129,7 +132,6 @@ def suppress_section(section: Section, reasons: dict[str, str]) -> None:
 def apply_deploy(review: Review, deploy: DeployOutcome) -> None:
     if deploy.one_deploy:
         place_by_plan(review, deploy.plan)
-    drift.attach(review, deploy.drifts)
     if deploy.show_drift:
         review.settings["drift"] = [item.to_json() for item in deploy.drifts]
     review.settings["deploy_plan"] = deploy.plan.to_json()

@@ -1,9 +1,10 @@
 """The review of rendered Django migrations: each fed to the statement analyzer.
 
 One migration at a time, with the schema it meets, inside its transaction;
-then the Django rules (SR301/SR302) and the deploy verdicts are added to its
-statements (or to the migration). ``sqlreview.review.finish`` runs the steps
-after this one and grades each statement's risk last.
+then the migration-level checks (SR301/SR302, ``run_migration_checks``) and the
+deploy verdicts add their findings to its statements (or to the migration).
+``sqlreview.review.finish`` runs the steps after this one and grades each
+statement's risk last.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from sqlreview.django.select import is_own_app
 from sqlreview.django.source import migration_path, read_source
 from sqlreview.django.suppressions import apply_ignores
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
-from sqlreview.pg.locks import LockMode
 from sqlreview.pg.parse import iter_statements
-from sqlreview.pg.rules import rule
+from sqlreview.pg.rules import MigrationFacts, PythonRun, rule, run_migration_checks
 from sqlreview.results import Cost, Measurement, Review, Section, StatementResult
 
 if TYPE_CHECKING:
@@ -76,6 +76,8 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
     # Which top-level operation emitted each result (by result index).
     operations: dict[int, int | None] = {}
     transactions = _OperationTransactions(analyzer)
+    opaque_python: list[PythonRun] = []
+    executed_by_python: set[int] = set()
     for statement in migration.statements:
         if not migration.atomic:
             transactions.enter(statement.transaction)
@@ -87,7 +89,9 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
                 attach(results, statement.observation, held)
             continue
         if statement.kind == "python":
-            result = _feed_python(analyzer, statement)
+            result, opaque = _feed_python(analyzer, statement)
+            if opaque is not None:
+                opaque_python.append(opaque)
         else:
             result = analyzer.feed_opaque("opaque operation", operation=statement.operation,
                                           note="runs Python code sqlreview cannot see into")
@@ -99,6 +103,7 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
         if statement.kind == "python":
             for executed in _feed_executed(analyzer, statement):
                 operations[executed.index] = statement.operation_index
+                executed_by_python.add(executed.index)
     transactions.enter(None)
     if migration.atomic:
         analyzer.feed("COMMIT")
@@ -106,7 +111,8 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
     if created is not None:
         created.update((key, relation.empty)
                        for key, relation in analyzer.schema.relations.items() if relation.new)
-    _flag_python_beside_ddl(migration, analysis.statements)
+    _add_migration_findings(MigrationFacts(migration.atomic, analysis.statements,
+                                           tuple(opaque_python), frozenset(executed_by_python)))
     error = migration.error
     if migration.apply_error:
         error = error or f"failed on the scratch database: {migration.apply_error}"
@@ -178,20 +184,22 @@ _DATA_NODES = ("InsertStmt", "UpdateStmt", "DeleteStmt", "SelectStmt", "MergeStm
                "CopyStmt")
 
 
-def _feed_python(analyzer: Analyzer, statement: RenderedStatement) -> StatementResult:
+def _feed_python(analyzer: Analyzer, statement: RenderedStatement
+                 ) -> tuple[StatementResult, PythonRun | None]:
     """The row of a RunPython: quiet when it runs nothing or only DDL (analysed in the
-    rows after it), opaque (SR301) when it works on data or ran nowhere to be seen."""
+    rows after it), opaque when it works on data or ran nowhere to be seen (then also
+    the ``PythonRun`` the migration-level checks judge: SR301, SR302)."""
     code = statement.python
     name = code.function if code and code.function else statement.operation or "RunPython"
     reverse = _reverse_text(code)
     if code is not None and code.noop:
         return analyzer.feed_inert("RunPython.noop", operation=statement.operation,
-                                   note=f"RunPython.noop runs nothing{reverse}")
+                                   note=f"RunPython.noop runs nothing{reverse}"), None
     if statement.executed and not any(_works_on_data(sql) for sql in statement.executed):
         return analyzer.feed_inert(
             f"RunPython {name}", operation=statement.operation,
             note=f"ran on the scratch database; the {len(statement.executed)} statement(s) "
-                 f"it executed follow, each analysed{reverse}")
+                 f"it executed follow, each analysed{reverse}"), None
     if statement.executed:
         note = (f"ran on the scratch database; the {len(statement.executed)} statement(s) "
                 f"it executed follow, but {_ON_EMPTY_TABLES}")
@@ -199,9 +207,7 @@ def _feed_python(analyzer: Analyzer, statement: RenderedStatement) -> StatementR
         note = "runs Python code sqlreview cannot see into"
     result = analyzer.feed_opaque(f"RunPython {name}", operation=statement.operation,
                                   note=note + reverse)
-    result.findings.append(rule("SR301").finding(
-        f"RunPython {name} changes data sqlreview cannot see{reverse}"))
-    return result
+    return result, PythonRun(result.index, name, reverse)
 
 
 def _mark_created(analyzer: Analyzer, created: dict[str, bool]) -> None:
@@ -267,24 +273,11 @@ def does_work(statement: StatementResult) -> bool:
         lock.relation not in statement.new_relations for lock in statement.locks)
 
 
-def _flag_python_beside_ddl(migration: RenderedMigration,
-                            statements: list[StatementResult]) -> None:
-    """SR302: RunPython in the same transaction as schema changes."""
-    if not migration.atomic:
-        return
-    ddl = [s for s in statements if s.kind not in ("PYTHON", "TRANSACTION")
-           and EXECUTED_BY_PYTHON not in s.notes and any(
-        lock.mode >= LockMode.SHARE_UPDATE_EXCLUSIVE and lock.relation not in s.new_relations
-        for lock in s.locks)]
-    if not ddl:
-        return
-    for statement in statements:
-        if statement.kind == "PYTHON" and any(f.code == "SR301" for f in statement.findings):
-            changes = "1 schema change" if len(ddl) == 1 else f"{len(ddl)} schema changes"
-            finding = rule("SR302").finding(
-                f"{statement.operation or 'RunPython'} runs in the same transaction as "
-                f"{changes}: their locks stay held until it finishes")
-            statement.findings.append(finding)
+def _add_migration_findings(facts: MigrationFacts) -> None:
+    """The findings of the migration-level checks, each on its statement."""
+    by_index = {statement.index: statement for statement in facts.statements}
+    for index, finding in run_migration_checks(facts):
+        by_index[index].findings.append(finding)
 
 
 def _display_path(path: Path | None) -> str | None:

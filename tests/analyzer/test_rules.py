@@ -9,8 +9,9 @@ added without examples fails ``test_every_rule_has_examples``.
 
 SR002, SR301 and SR302 are raised by the Django pipeline
 (``sqlreview.review.migrations.analyze_migration``), so their examples are
-migrations (``DJANGO_EXAMPLES``), analysed in a subprocess with minimal Django
-settings (configuring Django in the test process would leak into other tests).
+migrations as Django renders them (``Rule.django_examples``), analysed in a
+subprocess with minimal Django settings (configuring Django in the test process
+would leak into other tests).
 """
 
 from __future__ import annotations
@@ -20,14 +21,22 @@ import json
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
-from sqlreview.pg.rules import RULES, RULES_BY_CODE, Example, Rule
+from sqlreview.pg.rules import (
+    RULES,
+    RULES_BY_CODE,
+    DjangoExample,
+    Example,
+    MigrationExample,
+    MigrationStatement,
+    Rule,
+)
 from sqlreview.pg.schema import Schema
 from sqlreview.results import Level, SqlAnalysis
 from tests.analyzer.helpers import SCHEMA, analyze, codes
@@ -41,64 +50,18 @@ KNOWN_FALSE_POSITIVES: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
-class MigrationExample:
-    """A rendered migration as the Django pipeline hands it to the analyzer."""
-
-    atomic: bool
-    statements: tuple[tuple[str, str, str], ...]  # (kind, sql, operation)
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class DjangoExample:
+class RuleDjangoExample:
     code: str
-    bad: MigrationExample
-    good: MigrationExample
-    notes: list[str] = field(default_factory=list)
+    number: int  # of the rule's Django examples
+    example: DjangoExample
+
+    def key(self, which: str) -> str:
+        return f"{self.code}-{self.number}-{which}"
 
 
-_ADD_COLUMN = (
-    "sql",
-    'ALTER TABLE "shop_order" ADD COLUMN "coupon" text NULL;',
-    "Add field coupon to order",
-)
-_RUN_PYTHON = ("python", "-- RunPython", "Raw Python operation")
-_BATCHED_SQL = (
-    "sql",
-    'UPDATE "shop_order" SET "coupon" = \'\' WHERE "id" BETWEEN 1 AND 10000;',
-    "Raw SQL operation",
-)
-
-_INDEX_SQL = 'CREATE INDEX CONCURRENTLY "shop_order_placed_idx" ON "shop_order" ("placed_at");'
-_RUN_SQL_INDEX = ("sql", _INDEX_SQL, "Raw SQL operation")
-_RUN_SQL_INDEX_GUARDED = ("sql", _INDEX_SQL.replace("CONCURRENTLY", "CONCURRENTLY IF NOT EXISTS"),
-                          "Raw SQL operation")
-
-DJANGO_EXAMPLES: tuple[DjangoExample, ...] = (
-    DjangoExample(
-        "SR002",
-        MigrationExample(
-            atomic=True,
-            statements=(_ADD_COLUMN,),
-            error='ProgrammingError: extension "postgis" is not available',
-        ),
-        MigrationExample(atomic=True, statements=(_ADD_COLUMN,)),
-    ),
-    DjangoExample(
-        "SR301",
-        MigrationExample(atomic=False, statements=(_RUN_PYTHON,)),
-        MigrationExample(atomic=False, statements=(_BATCHED_SQL,)),
-    ),
-    DjangoExample(
-        "SR303",
-        MigrationExample(atomic=False, statements=(_RUN_SQL_INDEX,)),
-        MigrationExample(atomic=False, statements=(_RUN_SQL_INDEX_GUARDED,)),
-    ),
-    DjangoExample(
-        "SR302",
-        MigrationExample(atomic=True, statements=(_ADD_COLUMN, _RUN_PYTHON)),
-        MigrationExample(atomic=True, statements=(_RUN_PYTHON,)),
-    ),
+DJANGO_EXAMPLES: tuple[RuleDjangoExample, ...] = tuple(
+    RuleDjangoExample(rule.code, number, example)
+    for rule in RULES for number, example in enumerate(rule.django_examples)
 )
 
 
@@ -136,7 +99,6 @@ def _codes_of(sql: str, example: Example) -> list[set[str]]:
 # Rules whose bad/good examples live in their own test module, because their
 # input is not SQL text: a measurement (--trace) beside an estimate.
 _TESTED_ELSEWHERE = {
-    "tests/analyzer/test_rules.py (DJANGO_EXAMPLES)": {e.code for e in DJANGO_EXAMPLES},
     "tests/analyzer/test_trace_compare.py": {"SR004"},
     # Suppression comments in a migration file, reviewed through the real CLI.
     "tests/cli/test_suppress.py": {"SR005", "SR006"},
@@ -149,7 +111,7 @@ _TESTED_ELSEWHERE = {
 
 def test_every_rule_has_examples() -> None:
     for rule in RULES:
-        if rule.examples:
+        if rule.examples or rule.django_examples:
             continue
         assert rule.examples_elsewhere, f"{rule.code} has no bad/good example"
         tested = _TESTED_ELSEWHERE.get(rule.examples_elsewhere, set())
@@ -161,7 +123,8 @@ def test_every_rule_has_examples() -> None:
 
 def test_every_rule_is_raised_by_something() -> None:
     for rule in RULES:
-        assert rule.check is not None or rule.raised_by, rule.code
+        raised = rule.check is not None or rule.migration_check is not None or rule.raised_by
+        assert raised, rule.code
 
 
 def _function_source(dotted: str) -> str | None:
@@ -242,7 +205,7 @@ def test_finding_carries_the_rule_severity(example: RuleExample) -> None:
                 assert statement.risk >= finding.severity
 
 
-# --- the Django side: SR002, SR301, SR302 ------------------------------------------
+# --- the Django side: SR002, SR301, SR302, SR303 -----------------------------------
 
 _DJANGO_SCRIPT = r"""
 import json, sys
@@ -261,7 +224,8 @@ out = {}
 for key, spec in cases["migrations"].items():
     migration = RenderedMigration(
         "shop", "0002_" + key.replace("-", "_"), spec["atomic"],
-        [RenderedStatement(sql=sql, operation_index=i, operation=op, kind=kind)
+        [RenderedStatement(sql=sql or "-- RunPython", operation_index=i, operation=op,
+                           kind=kind)
          for i, (kind, sql, op) in enumerate(spec["statements"])],
         error=spec["error"], schema_before=schema)
     section = analyze_migration(migration, AnalyzerOptions(pg_version=14))
@@ -271,31 +235,32 @@ json.dump(out, sys.stdout)
 """
 
 
+_INDEX_SQL = 'CREATE INDEX CONCURRENTLY "shop_order_placed_idx" ON "shop_order" ("placed_at");'
+
 # More migrations for the same subprocess: what must not raise a code.
 MORE_MIGRATIONS: dict[str, MigrationExample] = {
     # The same SQL emitted by Django's AddIndexConcurrently: not the user's to spell.
-    "SR303-generated": MigrationExample(atomic=False, statements=(
-        ("sql", _INDEX_SQL, "Concurrently create index shop_order_placed_idx on field(s) "
-                            "placed_at of model order"),)),
+    "SR303-generated": MigrationExample(atomic=False, statements=(MigrationStatement(
+        "Concurrently create index shop_order_placed_idx on field(s) placed_at of model order",
+        _INDEX_SQL),)),
     # In an atomic migration a failure rolls everything back: a retry starts clean.
-    "SR303-atomic": MigrationExample(atomic=True, statements=(
-        ("sql", 'ALTER TABLE "shop_order" ADD COLUMN "coupon" text NULL;',
-         "Raw SQL operation"),)),
+    "SR303-atomic": MigrationExample(atomic=True, statements=(MigrationStatement(
+        "Raw SQL operation", 'ALTER TABLE "shop_order" ADD COLUMN "coupon" text NULL;'),)),
 }
+
+
+def _migration_spec(migration: MigrationExample) -> dict[str, Any]:
+    return {"atomic": migration.atomic, "error": migration.error,
+            "statements": [[s.kind, s.sql, s.operation] for s in migration.statements]}
 
 
 @pytest.fixture(scope="module")
 def django_results() -> dict[str, Any]:
-    """Every DJANGO_EXAMPLES migration through ``analyze_migration``, in one subprocess."""
-    migrations = {key: {"atomic": m.atomic, "statements": [list(s) for s in m.statements],
-                        "error": m.error} for key, m in MORE_MIGRATIONS.items()}
+    """Every rule's Django examples through ``analyze_migration``, in one subprocess."""
+    migrations = {key: _migration_spec(m) for key, m in MORE_MIGRATIONS.items()}
     for example in DJANGO_EXAMPLES:
-        for which, migration in (("bad", example.bad), ("good", example.good)):
-            migrations[f"{example.code}-{which}"] = {
-                "atomic": migration.atomic,
-                "statements": [list(s) for s in migration.statements],
-                "error": migration.error,
-            }
+        migrations[example.key("bad")] = _migration_spec(example.example.bad)
+        migrations[example.key("good")] = _migration_spec(example.example.good)
     completed = subprocess.run(
         [sys.executable, "-c", _DJANGO_SCRIPT],
         input=json.dumps({"schema": SCHEMA, "migrations": migrations}),
@@ -313,18 +278,22 @@ def _migration_codes(result: dict[str, Any]) -> list[str]:
     return [f["code"] for s in result["statements"] for f in s["findings"]]
 
 
-@pytest.mark.parametrize("example", DJANGO_EXAMPLES, ids=lambda e: e.code)
+def test_the_rules_raised_from_migrations_have_migration_examples() -> None:
+    assert {"SR002", "SR301", "SR302", "SR303"} <= {e.code for e in DJANGO_EXAMPLES}
+
+
+@pytest.mark.parametrize("example", DJANGO_EXAMPLES, ids=lambda e: e.key("bad"))
 def test_django_bad_example_raises_its_code(
-    example: DjangoExample, django_results: dict[str, Any]
+    example: RuleDjangoExample, django_results: dict[str, Any]
 ) -> None:
-    assert example.code in _migration_codes(django_results[f"{example.code}-bad"])
+    assert example.code in _migration_codes(django_results[example.key("bad")])
 
 
-@pytest.mark.parametrize("example", DJANGO_EXAMPLES, ids=lambda e: e.code)
+@pytest.mark.parametrize("example", DJANGO_EXAMPLES, ids=lambda e: e.key("good"))
 def test_django_good_example_does_not_raise_its_code(
-    example: DjangoExample, django_results: dict[str, Any]
+    example: RuleDjangoExample, django_results: dict[str, Any]
 ) -> None:
-    assert example.code not in _migration_codes(django_results[f"{example.code}-good"])
+    assert example.code not in _migration_codes(django_results[example.key("good")])
 
 
 @pytest.mark.parametrize("key", sorted(MORE_MIGRATIONS))
@@ -336,7 +305,7 @@ def test_run_sql_guard_advice_only_for_hand_written_sql_outside_a_transaction(
 
 
 def test_failed_migration_has_one_failure_row(django_results: dict[str, Any]) -> None:
-    result = django_results["SR002-bad"]
+    result = django_results["SR002-0-bad"]
     failures = [s for s in result["statements"] if s["kind"] == "ERROR"]
     assert len(failures) == 1
     indexes = [s["index"] for s in result["statements"]]
@@ -344,7 +313,7 @@ def test_failed_migration_has_one_failure_row(django_results: dict[str, Any]) ->
 
 
 def test_failed_migration_row_says_what_failed(django_results: dict[str, Any]) -> None:
-    result = django_results["SR002-bad"]
+    result = django_results["SR002-0-bad"]
     assert result["error"] == 'ProgrammingError: extension "postgis" is not available'
     failure = next(s for s in result["statements"] if s["kind"] == "ERROR")
     assert failure["risk"] == "unknown"
@@ -356,7 +325,7 @@ def test_failed_migration_row_says_what_failed(django_results: dict[str, Any]) -
 def test_run_python_beside_ddl_is_high_and_names_the_operation(
     django_results: dict[str, Any],
 ) -> None:
-    python = next(s for s in django_results["SR302-bad"]["statements"] if s["kind"] == "PYTHON")
+    python = next(s for s in django_results["SR302-0-bad"]["statements"] if s["kind"] == "PYTHON")
     assert python["risk"] == "high"
     assert python["operation"] == "Raw Python operation"
     by_code = {f["code"]: f for f in python["findings"]}

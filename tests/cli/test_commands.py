@@ -77,3 +77,19 @@ def test_an_unknown_code_in_ignore_is_a_usage_error(capsys: pytest.CaptureFixtur
         main(["sql", str(script), "--ignore", "SR999"])
     assert exited.value.code == 2
     assert "SR999: no such sqlreview code" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("flags", "value"), [
+    (("sql", "-", "--pr"), "0"),
+    (("sql", "-", "--pr"), "twelve"),
+    (("calibrate", "--repeat"), "-3"),
+    (("calibrate", "--size-mb"), "1.5"),
+])
+def test_a_count_flag_says_the_same_when_it_is_not_a_count(
+    capsys: pytest.CaptureFixture[str], flags: tuple[str, ...], value: str,
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*flags, value])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flags[-1]}: {value!r} is not a whole number of 1 or more" in err

@@ -3,11 +3,12 @@ or on a terminal (NO_COLOR, FORCE_COLOR, --color), says a repeated finding once.
 
 from __future__ import annotations
 
-import argparse
 import io
 
 import pytest
 
+from sqlreview.cli.options import terminal_options
+from sqlreview.cli.sql import sql_parser
 from sqlreview.report import digest, escape, terminal, text
 from sqlreview.report.terminal import TerminalOptions, resolve, visible_length
 from sqlreview.results import Finding, Level, StatementResult
@@ -95,21 +96,21 @@ def test_width_from_the_flag_then_columns_then_100_off_a_terminal() -> None:
     assert resolve(width=None, color="never", stream=io.StringIO(), environ={}).width == 100
 
 
-def test_the_flags_reach_a_reporter_called_without_them() -> None:
-    parser = argparse.ArgumentParser()
-    terminal.add_terminal_options(parser)
-    try:
-        arguments = parser.parse_args(["--width", "120", "--color", "always"])
-        assert (arguments.width, arguments.color) == (120, "always")
-        options = terminal.requested_options(stream=io.StringIO(), environ={})
-        assert options == TerminalOptions(width=120, color=True)
-        report = text.render_text(CASES["one_statement"]())
-        assert SGR in report
-    finally:
-        terminal.add_terminal_options(argparse.ArgumentParser())  # back to the defaults
-    assert terminal.requested_options(stream=io.StringIO(), environ={}) == TerminalOptions()
+def test_the_flags_become_the_options_the_cli_hands_the_text_report() -> None:
+    parser = sql_parser()
+    arguments = parser.parse_args(["-", "--width", "120", "--color", "always"])
+    options = terminal_options(arguments, stdout=io.StringIO(), environ={})
+    assert options == TerminalOptions(width=120, color=True)
+    defaults = terminal_options(parser.parse_args(["-"]), stdout=io.StringIO(), environ={})
+    assert defaults == TerminalOptions()
     with pytest.raises(SystemExit):
-        parser.parse_args(["--width", "10"])
+        parser.parse_args(["-", "--width", "10"])
+
+
+def test_a_report_drawn_without_options_is_for_a_file() -> None:
+    assert SGR not in text.render_text(CASES["one_statement"]())
+    assert text.render_text(CASES["one_statement"]()) == \
+        text.render_text(CASES["one_statement"](), options=TerminalOptions())
 
 
 def test_hostile_text_cannot_drive_the_terminal_even_in_colour() -> None:
@@ -164,20 +165,14 @@ def test_a_summary_too_wide_for_the_terminal_puts_locks_and_hold_under_each_row(
     assert narrow[-1].split() == ["shop.0006_address", "low", "—"]  # new tables: no lock line
 
 
-def test_a_report_written_to_a_file_is_drawn_for_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pathlib import Path
-
-    monkeypatch.setattr("sqlreview.report.terminal.sys.stdout", Tty())
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--output", "-o", type=Path)
-    terminal.add_terminal_options(parser)
-    try:
-        assert parser.parse_args([]).output is None
-        assert terminal.requested_options(environ={}).color  # stdout is a terminal
-        assert parser.parse_args(["-o", "report.txt"]).output == Path("report.txt")
-        assert terminal.requested_options(environ={}) == TerminalOptions(width=100, color=False)
-    finally:
-        terminal.add_terminal_options(argparse.ArgumentParser())
+def test_a_report_written_to_a_file_is_drawn_for_a_file() -> None:
+    parser = sql_parser()
+    assert terminal_options(parser.parse_args(["-"]), stdout=Tty(), environ={}).color
+    to_file = parser.parse_args(["-", "-o", "report.txt"])
+    assert terminal_options(to_file, stdout=Tty(), environ={}) == TerminalOptions(width=100,
+                                                                                  color=False)
+    named_dash = parser.parse_args(["-", "-o", "-"])  # -o writes a file, whatever its name
+    assert not terminal_options(named_dash, stdout=Tty(), environ={}).color
 
 
 def test_a_listing_too_narrow_for_its_columns_says_locks_blocks_and_cost_under_each_row() -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 
 from sqlreview.cli.outcome import exit_code
-from sqlreview.deploy import MigrationPhase, OperationVerdict, Phase
+from sqlreview.deploy import DeployModel, DeployPlan, MigrationPhase, OperationVerdict, Phase
+from sqlreview.django.drift import Drift
 from sqlreview.errors import ExitCode
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.rules import rule
 from sqlreview.report import FORMATS
 from sqlreview.results import Level, Review, Section, SqlAnalysis, StatementResult
-from sqlreview.review.finish import ProjectConfig, finalize, finish
+from sqlreview.review.finish import DeployOutcome, ProjectConfig, finalize, finish
 from sqlreview.review.migrations import attach_deploy
 
 
@@ -92,3 +93,28 @@ def test_a_verdict_without_a_statement_that_works_belongs_to_the_migration() -> 
     finalize(Review(pg_version=14, kind="migrations", sections=[section]))
     assert [s.risk for s in section.statements] == [Level.LOW, Level.LOW]
     assert section.own_risk is Level.HIGH
+
+
+def _drifted_review(config: ProjectConfig) -> Review:
+    """A statement that renames an index production has under another name (SR007, high)."""
+    rename = StatementResult(index=0, sql='ALTER INDEX "shop_order_status_idx" RENAME TO "s";',
+                             file="shop/migrations/0002_rename.py", risk=Level.LOW,
+                             base_risk=Level.LOW)
+    drifted = Drift("public.shop_order", "index", "shop_order_status_idx", None, "(status)")
+    plan = DeployPlan(DeployModel.MIGRATE_THEN_ROLLOUT, ("shop.0002_rename",), (), ())
+    return finish(review_of(rename), sizes=None, config=config,
+                  deploy=DeployOutcome(plan, one_deploy=False, drifts=[drifted]))
+
+
+def test_production_drift_counts_unless_ignored_like_any_code() -> None:
+    drifted = _drifted_review(ProjectConfig())
+    assert [f.code for f in drifted.statements[0].findings] == ["SR007"]
+    assert drifted.worst_risk() is Level.HIGH
+    for config in (ProjectConfig(ignore=("SR007",)),
+                   ProjectConfig(ignore=("SR007",), ignored_by="--ignore"),
+                   ProjectConfig(select=("SR201",))):
+        review = _drifted_review(config)
+        [finding] = review.statements[0].findings
+        assert finding.code == "SR007" and finding.suppressed, config
+        assert review.worst_risk() is Level.LOW, config
+        assert exit_code(review, Level.MEDIUM) is ExitCode.OK, config

@@ -6,7 +6,8 @@ costs (SR1xx) by topic: ``rewrites``, ``constraints``, ``indexes``, ``partitions
 ``data``, ``drops``, ``renames``, ``opaque``; ``transactions`` (SR2xx), ``django``
 (SR3xx), ``deploy`` (SR4xx, raised by ``sqlreview.deploy``) and ``design`` (SR5xx).
 ``RULES`` lists them by code. The documentation's rule pages
-are rendered from ``RULES`` (``sqlreview.docs``); ``run_checks`` runs every statement-level check.
+are rendered from ``RULES`` (``sqlreview.docs``); ``run_checks`` runs every statement-level check,
+``run_migration_checks`` every migration-level one (the review stage's, for Django migrations).
 """
 
 from __future__ import annotations
@@ -28,7 +29,12 @@ from sqlreview.pg.rules import (
 )
 from sqlreview.pg.rules.base import (
     Check,
+    DjangoExample,
     Example,
+    MigrationExample,
+    MigrationFacts,
+    MigrationStatement,
+    PythonRun,
     Registry,
     ResolvedAction,
     Rule,
@@ -47,6 +53,7 @@ RULES: tuple[Rule, ...] = tuple(sorted(_REGISTRY.rules, key=lambda item: item.co
 RULES_BY_CODE = {item.code: item for item in RULES}
 CHECKS: tuple[Check, ...] = tuple(item.check for item in RULES if item.check is not None)
 _CHECKED_RULES = tuple(item for item in RULES if item.check is not None)
+_MIGRATION_CHECKED_RULES = tuple(item for item in RULES if item.migration_check is not None)
 # Judged from the SQL alone what running code breaks; a review of Django migrations
 # with deploy verdicts judges the same against the state (``sqlreview.deploy``).
 ROLLING_DEPLOY_CODES = frozenset({"SR117", "SR118", "SR119"})
@@ -104,6 +111,15 @@ def run_checks(facts: StatementFacts) -> list[Finding]:
     return findings
 
 
+def run_migration_checks(facts: MigrationFacts) -> list[tuple[int, Finding]]:
+    """(statement index, finding) for every finding of the migration-level checks, by code."""
+    found: list[tuple[int, Finding]] = []
+    for item in _MIGRATION_CHECKED_RULES:
+        assert item.migration_check is not None
+        found.extend(item.migration_check(facts))
+    return found
+
+
 __all__ = [
     "CHECKS",
     "EXAMPLE_SCHEMA",
@@ -111,11 +127,17 @@ __all__ = [
     "RULES",
     "RULES_BY_CODE",
     "Check",
+    "DjangoExample",
     "Example",
+    "MigrationExample",
+    "MigrationFacts",
+    "MigrationStatement",
+    "PythonRun",
     "ResolvedAction",
     "Rule",
     "StatementFacts",
     "rule",
     "run_checks",
+    "run_migration_checks",
     "version_gated_syntax",
 ]

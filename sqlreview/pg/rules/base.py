@@ -1,15 +1,16 @@
 """What a rule is, what a check sees, and the registry the families fill.
 
 A rule keeps together its stable code, its wording (summary, why, instead),
-the check that raises it and its bad/good SQL examples, like squawk's and
-ruff's rules. ``tests/analyzer/test_rules.py`` runs every example through the
-real analyzer: each bad example must raise the rule, each good one must not.
+the check that raises it (on a statement, or on a whole migration) and its
+bad/good examples (SQL, or migrations as Django renders them), like squawk's
+and ruff's rules. ``tests/analyzer/test_rules.py`` runs every example through
+the real analyzer: each bad example must raise the rule, each good one must not.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Entry, Role
 from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules.packages import INSTEAD_FOR_PACKAGE
-from sqlreview.results import Finding, Level
+from sqlreview.results import Finding, Level, StatementResult
 
 if TYPE_CHECKING:  # the catalogue is imported by the reporters, which do without pglast
     from pglast import ast
@@ -77,6 +78,34 @@ Check = Callable[[StatementFacts], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
+class PythonRun:
+    """A ``RunPython`` whose work sqlreview cannot see: its row of the analysis."""
+
+    index: int  # its statement's index in ``MigrationFacts.statements``
+    name: str  # the function it runs, or how the operation describes itself
+    reverse: str = ""  # what undoing it does, as a clause (" (reverse: f)"), or ""
+
+
+@dataclass(frozen=True)
+class MigrationFacts:
+    """One migration's analysed statements, for the checks that judge a migration as a
+    whole (Django's RunPython beside DDL). Plain values the review stage has: no Django."""
+
+    atomic: bool  # it runs in one transaction
+    statements: Sequence[StatementResult]
+    opaque_python: tuple[PythonRun, ...] = ()
+    # Statements a RunPython executed on the scratch database (not the migration's own DDL).
+    executed_by_python: frozenset[int] = frozenset()
+
+    def statement(self, index: int) -> StatementResult:
+        return next(s for s in self.statements if s.index == index)
+
+
+# A migration-level check: (statement index, finding) for each finding it raises.
+MigrationCheck = Callable[[MigrationFacts], Iterable[tuple[int, Finding]]]
+
+
+@dataclass(frozen=True)
 class Example:
     """A bad input that raises the rule and a good one, usually what ``instead`` says."""
 
@@ -101,6 +130,37 @@ class Example:
         return textwrap.dedent(self.good).strip()
 
 
+@dataclass(frozen=True)
+class MigrationStatement:
+    """One statement of a migration as Django renders it."""
+
+    operation: str  # how Django describes the operation that emits it (``describe()``)
+    sql: str = ""  # the SQL it emits; "" for a RunPython, which has none
+
+    @property
+    def kind(self) -> str:
+        return "sql" if self.sql else "python"
+
+
+@dataclass(frozen=True)
+class MigrationExample:
+    """A migration as Django renders it and hands it to the analyzer."""
+
+    atomic: bool
+    statements: tuple[MigrationStatement, ...]
+    error: str | None = None  # rendering it failed with this
+
+
+@dataclass(frozen=True)
+class DjangoExample:
+    """A migration that raises the rule and one that does not (``tests/analyzer/test_rules.py``
+    reviews both through the review stage)."""
+
+    bad: MigrationExample
+    good: MigrationExample
+    why_good: str = ""
+
+
 # What the bad example of a slow statement under a blocking lock also raises, rightly:
 # nothing bounds how long it runs (SR205).
 UNBOUNDED = frozenset({"SR205"})
@@ -115,16 +175,21 @@ class Rule:
     why: str
     instead: str
     # The statement-level check that raises it; None when something else does
-    # (the transaction tracker, the Django pipeline, sqlreview.deploy).
+    # (the transaction tracker, a migration-level check, the Django pipeline,
+    # sqlreview.deploy).
     check: Check | None = None
+    # The check that raises it from a whole migration (the review stage runs it).
+    migration_check: MigrationCheck | None = None
     examples: tuple[Example, ...] = ()
+    # Migrations as Django renders them, for a rule raised from migrations, not SQL alone.
+    django_examples: tuple[DjangoExample, ...] = ()
     # Where the examples are when they are not SQL (a migration, a --trace measurement).
     examples_elsewhere: str = ""
     # A migration that raises the rule and one that does not (the safe variant), as files
     # of the repository: shown on the rule's page (sqlreview.docs); the tests raise the
     # rule from exactly these (tests/test_docs.py checks they are the tested pair).
     migration_examples: tuple[str, str] | None = None
-    # Where it is raised when ``check`` is None: the functions (``module.function``, or
+    # Where it is raised when it has no check: the functions (``module.function``, or
     # ``module.Class.method``) that build its finding from this object (``SR401.finding``).
     # They live above pg/ (Django, sqlreview.deploy), which pg/ must not import, so they
     # are named; tests/analyzer/test_rules.py proves each exists and names the rule.

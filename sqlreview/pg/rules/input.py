@@ -6,7 +6,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sqlreview.pg import knowledge
-from sqlreview.pg.rules.base import UNBOUNDED, Example, Rule, StatementFacts
+from sqlreview.pg.rules.base import (
+    UNBOUNDED,
+    DjangoExample,
+    Example,
+    MigrationExample,
+    MigrationStatement,
+    Rule,
+    StatementFacts,
+)
 from sqlreview.results import Finding, Level
 
 if TYPE_CHECKING:
@@ -49,6 +57,9 @@ def version_gated_syntax(node: ast.Node, pg_version: int) -> list[Finding]:
             for form, since, django in found if pg_version < since]
 
 
+_ADD_COLUMN = MigrationStatement("Add field coupon to order",
+                                 'ALTER TABLE "shop_order" ADD COLUMN "coupon" text NULL;')
+
 SR001 = Rule(
     "SR001", "unparseable-statement", Level.HIGH,
     "The statement could not be parsed.",
@@ -70,7 +81,13 @@ SR002 = Rule(
     "Fix the error shown, or pass --scratch-url with a server that has what the "
     "migration needs (extensions, collations).",
     raised_by=("sqlreview.pg.analyzer.Analyzer.record_failure",),
-    examples_elsewhere="tests/analyzer/test_rules.py (DJANGO_EXAMPLES)",
+    django_examples=(
+        DjangoExample(
+            MigrationExample(atomic=True, statements=(_ADD_COLUMN,),
+                             error='ProgrammingError: extension "postgis" is not available'),
+            MigrationExample(atomic=True, statements=(_ADD_COLUMN,)),
+            why_good="the same one, rendered: its SQL is reviewed"),
+    ),
 )
 
 SR003 = Rule(
