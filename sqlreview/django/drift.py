@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlreview.pg.rules.input import SR007
 from sqlreview.pg.schema import Column, Constraint, Relation, RelationKind, Schema, key_of
-from sqlreview.results import Finding, Level, Review, StatementResult
+from sqlreview.results import Finding, Level, Section, StatementResult
 
 _TABLE_KINDS = frozenset({RelationKind.TABLE, RelationKind.PARTITIONED_TABLE})
 
@@ -127,28 +127,27 @@ def _without_name(text: str | None, name: str) -> str | None:
     return text[len(name) + 1:] if text.startswith(name + " ") else text
 
 
-def attach(review: Review, drifts: list[Drift]) -> None:
-    """SR007 in each reviewed migration the drift matters to: at high on each statement
+def attach(section: Section, drifts: list[Drift]) -> None:
+    """SR007 in a reviewed migration the drift matters to: at high on each statement
     that names a drifted object (it fails, or does something else, in production), and
     once per table, at medium, on the first statement that locks a drifted table, for
     the differences no statement of the migration names."""
-    for section in review.sections:
-        named: set[Drift] = set()
-        for statement in section.statements:
-            if statement.kind == "ERROR":
-                continue  # the failure's own row: its message may name the object too
-            for drift in drifts:
-                if _names(statement.sql, drift.name):
-                    named.add(drift)
-                    _add(statement, SR007.severity, f"{drift.describe()}: this statement "
-                                                    "names it")
-        reported: set[str] = set()
-        for statement in section.statements:
-            for table in _tables_of(statement):
-                others = [d for d in drifts if d.table == table and d not in named]
-                if others and table not in reported:
-                    reported.add(table)
-                    _add(statement, Level.MEDIUM, _summary(table, others))
+    named: set[Drift] = set()
+    for statement in section.statements:
+        if statement.kind == "ERROR":
+            continue  # the failure's own row: its message may name the object too
+        for drift in drifts:
+            if _names(statement.sql, drift.name):
+                named.add(drift)
+                _add(statement, SR007.severity, f"{drift.describe()}: this statement "
+                                                "names it")
+    reported: set[str] = set()
+    for statement in section.statements:
+        for table in _tables_of(statement):
+            others = [d for d in drifts if d.table == table and d not in named]
+            if others and table not in reported:
+                reported.add(table)
+                _add(statement, Level.MEDIUM, _summary(table, others))
 
 
 def _summary(table: str, drifts: list[Drift]) -> str:

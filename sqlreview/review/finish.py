@@ -5,15 +5,15 @@ the ones before it decided, so the order is part of the result (the golden
 files pin it):
 
 1. SR201 once (migrations only): after the migrations' own suppressions,
-   which happened while each was analysed, so one a migration made stands.
+   which happened while each was analysed, so one a migration made stands
+   (SR007, production drift, is attached there too, before the migration's
+   ``# sqlreview: ignore`` comments, so they apply to it like to any code).
 2. ``--stats`` sizes: estimates, and risk graded by them.
-3. SR007, production drift (migrations only): before the ignores, so that
-   ``ignore``/``--ignore``/``select`` apply to it like to any other code.
-4. ``[tool.sqlreview] ignore``: after the sizes, so an ignored code stays
+3. ``[tool.sqlreview] ignore``: after the sizes, so an ignored code stays
    ignored whatever the sizes made of its statement's risk.
-5. The deploy plan's step becomes each migration's phase (migrations only),
+4. The deploy plan's step becomes each migration's phase (migrations only),
    and the drift and the plan are recorded in the settings.
-6. ``finalize``: each statement's risk, graded once from what the steps
+5. ``finalize``: each statement's risk, graded once from what the steps
    before left: its base grade and the findings that count. No step before
    it writes a risk.
 
@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlreview.deploy import DeployPlan
-from sqlreview.django import drift
 from sqlreview.django.drift import Drift
 from sqlreview.django.timeouts import report_lock_timeout_once
 from sqlreview.pg.rules import RULES
@@ -85,8 +84,6 @@ def finish(review: Review, *, sizes: Sizes | None, config: ProjectConfig,
         report_lock_timeout_once(review, lock_timeout_alias)
     apply_sizes(review, sizes)
     review.settings.update(noted or {})
-    if deploy is not None:
-        drift.attach(review, deploy.drifts)
     apply_config(review, config)
     if deploy is not None:
         apply_deploy(review, deploy)

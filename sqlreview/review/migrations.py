@@ -10,12 +10,14 @@ statement's risk last.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlreview.deploy import MigrationPhase
+from sqlreview.django import drift
 from sqlreview.django.compare import TransactionLocks, attach
+from sqlreview.django.drift import Drift
 from sqlreview.django.select import is_own_app
 from sqlreview.django.source import migration_path, read_source
 from sqlreview.django.suppressions import apply_ignores
@@ -42,7 +44,8 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
     # Relations an earlier reviewed migration created, and whether still empty.
     created: dict[str, bool] = {}
     for migration in rendered.migrations:
-        section = analyze_migration(migration, options, created if rendered.one_deploy else None)
+        section = analyze_migration(migration, options, created if rendered.one_deploy else None,
+                                    drifts=rendered.drifts)
         if approximate:
             section.warnings.append("an earlier migration failed to apply on the scratch "
                                     "database: this one may be rendered approximately")
@@ -52,13 +55,15 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
 
 
 def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
-                      created: dict[str, bool] | None = None) -> Section:
+                      created: dict[str, bool] | None = None,
+                      drifts: Sequence[Drift] = ()) -> Section:
     """Feed one migration's statements to the analyzer, inside its transaction.
 
     ``created``: the relations earlier migrations of the same deploy created, and
     whether they are still empty; the old code never knew them, so they are judged
     as new, holding rows once a statement or code sqlreview cannot see may have
-    filled them. What this migration creates is added to it.
+    filled them. What this migration creates is added to it. ``drifts``: how production
+    differs from what the files build (SR007, before the file's ignore comments).
     """
     source = read_source(migration_path(migration.app_label, migration.name))
     package = installed_package(migration.app_label)
@@ -126,6 +131,7 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
         attach_deploy(section, migration.deploy, operations)
     for result in section.statements:
         result.line = source.line_of(operations.get(result.index))
+    drift.attach(section, list(drifts))
     apply_ignores(section, source, operations)
     if package is not None:
         _advise_whoever_upgrades(section)

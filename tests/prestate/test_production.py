@@ -4,6 +4,7 @@ the SQL production would run, and SR007 where production and the migration files
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,21 @@ def test_a_warm_database_pre_state_renders_and_warns_as_the_cold_one(
     assert warm["warnings"] == cold["warnings"]
     assert [m["sql"] for m in warm["migrations"]] == [m["sql"] for m in cold["migrations"]]
     assert [codes(m) for m in warm["migrations"]] == [codes(m) for m in cold["migrations"]]
+
+
+def test_an_ignore_comment_in_the_migration_applies_to_the_drift(
+    production: tuple[Path, str], tmp_path: Path,
+) -> None:
+    root, url = production
+    copy = tmp_path / "prodproj"
+    shutil.copytree(root, copy)
+    path = copy / "tags" / "migrations" / "0003_drop_unique.py"
+    path.write_text(path.read_text().replace(
+        "models.CharField(max_length=20)),",
+        "models.CharField(max_length=20)),  # sqlreview: ignore SR007 -- the DBA's name is "
+        "the one to drop"))
+    migration = by_name(review(copy, url, "--pre-state", "database", expect=3))[
+        "0003_drop_unique"]
+    drift = [f for s in migration["statements"] for f in s["findings"] if f["code"] == "SR007"]
+    assert drift and all(f["suppressed"] for f in drift)
+    assert "SR005" not in [code for code, _ in codes(migration)]  # the comment was used

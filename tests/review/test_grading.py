@@ -8,6 +8,7 @@ import json
 from sqlreview.cli.outcome import exit_code
 from sqlreview.deploy import DeployModel, DeployPlan, MigrationPhase, OperationVerdict, Phase
 from sqlreview.django.drift import Drift
+from sqlreview.django.drift import attach as attach_drift
 from sqlreview.errors import ExitCode
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.rules import rule
@@ -102,7 +103,9 @@ def _drifted_review(config: ProjectConfig) -> Review:
                              base_risk=Level.LOW)
     drifted = Drift("public.shop_order", "index", "shop_order_status_idx", None, "(status)")
     plan = DeployPlan(DeployModel.MIGRATE_THEN_ROLLOUT, ("shop.0002_rename",), (), ())
-    return finish(review_of(rename), sizes=None, config=config,
+    review = review_of(rename)
+    attach_drift(review.sections[0], [drifted])  # as the migration's analysis does
+    return finish(review, sizes=None, config=config,
                   deploy=DeployOutcome(plan, one_deploy=False, drifts=[drifted]))
 
 
