@@ -61,8 +61,8 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 from sqlreview.errors import first_line
+from sqlreview.locking import LockMode
 from sqlreview.pg import observe
-from sqlreview.pg.locks import LockMode
 from sqlreview.pg.observe import Observation, RelationInfo, Snapshot
 
 if TYPE_CHECKING:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pglast import ast
 from pglast.enums import TransactionStmtKind, VariableSetKind
 
+from sqlreview.locking import LockMode
 from sqlreview.pg import knowledge
 from sqlreview.pg.checks import (
     ResolvedAction,
@@ -27,7 +28,6 @@ from sqlreview.pg.checks import (
 from sqlreview.pg.classify import Action, Classified, Context, Session, classify
 from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
-from sqlreview.pg.locks import LockMode
 from sqlreview.pg.parse import ParsedStatement, iter_statements
 from sqlreview.pg.rules.input import SR001, SR002
 from sqlreview.pg.rules.transactions import SR202, SR203, SR204

@@ -50,7 +50,7 @@ from typing import Any, NamedTuple
 import psycopg
 
 from sqlreview.errors import first_line
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 
 __all__ = [
     "BlockerProbe",

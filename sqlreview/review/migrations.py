@@ -18,8 +18,8 @@ from sqlreview.django.compare import TransactionLocks, attach
 from sqlreview.django.select import is_own_app
 from sqlreview.django.source import migration_path, read_source
 from sqlreview.django.suppressions import apply_ignores
+from sqlreview.locking import LockMode
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
-from sqlreview.pg.locks import LockMode
 from sqlreview.pg.parse import iter_statements
 from sqlreview.pg.rules import rule
 from sqlreview.results import Cost, Measurement, Review, Section, StatementResult

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from sqlreview.locking import LockMode
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions, analyze_sql
-from sqlreview.pg.locks import LockMode
 from sqlreview.pg.parse import parse_statements
 from sqlreview.pg.schema import Schema
 from sqlreview.results import Cost, Level

@@ -7,8 +7,8 @@ reports; the real measuring is tested against PostgreSQL in tests/django.
 from __future__ import annotations
 
 from sqlreview.django.compare import TransactionLocks, attach
+from sqlreview.locking import LockMode
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
-from sqlreview.pg.locks import LockMode
 from sqlreview.pg.observe import Observation
 from sqlreview.pg.schema import Schema
 

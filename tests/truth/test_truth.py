@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 from sqlreview.pg.observe import Observation
 from tests.truth.catalog import CASES, SETUP_SQL, Case
 from tests.truth.runner import TruthDatabase

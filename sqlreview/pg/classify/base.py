@@ -8,9 +8,9 @@ from typing import Any
 
 from pglast import ast
 
+from sqlreview.locking import LockMode
 from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
-from sqlreview.pg.locks import LockMode
 from sqlreview.pg.schema import (
     ConstraintKind,
     RelationKind,

@@ -12,6 +12,7 @@ from pglast.enums import (
     ReindexObjectType,
 )
 
+from sqlreview.locking import LockMode
 from sqlreview.pg.classify.alter_table import owns_sequence
 from sqlreview.pg.classify.base import (
     Action,
@@ -32,7 +33,6 @@ from sqlreview.pg.classify.base import (
 )
 from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
-from sqlreview.pg.locks import LockMode
 from sqlreview.pg.nodes import string_values, walk
 from sqlreview.pg.parse import iter_statements
 from sqlreview.pg.schema import (
