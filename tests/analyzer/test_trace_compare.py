@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlreview.django.compare import TransactionLocks, attach
 from sqlreview.locking import LockMode
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
+from sqlreview.pg.learn import schema_from_sql
 from sqlreview.pg.observe import Observation
-from sqlreview.pg.schema import Schema
 
-SCHEMA = Schema.from_sql(
+SCHEMA = schema_from_sql(
     "CREATE TABLE book (id bigint PRIMARY KEY, title varchar(100), pages integer);"
 )
 AE = LockMode.ACCESS_EXCLUSIVE
