@@ -46,7 +46,7 @@ from typing import Any
 import django
 
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
-from sqlreview.pg.schema import Schema
+from sqlreview.pg.learn import schema_from_sql
 from sqlreview.scratch import ScratchServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -374,7 +374,7 @@ def process(command: list[str], cwd: Path | None = None) -> Callable[[], list[Ru
 
 def bench_analyzer(runs: int, tmp: Path) -> list[Row]:
     rows: list[Row] = []
-    schema = Schema.from_sql(SCHEMA)
+    schema = schema_from_sql(SCHEMA)
     options = AnalyzerOptions(pg_version=14)
     for count in (1_000, 10_000):
         sql = mixed_sql(count)

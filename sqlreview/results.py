@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 
 JSON_SCHEMA_VERSION = 1
 

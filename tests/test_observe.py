@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 from sqlreview.pg.observe import Observer, observe_in_transaction, observe_outside_transaction
 
 SCHEMA = """

@@ -9,8 +9,8 @@ import sys
 import textwrap
 from dataclasses import replace
 
+from sqlreview.locking import LockMode
 from sqlreview.pg import rules
-from sqlreview.pg.locks import LockMode
 from sqlreview.report import FORMATS, render_github, render_json, render_markdown, render_text
 from sqlreview.report.terminal import TerminalOptions
 from sqlreview.results import (
@@ -416,7 +416,7 @@ def test_reporters_do_not_need_pglast() -> None:
     script = textwrap.dedent("""
         import sys
         sys.modules["pglast"] = None  # any "import pglast" now raises ImportError
-        from sqlreview.pg.locks import LockMode
+        from sqlreview.locking import LockMode
         from sqlreview.report import FORMATS
         from sqlreview.results import (Finding, Level, LockEntry, Review, Section,
                                        SqlAnalysis, StatementResult)

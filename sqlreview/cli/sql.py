@@ -20,6 +20,7 @@ from sqlreview.cli.options import (
 from sqlreview.cli.outcome import EXIT_CODES_HELP, exit_code, with_publishing
 from sqlreview.errors import ExitCode, UsageError
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
+from sqlreview.pg.learn import learn
 from sqlreview.pg.parse import ParsedStatement, iter_statements
 from sqlreview.pg.schema import Schema
 from sqlreview.publish import publish_review
@@ -100,7 +101,7 @@ def read_schema(path: Path, review: Review) -> Schema:
     for statement in iter_statements(text):
         statements += 1
         if statement.node is not None:
-            schema.learn(statement.node, mark_new=False)
+            learn(schema, statement.node, mark_new=False)
         elif not statement.meta_command:
             broken.append(statement)
     first = (f"(the first at line {broken[0].line}: {broken[0].error_message()})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 from sqlreview.pg.observe import Observation
 from sqlreview.pg.rules.input import SR004
 from sqlreview.results import Measurement, StatementResult

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pglast import ast
 from pglast.enums import TransactionStmtKind, VariableSetKind
 
+from sqlreview.locking import LockMode
 from sqlreview.pg import knowledge
 from sqlreview.pg.checks import (
     ResolvedAction,
@@ -27,7 +28,7 @@ from sqlreview.pg.checks import (
 from sqlreview.pg.classify import Action, Classified, Context, Session, classify
 from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
-from sqlreview.pg.locks import LockMode
+from sqlreview.pg.learn import learn
 from sqlreview.pg.parse import ParsedStatement, iter_statements
 from sqlreview.pg.rules.input import SR001, SR002
 from sqlreview.pg.rules.transactions import SR202, SR203, SR204
@@ -211,7 +212,7 @@ class Analyzer:
         self._update_session(parsed.node, hand_written)
         indexes = [lock.relation for lock in result.locks if self._is_index(lock.relation)]
         try:
-            self.schema.learn(parsed.node)
+            learn(self.schema, parsed.node)
         except RecursionError:
             result.notes.append(f"{_TOO_DEEP}: what it changes in the schema is not known")
         self._note_new_relations(result)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from sqlreview.pg.learn import learn
 from sqlreview.pg.parse import parse_statements
 from sqlreview.pg.schema import (
     Column,
@@ -337,6 +338,6 @@ def _index_columns_of(definition: str) -> tuple[str, ...]:
     scratch = Schema()
     for statement in parse_statements(definition):
         if statement.node is not None:
-            scratch.learn(statement.node)
+            learn(scratch, statement.node)
     indexes = [r for r in scratch.relations.values() if r.kind is RelationKind.INDEX]
     return indexes[0].index_columns if indexes else ()

@@ -20,8 +20,8 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from sqlreview.locking import LockMode
 from sqlreview.pg.kinds import StatementKind
-from sqlreview.pg.locks import LockMode
 from sqlreview.results import Cost
 
 

@@ -50,7 +50,7 @@ from typing import Any, NamedTuple
 import psycopg
 
 from sqlreview.errors import first_line
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 
 __all__ = [
     "BlockerProbe",
@@ -498,7 +498,7 @@ class BlockerProbe:
     must wait for (``hold``); the monitor reads the relations and scan counters
     before, and polls ``pg_locks`` while the statement waits (``watch``), which
     lets it go on. The one probe behind :func:`observe_outside_transaction` and
-    Django's ``--trace`` (``sqlreview.django.trace``).
+    Django's ``--trace`` (``sqlreview.django.measure``).
     """
 
     def __init__(self, url: str, *, count_scans: bool = True) -> None:

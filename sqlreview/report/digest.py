@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 from sqlreview.report.cells import duration
 from sqlreview.results import Finding, Level, Review, Section, StatementResult
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 from sqlreview.report import escape
 from sqlreview.report.cells import duration
 from sqlreview.report.digest import LockSpan, SectionDigest, level_of

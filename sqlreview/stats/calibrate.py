@@ -23,16 +23,12 @@ database (refused otherwise, and on a standby), dropped at the end.
 
 from __future__ import annotations
 
-import datetime
-import os
-import platform
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -43,14 +39,13 @@ from sqlreview.errors import first_line
 from sqlreview.progress import Progress
 from sqlreview.scratch import ScratchServer, ScratchUnavailable, connect_timeout, redact
 from sqlreview.scratch.cache import default_cache_dir
-from sqlreview.stats.estimate import MB, Calibration, scan_seconds
+from sqlreview.stats.estimate import MB, Calibration
+from sqlreview.stats.machine import describe_machine
+from sqlreview.stats.solve import BASE_COLUMNS, Sample, figures
 
 DEFAULT_SIZE_MB = 40
 DEFAULT_REPEAT = 2
 SCHEMA_PREFIX = "sqlreview_calibrate_"
-# Rates that noise drove to zero or below are capped: a term that costs next to nothing.
-FASTEST_MB_PER_S = 100_000.0
-FASTEST_ROWS_PER_S = 1e9
 BRIEF_TOTAL_S = 0.3
 MAX_RUNS = 5
 
@@ -75,31 +70,11 @@ class Shape:
 
 # Laid out like a model's table rather than the fastest way: text between the numbers,
 # one nullable column with NULLs (a row with a NULL has no cached column offsets).
-BASE_COLUMNS = 6
 NARROW = Shape("narrow", "md5(g::text)", 100)
 WIDE = Shape("wide", "repeat(md5(g::text), 30)", 1040)  # inline: below the TOAST threshold
 MANY = Shape("many", "md5(g::text)", 140, extra_pairs=3)  # more columns, the narrow's rows
 # What MANY adds: the cost of each column value a rewrite or an UPDATE forms again.
 PER_COLUMN_WORK = ("rewrite", "update")
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One timed statement on one table."""
-
-    table: str
-    heap_mb: float
-    rows: float
-    seconds: float
-    columns: int = BASE_COLUMNS
-    heap_beside: float = 0.0  # MB of heap, when ``heap_mb`` is the table's TOAST
-
-    def to_json(self) -> dict[str, Any]:
-        data = {"table": self.table, "heap_mb": round(self.heap_mb, 2), "rows": self.rows,
-                "columns": self.columns, "seconds": round(self.seconds, 4)}
-        if self.heap_beside:
-            data["heap_beside_mb"] = round(self.heap_beside, 2)
-        return data
 
 
 def calibrate(database_url: str | None = None, *, size_mb: int = DEFAULT_SIZE_MB,
@@ -175,12 +150,14 @@ def _measure(url: str, where: str, *, size_mb: int, repeat: int,
                        for shape in (NARROW, WIDE, MANY)}
             entries, text_key = session.index_entries(schema, steps)
             toast = session.toast_rewrite(schema, size_mb, steps)
-            info = _machine(conn, where)
+            info = describe_machine(conn, where)
         finally:
             with interrupts.deferred():
                 _drop_schema(url, schema)
         steps.next("done")
-    return _figures(samples, entries, text_key, toast, overhead, info, session.notes)
+    return figures(samples[NARROW.name], samples[WIDE.name], samples[MANY.name],
+                   entries=entries, text_key=text_key, toast=toast, overhead=overhead,
+                   info=info, notes=session.notes)
 
 
 def _drop_schema(url: str, schema: str) -> None:
@@ -351,129 +328,4 @@ class _Session:
         steps.next("toasted rewrite")
         return Sample("toasted", toast_mb, reltuples, seconds, columns=2,
                       heap_beside=heap_mb)
-
-
-def solve(narrow: Sample, wide: Sample, *, minus: Callable[[Sample], float] = lambda s: 0.0
-          ) -> tuple[float, float]:
-    """(MB/s, rows/s) such that ``MB / a + rows / b`` gives both samples' seconds.
-
-    ``minus`` is a part of each sample's time accounted for elsewhere (an UPDATE's
-    scan). Noise can make one term negative: then the other term explains both
-    samples alone (least squares) and the negative one costs next to nothing."""
-    t1 = max(narrow.seconds - minus(narrow), narrow.seconds * 0.1)
-    t2 = max(wide.seconds - minus(wide), wide.seconds * 0.1)
-    m1, r1, m2, r2 = narrow.heap_mb, narrow.rows, wide.heap_mb, wide.rows
-    det = m1 * r2 - m2 * r1
-    per_mb = (t1 * r2 - t2 * r1) / det if det else 0.0
-    per_row = (m1 * t2 - m2 * t1) / det if det else 0.0
-    if per_mb <= 0:
-        per_mb, per_row = 1 / FASTEST_MB_PER_S, (t1 * r1 + t2 * r2) / (r1 * r1 + r2 * r2)
-    elif per_row <= 0:
-        per_mb, per_row = (t1 * m1 + t2 * m2) / (m1 * m1 + m2 * m2), 1 / FASTEST_ROWS_PER_S
-    return min(1 / per_mb, FASTEST_MB_PER_S), min(1 / per_row, FASTEST_ROWS_PER_S)
-
-
-def per_column(sample: Sample, mb_per_s: float, rows_per_s: float, *,
-               minus: Callable[[Sample], float] = lambda s: 0.0) -> float:
-    """Column values per second beyond the six of the narrow and wide tables: what
-    ``sample`` (of the table with more columns) took beyond their figures' account."""
-    accounted = sample.heap_mb / mb_per_s + sample.rows / rows_per_s + minus(sample)
-    values = sample.rows * (sample.columns - BASE_COLUMNS)
-    beyond = sample.seconds - accounted
-    return FASTEST_ROWS_PER_S if beyond <= 0 else min(values / beyond, FASTEST_ROWS_PER_S)
-
-
-def toast_rate(sample: Sample, rewrite_mb: float, rewrite_rows: float) -> float:
-    """MB/s of TOAST a rewrite copies: what the toasted table's rewrite took beyond
-    its heap and rows at the heap's figures."""
-    beyond = sample.seconds - sample.heap_beside / rewrite_mb - sample.rows / rewrite_rows
-    if sample.heap_mb <= 0 or beyond <= 0:
-        return rewrite_mb
-    return min(sample.heap_mb / beyond, FASTEST_MB_PER_S)
-
-
-def _figures(samples: dict[str, dict[str, Sample]], entries: Sample, text_key: Sample,
-             toast: Sample, overhead: float, info: dict[str, Any], notes: list[str]
-             ) -> Calibration:
-    narrow, wide, many = samples[NARROW.name], samples[WIDE.name], samples[MANY.name]
-    scan_mb, scan_rows = solve(narrow["scan"], wide["scan"])
-    rewrite_mb, rewrite_rows = solve(narrow["rewrite"], wide["rewrite"])
-    index_mb, index_rows = solve(narrow["index_build"], wide["index_build"])
-    partial = Calibration(rewrite_mb_per_s=rewrite_mb, scan_mb_per_s=scan_mb,
-                          index_build_mb_per_s=index_mb, update_rows_per_s=1.0,
-                          index_entries_per_s=1.0, delete_rows_per_s=1.0,
-                          scan_rows_per_s=scan_rows)
-
-    def scan_part(sample: Sample) -> float:
-        return scan_seconds(sample.heap_mb, sample.rows, partial)
-
-    update_mb, update_rows = solve(narrow["update"], wide["update"], minus=scan_part)
-    delete_mb, delete_rows = solve(narrow["delete"], wide["delete"], minus=scan_part)
-    rewrite_values = per_column(many["rewrite"], rewrite_mb, rewrite_rows)
-    update_values = per_column(many["update"], update_mb, update_rows, minus=scan_part)
-    without_indexes = narrow["update"].seconds
-    extra_seconds = max(entries.seconds - without_indexes, entries.seconds * 0.05)
-    entries_per_s = min(2 * entries.rows / extra_seconds, FASTEST_ROWS_PER_S)
-    raw = {name: [sample[name].to_json() for sample in (narrow, wide, many) if name in sample]
-           for name in narrow}
-    text_heap = text_key.heap_mb / index_mb if index_mb < FASTEST_MB_PER_S else 0.0
-    text_rows = min(text_key.rows / max(text_key.seconds - text_heap, text_key.seconds * 0.1),
-                    FASTEST_ROWS_PER_S)
-    raw["update_with_2_indexes"] = [entries.to_json()]
-    raw["index_build_text_key"] = [text_key.to_json()]
-    raw["rewrite_toast"] = [toast.to_json()]
-    return Calibration(
-        rewrite_mb_per_s=_round(rewrite_mb), rewrite_rows_per_s=_round(rewrite_rows),
-        scan_mb_per_s=_round(scan_mb), scan_rows_per_s=_round(scan_rows),
-        index_build_mb_per_s=_round(index_mb), index_build_rows_per_s=_round(index_rows),
-        index_build_text_rows_per_s=_round(text_rows),
-        update_rows_per_s=_round(update_rows), update_mb_per_s=_round(update_mb),
-        rewrite_values_per_s=_round(rewrite_values), update_values_per_s=_round(update_values),
-        rewrite_toast_mb_per_s=_round(toast_rate(toast, rewrite_mb, rewrite_rows)),
-        row_columns=BASE_COLUMNS,
-        index_entries_per_s=_round(entries_per_s),
-        delete_rows_per_s=_round(delete_rows), delete_mb_per_s=_round(delete_mb),
-        statement_overhead_s=round(max(overhead, 1e-6), 6),
-        machine=info.pop("summary"),
-        measured_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        extra={**info, "samples": raw, "notes": notes},
-    )
-
-
-def _round(value: float) -> float:
-    """Three significant digits: the measurement is not more precise than that."""
-    return float(f"{value:.3g}")
-
-
-def _machine(conn: psycopg.Connection[Any], where: str) -> dict[str, Any]:
-    """Where the figures come from: CPU, cores, PostgreSQL and the settings that matter."""
-    row = conn.execute("SELECT version(), current_setting('server_version')").fetchone()
-    version, short = (str(row[0]), str(row[1])) if row else ("unknown", "unknown")
-    settings = {}
-    for name in ("shared_buffers", "maintenance_work_mem", "work_mem",
-                 "max_parallel_maintenance_workers", "fsync", "synchronous_commit",
-                 "full_page_writes", "wal_level"):
-        value = conn.execute("SELECT current_setting(%s, true)", (name,)).fetchone()
-        settings[name] = value[0] if value else None
-    row = conn.execute("SELECT datcollate, datlocprovider::text FROM pg_database "
-                       "WHERE datname = current_database()").fetchone()
-    settings["collation"] = f"{row[0]} ({row[1]})" if row else None
-    cpu, cores = _cpu_model(), os.cpu_count() or 0
-    server = "embedded PostgreSQL" if where == "embedded" else "a staging server"
-    return {
-        "summary": f"{cpu}, {cores} cores, PostgreSQL {short} ({server}), "
-                   f"{platform.system()} {platform.machine()}",
-        "cpu": cpu, "cores": cores, "postgresql": version, "server": where,
-        "settings": settings, "python": platform.python_version(),
-    }
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
+from sqlreview.pg.learn import schema_from_sql
 from sqlreview.pg.rules import EXAMPLE_SCHEMA
 from sqlreview.pg.schema import Schema
 from sqlreview.results import SqlAnalysis, StatementResult
 
 SCHEMA = EXAMPLE_SCHEMA
 
-_SCHEMA = Schema.from_sql(SCHEMA)
+_SCHEMA = schema_from_sql(SCHEMA)
 
 
 def analyze(

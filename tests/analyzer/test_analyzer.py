@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from sqlreview.locking import LockMode
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions, analyze_sql
-from sqlreview.pg.locks import LockMode
+from sqlreview.pg.learn import schema_from_sql
 from sqlreview.pg.parse import parse_statements
-from sqlreview.pg.schema import Schema
 from sqlreview.results import Cost, Level
 from tests.analyzer.helpers import SCHEMA, all_codes, analyze, codes, lock_modes, only
 
@@ -453,9 +453,7 @@ CREATE TABLE shop_orderline (id bigint PRIMARY KEY, quantity integer);
 
 
 def test_sr202_is_one_finding_per_statement_naming_every_lock_it_extends() -> None:
-    from sqlreview.pg.schema import Schema
-
-    schema = Schema.from_sql(_SR202_SCHEMA)
+    schema = schema_from_sql(_SR202_SCHEMA)
     analysis = analyze(schema=schema, sql="""BEGIN;
 ALTER TABLE shop_order ADD CONSTRAINT shop_order_member_fk FOREIGN KEY (member_id)
     REFERENCES library_member (id) NOT VALID;
@@ -484,9 +482,7 @@ CREATE INDEX shop_item_owner_concurrent ON shop_item (owner_id, n);
 
 
 def test_an_unnamed_inline_check_is_add_check_not_check_check() -> None:
-    from sqlreview.pg.schema import Schema
-
-    analysis = analyze(schema=Schema.from_sql(_SMALL_SCHEMA),
+    analysis = analyze(schema=schema_from_sql(_SMALL_SCHEMA),
                        sql="ALTER TABLE shop_item ADD COLUMN m integer NOT NULL CHECK (m >= 0);")
     messages = [f.message for f in analysis.statements[0].findings]
     assert any("inline CHECK of column m reads every row of shop_item" in message
@@ -502,9 +498,7 @@ def test_a_plain_create_table_is_new_and_empty_not_filled_from_a_query() -> None
 
 
 def test_an_index_another_index_already_covers_suggests_db_index_false() -> None:
-    from sqlreview.pg.schema import Schema
-
-    analysis = analyze(schema=Schema.from_sql(_SMALL_SCHEMA), sql=(
+    analysis = analyze(schema=schema_from_sql(_SMALL_SCHEMA), sql=(
         'CREATE INDEX "shop_item_owner_id_5a1b" ON "shop_item" ("owner_id");'
         'CREATE INDEX "shop_item_n_idx" ON "shop_item" ("n");'))
     covered, other = (next(f for f in s.findings if f.code == "SR107")
@@ -544,7 +538,7 @@ def test_rows_inserted_or_code_unseen_make_the_foreign_key_checked_again() -> No
 UPDATE shop_note SET order_id = 2;
 COMMIT;""")
     assert lock_modes(inserted.statements[-2])["shop_order"] == "ROW SHARE"
-    analyzer = Analyzer(AnalyzerOptions(pg_version=18), schema=Schema.from_sql(SCHEMA))
+    analyzer = Analyzer(AnalyzerOptions(pg_version=18), schema=schema_from_sql(SCHEMA))
     analyzer.feed(_EMPTY_CHILD)
     analyzer.feed_opaque("RunPython fill")
     [update] = analyzer.feed("UPDATE shop_note SET order_id = 2")

@@ -4,7 +4,7 @@ it, and TRUNCATE is judged as the fast statement it is."""
 from __future__ import annotations
 
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
-from sqlreview.pg.schema import Schema
+from sqlreview.pg.learn import schema_from_sql
 from sqlreview.results import Cost
 
 SCHEMA = """
@@ -18,7 +18,7 @@ CREATE TABLE event_2024 PARTITION OF event FOR VALUES FROM ('2024-01-01') TO ('2
 
 def locks_after(sql: str) -> list[list[str]]:
     analysis = analyze_sql(sql, options=AnalyzerOptions(pg_version=17),
-                           schema=Schema.from_sql(SCHEMA))
+                           schema=schema_from_sql(SCHEMA))
     return [[lock.relation for lock in statement.locks] for statement in analysis.statements]
 
 
@@ -45,7 +45,7 @@ def test_partitions_go_with_their_table() -> None:
 
 def test_truncate_is_new_empty_storage_not_a_rewrite() -> None:
     analysis = analyze_sql("TRUNCATE deal;", options=AnalyzerOptions(pg_version=17),
-                           schema=Schema.from_sql(SCHEMA))
+                           schema=schema_from_sql(SCHEMA))
     statement = analysis.statements[0]
     assert statement.cost is Cost.NEW_STORAGE
     assert statement.emptied == ["deal"]
@@ -56,7 +56,7 @@ def test_truncate_is_new_empty_storage_not_a_rewrite() -> None:
 
 def findings_of(sql: str, code: str) -> list[str]:
     analysis = analyze_sql(sql, options=AnalyzerOptions(pg_version=17),
-                           schema=Schema.from_sql(SCHEMA))
+                           schema=schema_from_sql(SCHEMA))
     return [finding.message for statement in analysis.statements
             for finding in statement.findings if finding.code == code]
 

@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 
 from sqlreview.pg.introspect import schema_from_cursor
+from sqlreview.pg.learn import schema_from_sql
 from sqlreview.pg.schema import ConstraintKind, Schema
 from tests.truth.catalog import SETUP_SQL
 
@@ -46,7 +47,7 @@ def test_catalog_and_sql_agree_on_dependencies(pg_database: str) -> None:
     with psycopg.connect(pg_database, autocommit=True) as connection:
         connection.execute(sql.encode())
         introspected = schema_from_cursor(connection.cursor())
-    learnt = Schema.from_sql(sql)
+    learnt = schema_from_sql(sql)
     from_catalog = dependency_facts(introspected)
     from_sql = dependency_facts(learnt)
     shared = sorted(set(from_catalog) & set(from_sql))

@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
+from sqlreview.pg.learn import schema_from_sql
 from sqlreview.pg.rules import (
     RULES,
     RULES_BY_CODE,
@@ -37,7 +38,6 @@ from sqlreview.pg.rules import (
     MigrationStatement,
     Rule,
 )
-from sqlreview.pg.schema import Schema
 from sqlreview.results import Level, SqlAnalysis
 from tests.analyzer.helpers import SCHEMA, analyze, codes
 from tests.support.deploy import DEPLOY_EXAMPLES
@@ -87,7 +87,7 @@ def _analyze(sql: str, example: Example) -> SqlAnalysis:
     # The SQL of a RunSQL operation, as the Django pipeline feeds it.
     options = AnalyzerOptions(pg_version=example.pg_version,
                               assume_lock_timeout=example.assume_lock_timeout)
-    analyzer = Analyzer(options, Schema.from_sql(SCHEMA))
+    analyzer = Analyzer(options, schema_from_sql(SCHEMA))
     analyzer.feed(textwrap.dedent(sql), operation="Raw SQL operation", hand_written=True)
     return analyzer.finish()
 
@@ -216,10 +216,10 @@ django.setup()
 from sqlreview.review.migrations import analyze_migration
 from sqlreview.django.render import RenderedMigration, RenderedStatement
 from sqlreview.pg.analyzer import AnalyzerOptions
-from sqlreview.pg.schema import Schema
+from sqlreview.pg.learn import schema_from_sql
 
 cases = json.load(sys.stdin)
-schema = Schema.from_sql(cases["schema"])
+schema = schema_from_sql(cases["schema"])
 out = {}
 for key, spec in cases["migrations"].items():
     migration = RenderedMigration(

@@ -7,12 +7,12 @@ reports; the real measuring is tested against PostgreSQL in tests/django.
 from __future__ import annotations
 
 from sqlreview.django.compare import TransactionLocks, attach
+from sqlreview.locking import LockMode
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
-from sqlreview.pg.locks import LockMode
+from sqlreview.pg.learn import schema_from_sql
 from sqlreview.pg.observe import Observation
-from sqlreview.pg.schema import Schema
 
-SCHEMA = Schema.from_sql(
+SCHEMA = schema_from_sql(
     "CREATE TABLE book (id bigint PRIMARY KEY, title varchar(100), pages integer);"
 )
 AE = LockMode.ACCESS_EXCLUSIVE
@@ -63,7 +63,7 @@ def test_good_a_lock_the_transaction_already_held_is_not_measured_again() -> Non
 def test_good_a_dropped_index_is_measured_among_the_index_locks() -> None:
     # allauth's account.0007 and guardian's 0003 drop indexes: PostgreSQL reports the
     # index's lock apart from its table's, and the estimate names both.
-    schema = Schema.from_sql("CREATE TABLE book (id bigint, title text);"
+    schema = schema_from_sql("CREATE TABLE book (id bigint, title text);"
                              "CREATE INDEX book_title_idx ON book (title);")
 
     def disagreements(observed: Observation) -> list[str]:

@@ -448,9 +448,9 @@ def test_version_ranges_of_one_kind_and_variant_do_not_overlap() -> None:
 
 def test_nulls_not_distinct_and_sql_json_constructors_need_their_version() -> None:
     from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
-    from sqlreview.pg.schema import Schema
+    from sqlreview.pg.learn import schema_from_sql
 
-    schema = Schema.from_sql("CREATE TABLE t (a int, b jsonb);")
+    schema = schema_from_sql("CREATE TABLE t (a int, b jsonb);")
     sql = ("CREATE UNIQUE INDEX i ON t (a) NULLS NOT DISTINCT;"
            "ALTER TABLE t ADD CONSTRAINT c UNIQUE NULLS NOT DISTINCT (a);"
            "CREATE TABLE u (a int, CONSTRAINT u_a UNIQUE NULLS NOT DISTINCT (a));"

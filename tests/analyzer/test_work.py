@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
-from sqlreview.pg.schema import Schema
+from sqlreview.pg.learn import schema_from_sql
 from sqlreview.results import WorkItem, WorkKind
 from tests.analyzer.helpers import SCHEMA, analyze, only
 
@@ -109,7 +109,7 @@ def test_metadata_changes_do_no_work() -> None:
 def test_what_sqlreview_cannot_see_into_is_unknown() -> None:
     assert work("DO $$ BEGIN PERFORM 1; END $$") == (OPAQUE,)
     assert work("this is not sql") == (OPAQUE,)
-    analyzer = Analyzer(AnalyzerOptions(pg_version=18), Schema.from_sql(SCHEMA))
+    analyzer = Analyzer(AnalyzerOptions(pg_version=18), schema_from_sql(SCHEMA))
     assert analyzer.feed_opaque("RunPython forwards").work == (OPAQUE,)
     assert analyzer.feed_inert("RunPython noop").work == ()
 

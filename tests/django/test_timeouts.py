@@ -8,7 +8,7 @@ from sqlreview.django.timeouts import (
     server_settings,
     timeouts_of,
 )
-from sqlreview.pg.schema import Schema
+from sqlreview.pg.learn import schema_from_sql
 from sqlreview.results import Level, Review, Section
 from sqlreview.suppress import suppress
 from tests.report.cases import SCHEMA, migration
@@ -36,7 +36,7 @@ def add_column(table: str, column: str, line: int) -> tuple[str, int, str]:
 
 
 def shop_review() -> Review:
-    schema = Schema.from_sql(SCHEMA)
+    schema = schema_from_sql(SCHEMA)
     first, schema = migration("shop", "0002_a", [add_column("shop_order", "a", 10)], schema=schema)
     second, schema = migration("shop", "0003_b", [add_column("shop_order", "b", 10),
                                                   add_column("shop_product", "c", 14)],

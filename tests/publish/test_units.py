@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 from sqlreview.publish.body import comment_body, fit, is_clean, is_ours, marker
 from sqlreview.publish.transport import MAX_WAIT_SECONDS, retry_after
 from sqlreview.results import (

@@ -16,6 +16,7 @@ from unittest import mock
 from sqlreview import __version__
 from sqlreview.django.timeouts import report_lock_timeout_once
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions, analyze_sql
+from sqlreview.pg.learn import schema_from_sql
 from sqlreview.pg.schema import Schema
 from sqlreview.report import FORMATS, render_text
 from sqlreview.report.terminal import DEFAULT_WIDTH, TerminalOptions
@@ -62,7 +63,7 @@ def migration(app: str, name: str, operations: list[Operation], *, schema: Schem
 
 def one_statement() -> Review:
     """The smallest review worth reading: one blocking index build."""
-    schema = Schema.from_sql(SCHEMA)
+    schema = schema_from_sql(SCHEMA)
     analysis = analyze_sql('CREATE INDEX "shop_order_total_idx" ON "shop_order" ("total");\n',
                            options=OPTIONS, schema=schema, file="migrations/0007_index.sql")
     return Review(pg_version=PG_VERSION, kind="sql", sections=[
@@ -101,7 +102,7 @@ def shop_migrations(lock_timeout_once: bool = True) -> Review:
              '"line" varchar(200) NOT NULL);'),
         ], True),
     ]
-    schema = Schema.from_sql(SCHEMA)
+    schema = schema_from_sql(SCHEMA)
     sections = []
     for name, operations, atomic in plan:
         section, schema = migration("shop", name, operations, schema=schema, atomic=atomic)
@@ -119,7 +120,7 @@ def many_migrations(count: int = 2_000) -> Review:
     """``count`` statements over hundreds of migrations, mostly harmless as in a
     real project's history (new tables and their indexes), with a column added
     to a busy table now and then and a risky change every so often."""
-    base = Schema.from_sql(SCHEMA)
+    base = schema_from_sql(SCHEMA)
     sections = []
     statements = 0
     number = 1
@@ -163,7 +164,7 @@ def large_upgrade(count: int = 31, lock_timeout_once: bool = True) -> Review:
     lock_timeout anywhere (SR201, folded into one finding as the Django pipeline
     does; ``lock_timeout_once=False``: on every statement) and SR202 on many."""
     tables = ("shop_order", "shop_customer", "shop_product")
-    schema = Schema.from_sql(SCHEMA)
+    schema = schema_from_sql(SCHEMA)
     sections = []
     for number in range(1, count + 1):
         table = tables[number % 3]
@@ -210,7 +211,7 @@ def risky_script(count: int = 2_000) -> Review:
         "this is not sql {i};",
     ]
     sql = "\n".join(kinds[i % len(kinds)].format(i=i, w=100 + i % 90) for i in range(count))
-    analysis = analyze_sql(sql, options=OPTIONS, schema=Schema.from_sql(SCHEMA),
+    analysis = analyze_sql(sql, options=OPTIONS, schema=schema_from_sql(SCHEMA),
                            file="scripts/big.sql")
     return Review(pg_version=PG_VERSION, kind="sql",
                   sections=[Section(title="scripts/big.sql", analysis=analysis)])
@@ -242,7 +243,7 @@ def sized_timeline() -> Review:
     """One migration whose transaction holds ACCESS EXCLUSIVE on shop_order through a
     backfill of shop_customer (10 million rows) and an index build on shop_order
     (38 GB): with --stats its timeline is in estimated time."""
-    schema = Schema.from_sql(SCHEMA)
+    schema = schema_from_sql(SCHEMA)
     section, _after = migration("shop", "0007_order_flag_and_index", [
         ("Add field flag to order", 12,
          'ALTER TABLE "shop_order" ADD COLUMN "flag" boolean NULL;'),

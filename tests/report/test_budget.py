@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from sqlreview.locking import LockMode
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
-from sqlreview.pg.locks import LockMode
 from sqlreview.report import render_markdown
 from sqlreview.report.markdown import (
     COMMENT_LIMIT,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sqlreview.pg.schema import Schema
+from sqlreview.pg.learn import schema_from_sql
 from sqlreview.results import Cost, StatementResult, WorkItem, WorkKind
 from sqlreview.stats.apply import estimate_statement
 from sqlreview.stats.estimate import Calibration
@@ -21,7 +21,7 @@ SNAPSHOT = Snapshot(
     tables={"shop_order": TableStats(name="shop_order", rows=1e8, heap_bytes=10 * GB, indexes=(
         IndexStats("shop_order_pkey", GB, "..."), IndexStats("shop_order_note", GB, "..."),
         IndexStats("shop_order_total", GB, "...")))},
-    schema=Schema.from_sql("CREATE TABLE shop_order (id bigint PRIMARY KEY, total int, note text);"
+    schema=schema_from_sql("CREATE TABLE shop_order (id bigint PRIMARY KEY, total int, note text);"
                            "CREATE INDEX shop_order_note ON shop_order (note);"
                            "CREATE INDEX shop_order_total ON shop_order (total);"))
 

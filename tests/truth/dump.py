@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Mapping
 
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 from sqlreview.pg.observe import Observation
 from sqlreview.scratch import ScratchServer
 from tests.truth.catalog import CASES, Case

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 from sqlreview.pg.observe import Observation, observe_in_transaction, observe_outside_transaction
 from sqlreview.scratch import ScratchServer
 from tests.truth.catalog import ROLE_NAME, SETUP_SQL, Case

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from sqlreview.pg.analyzer import AnalyzerOptions, analyze_sql
-from sqlreview.pg.schema import Schema
+from sqlreview.pg.learn import schema_from_sql
 from tests.truth.catalog import SETUP_SQL
 from tests.truth.runner import TruthDatabase
 
@@ -92,6 +92,6 @@ def test_what_the_report_says_a_statement_blocks_is_what_waits(
     finally:
         truth.drop(name)
     analysis = analyze_sql(f"{statement};", options=AnalyzerOptions(truth.server_version),
-                           schema=Schema.from_sql(SETUP_SQL))
+                           schema=schema_from_sql(SETUP_SQL))
     predicted = set(analysis.statements[-1].blocks) & {"reads", "writes"}
     assert predicted == blocked, (statement, analysis.statements[-1].locks)

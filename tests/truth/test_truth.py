@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 from sqlreview.pg.observe import Observation
 from tests.truth.catalog import CASES, SETUP_SQL, Case
 from tests.truth.runner import TruthDatabase
@@ -30,8 +30,8 @@ def setup_schema() -> Any:
     """The analyzer's Schema of SETUP_SQL; skips while the analyzer does not exist."""
     if importlib.util.find_spec(ANALYZER_MODULE) is None:
         pytest.skip(f"{ANALYZER_MODULE} does not exist yet: only the observation was checked")
-    schema_module = importlib.import_module("sqlreview.pg.schema")
-    return schema_module.Schema.from_sql(SETUP_SQL)
+    learn_module = importlib.import_module("sqlreview.pg.learn")
+    return learn_module.schema_from_sql(SETUP_SQL)
 
 
 def test_catalog_is_large_and_well_formed() -> None:

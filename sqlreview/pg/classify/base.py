@@ -8,17 +8,11 @@ from typing import Any
 
 from pglast import ast
 
+from sqlreview.locking import LockMode
 from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
-from sqlreview.pg.locks import LockMode
-from sqlreview.pg.schema import (
-    ConstraintKind,
-    RelationKind,
-    Schema,
-    key_of,
-    query_relations,
-    range_var_display,
-)
+from sqlreview.pg.query_facts import QueryFacts
+from sqlreview.pg.schema import ConstraintKind, RelationKind, Schema, key_of, range_var_display
 
 
 @dataclass
@@ -220,6 +214,6 @@ def expand_views(context: Context, names: Iterable[str]) -> list[str]:
     return expanded
 
 
-def read_relations(node: ast.Node | None, context: Context, exclude: Iterable[str]) -> list[str]:
+def read_relations(facts: QueryFacts, exclude: Iterable[str] = ()) -> list[str]:
     excluded = set(exclude)
-    return [display(key) for key in query_relations(node) if display(key) not in excluded]
+    return [display(key) for key in facts.relations if display(key) not in excluded]

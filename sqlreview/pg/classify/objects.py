@@ -12,6 +12,7 @@ from pglast.enums import (
     ReindexObjectType,
 )
 
+from sqlreview.locking import LockMode
 from sqlreview.pg.classify.alter_table import owns_sequence
 from sqlreview.pg.classify.base import (
     Action,
@@ -32,9 +33,9 @@ from sqlreview.pg.classify.base import (
 )
 from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
-from sqlreview.pg.locks import LockMode
 from sqlreview.pg.nodes import string_values, walk
 from sqlreview.pg.parse import iter_statements
+from sqlreview.pg.query_facts import query_facts
 from sqlreview.pg.schema import (
     RelationKind,
     key_of,
@@ -98,7 +99,7 @@ def create_table_as(node: ast.CreateTableAsStmt, context: Context) -> Classified
     target = range_var_display(node.into.rel) if node.into and node.into.rel else "?"
     action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]},
                     creates=[target])
-    action.add(Role.SOURCE, *read_relations(node.query, context, exclude=()))
+    action.add(Role.SOURCE, *read_relations(query_facts(node.query)))
     if node.into is not None and node.into.skipData:
         action.variant = "WITH NO DATA"
     return single(kind.value, action)
@@ -111,7 +112,7 @@ def view(node: ast.ViewStmt, context: Context) -> Classified:
             else StatementKind.CREATE_VIEW)
     action = Action(kind, description=f"{kind} {target}", relations={Role.TARGET: [target]},
                     creates=[target] if kind == StatementKind.CREATE_VIEW else [])
-    action.add(Role.SOURCE, *read_relations(node.query, context, exclude=()))
+    action.add(Role.SOURCE, *read_relations(query_facts(node.query)))
     return single(kind.value, action)
 
 
@@ -439,8 +440,7 @@ def create_function(node: ast.CreateFunctionStmt, context: Context) -> Classifie
     action.variant = "SQL body"
     for statement in body:
         # Views the body reads are expanded: their tables are opened too.
-        action.add(Role.SOURCE, *expand_views(context, read_relations(statement, context,
-                                                                      exclude=())))
+        action.add(Role.SOURCE, *expand_views(context, read_relations(query_facts(statement))))
         for child in walk(statement):
             if isinstance(child, _WRITES) and isinstance(child.relation, ast.RangeVar):
                 action.add(Role.WRITTEN, range_var_display(child.relation))

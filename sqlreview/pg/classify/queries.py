@@ -21,13 +21,8 @@ from sqlreview.pg.classify.base import (
 from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Role
 from sqlreview.pg.nodes import string_values
-from sqlreview.pg.schema import (
-    ConstraintKind,
-    key_of,
-    query_facts,
-    range_var_display,
-    range_var_key,
-)
+from sqlreview.pg.query_facts import query_facts
+from sqlreview.pg.schema import ConstraintKind, key_of, range_var_display, range_var_key
 
 
 def _storage_relations(context: Context, names: Iterable[str]) -> list[str]:
@@ -77,10 +72,6 @@ def _is_value(node: ast.Node | tuple[ast.Node, ...] | None) -> bool:
     return isinstance(node, (ast.A_Const, ast.ParamRef))
 
 
-def _nextval_sequences(node: ast.Node) -> list[str]:
-    return list(query_facts(node).sequences)
-
-
 def dml(kind: StatementKind) -> Classifier:
     def classify_dml(node: ast.Node, context: Context) -> Classified:
         relation = getattr(node, "relation", None)
@@ -89,7 +80,8 @@ def dml(kind: StatementKind) -> Classifier:
         where = getattr(node, "whereClause", None)
         if kind in (StatementKind.UPDATE, StatementKind.DELETE) and where is None:
             action.variant = "all rows"
-        sources = expand_reads(context, read_relations(node, context, exclude=(target,)))
+        facts = query_facts(node)
+        sources = expand_reads(context, read_relations(facts, exclude=(target,)))
         action.add(Role.SOURCE, *sources)
         action.add(Role.SCANNED, *_storage_relations(context, sources))
         if kind in (StatementKind.UPDATE, StatementKind.DELETE, StatementKind.MERGE):
@@ -97,7 +89,7 @@ def dml(kind: StatementKind) -> Classifier:
             if kind is StatementKind.MERGE or not _pins_indexed_column(where, context, target):
                 action.add(Role.SCANNED, *_storage_relations(
                     context, action.related(Role.TARGET)))
-        action.add(Role.OWNED, *_nextval_sequences(node))
+        action.add(Role.OWNED, *facts.sequences)
         action.changes_no_row = _changes_no_row(node, context, target)
         if action.changes_no_row:
             action.notes.append("it changes no row (its rows come from a table created "
@@ -270,7 +262,8 @@ def _defaulted_sequence_columns(context: Context, table: str,
 def select(node: ast.SelectStmt, context: Context) -> Classified:
     if node.intoClause is not None and node.intoClause.rel is not None:
         return _select_into(node, context)
-    names = expand_reads(context, read_relations(node, context, exclude=()))
+    facts = query_facts(node)
+    names = expand_reads(context, read_relations(facts))
     locked: set[str] = set()
     for clause in node.lockingClause or ():
         if isinstance(clause, ast.LockingClause):
@@ -289,7 +282,7 @@ def select(node: ast.SelectStmt, context: Context) -> Classified:
     for name in _storage_relations(context, names):
         if not (one_table and _pins_indexed_column(node.whereClause, context, name)):
             action.add(Role.SCANNED, name)
-    action.add(Role.OWNED, *_nextval_sequences(node))
+    action.add(Role.OWNED, *facts.sequences)
     return single("SELECT", action)
 
 
@@ -299,7 +292,7 @@ def _select_into(node: ast.SelectStmt, context: Context) -> Classified:
     target = range_var_display(node.intoClause.rel)
     action = Action(StatementKind.CREATE_TABLE_AS, description=f"SELECT INTO {target}",
                     relations={Role.TARGET: [target]}, creates=[target])
-    action.add(Role.SOURCE, *expand_reads(context, read_relations(node, context,
+    action.add(Role.SOURCE, *expand_reads(context, read_relations(query_facts(node),
                                                                   exclude=(target,))))
     return single("CREATE TABLE AS", action)
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sqlreview.locking import LockMode
 from sqlreview.pg.kinds import StatementKind
 from sqlreview.pg.knowledge import Entry, Role
-from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules.packages import INSTEAD_FOR_PACKAGE
 from sqlreview.results import Finding, Level, StatementResult
 

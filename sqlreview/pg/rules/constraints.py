@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlreview.locking import LockMode
 from sqlreview.pg.kinds import StatementKind
-from sqlreview.pg.locks import LockMode
 from sqlreview.pg.rules.base import (
     UNBOUNDED,
     Example,

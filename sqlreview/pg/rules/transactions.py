@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlreview.pg.locks import LockMode
+from sqlreview.locking import LockMode
 from sqlreview.pg.rules.base import Example, Rule, StatementFacts
 from sqlreview.results import Finding, Level
 
