@@ -22,17 +22,20 @@ database, so the pre-state is reached in the cheapest exact way:
 
 What the fast path cannot reproduce holds a migration back for exact replay:
 SQL of ``RunSQL`` that changes more than rows (an UPDATE on the fast path's
-empty tables changes nothing, as a ``RunPython``),
-``SeparateDatabaseAndState`` (the database and the state disagree on purpose),
-renames of models, tables, and of fields that carry an index or constraint
-(the database keeps the names from before the rename), ``AlterField`` changes
-that add a constraint under a name a new table would not get (``unique``, a
-primary key, a column's check), ``AddConstraintNotValid`` (a new table would
-get it validated), and operations sqlreview does not know. Extensions and
-collations (``CreateExtension``, ``CreateCollation``) are created first. Data
-migrations (``RunPython``) are not run on the fast path: tables are empty.
-Models that Django never creates a table for (proxy, unmanaged, swapped-out)
-get none.
+empty tables changes nothing, as a ``RunPython``) and is not built past,
+``SeparateDatabaseAndState`` (the database and the state disagree on purpose)
+unless its SQL adds exactly the columns its ``AddField`` describes, renames of
+models, tables, and of fields that carry an index or constraint (the database
+keeps the names from before the rename), ``AlterField`` changes that add a
+constraint under a name a new table would not get (``unique``, a primary key,
+a column's check), ``AddConstraintNotValid`` (a new table would get it
+validated), and operations sqlreview does not know. A ``RunSQL`` that only adds
+objects (an index, a view, a trigger...) is built past: its SQL runs after the
+tables, unless a later migration changes what it names or it fails there
+(see :mod:`sqlreview.django.past`). Extensions and collations
+(``CreateExtension``, ``CreateCollation``) are created first. Data migrations
+(``RunPython``) are not run on the fast path: tables are empty. Models that
+Django never creates a table for (proxy, unmanaged, swapped-out) get none.
 """
 
 from __future__ import annotations
