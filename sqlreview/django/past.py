@@ -56,6 +56,9 @@ _WHOLE_TABLE_OPERATIONS = frozenset({
 })
 _COLUMN_OPERATIONS = frozenset({"AlterField", "RemoveField", "RenameField"})
 _EVERY_TABLE = "*"  # a primary key's type change reaches every table that refers to it
+_KNOWN_MODULES = ("django.db.migrations.operations", "django.contrib.postgres.operations")
+# A table an operation changes, and the columns it changes (None: the table itself).
+Touch = tuple[str, frozenset[str] | None]
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ def _mentions(node: ast.Node) -> Mentions | None:
 
 
 def touched(operation: Any, app_label: str, state: ProjectState
-            ) -> Iterator[tuple[str, frozenset[str] | None]]:
+            ) -> Iterator[Touch]:
     """The tables ``operation`` changes in a way kept SQL could depend on, each with the
     columns it changes (None: the table itself)."""
     kind = type(operation).__name__
@@ -208,12 +211,48 @@ def touched(operation: Any, app_label: str, state: ProjectState
         old = model.fields.get(name) if model is not None else None
         if old is None or model is None:
             return
-        if kind == "AlterField" and old.primary_key:
-            yield _EVERY_TABLE, None
+        if kind == "AlterField" and (old.primary_key or old.unique):
+            yield _EVERY_TABLE, None  # its type reaches the columns that refer to it
         yield _db_table(app_label, model.name, model.options), frozenset({state_column(name, old)})
 
 
-def conflicts(touches: Iterable[tuple[str, frozenset[str] | None]],
+def touched_replayed(operation: Any, app_label: str, state: ProjectState
+                     ) -> Iterator[Touch]:
+    """What ``operation``, of a migration replayed exactly after the kept SQL although it
+    comes before it in history, changes: SQL anything it names, an unknown operation
+    anything (a data migration nothing, as on the fast path)."""
+    kind = type(operation).__name__
+    if not type(operation).__module__.startswith(_KNOWN_MODULES):
+        yield _EVERY_TABLE, None
+    elif kind == "RunSQL":
+        names = _names_in(operation.sql)
+        yield from ([(_EVERY_TABLE, None)] if names is None else ((n, None) for n in names))
+        for inner in operation.state_operations:
+            yield from touched(inner, app_label, state)
+    elif kind == "SeparateDatabaseAndState":
+        for inner in operation.database_operations:
+            yield from touched_replayed(inner, app_label, state)
+    else:
+        yield from touched(operation, app_label, state)
+
+
+def _names_in(sql: Any) -> set[str] | None:
+    """Every name and string in ``sql`` (a table it names among them); None when some of
+    it does not parse."""
+    names: set[str] = set()
+    for text in sql_texts(sql):
+        for parsed in iter_statements(text):
+            if parsed.node is None:
+                return None
+            for child in walk(parsed.node):
+                if isinstance(child, ast.RangeVar) and child.relname:
+                    names.add(str(child.relname))
+                elif isinstance(child, ast.String) and child.sval:
+                    names.add(str(child.sval))
+    return names
+
+
+def conflicts(touches: Iterable[Touch],
               mentions: Mentions) -> bool:
     for table, columns in touches:
         if table == _EVERY_TABLE or (table in mentions.tables and (
@@ -223,7 +262,7 @@ def conflicts(touches: Iterable[tuple[str, frozenset[str] | None]],
 
 
 def _table_of(app_label: str, name: str, state: ProjectState
-              ) -> Iterator[tuple[str, frozenset[str] | None]]:
+              ) -> Iterator[Touch]:
     model = state.models.get((app_label, name.lower()))
     if model is not None:
         yield _db_table(app_label, model.name, model.options), None

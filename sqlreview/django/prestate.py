@@ -55,12 +55,14 @@ from sqlreview.django.editor import StatementLog, recording_editor
 from sqlreview.django.past import (
     BuiltPast,
     Mentions,
+    Touch,
     conflicts,
     judge,
     run_after_tables,
     sql_texts,
     state_column,
     touched,
+    touched_replayed,
 )
 from sqlreview.django.state import describe_operation, empty_state, project_state
 from sqlreview.errors import first_line
@@ -217,6 +219,9 @@ def _walk(selection: Selection, keys: list[MigrationKey],
     plan = FastPlan()
     held: set[MigrationKey] = set()
     watched: list[tuple[str, Mentions]] = []  # what the built-past blockers so far name
+    # What the held-back migrations so far change: replayed after the kept SQL that
+    # comes after them in history.
+    replayed_touches: list[tuple[str, list[Touch]]] = []
     conflicting: dict[str, str] = {}
     for key in keys:
         migration = selection.migration(key)
@@ -226,7 +231,9 @@ def _walk(selection: Selection, keys: list[MigrationKey],
         reason = None
         past = BuiltPast(key, migration.app_label)
         found: dict[str, str] = {}
+        touches: list[Touch] = []
         for operation in migration.operations:
+            touches.extend(touched_replayed(operation, migration.app_label, state))
             if not by_ancestor:
                 found.update(_conflicts(operation, migration.app_label, state, label,
                                         [*watched, *((label, m) for m in past.mentions)]))
@@ -252,15 +259,28 @@ def _walk(selection: Selection, keys: list[MigrationKey],
             plan.replayed.append(key)
             if reason is not None and not by_ancestor:
                 plan.reasons[label] = reason
+            replayed_touches.append((label, touches))
         else:
             plan.fast.append(key)
             renames = trial
             conflicting.update(found)
+            conflicting.update(_replayed_before(label, past.mentions, replayed_touches))
             watched.extend((label, mentions) for mentions in past.mentions)
             if past.kinds:
                 plan.built_past.append(past)
     plan.renames = list(renames.values())
     return plan, conflicting
+
+
+def _replayed_before(label: str, mentions: list[Mentions],
+                     replayed: list[tuple[str, list[Touch]]]) -> dict[str, str]:
+    """``label`` (built past) if a held-back migration before it changes what it names:
+    replayed after the kept SQL, it would change it in the other order."""
+    for held, touches in replayed:
+        if any(conflicts(touches, named) for named in mentions):
+            return {label: f"not built past: {held} changes what its SQL names and is "
+                           "replayed"}
+    return {}
 
 
 def _conflicts(operation: Any, app_label: str, state: ProjectState, label: str,

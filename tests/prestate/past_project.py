@@ -5,12 +5,15 @@
   by hand SQL that its ``AddField`` describes (0003); a hand index on a column
   renamed later (0004, renamed in 0005: held back, or the rename would leave the
   index behind); the reviewed 0006 alters and indexes what the hand SQL is on;
-* ``early``: a table made by hand SQL (held back: replayed after the fast part);
+* ``early``: a table and a function made by hand SQL (held back: replayed after the
+  fast part, and after the kept SQL of the migrations that come after it in history);
 * ``late``: a view on ``early``'s table, in a migration that does not depend on
-  ``early`` (built past, its SQL fails after the tables: back to exact replay).
+  ``early`` (held back: replayed after it, ``early`` would come first);
+* ``mid``: a trigger calling ``early``'s function, in a migration that does not depend
+  on ``early`` (built past, its SQL fails after the tables: back to exact replay).
 
-The walk to ``shop.0006`` applies ``early.0001`` before ``late.0002``. Named targets
-only: the configured database is never reachable.
+The walk to ``shop.0006`` applies ``early.0001`` before ``late.0002`` and ``mid.0002``.
+Named targets only: the configured database is never reachable.
 """
 
 from __future__ import annotations
@@ -107,7 +110,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [("shop", "0005_rename_code"), ("early", "0001_initial"),
-                    ("late", "0002_raw_view")]
+                    ("late", "0002_raw_view"), ("mid", "0002_memo_stamp")]
     operations = [
         migrations.AlterField("item", "sku", models.CharField(max_length=40, db_index=True)),
         migrations.AddIndex("order", models.Index(fields=["quantity"], name="shop_qty_idx")),
@@ -121,8 +124,11 @@ from django.db import migrations
 class Migration(migrations.Migration):
     initial = True
     operations = [
-        migrations.RunSQL("CREATE TABLE early_raw (id integer PRIMARY KEY, v integer)",
-                          "DROP TABLE early_raw"),
+        migrations.RunSQL([
+            "CREATE TABLE early_raw (id integer PRIMARY KEY, v integer)",
+            "CREATE FUNCTION early_stamp() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$BEGIN RETURN NEW; END$$",
+        ], migrations.RunSQL.noop),
     ]
 """
 
@@ -152,7 +158,34 @@ class Migration(migrations.Migration):
     ]
 """
 
-APPS = ("early", "late", "shop")
+MID_0001 = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel("Memo", [
+            ("id", models.BigAutoField(primary_key=True)),
+            ("text", models.TextField()),
+        ]),
+    ]
+"""
+
+MID_0002 = """
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("mid", "0001_initial")]
+    operations = [
+        migrations.RunSQL("CREATE TRIGGER mid_memo_stamp BEFORE INSERT ON mid_memo "
+                          "FOR EACH ROW EXECUTE FUNCTION early_stamp()",
+                          migrations.RunSQL.noop),
+    ]
+"""
+
+APPS = ("early", "late", "mid", "shop")
 
 
 def write_past_project(root: Path) -> Path:
@@ -164,4 +197,5 @@ def write_past_project(root: Path) -> Path:
     }))
     files.update(app_files("early", {"0001_initial": EARLY_0001}))
     files.update(app_files("late", {"0001_initial": LATE_0001, "0002_raw_view": LATE_0002}))
+    files.update(app_files("mid", {"0001_initial": MID_0001, "0002_memo_stamp": MID_0002}))
     return write_files(root, files)
