@@ -202,14 +202,15 @@ def touched(operation: Any, app_label: str, state: ProjectState
         name = operation.old_name if kind == "RenameModel" else (
             operation.model_name if kind == "RenameIndex" else operation.name)
         if kind == "CreateModel":
-            yield _db_table(app_label, operation.name, operation.options), None
+            if not _without_table(operation.options):
+                yield _db_table(app_label, operation.name, operation.options), None
         else:
             yield from _table_of(app_label, name, state)
     elif kind in _COLUMN_OPERATIONS:
         name = operation.old_name if kind == "RenameField" else operation.name
         model = state.models.get((app_label, operation.model_name_lower))
         old = model.fields.get(name) if model is not None else None
-        if old is None or model is None:
+        if old is None or model is None or _without_table(model.options):
             return
         if kind == "AlterField" and (old.primary_key or old.unique):
             yield _EVERY_TABLE, None  # its type reaches the columns that refer to it
@@ -264,8 +265,13 @@ def conflicts(touches: Iterable[Touch],
 def _table_of(app_label: str, name: str, state: ProjectState
               ) -> Iterator[Touch]:
     model = state.models.get((app_label, name.lower()))
-    if model is not None:
+    if model is not None and not _without_table(model.options):
         yield _db_table(app_label, model.name, model.options), None
+
+
+def _without_table(options: dict[str, Any]) -> bool:
+    """A proxy or unmanaged model: Django changes no table for its operations."""
+    return options.get("managed", True) is False or bool(options.get("proxy"))
 
 
 def _db_table(app_label: str, name: str, options: dict[str, Any]) -> str:

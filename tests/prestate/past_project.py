@@ -1,8 +1,9 @@
 """A project whose blockers the fast pre-state builds past, or must not (``pastproj``).
 
 * ``shop``: hand SQL the state does not describe, kept and run after the tables
-  (0002: an index, a view, a comment, a trigger and its function); a column added
-  by hand SQL that its ``AddField`` describes (0003); a hand index on a column
+  (0002: an index, a view read by an unmanaged model, a comment, a trigger and its
+  function); a column added by hand SQL that its ``AddField`` describes (0003); a
+  hand index on a column
   renamed later (0004, renamed in 0005: held back, or the rename would leave the
   index behind); the reviewed 0006 alters and indexes what the hand SQL is on;
 * ``early``: a table and a function made by hand SQL (held back: replayed after the
@@ -43,7 +44,7 @@ class Migration(migrations.Migration):
 """
 
 SHOP_0002 = """
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -58,6 +59,10 @@ class Migration(migrations.Migration):
             "CREATE TRIGGER shop_order_touch BEFORE UPDATE OF quantity ON shop_order "
             "FOR EACH ROW EXECUTE FUNCTION shop_touch()",
         ], migrations.RunSQL.noop),
+        migrations.CreateModel("ItemName", [
+            ("id", models.BigIntegerField(primary_key=True)),
+            ("name", models.CharField(max_length=50)),
+        ], options={"managed": False, "db_table": "shop_item_names"}),
     ]
 """
 
