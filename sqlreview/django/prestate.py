@@ -22,17 +22,20 @@ database, so the pre-state is reached in the cheapest exact way:
 
 What the fast path cannot reproduce holds a migration back for exact replay:
 SQL of ``RunSQL`` that changes more than rows (an UPDATE on the fast path's
-empty tables changes nothing, as a ``RunPython``),
-``SeparateDatabaseAndState`` (the database and the state disagree on purpose),
-renames of models, tables, and of fields that carry an index or constraint
-(the database keeps the names from before the rename), ``AlterField`` changes
-that add a constraint under a name a new table would not get (``unique``, a
-primary key, a column's check), ``AddConstraintNotValid`` (a new table would
-get it validated), and operations sqlreview does not know. Extensions and
-collations (``CreateExtension``, ``CreateCollation``) are created first. Data
-migrations (``RunPython``) are not run on the fast path: tables are empty.
-Models that Django never creates a table for (proxy, unmanaged, swapped-out)
-get none.
+empty tables changes nothing, as a ``RunPython``) and is not built past,
+``SeparateDatabaseAndState`` (the database and the state disagree on purpose)
+unless its SQL adds exactly the columns its ``AddField`` describes, renames of
+models, tables, and of fields that carry an index or constraint (the database
+keeps the names from before the rename), ``AlterField`` changes that add a
+constraint under a name a new table would not get (``unique``, a primary key,
+a column's check), ``AddConstraintNotValid`` (a new table would get it
+validated), and operations sqlreview does not know. A ``RunSQL`` that only adds
+objects (an index, a view, a trigger...) is built past: its SQL runs after the
+tables, unless a later migration changes what it names or it fails there
+(see :mod:`sqlreview.django.past`). Extensions and collations
+(``CreateExtension``, ``CreateCollation``) are created first. Data migrations
+(``RunPython``) are not run on the fast path: tables are empty. Models that
+Django never creates a table for (proxy, unmanaged, swapped-out) get none.
 """
 
 from __future__ import annotations
@@ -49,6 +52,18 @@ from sqlreview import __version__, interrupts
 from sqlreview.deploy import DeployContext
 from sqlreview.django.apply import apply_migration
 from sqlreview.django.editor import StatementLog, recording_editor
+from sqlreview.django.past import (
+    BuiltPast,
+    Mentions,
+    Touch,
+    conflicts,
+    judge,
+    run_after_tables,
+    sql_texts,
+    state_column,
+    touched,
+    touched_replayed,
+)
 from sqlreview.django.state import describe_operation, empty_state, project_state
 from sqlreview.errors import first_line
 from sqlreview.pg.parse import iter_statements
@@ -145,8 +160,9 @@ class FastPlan:
     """Which of the history the fast path builds, what is replayed after it, and why.
 
     ``fast`` holds every migration whose operations the project state fully
-    describes and whose ancestors are all in ``fast`` too, so it is closed
-    under dependencies and can be built at once; ``replayed`` holds the rest,
+    describes (or that it builds past, see :mod:`sqlreview.django.past`) and
+    whose ancestors are all in ``fast`` too, so it is closed under
+    dependencies and can be built at once; ``replayed`` holds the rest,
     applied exactly afterwards. Both keep the walk's order, so ``fast +
     replayed`` is an order ``migrate`` may apply. A ``RunSQL`` in one app's
     history holds back that app's later migrations and those that depend on
@@ -158,33 +174,81 @@ class FastPlan:
     # label -> why, for the migrations held back by their own operations (not by an ancestor)
     reasons: dict[str, str] = field(default_factory=dict)
     renames: list[FieldRename] = field(default_factory=list)
+    # The blockers in ``fast``, in history order: their SQL runs after the tables.
+    built_past: list[BuiltPast] = field(default_factory=list)
 
     @property
     def first_reason(self) -> str | None:
         return next((f"{label}: {why}" for label, why in self.reasons.items()), None)
 
 
-def fast_path_plan(selection: Selection, keys: list[MigrationKey]) -> FastPlan:
+# Walks of the history before giving up building past blockers (each walk holds back
+# the blockers a later operation conflicts with; the second one normally settles).
+_PLAN_WALKS = 4
+
+
+def fast_path_plan(selection: Selection, keys: list[MigrationKey],
+                   connection: BaseDatabaseWrapper | None = None,
+                   not_past: dict[str, str] | None = None) -> FastPlan:
     """Split ``keys`` into what the fast path builds exactly and what must be replayed.
 
     Walks the history on an unrendered state, each operation judged against
     the state just before it (the state follows every migration, held back
-    or not: an app's operations only ever change that app's models).
+    or not: an app's operations only ever change that app's models). A
+    blocker is built past unless it is in ``not_past`` (label -> why) or a
+    later migration built from the state changes what its SQL names; then
+    the walk is done again with it held back.
     """
+    excluded = dict(not_past or {})
+    for _ in range(_PLAN_WALKS):
+        plan, conflicting = _walk(selection, keys, connection, excluded, build_past=True)
+        if not conflicting:
+            return plan
+        excluded.update(conflicting)
+    return _walk(selection, keys, connection, excluded, build_past=False)[0]
+
+
+def _walk(selection: Selection, keys: list[MigrationKey],
+          connection: BaseDatabaseWrapper | None, excluded: dict[str, str],
+          build_past: bool) -> tuple[FastPlan, dict[str, str]]:
+    """One walk: the plan, and the built-past blockers a later fast operation conflicts
+    with (label -> why)."""
     graph = selection.loader.graph
     state = empty_state(selection)
     renames: RenameMap = {}
     plan = FastPlan()
     held: set[MigrationKey] = set()
+    watched: list[tuple[str, Mentions]] = []  # what the built-past blockers so far name
+    # What the held-back migrations so far change: replayed after the kept SQL that
+    # comes after them in history.
+    replayed_touches: list[tuple[str, list[Touch]]] = []
+    conflicting: dict[str, str] = {}
     for key in keys:
         migration = selection.migration(key)
         label = f"{key[0]}.{key[1]}"
         by_ancestor = any(parent.key in held for parent in graph.node_map[key].parents)
         trial = dict(renames)  # a held-back migration's renames are not the fast path's
         reason = None
+        past = BuiltPast(key, migration.app_label)
+        found: dict[str, str] = {}
+        touches: list[Touch] = []
         for operation in migration.operations:
+            touches.extend(touched_replayed(operation, migration.app_label, state))
+            if not by_ancestor:
+                found.update(_conflicts(operation, migration.app_label, state, label,
+                                        [*watched, *((label, m) for m in past.mentions)]))
             if reason is None and not by_ancestor:
                 reason = _why_not_state_described(operation, migration.app_label, state, trial)
+                if reason is not None and label in excluded:
+                    reason = f"{reason} ({excluded[label]})"
+                elif reason is not None and build_past:
+                    judged = judge(operation, migration.app_label, state, connection)
+                    if judged is not None:
+                        past.kinds.extend(judged.kinds)
+                        past.mentions.extend(judged.mentions)
+                        if judged.runs_after:
+                            past.operations.append(operation)
+                        reason = None
             try:
                 operation.state_forwards(migration.app_label, state)
             except Exception as error:
@@ -195,11 +259,39 @@ def fast_path_plan(selection: Selection, keys: list[MigrationKey]) -> FastPlan:
             plan.replayed.append(key)
             if reason is not None and not by_ancestor:
                 plan.reasons[label] = reason
+            replayed_touches.append((label, touches))
         else:
             plan.fast.append(key)
             renames = trial
+            conflicting.update(found)
+            conflicting.update(_replayed_before(label, past.mentions, replayed_touches))
+            watched.extend((label, mentions) for mentions in past.mentions)
+            if past.kinds:
+                plan.built_past.append(past)
     plan.renames = list(renames.values())
-    return plan
+    return plan, conflicting
+
+
+def _replayed_before(label: str, mentions: list[Mentions],
+                     replayed: list[tuple[str, list[Touch]]]) -> dict[str, str]:
+    """``label`` (built past) if a held-back migration before it changes what it names:
+    replayed after the kept SQL, it would change it in the other order."""
+    for held, touches in replayed:
+        if any(conflicts(touches, named) for named in mentions):
+            return {label: f"not built past: {held} changes what its SQL names and is "
+                           "replayed"}
+    return {}
+
+
+def _conflicts(operation: Any, app_label: str, state: ProjectState, label: str,
+               watched: list[tuple[str, Mentions]]) -> dict[str, str]:
+    """The built-past blockers whose SQL names what ``operation`` changes."""
+    if not watched:
+        return {}
+    touches = list(touched(operation, app_label, state))
+    why = (f"not built past: {type(operation).__name__} in {label} changes what its SQL "
+           "names")
+    return {blocker: why for blocker, mentions in watched if conflicts(touches, mentions)}
 
 
 RenameMap = dict[tuple[str, str, str], FieldRename]
@@ -244,19 +336,11 @@ def _run_sql_problem(operation: Any) -> str | None:
         return "RunSQL with state_operations"
     if operation.sql in (RunSQL.noop, "", []):
         return None
-    texts = [operation.sql] if isinstance(operation.sql, str) else [
-        _without_placeholders(item[0]) if isinstance(item, (list, tuple)) else item
-        for item in operation.sql]
-    for text in texts:
-        for parsed in iter_statements(str(text)):
+    for text in sql_texts(operation.sql):
+        for parsed in iter_statements(text):
             if parsed.node is None or type(parsed.node).__name__ not in _ROW_STATEMENTS:
                 return "RunSQL"
     return None
-
-
-def _without_placeholders(sql: object) -> str:
-    """A ``(sql, params)`` item's SQL as PostgreSQL parses it: ``%s`` become ``$1``."""
-    return str(sql).replace("%%", "\0").replace("%s", "$1").replace("\0", "%")
 
 
 def _has_index(state: ProjectState, app_label: str, model_name: str, name: str) -> bool:
@@ -313,16 +397,9 @@ def _renamed_field_problem(operation: Any, app_label: str, state: ProjectState,
     origin = renames.pop((app_label, operation.model_name_lower, operation.old_name), None)
     renames[(app_label, operation.model_name_lower, operation.new_name)] = FieldRename(
         app_label, operation.model_name_lower, operation.new_name,
-        origin.original_column if origin else _column(operation.old_name, old),
+        origin.original_column if origin else state_column(operation.old_name, old),
     )
     return None
-
-
-def _column(name: str, field: Any) -> str:
-    """A state field's column (state fields are not bound to a model: no ``.column``)."""
-    if field.db_column:
-        return str(field.db_column)
-    return f"{name}_id" if field.many_to_one or field.one_to_one else name
 
 
 def _forget_renames(operation: Any, kind: str, app_label: str, renames: RenameMap) -> None:
@@ -364,26 +441,37 @@ def prepare(
             state, _problems = project_state(selection, keys)
             summary.update(record.get("summary", {}), cache="hit")
             return PreState(state, summary, list(record.get("warnings", [])), selection)
-    plan = (fast_path_plan(selection, keys) if options.pre_state == "fast"
-            else FastPlan(replayed=list(keys)))
-    selection = dataclasses.replace(
-        selection, walk=plan.fast + plan.replayed + selection.walk[start:]
-    )
-    state, problems = project_state(selection, plan.fast)
-    warnings = list(problems)
-    if plan.fast:
-        warnings.extend(_hoist(connection, selection, plan.fast, state))
-        _create_tables(connection, state, set(selection.loader.unmigrated_apps))
-        renamed = _rename_back(connection, state, plan.renames)
-        if renamed:
-            summary["renamed_back"] = renamed
+    not_past: dict[str, str] = {}
+    while True:
+        plan = (fast_path_plan(selection, keys, connection, not_past)
+                if options.pre_state == "fast" else FastPlan(replayed=list(keys)))
+        built = dataclasses.replace(
+            selection, walk=plan.fast + plan.replayed + selection.walk[start:]
+        )
+        state, problems = project_state(built, plan.fast)
+        try:
+            fast_warnings, renamed = _build_fast(connection, built, plan, state)
+        except _KeptSQLFailed as failure:
+            # Back to exact replay for those blockers (and what depends on them): the
+            # whole fast build was rolled back, so the next one starts empty again.
+            not_past.update({label: f"not built past: its SQL failed after the tables "
+                                    f"({error})" for label, error in failure.failed.items()})
+            continue
+        break
+    selection = built
+    warnings = [*problems, *fast_warnings]
+    if renamed:
+        summary["renamed_back"] = renamed
     MigrationRecorder(connection).ensure_schema()
     if plan.replayed:
         state, failed = replay(connection, selection, len(plan.fast), start, state,
                                 options.progress)
         warnings.extend(failed)
-    built = "fast" if not plan.replayed else ("replay" if not plan.fast else "mixed")
-    summary.update(built=built, created_from_state=len(plan.fast), replayed=len(plan.replayed))
+    how = "fast" if not plan.replayed else ("replay" if not plan.fast else "mixed")
+    summary.update(built=how, created_from_state=len(plan.fast), replayed=len(plan.replayed))
+    if plan.built_past:
+        summary["built_past"] = {past.label: past.describe()
+                                 for past in plan.built_past[:_HELD_BACK_SHOWN]}
     if plan.reasons and options.pre_state == "fast":
         summary["replayed_from"] = plan.first_reason
         summary["held_back"] = dict(list(plan.reasons.items())[:_HELD_BACK_SHOWN])
@@ -394,6 +482,33 @@ def prepare(
 
 
 _HELD_BACK_SHOWN = 20
+
+
+class _KeptSQLFailed(Exception):
+    """A built-past blocker's SQL failed after the tables: the fast build is undone."""
+
+    def __init__(self, failed: dict[str, str]) -> None:
+        super().__init__(", ".join(failed))
+        self.failed = failed
+
+
+def _build_fast(connection: BaseDatabaseWrapper, selection: Selection, plan: FastPlan,
+                state: ProjectState) -> tuple[list[str], int]:
+    """Build ``plan.fast`` from ``state`` in one transaction, the kept SQL of the blockers
+    built past last; its warnings and how many objects were renamed back. Raises
+    :class:`_KeptSQLFailed`, with everything rolled back, when kept SQL fails."""
+    from django.db import transaction
+
+    if not plan.fast:
+        return [], 0
+    with transaction.atomic(using=connection.alias):
+        warnings = _hoist(connection, selection, plan.fast, state)
+        _create_tables(connection, state, set(selection.loader.unmigrated_apps))
+        renamed = _rename_back(connection, state, plan.renames)
+        failed = run_after_tables(connection, plan.built_past, state)
+        if failed:
+            raise _KeptSQLFailed(failed)
+    return warnings, renamed
 
 
 def stand_in_warnings(result: RenderedMigration) -> list[str]:

@@ -252,16 +252,21 @@ def _catalog_differences(fast: dict[str, Any], exact: dict[str, Any]) -> list[st
     return differences
 
 
-@pytest.mark.parametrize("project_name", ["sample", "generated"])
+@pytest.mark.parametrize("project_name", ["sample", "generated", "real-shaped"])
 def test_fast_pre_state_builds_the_catalog_exact_replay_builds(
     project_name: str, tmp_path: Path, pg_server: ScratchServer,
 ) -> None:
-    """Names included: every index and constraint, at many points of the history."""
+    """Names included: every index and constraint, at many points of the history; and
+    the functions, triggers, comments and views the real-shaped history's hand SQL makes
+    (the fast path builds past most of it)."""
     if project_name == "sample":
         project, settings, every = SAMPLE, "sampleproject.settings", 3
-    else:
+    elif project_name == "generated":
         project, settings, every = tmp_path, "synthproject.settings", 50
         write_synthetic(tmp_path, 200)
+    else:
+        project, settings, every = tmp_path, "synthproject.settings", 100
+        write_synthetic(tmp_path, 300, "real")
     compared = run_driver("prestate_catalogs", project=str(project), settings=settings,
                           scratch_url=pg_server.url, every=every)
     assert compared
@@ -270,6 +275,9 @@ def test_fast_pre_state_builds_the_catalog_exact_replay_builds(
         assert exact["built"]["created_from_state"] == 0
         renamed += fast["built"].get("renamed_back", 0)
         assert _catalog_differences(fast["relations"], exact["relations"]) == [], label
+        assert _catalog_differences(fast["others"], exact["others"]) == [], label
+    if project_name == "real-shaped":
+        assert any(f["built"].get("built_past") for f, _ in compared.values())
     if project_name == "generated":
         assert any(f["built"]["created_from_state"] for f, _ in compared.values())
         assert renamed, "the generated history renames indexed fields: nothing was renamed back"

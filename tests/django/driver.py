@@ -327,13 +327,31 @@ def _sample_live(replayed: Result) -> Result:
     }
 
 
+# What the analyzer's schema model does not hold: functions, triggers, comments, views' text.
+_OTHER_OBJECTS = """
+SELECT 'function ' || p.oid::regprocedure::text, pg_get_functiondef(p.oid)
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+UNION ALL
+SELECT 'trigger ' || t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal
+UNION ALL
+SELECT 'comment ' || c.relname || coalesce('.' || a.attname, ''), d.description
+FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
+JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'
+UNION ALL
+SELECT 'view ' || viewname, definition FROM pg_views WHERE schemaname = 'public'
+"""
+
+
 def prestate_catalogs(project: str, settings: str, scratch_url: str, every: int,
                       include_third_party: bool = False) -> Result:
     """The scratch catalog at the pre-state of every ``every``-th migration (and of the last),
     fast vs exact.
 
     Each pre-state is built twice on the scratch server (``--pre-state fast``
-    and ``replay``) and both catalogs are read in full; the test compares them.
+    and ``replay``) and both catalogs are read in full (the schema model, and the
+    functions, triggers, comments and views' text it does not hold); the test
+    compares them.
     """
     import dataclasses
 
@@ -360,8 +378,10 @@ def prestate_catalogs(project: str, settings: str, scratch_url: str, every: int,
                                              prestate.ReplayOptions(pre_state=mode))
                 with psycopg.connect(url) as raw:
                     schema = schema_from_cursor(raw.cursor())
+                    others: dict[str, str] = dict(raw.execute(_OTHER_OBJECTS).fetchall())
                 catalogs.append({
                     "built": built.summary,
+                    "others": others,
                     "relations": {key: json.loads(json.dumps(dataclasses.asdict(relation),
                                                              default=str))
                                   for key, relation in schema.relations.items()

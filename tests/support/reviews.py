@@ -14,13 +14,14 @@ from tests.support.cli import ROOT, run_sqlreview
 SYNTHETIC = ROOT / "benchmarks" / "synthetic.py"
 
 
-def write_synthetic(directory: Path, count: int) -> list[tuple[str, str]]:
+def write_synthetic(directory: Path, count: int, shape: str = "default"
+                    ) -> list[tuple[str, str]]:
     spec = importlib.util.spec_from_file_location("synthetic", SYNTHETIC)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
-    names: list[tuple[str, str]] = module.write_project(directory, count)
+    names: list[tuple[str, str]] = module.write_project(directory, count, shape)
     return names
 
 
