@@ -7,6 +7,7 @@ and every object serializes to JSON through ``to_json()``.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from typing import Any
@@ -393,6 +394,62 @@ class Section:
         }
 
 
+@dataclass(frozen=True)
+class SizesSource:
+    """Where ``--stats`` took production's table sizes from, and how it grades by them."""
+
+    file: str
+    taken_at: str | None
+    database: str | None
+    tables: int
+    calibration: str  # the machine the throughputs were measured on
+    thresholds: dict[str, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class RunSettings:
+    """How a review was produced: what the JSON report lists after its errors, in this
+    order. ``mode`` to ``pre_state`` and ``trace`` belong to a review of migrations."""
+
+    mode: str | None = None  # replay or live
+    database: str | None = None  # the Django database alias reviewed
+    scratch_server_version: int | None = None
+    pre_state: dict[str, Any] | None = None  # how the scratch database was brought there
+    connection_timeouts: dict[str, Any] | None = None  # the database's own OPTIONS
+    schema: str | None = None  # sqlreview sql: where the schema came from, when not --schema
+    stats: SizesSource | None = None
+    trace: bool = False
+    since: str | None = None  # --since REF
+    config: str | None = None  # the [tool.sqlreview] file read (None: none)
+    drift: list[dict[str, Any]] | None = None  # production against the files, when built from it
+    deploy_plan: dict[str, Any] | None = None
+
+    def to_json(self, *, migrations: bool) -> dict[str, Any]:
+        document: dict[str, Any] = {}
+        if migrations:
+            document.update(mode=self.mode, database=self.database,
+                            scratch_server_version=self.scratch_server_version,
+                            pre_state=self.pre_state)
+        if self.connection_timeouts is not None:
+            document["connection_timeouts"] = self.connection_timeouts
+        if self.schema is not None:
+            document["schema"] = self.schema
+        document["stats"] = self.stats.to_json() if self.stats is not None else None
+        if migrations:
+            document["trace"] = self.trace
+        if self.since is not None:
+            document["since"] = self.since
+        document["config"] = self.config
+        if self.drift is not None:
+            document["drift"] = self.drift
+        if self.deploy_plan is not None:
+            document["deploy_plan"] = self.deploy_plan
+        return document
+
+
 @dataclass
 class Review:
     """Everything a reporter needs: the sections and how they were produced."""
@@ -402,7 +459,7 @@ class Review:
     kind: str = "sql"  # "sql" (files) or "migrations" (Django)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # inputs that could not be read
-    settings: dict[str, Any] = field(default_factory=dict)  # mode, scratch version, ...
+    settings: RunSettings = field(default_factory=RunSettings)
 
     @property
     def statements(self) -> list[StatementResult]:
@@ -433,8 +490,7 @@ class Review:
             1 for section in self.sections for finding in section.findings if finding.suppressed)
         document["warnings"] = list(self.warnings)
         document["errors"] = list(self.errors)
-        document.update({key: value for key, value in self.settings.items()
-                         if key not in document})
+        document.update(self.settings.to_json(migrations=self.kind == "migrations"))
         return document
 
 

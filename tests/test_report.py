@@ -20,6 +20,7 @@ from sqlreview.results import (
     LockEntry,
     Measurement,
     Review,
+    RunSettings,
     Section,
     SqlAnalysis,
     StatementResult,
@@ -349,14 +350,14 @@ def test_json_round_trips() -> None:
 def test_json_for_migrations_groups_statements_by_migration() -> None:
     review = _review(kind="migrations")
     review.sections[0].app, review.sections[0].name = "shop", "0002_order_coupon"
-    review.settings = {"mode": "replay", "schema_version": 99}
+    review.settings = RunSettings(mode="replay")
     document = json.loads(render_json(review))
     assert "statements" not in document
     (migration,) = document["migrations"]
     assert (migration["app"], migration["name"]) == ("shop", "0002_order_coupon")
     assert len(migration["statements"]) == 6
     assert document["mode"] == "replay"
-    assert document["schema_version"] == 1  # settings never override the document's own keys
+    assert document["schema_version"] == 1
 
 
 # --- GitHub annotations -------------------------------------------------------------------
@@ -437,7 +438,7 @@ def test_reporters_do_not_need_pglast() -> None:
 
 def test_trace_adds_a_measured_column() -> None:
     review = _review()
-    review.settings["trace"] = True
+    review.settings.trace = True
     review.sections[0].statements[5].measured = Measurement(
         locks={"shop_order": LockMode.ACCESS_EXCLUSIVE}, rewrites=["shop_order"])
     text = render_text(review, options=WIDE)

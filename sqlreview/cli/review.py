@@ -210,14 +210,12 @@ def review_rendered(rendered: DjangoRender, args: argparse.Namespace, sizes: Siz
     )
     review = build_review(rendered, options)
     if timeouts.any:
-        review.settings["connection_timeouts"] = timeouts.to_json()
-    noted: dict[str, object] = {"trace": args.trace}
-    if args.since is not None:
-        noted["since"] = args.since
+        review.settings.connection_timeouts = timeouts.to_json()
+    review.settings.trace, review.settings.since = args.trace, args.since
     built_from_production = bool(rendered.pre_state
                                  and rendered.pre_state.get("built") == "production")
     # Replayed tables are empty: the sizes (--stats) are the snapshot's.
-    return finish(review, sizes=sizes, config=project_config(args), noted=noted,
+    return finish(review, sizes=sizes, config=project_config(args),
                   deploy=DeployOutcome(plan, rendered.one_deploy, rendered.drifts,
                                        show_drift=built_from_production),
                   lock_timeout_alias=rendered.database)

@@ -57,7 +57,7 @@ def run_sql(argv: Sequence[str]) -> int:
     schema = read_schema(args.schema, review) if args.schema else None
     if schema is None and sizes is not None and sizes.snapshot.schema.relations:
         schema = sizes.snapshot.schema  # the snapshot doubles as --schema
-        review.settings["schema"] = f"the --stats snapshot {args.stats}"
+        review.settings.schema = f"the --stats snapshot {args.stats}"
     inputs = args.files or (["-"] if sys.stdin is not None and not sys.stdin.isatty() else [])
     if not inputs:
         raise UsageError("give one or more SQL files, or - to read standard input "

@@ -418,11 +418,11 @@ def hold_estimate(section: Section, relation: str, released_at: int | None) -> s
 def sizes_line(review: Review) -> str | None:
     """One line on where the sizes come from, or that they are unknown (only
     when some statement's duration depends on them)."""
-    stats = review.settings.get("stats")
-    if stats:
-        taken = f", taken {stats['taken_at']}" if stats.get("taken_at") else ""
-        database = f" of {stats['database']}" if stats.get("database") else ""
-        return (f"sizes: --stats {stats['file']} (snapshot{database}{taken}); durations are "
+    stats = review.settings.stats
+    if stats is not None:
+        taken = f", taken {stats.taken_at}" if stats.taken_at else ""
+        database = f" of {stats.database}" if stats.database else ""
+        return (f"sizes: --stats {stats.file} (snapshot{database}{taken}); durations are "
                 "estimates and risk is graded by them")
     if any(statement.cost.is_slow for statement in review.statements):
         return ("sizes unknown: risk is graded without table sizes (give --stats FILE from "

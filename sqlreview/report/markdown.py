@@ -195,7 +195,7 @@ class _Document:
                      escape.markdown(digest.summary_line(review)), *_sizes(review),
                      *_notes(review)]
         self.unit = "migration" if review.kind == "migrations" else "file"
-        self.sized = bool(review.settings.get("stats"))
+        self.sized = review.settings.stats is not None
         self.groups = [finding_groups(item.statements, show) for item in self.items]
         # Every listed statement, worst first: what a row cap keeps.
         ranked = [(digest.rank(s), -number, -s.index, s) for number, item in
@@ -478,8 +478,8 @@ class StatementTable:
 
     def __init__(self, review: Review, statements: list[StatementResult]) -> None:
         self.migrations = review.kind == "migrations"
-        self.estimated = bool(review.settings.get("stats"))
-        self.traced = bool(review.settings.get("trace"))
+        self.estimated = review.settings.stats is not None
+        self.traced = review.settings.trace
         self.leading = ["#", *([] if self.migrations else ["Line"]), "Risk"]
         self.trailing = ["Lock", *(["Takes"] if self.estimated else []),
                          *(["Traced"] if self.traced else []), "Findings"]

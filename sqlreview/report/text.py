@@ -289,7 +289,7 @@ def statement_table(review: Review, statements: list[StatementResult],
     breaking words, the locks, what they block and the cost go on a line under
     the statement instead."""
     terminal = terminal if terminal is not None else TerminalOptions()
-    trace = bool(review.settings.get("trace"))
+    trace = review.settings.trace
     with_line = review.kind != "migrations"
     headers = ["#", *(["Line"] if with_line else []), "Risk", "Statement", "Locks",
                *(["Measured"] if trace else []), "Blocks", "Cost"]

@@ -17,15 +17,15 @@ files pin it):
    before left: its base grade and the findings that count. No step before
    it writes a risk.
 
-The settings each step records land in the report (JSON) in this order too.
+What each step records of the run goes in ``review.settings`` (``RunSettings``),
+which fixes the order the JSON lists it in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlreview.deploy import DeployPlan
 from sqlreview.django.drift import Drift
@@ -73,17 +73,15 @@ class DeployOutcome:
 
 
 def finish(review: Review, *, sizes: Sizes | None, config: ProjectConfig,
-           noted: Mapping[str, Any] | None = None, deploy: DeployOutcome | None = None,
+           deploy: DeployOutcome | None = None,
            lock_timeout_alias: str | None = None) -> Review:
     """Every step after the analysis, in order (the module's docstring says why).
 
-    ``noted``: settings of the run to record after the sizes (``trace``, ``since``);
     ``lock_timeout_alias``: the database alias whose timeouts SR201 names, for a
     review of migrations (None: raw SQL, every statement keeps its SR201)."""
     if lock_timeout_alias is not None:
         report_lock_timeout_once(review, lock_timeout_alias)
     apply_sizes(review, sizes)
-    review.settings.update(noted or {})
     apply_config(review, config)
     if deploy is not None:
         apply_deploy(review, deploy)
@@ -113,7 +111,7 @@ def final_risk(statement: StatementResult) -> Level | None:
 
 def apply_config(review: Review, config: ProjectConfig) -> None:
     """The config's ``ignore`` on every statement, its warnings, where it was read."""
-    review.settings["config"] = str(config.path) if config.path is not None else None  # none read
+    review.settings.config = str(config.path) if config.path is not None else None  # none read
     review.warnings.extend(config.warnings)
     reasons = config.suppressed()
     suppress_everywhere(review.statements, reasons)
@@ -130,8 +128,8 @@ def apply_deploy(review: Review, deploy: DeployOutcome) -> None:
     if deploy.one_deploy:
         place_by_plan(review, deploy.plan)
     if deploy.show_drift:
-        review.settings["drift"] = [item.to_json() for item in deploy.drifts]
-    review.settings["deploy_plan"] = deploy.plan.to_json()
+        review.settings.drift = [item.to_json() for item in deploy.drifts]
+    review.settings.deploy_plan = deploy.plan.to_json()
 
 
 def place_by_plan(review: Review, plan: DeployPlan) -> None:

@@ -24,7 +24,14 @@ from sqlreview.django.suppressions import apply_ignores
 from sqlreview.pg.analyzer import Analyzer, AnalyzerOptions
 from sqlreview.pg.parse import iter_statements
 from sqlreview.pg.rules import MigrationFacts, PythonRun, rule, run_migration_checks
-from sqlreview.results import Cost, Measurement, Review, Section, StatementResult
+from sqlreview.results import (
+    Cost,
+    Measurement,
+    Review,
+    RunSettings,
+    Section,
+    StatementResult,
+)
 
 if TYPE_CHECKING:
     from sqlreview.django.editor import PythonCode
@@ -35,9 +42,9 @@ if TYPE_CHECKING:
 def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
     review = Review(pg_version=options.pg_version, kind="migrations",
                     warnings=list(rendered.warnings),
-                    settings={"mode": rendered.mode, "database": rendered.database,
-                              "scratch_server_version": rendered.server_version,
-                              "pre_state": rendered.pre_state})
+                    settings=RunSettings(mode=rendered.mode, database=rendered.database,
+                                         scratch_server_version=rendered.server_version,
+                                         pre_state=rendered.pre_state))
     if rendered.mode == "replay":
         options = dataclasses.replace(options, replayed_schema=True)
     approximate = False

@@ -26,7 +26,7 @@ class Sizes:
 def apply_sizes(review: Review, sizes: Sizes | None) -> None:
     """Estimates and size-graded risk with ``--stats``; without, say sizes are unknown."""
     if sizes is None:
-        review.settings["stats"] = None
+        review.settings.stats = None
         return
     apply_stats(review, sizes.snapshot, sizes.calibration, sizes.thresholds,
                 source=sizes.source)

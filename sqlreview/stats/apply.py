@@ -38,6 +38,7 @@ from sqlreview.results import (
     DurationEstimate,
     Level,
     Review,
+    SizesSource,
     SqlAnalysis,
     StatementResult,
     WorkItem,
@@ -91,14 +92,10 @@ def apply_stats(review: Review, snapshot: Snapshot, calibration: Calibration,
     """Estimates on every statement and hold, and the risk graded by them."""
     for section in review.sections:
         apply_to_analysis(section.analysis, snapshot, calibration, thresholds)
-    review.settings["stats"] = {
-        "file": source,
-        "taken_at": snapshot.taken_at,
-        "database": snapshot.database.get("name"),
-        "tables": len(snapshot.tables),
-        "calibration": calibration.machine,
-        "thresholds": thresholds.to_json(),
-    }
+    review.settings.stats = SizesSource(
+        file=source, taken_at=snapshot.taken_at, database=snapshot.database.get("name"),
+        tables=len(snapshot.tables), calibration=calibration.machine,
+        thresholds=thresholds.to_json())
 
 
 def apply_to_analysis(analysis: SqlAnalysis, snapshot: Snapshot, calibration: Calibration,

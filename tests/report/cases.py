@@ -20,7 +20,7 @@ from sqlreview.pg.learn import schema_from_sql
 from sqlreview.pg.schema import Schema
 from sqlreview.report import FORMATS, render_text
 from sqlreview.report.terminal import DEFAULT_WIDTH, TerminalOptions
-from sqlreview.results import Review, Section
+from sqlreview.results import Review, RunSettings, Section
 from sqlreview.review.finish import finalize
 from sqlreview.stats.apply import Thresholds, apply_stats
 from sqlreview.stats.estimate import Calibration
@@ -110,7 +110,7 @@ def shop_migrations(lock_timeout_once: bool = True) -> Review:
     review = Review(pg_version=PG_VERSION, kind="migrations", sections=sections,
                     warnings=["Conflicting migrations detected; multiple leaf nodes in the "
                               "migration graph: (0006_address, 0006_other in shop)"],
-                    settings={"mode": "replay", "database": "default"})
+                    settings=RunSettings(mode="replay", database="default"))
     if lock_timeout_once:
         report_lock_timeout_once(review)
     return finalize(review)
@@ -195,7 +195,7 @@ def large_upgrade(count: int = 31, lock_timeout_once: bool = True) -> Review:
                                     schema=schema)
         sections.append(section)
     review = Review(pg_version=PG_VERSION, kind="migrations", sections=sections,
-                    settings={"mode": "replay", "database": "default"})
+                    settings=RunSettings(mode="replay", database="default"))
     if lock_timeout_once:
         report_lock_timeout_once(review)
     return finalize(review)
@@ -252,7 +252,7 @@ def sized_timeline() -> Review:
          'CREATE INDEX "shop_order_total_idx" ON "shop_order" ("total");'),
     ], schema=schema)
     review = Review(pg_version=PG_VERSION, kind="migrations", sections=[section],
-                    settings={"mode": "replay", "database": "default"})
+                    settings=RunSettings(mode="replay", database="default"))
     report_lock_timeout_once(review)
     snapshot = Snapshot(taken_at="2026-12-01T03:00:00+00:00", database={"name": "shop"}, tables={
         "shop_order": TableStats(name="shop_order", rows=3e8, heap_bytes=30 * GB,
