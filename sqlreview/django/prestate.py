@@ -659,6 +659,11 @@ def replay(
     return state, warnings
 
 
+# Raised whenever the pre-state built for the same files changes (2: hand SQL built past),
+# so that no cache entry of an earlier build is reused within one release.
+_BUILDER = 2
+
+
 def cache_key(selection: Selection, keys: list[MigrationKey], server: ScratchServer,
               mode: str) -> str | None:
     """What the pre-state depends on: every migration file up to it, and the versions."""
@@ -666,7 +671,8 @@ def cache_key(selection: Selection, keys: list[MigrationKey], server: ScratchSer
 
     digest = hashlib.sha256()
     header = {"sqlreview": __version__, "django": django.get_version(), "mode": mode,
-              "server": server.server_version_text(), "python": sys.version_info[:2]}
+              "server": server.server_version_text(), "python": sys.version_info[:2],
+              "builder": _BUILDER}
     digest.update(json.dumps(header, sort_keys=True).encode())
     for key in keys:
         migration = selection.migration(key)
