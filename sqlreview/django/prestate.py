@@ -501,14 +501,34 @@ def _build_fast(connection: BaseDatabaseWrapper, selection: Selection, plan: Fas
 
     if not plan.fast:
         return [], 0
+    if not connection.schema_editor(atomic=True).atomic_migration:
+        # The backend's editor refuses a transaction (django-pg-zero-downtime-migrations
+        # builds every index CONCURRENTLY): built in autocommit, undone by emptying.
+        try:
+            return _build_fast_steps(connection, selection, plan, state)
+        except _KeptSQLFailed:
+            _empty_database(connection)
+            raise
     with transaction.atomic(using=connection.alias):
-        warnings = _hoist(connection, selection, plan.fast, state)
-        _create_tables(connection, state, set(selection.loader.unmigrated_apps))
-        renamed = _rename_back(connection, state, plan.renames)
-        failed = run_after_tables(connection, plan.built_past, state)
-        if failed:
-            raise _KeptSQLFailed(failed)
+        return _build_fast_steps(connection, selection, plan, state)
+
+
+def _build_fast_steps(connection: BaseDatabaseWrapper, selection: Selection, plan: FastPlan,
+                      state: ProjectState) -> tuple[list[str], int]:
+    warnings = _hoist(connection, selection, plan.fast, state)
+    _create_tables(connection, state, set(selection.loader.unmigrated_apps))
+    renamed = _rename_back(connection, state, plan.renames)
+    failed = run_after_tables(connection, plan.built_past, state)
+    if failed:
+        raise _KeptSQLFailed(failed)
     return warnings, renamed
+
+
+def _empty_database(connection: BaseDatabaseWrapper) -> None:
+    """The scratch database as it was created: an empty public schema."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE")
+        cursor.execute("CREATE SCHEMA public")
 
 
 def stand_in_warnings(result: RenderedMigration) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 from sqlreview.scratch import ScratchServer
 from tests.prestate.past_project import write_past_project
 from tests.support.django_driver import run_driver
+from tests.support.projects import write_files
 from tests.support.reviews import review, verdicts
 
 SETTINGS = "pastproj.settings"
@@ -83,3 +84,26 @@ def test_the_fast_catalog_is_the_exact_one_at_every_point(project: Path,
     assert fast["relations"]["shop_item_code_hand"]["index_columns"] == ["sku"]
     assert "view shop_item_names" in fast["others"]
     assert "trigger shop_order_touch" in fast["others"]
+
+
+def test_a_backend_whose_editor_refuses_transactions_is_built_and_undone_alike(
+    project: Path, pg_server: ScratchServer,
+) -> None:
+    """django-pg-zero-downtime-migrations builds every index CONCURRENTLY, outside any
+    transaction: the fast build runs in autocommit, and the kept SQL that fails after the
+    tables (mid.0002) is undone by emptying the scratch database instead of a rollback."""
+    pytest.importorskip("django_zero_downtime_migrations",
+                        reason="django-pg-zero-downtime-migrations comes with the test extra")
+    write_files(project, {"pastproj/zero_downtime.py": """
+        from pastproj.settings import *  # noqa: F403
+
+        DATABASES["default"]["ENGINE"] = "django_zero_downtime_migrations.backends.postgres"
+    """})
+    arguments = ("pastproj.zero_downtime", TARGET, "--no-cache", "--scratch-url", pg_server.url)
+    fast = review(project, *arguments)
+    exact = review(project, *arguments, "--pre-state", "replay")
+    assert fast["pre_state"]["held_back"]["mid.0002_memo_stamp"].startswith(
+        "RunSQL (not built past: its SQL failed after the tables")
+    assert "shop.0002_hand_objects" in fast["pre_state"]["built_past"]
+    assert [m["sql"] for m in fast["migrations"]] == [m["sql"] for m in exact["migrations"]]
+    assert verdicts(fast) == verdicts(exact)
