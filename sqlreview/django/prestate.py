@@ -243,7 +243,7 @@ def _walk(selection: Selection, keys: list[MigrationKey],
         label = f"{key[0]}.{key[1]}"
         by_ancestor = any(parent.key in held for parent in graph.node_map[key].parents)
         # A held-back migration's renames are not the fast path's.
-        trial = _Renames(dict(renames), origins.copy(), label, replayed_names)
+        trial = _Renames(dict(renames), origins.copy(), label, replayed_names, watched)
         reason = None
         past = BuiltPast(key, migration.app_label)
         found: dict[str, str] = {}
@@ -260,6 +260,7 @@ def _walk(selection: Selection, keys: list[MigrationKey],
                 found.update(_conflicts(operation, migration.app_label, state, label,
                                         [*watched, *((label, m) for m in past.mentions)]))
             if reason is None and not by_ancestor:
+                trial.watched = [*watched, *((label, m) for m in past.mentions)]
                 reason = _why_not_state_described(operation, migration.app_label, state, trial)
                 if reason is not None and label in excluded:
                     reason = f"{reason} ({excluded[label]})"
@@ -331,6 +332,7 @@ class _Renames:
     tables: TableOrigins
     label: str
     replayed: list[tuple[str, set[str]]]  # the migrations held back so far, the tables they name
+    watched: list[tuple[str, Mentions]]  # what the blockers built past so far name
     after_other_operations: bool = False  # of the migration, before the one judged
 
 
@@ -456,6 +458,11 @@ def _renamed_table_problem(operation: Any, kind: str, app_label: str, state: Pro
                                    trial.replayed)
     if problem is not None:
         return problem
+    touches = list(touched(operation, app_label, state))
+    for blocker, mentions in trial.watched:
+        if conflicts(touches, mentions):
+            # Holding the rename back costs less than holding back the (earlier) blocker.
+            return f"{kind} of a table the SQL built past in {blocker} names"
     name = (operation.old_name if kind == "RenameModel" else operation.name).lower()
     model = state.models.get((app_label, name))
     if model is None or not has_table(model):

@@ -9,7 +9,9 @@
   ``Listing``) renamed to ``Article`` (0002), then re-tabled (0003); ``Shelf``, with a
   many-to-many field, renamed in 0004 (held back: the through table is renamed too); the
   reviewed 0005 drops the unique and the index ``Item`` had;
-* ``other``: ``Listing``, whose foreign key to the renamed model the reviewed 0002 alters.
+* ``other``: ``Listing``, whose foreign key to the renamed model the reviewed 0002 alters;
+* ``extra``: a hand index on ``Note`` (built past), whose table is renamed later (held back:
+  the kept SQL names the old table).
 
 Named targets only: the configured database is never reachable.
 """
@@ -157,13 +159,45 @@ class Migration(migrations.Migration):
 """,
 }
 
-APPS = ("store", "catalog", "other")
-TARGETS = ("store:0007", "catalog:0005", "other:0002")
+EXTRA = {
+    "0001_initial": """
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel("Note", [
+            ("id", models.BigAutoField(primary_key=True)),
+            ("body", models.CharField(max_length=20)),
+        ]),
+    ]
+""",
+    "0002_hand_index": """
+class Migration(migrations.Migration):
+    dependencies = [("extra", "0001_initial")]
+    operations = [
+        migrations.RunSQL("CREATE INDEX extra_note_body_hand ON extra_note (body)",
+                          "DROP INDEX extra_note_body_hand"),
+    ]
+""",
+    "0003_notes": """
+class Migration(migrations.Migration):
+    dependencies = [("extra", "0002_hand_index")]
+    operations = [migrations.AlterModelTable("note", "extra_notes")]
+""",
+    "0004_body_width": """
+class Migration(migrations.Migration):
+    dependencies = [("extra", "0003_notes")]
+    operations = [migrations.AlterField("note", "body", models.CharField(max_length=40))]
+""",
+}
+
+APPS = ("store", "catalog", "other", "extra")
+TARGETS = ("store:0007", "catalog:0005", "other:0002", "extra:0004")
 
 
 def write_renamed_project(root: Path) -> Path:
     files = {"renproj/__init__.py": "", "renproj/settings.py": unreachable_settings(APPS)}
-    for app, migrations in (("store", STORE), ("catalog", CATALOG), ("other", OTHER)):
+    for app, migrations in (("store", STORE), ("catalog", CATALOG), ("other", OTHER),
+                            ("extra", EXTRA)):
         files.update(app_files(app, {name: HEADER + text.lstrip()
                                      for name, text in migrations.items()}))
     return write_files(root, files)
