@@ -26,7 +26,7 @@ earlier table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlreview.django.past import state_table
 
@@ -39,6 +39,7 @@ FieldKey = tuple[str, str, str]
 ModelKey = tuple[str, str]
 _NAME_LENGTH = 63  # PostgreSQL's NAMEDATALEN - 1
 _EVERY_TABLE = "*"  # as sqlreview.django.past's touches: any table
+_O = TypeVar("_O")
 
 
 @dataclass(frozen=True)
@@ -110,9 +111,8 @@ class TableOrigins:
             self._rename_model(app_label, name, operation.new_name_lower)
 
     def _rename_model(self, app_label: str, old: str, new: str) -> None:
-        for origins in (self.columns, self.foreign_keys):
-            for key in [k for k in origins if k[:2] == (app_label, old)]:
-                origins[(app_label, new, key[2])] = origins.pop(key)  # type: ignore[index]
+        _move_model(self.columns, app_label, old, new)
+        _move_model(self.foreign_keys, app_label, old, new)
         if (app_label, old) in self.primary_keys:
             self.primary_keys[(app_label, new)] = self.primary_keys.pop((app_label, old))
 
@@ -124,16 +124,26 @@ class TableOrigins:
 
     def forget(self, app_label: str, model: str, field_name: str | None = None) -> None:
         """A field removed, or a model deleted (``field_name`` None): its objects are gone."""
-        for origins in (self.columns, self.foreign_keys):
-            for key in [k for k in origins if k[:2] == (app_label, model)
-                        and field_name in (None, k[2])]:
-                del origins[key]  # type: ignore[arg-type]
+        _forget(self.columns, app_label, model, field_name)
+        _forget(self.foreign_keys, app_label, model, field_name)
         if field_name is None:
             self.primary_keys.pop((app_label, model), None)
 
     def tracks(self, app_label: str, model: str, field_name: str) -> bool:
         key = (app_label, model, field_name)
         return key in self.columns or key in self.foreign_keys
+
+
+def _move_model(origins: dict[FieldKey, _O], app_label: str, old: str, new: str) -> None:
+    for key in [k for k in origins if k[:2] == (app_label, old)]:
+        origins[(app_label, new, key[2])] = origins.pop(key)
+
+
+def _forget(origins: dict[FieldKey, _O], app_label: str, model: str,
+            field_name: str | None) -> None:
+    for key in [k for k in origins if k[:2] == (app_label, model)
+                and field_name in (None, k[2])]:
+        del origins[key]
 
 
 def table_rename_problem(operation: Any, app_label: str, state: ProjectState,
@@ -368,9 +378,9 @@ class _Namer:
                 if name == now and then != now:
                     count += self._rename("constraint", table, name, then, foreign_key.label)
             elif kind != "foreign key" and origin is not None and origin.table != table:
-                then = self._name_then(table, original, origin.table, name)
-                if then is not None and then != name:
-                    count += self._rename(kind, table, name, then, origin.label)
+                earlier = self._name_then(table, original, origin.table, name)
+                if earlier is not None and earlier != name:
+                    count += self._rename(kind, table, name, earlier, origin.label)
         return count
 
     def _name_then(self, table: str, column: str, then: str, name: str) -> str | None:
