@@ -11,7 +11,10 @@
   reviewed 0005 drops the unique and the index ``Item`` had;
 * ``other``: ``Listing``, whose foreign key to the renamed model the reviewed 0002 alters;
 * ``extra``: a hand index on ``Note`` (built past), whose table is renamed later (held back:
-  the kept SQL names the old table).
+  the kept SQL names the old table);
+* ``swap``: a table re-tabled (0002), and a new model made under its old name (0003): the
+  new table takes the old names first, so the re-tabled one's cannot be given back (its
+  migration is replayed, and PostgreSQL names the new table's key ``swap_old_pkey1``).
 
 Named targets only: the configured database is never reachable.
 """
@@ -190,14 +193,42 @@ class Migration(migrations.Migration):
 """,
 }
 
-APPS = ("store", "catalog", "other", "extra")
-TARGETS = ("store:0007", "catalog:0005", "other:0002", "extra:0004")
+SWAP = {
+    "0001_initial": """
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel("Old", [("id", models.BigAutoField(primary_key=True))]),
+    ]
+""",
+    "0002_retable": """
+class Migration(migrations.Migration):
+    dependencies = [("swap", "0001_initial")]
+    operations = [migrations.AlterModelTable("old", "swap_new")]
+""",
+    "0003_fresh": """
+class Migration(migrations.Migration):
+    dependencies = [("swap", "0002_retable")]
+    operations = [
+        migrations.CreateModel("Fresh", [("id", models.BigAutoField(primary_key=True))],
+                               options={"db_table": "swap_old"}),
+    ]
+""",
+    "0004_code": """
+class Migration(migrations.Migration):
+    dependencies = [("swap", "0003_fresh")]
+    operations = [migrations.AddField("fresh", "code", models.IntegerField(null=True))]
+""",
+}
+
+APPS = ("store", "catalog", "other", "extra", "swap")
+TARGETS = ("store:0007", "catalog:0005", "other:0002", "extra:0004", "swap:0004")
 
 
 def write_renamed_project(root: Path) -> Path:
     files = {"renproj/__init__.py": "", "renproj/settings.py": unreachable_settings(APPS)}
     for app, migrations in (("store", STORE), ("catalog", CATALOG), ("other", OTHER),
-                            ("extra", EXTRA)):
+                            ("extra", EXTRA), ("swap", SWAP)):
         files.update(app_files(app, {name: HEADER + text.lstrip()
                                      for name, text in migrations.items()}))
     return write_files(root, files)

@@ -39,11 +39,13 @@ def test_renamed_tables_are_built_from_the_state_and_their_old_names_given_back(
         # Its SQL would run after the tables: the rename is held back, not the hand SQL.
         "extra.0003_notes": "AlterModelTable of a table the SQL built past in "
                             "extra.0002_hand_index names",
+        "swap.0002_retable": "its renamed table's old names could not be given back "
+                             '(relation "swap_old_pkey" already exists)',
     }
     assert list(built["built_past"]) == ["extra.0002_hand_index"]
-    # store 0001-0006, catalog 0001-0003, other 0001, extra 0001-0002
-    assert built["created_from_state"] == 12
-    assert built["replayed"] == 2
+    # store 0001-0006, catalog 0001-0003, other 0001, extra 0001-0002, swap 0001
+    assert built["created_from_state"] == 13
+    assert built["replayed"] == 4
     assert built["renamed_back"] >= 10
 
 
@@ -75,6 +77,8 @@ def test_the_fast_catalog_is_the_exact_one_at_every_point(project: Path,
     assert fast["built"]["renamed_back"]
     assert "store_brands_pkey" not in fast["relations"]
     assert "store_brand_pkey" in fast["relations"]
+    fast, _ = compared["swap.0004_code"]
+    assert "swap_old_pkey1" in fast["relations"]
 
 
 @pytest.mark.parametrize("table", ["shop_item", "t" * 60])
