@@ -18,9 +18,12 @@ reason is returned by :func:`table_rename_problem` and
 :func:`altered_field_problem`): a renamed model with a many-to-many field or
 one pointing to it (the through table and its columns are renamed too), with
 ``*_together``, a table in another schema, a rename after other operations of
-its migration (their deferred indexes and foreign keys follow the rename), an
-``AlterField`` that changes an object of a column whose names come from an
-earlier table.
+its migration (their deferred indexes and foreign keys follow the rename), a
+table that a migration held back before it names (replayed after the fast
+part, it would meet the new name), an ``AlterField`` that changes an object of
+a column whose names come from an earlier table. A rename of a table that SQL
+built past names is held back itself (the SQL runs after the tables, under the
+name it was written for), rather than the blocker and all that follows it.
 """
 
 from __future__ import annotations
