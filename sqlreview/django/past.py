@@ -274,6 +274,11 @@ def _without_table(options: dict[str, Any]) -> bool:
     return options.get("managed", True) is False or bool(options.get("proxy"))
 
 
+def state_table(app_label: str, model: Any) -> str:
+    """A model state's table."""
+    return _db_table(app_label, model.name, model.options)
+
+
 def _db_table(app_label: str, name: str, options: dict[str, Any]) -> str:
     from django.db.backends.utils import truncate_name
 

@@ -24,9 +24,11 @@ What the fast path cannot reproduce holds a migration back for exact replay:
 SQL of ``RunSQL`` that changes more than rows (an UPDATE on the fast path's
 empty tables changes nothing, as a ``RunPython``) and is not built past,
 ``SeparateDatabaseAndState`` (the database and the state disagree on purpose)
-unless its SQL adds exactly the columns its ``AddField`` describes, renames of
-models, tables, and of fields that carry an index or constraint (the database
-keeps the names from before the rename), ``AlterField`` changes that add a
+unless its SQL adds exactly the columns its ``AddField`` describes, renames
+that cannot be followed (the database keeps the names from before a rename: a
+renamed field's indexes and a renamed table's keys, indexes and sequence are
+renamed back after the tables, see :mod:`sqlreview.django.renamed`; a renamed
+model with a many-to-many field is not), ``AlterField`` changes that add a
 constraint under a name a new table would not get (``unique``, a primary key,
 a column's check), ``AddConstraintNotValid`` (a new table would get it
 validated), and operations sqlreview does not know. A ``RunSQL`` that only adds
@@ -63,6 +65,15 @@ from sqlreview.django.past import (
     state_column,
     touched,
     touched_replayed,
+)
+from sqlreview.django.renamed import (
+    RenameBackFailed,
+    TableOrigins,
+    altered_field_problem,
+    has_table,
+    named_tables,
+    rename_tables_back,
+    table_rename_problem,
 )
 from sqlreview.django.state import describe_operation, empty_state, project_state
 from sqlreview.errors import first_line
@@ -174,6 +185,8 @@ class FastPlan:
     # label -> why, for the migrations held back by their own operations (not by an ancestor)
     reasons: dict[str, str] = field(default_factory=dict)
     renames: list[FieldRename] = field(default_factory=list)
+    # What renamed tables left under an earlier name (see sqlreview.django.renamed).
+    tables: TableOrigins = field(default_factory=TableOrigins)
     # The blockers in ``fast``, in history order: their SQL runs after the tables.
     built_past: list[BuiltPast] = field(default_factory=list)
 
@@ -216,28 +229,38 @@ def _walk(selection: Selection, keys: list[MigrationKey],
     graph = selection.loader.graph
     state = empty_state(selection)
     renames: RenameMap = {}
+    origins = TableOrigins()
     plan = FastPlan()
     held: set[MigrationKey] = set()
     watched: list[tuple[str, Mentions]] = []  # what the built-past blockers so far name
     # What the held-back migrations so far change: replayed after the kept SQL that
     # comes after them in history.
     replayed_touches: list[tuple[str, list[Touch]]] = []
+    replayed_names: list[tuple[str, set[str]]] = []  # and the tables they name
     conflicting: dict[str, str] = {}
     for key in keys:
         migration = selection.migration(key)
         label = f"{key[0]}.{key[1]}"
         by_ancestor = any(parent.key in held for parent in graph.node_map[key].parents)
-        trial = dict(renames)  # a held-back migration's renames are not the fast path's
+        # A held-back migration's renames are not the fast path's.
+        trial = _Renames(dict(renames), origins.copy(), label, replayed_names, watched)
         reason = None
         past = BuiltPast(key, migration.app_label)
         found: dict[str, str] = {}
         touches: list[Touch] = []
-        for operation in migration.operations:
-            touches.extend(touched_replayed(operation, migration.app_label, state))
+        names: set[str] = set()
+        for position, operation in enumerate(migration.operations):
+            trial.after_other_operations = any(
+                type(earlier).__name__ != "RunPython"
+                for earlier in migration.operations[:position])
+            touching = list(touched_replayed(operation, migration.app_label, state))
+            touches.extend(touching)
+            names |= named_tables(operation, migration.app_label, state, touching)
             if not by_ancestor:
                 found.update(_conflicts(operation, migration.app_label, state, label,
                                         [*watched, *((label, m) for m in past.mentions)]))
             if reason is None and not by_ancestor:
+                trial.watched = [*watched, *((label, m) for m in past.mentions)]
                 reason = _why_not_state_described(operation, migration.app_label, state, trial)
                 if reason is not None and label in excluded:
                     reason = f"{reason} ({excluded[label]})"
@@ -254,21 +277,25 @@ def _walk(selection: Selection, keys: list[MigrationKey],
             except Exception as error:
                 reason = reason or f"its state change fails ({error})"
                 break
+        if reason is None and not by_ancestor and label in excluded:
+            reason = excluded[label]  # its renamed table's old names could not be given back
         if by_ancestor or reason is not None:
             held.add(key)
             plan.replayed.append(key)
             if reason is not None and not by_ancestor:
                 plan.reasons[label] = reason
             replayed_touches.append((label, touches))
+            replayed_names.append((label, names))
         else:
             plan.fast.append(key)
-            renames = trial
+            renames, origins = trial.fields, trial.tables
             conflicting.update(found)
             conflicting.update(_replayed_before(label, past.mentions, replayed_touches))
             watched.extend((label, mentions) for mentions in past.mentions)
             if past.kinds:
                 plan.built_past.append(past)
     plan.renames = list(renames.values())
+    plan.tables = origins
     return plan, conflicting
 
 
@@ -297,8 +324,20 @@ def _conflicts(operation: Any, app_label: str, state: ProjectState, label: str,
 RenameMap = dict[tuple[str, str, str], FieldRename]
 
 
+@dataclass
+class _Renames:
+    """The renames followed so far, while one migration is judged."""
+
+    fields: RenameMap
+    tables: TableOrigins
+    label: str
+    replayed: list[tuple[str, set[str]]]  # the migrations held back so far, the tables they name
+    watched: list[tuple[str, Mentions]]  # what the blockers built past so far name
+    after_other_operations: bool = False  # of the migration, before the one judged
+
+
 def _why_not_state_described(operation: Any, app_label: str, state: ProjectState,
-                             renames: RenameMap) -> str | None:
+                             trial: _Renames) -> str | None:
     kind = type(operation).__name__
     if not type(operation).__module__.startswith(_KNOWN_MODULES):
         return f"custom operation {kind}"
@@ -307,8 +346,9 @@ def _why_not_state_described(operation: Any, app_label: str, state: ProjectState
         # django-taggit's 0002 was edited to add the index under the name its 0006 renames
         # to: the database has one index, the state describes two.
         return "RenameIndex to a name the state already has (an edited history)"
+    renames = trial.fields
     if kind in _STATE_DESCRIBED or kind in _HOISTED:
-        _forget_renames(operation, kind, app_label, renames)
+        _forget_renames(operation, kind, app_label, trial)
         return None
     if kind == "RunPython":
         return None  # data only: tables are empty either way
@@ -317,10 +357,18 @@ def _why_not_state_described(operation: Any, app_label: str, state: ProjectState
     if kind == "AlterField":
         if (app_label, operation.model_name_lower, operation.name) in renames:
             return "AlterField of a renamed field with an index or constraint"
-        return _altered_field_problem(operation, app_label, state)
+        return (_altered_field_problem(operation, app_label, state)
+                or altered_field_problem(trial.tables, operation, app_label,
+                                         _old_field(operation, app_label, state, operation.name)))
     if kind == "RenameField":
-        return _renamed_field_problem(operation, app_label, state, renames)
-    return kind  # RenameModel, AlterModelTable, SeparateDatabaseAndState, ...
+        problem = _renamed_field_problem(operation, app_label, state, renames)
+        if problem is None:
+            trial.tables.rename_field(app_label, operation.model_name_lower,
+                                      operation.old_name, operation.new_name)
+        return problem
+    if kind in ("RenameModel", "AlterModelTable"):
+        return _renamed_table_problem(operation, kind, app_label, state, trial)
+    return kind  # SeparateDatabaseAndState, ...
 
 
 # Statements that only change rows: on the fast path's empty tables they change nothing
@@ -402,13 +450,41 @@ def _renamed_field_problem(operation: Any, app_label: str, state: ProjectState,
     return None
 
 
-def _forget_renames(operation: Any, kind: str, app_label: str, renames: RenameMap) -> None:
+def _renamed_table_problem(operation: Any, kind: str, app_label: str, state: ProjectState,
+                           trial: _Renames) -> str | None:
+    """A renamed table keeps its objects' names: recorded, to be renamed back after
+    building (see :mod:`sqlreview.django.renamed`)."""
+    problem = table_rename_problem(operation, app_label, state, trial.after_other_operations,
+                                   trial.replayed)
+    if problem is not None:
+        return problem
+    touches = list(touched(operation, app_label, state))
+    for blocker, mentions in trial.watched:
+        if conflicts(touches, mentions):
+            # Holding the rename back costs less than holding back the (earlier) blocker.
+            return f"{kind} of a table the SQL built past in {blocker} names"
+    name = (operation.old_name if kind == "RenameModel" else operation.name).lower()
+    model = state.models.get((app_label, name))
+    if model is None or not has_table(model):
+        return None  # nothing is renamed (or the state change will say what is wrong)
+    trial.tables.rename_table(operation, app_label, state, trial.label)
+    if kind == "RenameModel":
+        for key in [k for k in trial.fields if k[:2] == (app_label, name)]:
+            moved = dataclasses.replace(trial.fields.pop(key), model=operation.new_name_lower)
+            trial.fields[(app_label, moved.model, moved.field)] = moved
+    return None
+
+
+def _forget_renames(operation: Any, kind: str, app_label: str, trial: _Renames) -> None:
     """A field removed (or its model deleted) has no objects left to rename."""
+    renames = trial.fields
     if kind == "RemoveField":
         renames.pop((app_label, operation.model_name_lower, operation.name), None)
+        trial.tables.forget(app_label, operation.model_name_lower, operation.name)
     elif kind == "DeleteModel":
         for key in [k for k in renames if k[:2] == (app_label, operation.name_lower)]:
             del renames[key]
+        trial.tables.forget(app_label, operation.name_lower)
 
 
 # -- building ---------------------------------------------------------------------------
@@ -452,10 +528,9 @@ def prepare(
         try:
             fast_warnings, renamed = _build_fast(connection, built, plan, state)
         except _KeptSQLFailed as failure:
-            # Back to exact replay for those blockers (and what depends on them): the
+            # Back to exact replay for those migrations (and what depends on them): the
             # whole fast build was rolled back, so the next one starts empty again.
-            not_past.update({label: f"not built past: its SQL failed after the tables "
-                                    f"({error})" for label, error in failure.failed.items()})
+            not_past.update(failure.failed)
             continue
         break
     selection = built
@@ -485,9 +560,10 @@ _HELD_BACK_SHOWN = 20
 
 
 class _KeptSQLFailed(Exception):
-    """A built-past blocker's SQL failed after the tables: the fast build is undone."""
+    """A built-past blocker's SQL failed after the tables, or a renamed table's old names
+    could not be given back: the fast build is undone."""
 
-    def __init__(self, failed: dict[str, str]) -> None:
+    def __init__(self, failed: dict[str, str]) -> None:  # label -> why it is replayed
         super().__init__(", ".join(failed))
         self.failed = failed
 
@@ -518,9 +594,17 @@ def _build_fast_steps(connection: BaseDatabaseWrapper, selection: Selection, pla
     warnings = _hoist(connection, selection, plan.fast, state)
     _create_tables(connection, state, set(selection.loader.unmigrated_apps))
     renamed = _rename_back(connection, state, plan.renames)
+    try:
+        renamed += rename_tables_back(
+            connection, state, plan.tables,
+            {(r.app_label, r.model, r.field): r.original_column for r in plan.renames})
+    except RenameBackFailed as failure:
+        raise _KeptSQLFailed({failure.label: f"its renamed table's old names could not be "
+                                             f"given back ({failure.error})"}) from failure
     failed = run_after_tables(connection, plan.built_past, state)
     if failed:
-        raise _KeptSQLFailed(failed)
+        raise _KeptSQLFailed({label: f"not built past: its SQL failed after the tables "
+                                     f"({error})" for label, error in failed.items()})
     return warnings, renamed
 
 
@@ -679,9 +763,10 @@ def replay(
     return state, warnings
 
 
-# Raised whenever the pre-state built for the same files changes (2: hand SQL built past),
+# Raised whenever the pre-state built for the same files changes (2: hand SQL built past,
+# 3: renamed tables built from the state),
 # so that no cache entry of an earlier build is reused within one release.
-_BUILDER = 2
+_BUILDER = 3
 
 
 def cache_key(selection: Selection, keys: list[MigrationKey], server: ScratchServer,
