@@ -13,12 +13,16 @@ from the state like any other.
 "Run at the end" equals "ran back then" unless a later operation of the fast
 part changes what the SQL names. So each built-past statement records the
 tables and columns it names, and the blocker is held back (replayed exactly,
-as before) when a later migration built from the state deletes, renames or
-re-tables one of those tables, changes its ``*_together``, table comment or an
-index it finds by columns, or alters, removes or renames one of those columns
-(Django's ``AlterField`` drops the indexes and constraints it finds on a
-column; ``DROP COLUMN ... CASCADE`` takes a view or index with it), or alters
-any primary key (the type change reaches the columns that refer to it).
+as before) when a later migration built from the state deletes one of those
+tables, changes its ``*_together``, table comment or an index it finds by
+columns, or alters, removes or renames one of those columns (Django's
+``AlterField`` drops the indexes and constraints it finds on a column; ``DROP
+COLUMN ... CASCADE`` takes a view or index with it), or alters any primary
+key (the type change reaches the columns that refer to it). A later
+``RenameModel`` or ``AlterModelTable`` holds nothing back: the SQL runs
+with the table renamed back to the name it had then and renamed again after
+it, as in history (PostgreSQL keeps an index's, a trigger's or a view's link to
+the table by OID); what it names is followed under the new name from then on.
 Migrations replayed exactly come after the kept SQL, as they came after it in
 history. Whatever still fails when it runs (a name taken, a table another
 held-back migration creates) sends that blocker back to exact replay.
@@ -78,6 +82,14 @@ class BuiltPast:
     kinds: list[str] = field(default_factory=list)
     operations: list[Any] = field(default_factory=list)  # RunSQL run after the tables
     mentions: list[Mentions] = field(default_factory=list)
+    # A table its SQL names (as it was named then) -> its name now, for those renamed since.
+    renamed: dict[str, str] = field(default_factory=dict)
+
+    def rename_table(self, old: str, new: str) -> None:
+        """A later migration built from the state renames the table now called ``old``."""
+        for then in {table for named in self.mentions for table in named.tables}:
+            if self.renamed.get(then, then) == old:
+                self.renamed[then] = new
 
     @property
     def label(self) -> str:
@@ -203,7 +215,7 @@ def touched(operation: Any, app_label: str, state: ProjectState
             operation.model_name if kind == "RenameIndex" else operation.name)
         if kind == "CreateModel":
             if not _without_table(operation.options):
-                yield _db_table(app_label, operation.name, operation.options), None
+                yield table_for(app_label, operation.name, operation.options), None
         else:
             yield from _table_of(app_label, name, state)
     elif kind in _COLUMN_OPERATIONS:
@@ -214,7 +226,7 @@ def touched(operation: Any, app_label: str, state: ProjectState
             return
         if kind == "AlterField" and (old.primary_key or old.unique):
             yield _EVERY_TABLE, None  # its type reaches the columns that refer to it
-        yield _db_table(app_label, model.name, model.options), frozenset({state_column(name, old)})
+        yield table_for(app_label, model.name, model.options), frozenset({state_column(name, old)})
 
 
 def touched_replayed(operation: Any, app_label: str, state: ProjectState
@@ -253,6 +265,13 @@ def _names_in(sql: Any) -> set[str] | None:
     return names
 
 
+def renamed_mentions(mentions: Mentions, old: str, new: str) -> Mentions:
+    """``mentions`` after the table ``old`` is renamed to ``new``."""
+    if old not in mentions.tables:
+        return mentions
+    return Mentions((mentions.tables - {old}) | {new}, mentions.columns)
+
+
 def conflicts(touches: Iterable[Touch],
               mentions: Mentions) -> bool:
     for table, columns in touches:
@@ -266,7 +285,7 @@ def _table_of(app_label: str, name: str, state: ProjectState
               ) -> Iterator[Touch]:
     model = state.models.get((app_label, name.lower()))
     if model is not None and not _without_table(model.options):
-        yield _db_table(app_label, model.name, model.options), None
+        yield table_for(app_label, model.name, model.options), None
 
 
 def _without_table(options: dict[str, Any]) -> bool:
@@ -276,10 +295,11 @@ def _without_table(options: dict[str, Any]) -> bool:
 
 def state_table(app_label: str, model: Any) -> str:
     """A model state's table."""
-    return _db_table(app_label, model.name, model.options)
+    return table_for(app_label, model.name, model.options)
 
 
-def _db_table(app_label: str, name: str, options: dict[str, Any]) -> str:
+def table_for(app_label: str, name: str, options: dict[str, Any]) -> str:
+    """The table of a model named ``name`` with ``options``, as Django names it."""
     from django.db.backends.utils import truncate_name
 
     table = options.get("db_table")
@@ -316,7 +336,7 @@ def _adds_described_columns(operation: Any, app_label: str, state: ProjectState,
         plain = _plain_column_type(inner.field, connection)
         if plain is None:
             return False
-        described[(_db_table(app_label, model.name, model.options), column)] = plain
+        described[(table_for(app_label, model.name, model.options), column)] = plain
     return described == added
 
 
@@ -385,19 +405,31 @@ def _plain_column_type(state_field: Any, connection: BaseDatabaseWrapper) -> str
 
 def run_after_tables(connection: BaseDatabaseWrapper, built: list[BuiltPast],
                      state: ProjectState) -> dict[str, str]:
-    """Run each blocker's kept SQL in history order, each in a savepoint; the label and
-    error of each one that failed (rolled back)."""
+    """Run each blocker's kept SQL in history order, each in a savepoint, with the tables
+    it names that were renamed later under the names they had then; the label and error
+    of each one that failed (rolled back)."""
     from django.db import DatabaseError, transaction
 
     failed: dict[str, str] = {}
     for past in built:
         if not past.operations:
             continue
+        renamed = [(now, then) for then, now in past.renamed.items() if now != then]
         try:
             with transaction.atomic(using=connection.alias), \
                     connection.schema_editor(atomic=False) as editor:
+                _rename_tables(editor, renamed)
                 for operation in past.operations:
                     operation.database_forwards(past.app_label, editor, state, state)
+                _rename_tables(editor, [(then, now) for now, then in reversed(renamed)])
         except DatabaseError as error:
             failed[past.label] = first_line(error)
     return failed
+
+
+def _rename_tables(editor: Any, renames: list[tuple[str, str]]) -> None:
+    """``ALTER TABLE ... RENAME TO`` each (name, to): the table only, as in history (its
+    indexes, triggers and the views on it follow it by OID)."""
+    for name, to in renames:
+        editor.execute(f"ALTER TABLE {editor.quote_name(name)} "
+                       f"RENAME TO {editor.quote_name(to)}")

@@ -60,6 +60,7 @@ from sqlreview.django.past import (
     Touch,
     conflicts,
     judge,
+    renamed_mentions,
     run_after_tables,
     sql_texts,
     state_column,
@@ -73,6 +74,7 @@ from sqlreview.django.renamed import (
     has_table,
     named_tables,
     rename_tables_back,
+    renamed_table_names,
     table_rename_problem,
 )
 from sqlreview.django.state import describe_operation, empty_state, project_state
@@ -291,6 +293,12 @@ def _walk(selection: Selection, keys: list[MigrationKey],
             renames, origins = trial.fields, trial.tables
             conflicting.update(found)
             conflicting.update(_replayed_before(label, past.mentions, replayed_touches))
+            for old, new in trial.retabled:
+                # The kept SQL before it runs with the table under the name it had then.
+                watched = [(blocker, renamed_mentions(mentions, old, new))
+                           for blocker, mentions in watched]
+                for earlier in plan.built_past:
+                    earlier.rename_table(old, new)
             watched.extend((label, mentions) for mentions in past.mentions)
             if past.kinds:
                 plan.built_past.append(past)
@@ -312,8 +320,9 @@ def _replayed_before(label: str, mentions: list[Mentions],
 
 def _conflicts(operation: Any, app_label: str, state: ProjectState, label: str,
                watched: list[tuple[str, Mentions]]) -> dict[str, str]:
-    """The built-past blockers whose SQL names what ``operation`` changes."""
-    if not watched:
+    """The built-past blockers whose SQL names what ``operation`` changes. A table rename
+    changes nothing they name: their SQL runs with the table under its name then."""
+    if not watched or type(operation).__name__ in ("RenameModel", "AlterModelTable"):
         return {}
     touches = list(touched(operation, app_label, state))
     why = (f"not built past: {type(operation).__name__} in {label} changes what its SQL "
@@ -334,6 +343,8 @@ class _Renames:
     replayed: list[tuple[str, set[str]]]  # the migrations held back so far, the tables they name
     watched: list[tuple[str, Mentions]]  # what the blockers built past so far name
     after_other_operations: bool = False  # of the migration, before the one judged
+    # (old, new) of each table the migration renames, for the SQL built past before it.
+    retabled: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _why_not_state_described(operation: Any, app_label: str, state: ProjectState,
@@ -458,16 +469,14 @@ def _renamed_table_problem(operation: Any, kind: str, app_label: str, state: Pro
                                    trial.replayed)
     if problem is not None:
         return problem
-    touches = list(touched(operation, app_label, state))
-    for blocker, mentions in trial.watched:
-        if conflicts(touches, mentions):
-            # Holding the rename back costs less than holding back the (earlier) blocker.
-            return f"{kind} of a table the SQL built past in {blocker} names"
     name = (operation.old_name if kind == "RenameModel" else operation.name).lower()
     model = state.models.get((app_label, name))
     if model is None or not has_table(model):
         return None  # nothing is renamed (or the state change will say what is wrong)
     trial.tables.rename_table(operation, app_label, state, trial.label)
+    old, new = renamed_table_names(operation, app_label, state)
+    if old != new:
+        trial.retabled.append((old, new))
     if kind == "RenameModel":
         for key in [k for k in trial.fields if k[:2] == (app_label, name)]:
             moved = dataclasses.replace(trial.fields.pop(key), model=operation.new_name_lower)
@@ -764,9 +773,9 @@ def replay(
 
 
 # Raised whenever the pre-state built for the same files changes (2: hand SQL built past,
-# 3: renamed tables built from the state),
+# 3: renamed tables built from the state, 4: hand SQL built past a later table rename),
 # so that no cache entry of an earlier build is reused within one release.
-_BUILDER = 3
+_BUILDER = 4
 
 
 def cache_key(selection: Selection, keys: list[MigrationKey], server: ScratchServer,

@@ -21,9 +21,9 @@ one pointing to it (the through table and its columns are renamed too), with
 its migration (their deferred indexes and foreign keys follow the rename), a
 table that a migration held back before it names (replayed after the fast
 part, it would meet the new name), an ``AlterField`` that changes an object of
-a column whose names come from an earlier table. A rename of a table that SQL
-built past names is held back itself (the SQL runs after the tables, under the
-name it was written for), rather than the blocker and all that follows it.
+a column whose names come from an earlier table. SQL built past before a
+rename of a table it names runs, after the tables, with the table renamed back
+for it to the name it had then (see :func:`sqlreview.django.past.run_after_tables`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlreview.django.past import state_table
+from sqlreview.django.past import state_table, table_for
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -183,6 +183,21 @@ def table_rename_problem(operation: Any, app_label: str, state: ProjectState,
            for f in model.fields.values()):
         return f"{kind} of a model with a foreign key the state cannot resolve"
     return None
+
+
+def renamed_table_names(operation: Any, app_label: str, state: ProjectState
+                        ) -> tuple[str, str]:
+    """The table ``operation`` (``RenameModel``, ``AlterModelTable`` of a model in
+    ``state``, the state before it) renames, and its new name (the same when a
+    ``db_table`` keeps it)."""
+    kind = type(operation).__name__
+    name = (operation.old_name if kind == "RenameModel" else operation.name).lower()
+    model = state.models[(app_label, name)]
+    if kind == "RenameModel":
+        return state_table(app_label, model), table_for(app_label, operation.new_name,
+                                                         model.options)
+    options = {**model.options, "db_table": operation.table}
+    return state_table(app_label, model), table_for(app_label, model.name, options)
 
 
 def altered_field_problem(origins: TableOrigins, operation: Any, app_label: str,

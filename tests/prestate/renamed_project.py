@@ -10,13 +10,22 @@
   many-to-many field, renamed in 0004 (held back: the through table is renamed too); the
   reviewed 0005 drops the unique and the index ``Item`` had;
 * ``other``: ``Listing``, whose foreign key to the renamed model the reviewed 0002 alters;
-* ``extra``: a hand index on ``Note`` (built past), whose table is renamed later (held back:
-  the kept SQL names the old table);
+* ``extra``: hand indexes (one PostgreSQL names) and a view on ``Note`` (built past), whose
+  table is renamed twice later (0003 ``RenameModel``, 0004 ``AlterModelTable``): the kept SQL
+  runs with the table under its first name; a hand index under the last name (0005), and a
+  column the kept SQL does not name altered (0006);
 * ``swap``: a table re-tabled (0002), and a new model made under its old name (0003): the
   new table takes the old names first, so the re-tabled one's cannot be given back (its
-  migration is replayed, and PostgreSQL names the new table's key ``swap_old_pkey1``).
+  migration is replayed, and PostgreSQL names the new table's key ``swap_old_pkey1``);
+* ``reuse``: a hand index PostgreSQL names on ``Page`` (0002), whose table is re-tabled (0003)
+  and whose old name a new model takes (0004): as in ``swap``, the old primary key's name is
+  taken, so 0003 is replayed (and the kept SQL meets the table under its old name);
+* ``taken``: a hand index PostgreSQL names on ``Card`` (0002), whose table is re-tabled (0003),
+  and an index under the table's old name (0004): the kept SQL cannot have its table back
+  under the old name, so 0002 goes back to exact replay, and 0003 after it.
 
-Named targets only: the configured database is never reachable.
+``renproj.hand_settings`` installs the last three alone. Named targets only: the
+configured database is never reachable.
 """
 
 from __future__ import annotations
@@ -170,6 +179,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel("Note", [
             ("id", models.BigAutoField(primary_key=True)),
             ("body", models.CharField(max_length=20)),
+            ("size", models.IntegerField(default=0)),
         ]),
     ]
 """,
@@ -177,19 +187,72 @@ class Migration(migrations.Migration):
 class Migration(migrations.Migration):
     dependencies = [("extra", "0001_initial")]
     operations = [
-        migrations.RunSQL("CREATE INDEX extra_note_body_hand ON extra_note (body)",
-                          "DROP INDEX extra_note_body_hand"),
+        migrations.RunSQL("CREATE INDEX extra_note_body_hand ON extra_note (body);"
+                          "CREATE INDEX ON extra_note (upper(body));"
+                          "CREATE VIEW extra_note_bodies AS SELECT id, body FROM extra_note",
+                          "DROP VIEW extra_note_bodies; DROP INDEX extra_note_body_hand"),
     ]
 """,
-    "0003_notes": """
+    "0003_memo": """
 class Migration(migrations.Migration):
     dependencies = [("extra", "0002_hand_index")]
-    operations = [migrations.AlterModelTable("note", "extra_notes")]
+    operations = [migrations.RenameModel("Note", "Memo")]
 """,
-    "0004_body_width": """
+    "0004_memos": """
 class Migration(migrations.Migration):
-    dependencies = [("extra", "0003_notes")]
-    operations = [migrations.AlterField("note", "body", models.CharField(max_length=40))]
+    dependencies = [("extra", "0003_memo")]
+    operations = [migrations.AlterModelTable("memo", "extra_memos")]
+""",
+    "0005_lower_index": """
+class Migration(migrations.Migration):
+    dependencies = [("extra", "0004_memos")]
+    operations = [
+        migrations.RunSQL("CREATE INDEX ON extra_memos (lower(body))",
+                          "DROP INDEX extra_memos_lower_idx"),
+    ]
+""",
+    "0006_size_null": """
+class Migration(migrations.Migration):
+    dependencies = [("extra", "0005_lower_index")]
+    operations = [migrations.AlterField("memo", "size", models.IntegerField(null=True))]
+""",
+}
+
+REUSE = {
+    "0001_initial": """
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel("Page", [
+            ("id", models.BigAutoField(primary_key=True)),
+            ("body", models.CharField(max_length=20)),
+        ]),
+    ]
+""",
+    "0002_hand_index": """
+class Migration(migrations.Migration):
+    dependencies = [("reuse", "0001_initial")]
+    operations = [
+        migrations.RunSQL("CREATE INDEX ON reuse_page (body)", "DROP INDEX reuse_page_body_idx"),
+    ]
+""",
+    "0003_pages": """
+class Migration(migrations.Migration):
+    dependencies = [("reuse", "0002_hand_index")]
+    operations = [migrations.AlterModelTable("page", "reuse_pages")]
+""",
+    "0004_fresh": """
+class Migration(migrations.Migration):
+    dependencies = [("reuse", "0003_pages")]
+    operations = [
+        migrations.CreateModel("Fresh", [("id", models.BigAutoField(primary_key=True))],
+                               options={"db_table": "reuse_page"}),
+    ]
+""",
+    "0005_code": """
+class Migration(migrations.Migration):
+    dependencies = [("reuse", "0004_fresh")]
+    operations = [migrations.AddField("fresh", "code", models.IntegerField(null=True))]
 """,
 }
 
@@ -221,14 +284,56 @@ class Migration(migrations.Migration):
 """,
 }
 
-APPS = ("store", "catalog", "other", "extra", "swap")
-TARGETS = ("store:0007", "catalog:0005", "other:0002", "extra:0004", "swap:0004")
+TAKEN = {
+    "0001_initial": """
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel("Card", [
+            ("id", models.BigAutoField(primary_key=True)),
+            ("body", models.CharField(max_length=20)),
+        ]),
+    ]
+""",
+    "0002_hand_index": """
+class Migration(migrations.Migration):
+    dependencies = [("taken", "0001_initial")]
+    operations = [
+        migrations.RunSQL("CREATE INDEX ON taken_card (body)", "DROP INDEX taken_card_body_idx"),
+    ]
+""",
+    "0003_cards": """
+class Migration(migrations.Migration):
+    dependencies = [("taken", "0002_hand_index")]
+    operations = [migrations.AlterModelTable("card", "taken_cards")]
+""",
+    "0004_old_name_index": """
+class Migration(migrations.Migration):
+    dependencies = [("taken", "0003_cards")]
+    operations = [
+        migrations.AddIndex("card", models.Index(fields=["body"], name="taken_card")),
+    ]
+""",
+    "0005_code": """
+class Migration(migrations.Migration):
+    dependencies = [("taken", "0004_old_name_index")]
+    operations = [migrations.AddField("card", "code", models.IntegerField(null=True))]
+""",
+}
+
+APPS = ("store", "catalog", "other", "extra", "swap", "reuse", "taken")
+# Only the apps with hand SQL (renproj.hand_settings): nothing else in their walk.
+HAND_APPS = ("extra", "reuse", "taken")
+TARGETS = ("store:0007", "catalog:0005", "other:0002", "extra:0006", "swap:0004", "reuse:0005",
+           "taken:0005")
 
 
 def write_renamed_project(root: Path) -> Path:
-    files = {"renproj/__init__.py": "", "renproj/settings.py": unreachable_settings(APPS)}
+    files = {"renproj/__init__.py": "", "renproj/settings.py": unreachable_settings(APPS),
+             "renproj/hand_settings.py": unreachable_settings(HAND_APPS)}
     for app, migrations in (("store", STORE), ("catalog", CATALOG), ("other", OTHER),
-                            ("extra", EXTRA), ("swap", SWAP)):
+                            ("extra", EXTRA), ("swap", SWAP), ("reuse", REUSE),
+                            ("taken", TAKEN)):
         files.update(app_files(app, {name: HEADER + text.lstrip()
                                      for name, text in migrations.items()}))
     return write_files(root, files)
