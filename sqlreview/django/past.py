@@ -12,10 +12,13 @@ from the state like any other.
 
 "Run at the end" equals "ran back then" unless a later operation of the fast
 part changes what the SQL names. So each built-past statement records the
-tables and columns it names, and the blocker is held back (replayed exactly,
-as before) when a later migration built from the state deletes one of those
-tables, changes its ``*_together``, table comment or an index it finds by
-columns, or alters, removes or renames one of those columns (Django's
+tables and columns it names. When a later migration built from the state
+changes what the SQL names, that migration is held back if it depends on the
+blocker (replayed after the kept SQL, as in history; what depends on it is
+among what depends on the blocker), and the blocker (replayed exactly)
+otherwise. Such a change: it deletes one of those tables, changes its
+``*_together``, table comment or an index it finds by columns, or alters,
+removes or renames one of those columns (Django's
 ``AlterField`` drops the indexes and constraints it finds on a column; ``DROP
 COLUMN ... CASCADE`` takes a view or index with it), or alters any primary
 key (the type change reaches the columns that refer to it). A later

@@ -33,8 +33,8 @@ constraint under a name a new table would not get (``unique``, a primary key,
 a column's check), ``AddConstraintNotValid`` (a new table would get it
 validated), and operations sqlreview does not know. A ``RunSQL`` that only adds
 objects (an index, a view, a trigger...) is built past: its SQL runs after the
-tables, unless a later migration changes what it names or it fails there
-(see :mod:`sqlreview.django.past`). Extensions and collations
+tables, unless a later migration not depending on it changes what it names or it
+fails there (see :mod:`sqlreview.django.past`). Extensions and collations
 (``CreateExtension``, ``CreateCollation``) are created first. Data migrations
 (``RunPython``) are not run on the fast path: tables are empty. Models that
 Django never creates a table for (proxy, unmanaged, swapped-out) get none.
@@ -259,8 +259,12 @@ def _walk(selection: Selection, keys: list[MigrationKey],
             touches.extend(touching)
             names |= named_tables(operation, migration.app_label, state, touching)
             if not by_ancestor:
-                found.update(_conflicts(operation, migration.app_label, state, label,
-                                        [*watched, *((label, m) for m in past.mentions)]))
+                held_after, others = _held_after_blocker(
+                    operation, key, graph,
+                    _conflicts(operation, migration.app_label, state, label,
+                               [*watched, *((label, m) for m in past.mentions)]))
+                reason = reason or held_after
+                found.update(others)
             if reason is None and not by_ancestor:
                 trial.watched = [*watched, *((label, m) for m in past.mentions)]
                 reason = _why_not_state_described(operation, migration.app_label, state, trial)
@@ -316,6 +320,24 @@ def _replayed_before(label: str, mentions: list[Mentions],
             return {label: f"not built past: {held} changes what its SQL names and is "
                            "replayed"}
     return {}
+
+
+def _held_after_blocker(operation: Any, key: MigrationKey, graph: Any,
+                        clashes: dict[str, str]) -> tuple[str | None, dict[str, str]]:
+    """Why the migration ``key`` is held back itself for ``clashes`` (its ``operation``
+    changes what SQL built past names), and the blockers held back instead. A migration
+    that depends on the blocker is replayed after the kept SQL, as in history, and holds
+    back less than the blocker would (its descendants are among the blocker's)."""
+    if not clashes:
+        return None, {}
+    label = f"{key[0]}.{key[1]}"
+    ancestors = {f"{app}.{name}" for app, name in graph.forwards_plan(key)} - {label}
+    depended = [blocker for blocker in clashes if blocker in ancestors]
+    others = {blocker: why for blocker, why in clashes.items() if blocker not in ancestors}
+    if not depended:
+        return None, others
+    return (f"{type(operation).__name__} of what the SQL built past in {depended[0]} names "
+            "(replayed after it)", others)
 
 
 def _conflicts(operation: Any, app_label: str, state: ProjectState, label: str,
