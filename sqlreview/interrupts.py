@@ -17,20 +17,21 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-_state = {"signals": 0, "deferring": 0}
+_state = {"signals": 0, "deferring": 0, "settled": 0}
 
 
 def install() -> None:
     """Route SIGINT and SIGTERM here (main thread only; elsewhere a no-op)."""
     if threading.current_thread() is not threading.main_thread():
         return
+    _state["settled"] = 0
     signal.signal(signal.SIGINT, _handle)
     signal.signal(signal.SIGTERM, _handle)
 
 
 def _handle(signum: int, frame: FrameType | None) -> None:
     _state["signals"] += 1
-    if _state["signals"] > 1 and not _state["deferring"]:
+    if _state["signals"] > 1 and not _state["deferring"] and not _state["settled"]:
         raise KeyboardInterrupt
 
 
@@ -43,8 +44,14 @@ def settle() -> None:
     """
     if threading.current_thread() is not threading.main_thread():
         return
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        try:  # a second signal may land before the flag is up: then it is tried again
+            _state["settled"] = 1
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            return
+        except KeyboardInterrupt:
+            continue
 
 
 def requested() -> bool:
@@ -70,3 +77,4 @@ def deferred() -> Iterator[None]:
 def reset() -> None:
     """Forget earlier signals (tests; ``manage.py`` calling the CLI twice)."""
     _state["signals"] = 0
+    _state["settled"] = 0

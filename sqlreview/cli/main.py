@@ -11,6 +11,7 @@ are ``sqlreview.errors.ExitCode``; how a publishing failure shows in them,
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -90,7 +91,10 @@ def run_program(command: Callable[[], int]) -> NoReturn:
     scratch databases and the embedded server are cleaned up on the way out.
     """
     interrupts.install()
-    code = command()
+    code = int(ExitCode.INTERRUPTED)
+    # A second signal as the command returns: it was interrupted, and it cleaned up.
+    with contextlib.suppress(KeyboardInterrupt):
+        code = command()
     interrupts.settle()
     sys.exit(code)
 
