@@ -17,11 +17,15 @@ changes what the SQL names, that migration is held back if it depends on the
 blocker (replayed after the kept SQL, as in history; what depends on it is
 among what depends on the blocker), and the blocker (replayed exactly)
 otherwise. Such a change: it deletes one of those tables, changes its
-``*_together``, table comment or an index it finds by columns, or alters,
-removes or renames one of those columns (Django's
-``AlterField`` drops the indexes and constraints it finds on a column; ``DROP
-COLUMN ... CASCADE`` takes a view or index with it), or alters any primary
-key (the type change reaches the columns that refer to it). A later
+``*_together``, table comment or an index it finds by columns, removes or
+renames one of those columns (``DROP COLUMN ... CASCADE`` takes a view or index
+with it), alters one in a way Django's ``AlterField`` finds indexes or
+constraints by the column for (it drops them: an index, unique, check, foreign
+key, collation or comment change; anything but ``null``, ``default``, attributes
+without a database effect and a varchar's ``max_length``), changes a varchar's
+length under a view or trigger (PostgreSQL refuses to), or alters any primary
+key or unique field (the type change reaches the columns that refer to it). A
+longer or shorter varchar keeps an index on it as if the index were built after. A later
 ``RenameModel`` or ``AlterModelTable`` holds nothing back: the SQL runs
 with the table renamed back to the name it had then and renamed again after
 it, as in history (PostgreSQL keeps an index's, a trigger's or a view's link to
@@ -35,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, GrantTargetType, ObjectType
@@ -64,8 +68,27 @@ _WHOLE_TABLE_OPERATIONS = frozenset({
 _COLUMN_OPERATIONS = frozenset({"AlterField", "RemoveField", "RenameField"})
 _EVERY_TABLE = "*"  # a primary key's type change reaches every table that refers to it
 _KNOWN_MODULES = ("django.db.migrations.operations", "django.contrib.postgres.operations")
-# A table an operation changes, and the columns it changes (None: the table itself).
-Touch = tuple[str, frozenset[str] | None]
+# A field's attributes an AlterField changes without Django looking anything up by its
+# column: no constraint, index or foreign key dropped, re-created or renamed.
+_IN_PLACE_ATTRIBUTES = frozenset({
+    "null", "default", "blank", "help_text", "verbose_name", "choices", "editable",
+    "validators", "error_messages", "max_length",
+})
+# Fields whose column is a varchar of their max_length: a change of it is a varchar(n)
+# to varchar(m) change PostgreSQL makes keeping every index on the column as it was.
+_VARCHAR_FIELDS = frozenset({
+    "django.db.models.CharField", "django.db.models.SlugField",
+    "django.db.models.EmailField", "django.db.models.URLField",
+})
+
+
+class Touch(NamedTuple):
+    """A table an operation changes, and the columns it changes (None: the table itself)."""
+
+    table: str
+    columns: frozenset[str] | None
+    # The columns only change type in place: only a view or trigger on them conflicts.
+    retyped: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +97,9 @@ class Mentions:
 
     tables: frozenset[str]
     columns: frozenset[str]
+    # Those whose type it fixes: PostgreSQL refuses to alter the type of a column a view
+    # or a trigger depends on.
+    typed: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -199,7 +225,8 @@ def _mentions(node: ast.Node) -> Mentions | None:
                 return None
             if isinstance(last, ast.String):
                 columns.add(str(last.sval))
-    return Mentions(frozenset(tables), frozenset(columns))
+    typed = columns if isinstance(node, (ast.ViewStmt, ast.CreateTrigStmt)) else set()
+    return Mentions(frozenset(tables), frozenset(columns), frozenset(typed))
 
 
 # -- a later operation that changes what kept SQL names -------------------------------------
@@ -218,7 +245,7 @@ def touched(operation: Any, app_label: str, state: ProjectState
             operation.model_name if kind == "RenameIndex" else operation.name)
         if kind == "CreateModel":
             if not _without_table(operation.options):
-                yield table_for(app_label, operation.name, operation.options), None
+                yield Touch(table_for(app_label, operation.name, operation.options), None)
         else:
             yield from _table_of(app_label, name, state)
     elif kind in _COLUMN_OPERATIONS:
@@ -228,8 +255,33 @@ def touched(operation: Any, app_label: str, state: ProjectState
         if old is None or model is None or _without_table(model.options):
             return
         if kind == "AlterField" and (old.primary_key or old.unique):
-            yield _EVERY_TABLE, None  # its type reaches the columns that refer to it
-        yield table_for(app_label, model.name, model.options), frozenset({state_column(name, old)})
+            yield Touch(_EVERY_TABLE, None)  # its type reaches the columns that refer to it
+        retyped = kind == "AlterField" and _in_place_change(old, operation.field)
+        # A change kept SQL does not depend on still names the table (no column changed).
+        columns = frozenset() if retyped is None else frozenset({state_column(name, old)})
+        yield Touch(table_for(app_label, model.name, model.options), columns, bool(retyped))
+
+
+def _in_place_change(old: Any, new: Any) -> bool | None:
+    """How an AlterField from ``old`` to ``new`` reaches kept SQL on the column: None
+    when it changes nothing kept SQL depends on, True when it only changes a varchar's
+    length (indexes kept, as if built after), False when Django could drop, re-create
+    or rename something it finds by the column (``_alter_field``: an index, unique,
+    check, foreign key or primary key change, a relation, collation, comment, db default
+    or column name; anything not known to be harmless)."""
+    if old.primary_key or old.unique or old.is_relation or new.is_relation:
+        return False
+    _, old_path, old_args, old_kwargs = old.deconstruct()
+    _, new_path, new_args, new_kwargs = new.deconstruct()
+    if old_path != new_path or old_args != new_args:
+        return False
+    changed = {key for key in old_kwargs.keys() | new_kwargs.keys()
+               if old_kwargs.get(key) != new_kwargs.get(key)}
+    if not changed <= _IN_PLACE_ATTRIBUTES:
+        return False
+    if "max_length" in changed:
+        return old_path in _VARCHAR_FIELDS
+    return None
 
 
 def touched_replayed(operation: Any, app_label: str, state: ProjectState
@@ -239,10 +291,11 @@ def touched_replayed(operation: Any, app_label: str, state: ProjectState
     anything (a data migration nothing, as on the fast path)."""
     kind = type(operation).__name__
     if not type(operation).__module__.startswith(_KNOWN_MODULES):
-        yield _EVERY_TABLE, None
+        yield Touch(_EVERY_TABLE, None)
     elif kind == "RunSQL":
         names = _names_in(operation.sql)
-        yield from ([(_EVERY_TABLE, None)] if names is None else ((n, None) for n in names))
+        yield from ([Touch(_EVERY_TABLE, None)] if names is None
+                    else (Touch(n, None) for n in names))
         for inner in operation.state_operations:
             yield from touched(inner, app_label, state)
     elif kind == "SeparateDatabaseAndState":
@@ -272,14 +325,14 @@ def renamed_mentions(mentions: Mentions, old: str, new: str) -> Mentions:
     """``mentions`` after the table ``old`` is renamed to ``new``."""
     if old not in mentions.tables:
         return mentions
-    return Mentions((mentions.tables - {old}) | {new}, mentions.columns)
+    return Mentions((mentions.tables - {old}) | {new}, mentions.columns, mentions.typed)
 
 
 def conflicts(touches: Iterable[Touch],
               mentions: Mentions) -> bool:
-    for table, columns in touches:
+    for table, columns, retyped in touches:
         if table == _EVERY_TABLE or (table in mentions.tables and (
-                columns is None or columns & mentions.columns)):
+                columns is None or columns & (mentions.typed if retyped else mentions.columns))):
             return True
     return False
 
@@ -288,7 +341,7 @@ def _table_of(app_label: str, name: str, state: ProjectState
               ) -> Iterator[Touch]:
     model = state.models.get((app_label, name.lower()))
     if model is not None and not _without_table(model.options):
-        yield table_for(app_label, model.name, model.options), None
+        yield Touch(table_for(app_label, model.name, model.options), None)
 
 
 def _without_table(options: dict[str, Any]) -> bool:

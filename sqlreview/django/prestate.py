@@ -795,9 +795,10 @@ def replay(
 
 
 # Raised whenever the pre-state built for the same files changes (2: hand SQL built past,
-# 3: renamed tables built from the state, 4: hand SQL built past a later table rename),
+# 3: renamed tables built from the state, 4: hand SQL built past a later table rename,
+# 5: built past a later AlterField that leaves what it names as it would be),
 # so that no cache entry of an earlier build is reused within one release.
-_BUILDER = 4
+_BUILDER = 5
 
 
 def cache_key(selection: Selection, keys: list[MigrationKey], server: ScratchServer,

@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlreview.django.past import state_table, table_for
+from sqlreview.django.past import Touch, state_table, table_for
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -221,10 +221,10 @@ def altered_field_problem(origins: TableOrigins, operation: Any, app_label: str,
 
 
 def named_tables(operation: Any, app_label: str, state: ProjectState,
-                 touches: list[tuple[str, Any]]) -> set[str]:
+                 touches: list[Touch]) -> set[str]:
     """The tables ``operation`` (``touches``: what it changes) names: those it changes, the
     ones its foreign keys point to."""
-    named = {table for table, _ in touches}
+    named = {touch.table for touch in touches}
     kind = type(operation).__name__
     if kind == "SeparateDatabaseAndState":
         for inner in operation.database_operations:
