@@ -12,24 +12,13 @@ from the state like any other.
 
 "Run at the end" equals "ran back then" unless a later operation of the fast
 part changes what the SQL names. So each built-past statement records the
-tables and columns it names. When a later migration built from the state
-changes what the SQL names, that migration is held back if it depends on the
-blocker (replayed after the kept SQL, as in history; what depends on it is
-among what depends on the blocker), and the blocker (replayed exactly)
-otherwise. Such a change: it deletes one of those tables, changes its
-``*_together``, table comment or an index it finds by columns, removes or
-renames one of those columns (``DROP COLUMN ... CASCADE`` takes a view or index
-with it), alters one in a way Django's ``AlterField`` finds indexes or
-constraints by the column for (it drops them: an index, unique, check, foreign
-key, collation or comment change; anything but ``null``, ``default``, attributes
-without a database effect and a varchar's ``max_length``), changes a varchar's
-length under a view or trigger (PostgreSQL refuses to), or alters any primary
-key or unique field (the type change reaches the columns that refer to it). A
-longer or shorter varchar keeps an index on it as if the index were built after. A later
-``RenameModel`` or ``AlterModelTable`` holds nothing back: the SQL runs
-with the table renamed back to the name it had then and renamed again after
-it, as in history (PostgreSQL keeps an index's, a trigger's or a view's link to
-the table by OID); what it names is followed under the new name from then on.
+tables and columns it names, and the blocker is held back (replayed exactly,
+as before) when a later migration built from the state deletes, renames or
+re-tables one of those tables, changes its ``*_together``, table comment or an
+index it finds by columns, or alters, removes or renames one of those columns
+(Django's ``AlterField`` drops the indexes and constraints it finds on a
+column; ``DROP COLUMN ... CASCADE`` takes a view or index with it), or alters
+any primary key (the type change reaches the columns that refer to it).
 Migrations replayed exactly come after the kept SQL, as they came after it in
 history. Whatever still fails when it runs (a name taken, a table another
 held-back migration creates) sends that blocker back to exact replay.
@@ -39,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, GrantTargetType, ObjectType
@@ -68,27 +57,8 @@ _WHOLE_TABLE_OPERATIONS = frozenset({
 _COLUMN_OPERATIONS = frozenset({"AlterField", "RemoveField", "RenameField"})
 _EVERY_TABLE = "*"  # a primary key's type change reaches every table that refers to it
 _KNOWN_MODULES = ("django.db.migrations.operations", "django.contrib.postgres.operations")
-# A field's attributes an AlterField changes without Django looking anything up by its
-# column: no constraint, index or foreign key dropped, re-created or renamed.
-_IN_PLACE_ATTRIBUTES = frozenset({
-    "null", "default", "blank", "help_text", "verbose_name", "choices", "editable",
-    "validators", "error_messages", "max_length",
-})
-# Fields whose column is a varchar of their max_length: a change of it is a varchar(n)
-# to varchar(m) change PostgreSQL makes keeping every index on the column as it was.
-_VARCHAR_FIELDS = frozenset({
-    "django.db.models.CharField", "django.db.models.SlugField",
-    "django.db.models.EmailField", "django.db.models.URLField",
-})
-
-
-class Touch(NamedTuple):
-    """A table an operation changes, and the columns it changes (None: the table itself)."""
-
-    table: str
-    columns: frozenset[str] | None
-    # The columns only change type in place: only a view or trigger on them conflicts.
-    retyped: bool = False
+# A table an operation changes, and the columns it changes (None: the table itself).
+Touch = tuple[str, frozenset[str] | None]
 
 
 @dataclass(frozen=True)
@@ -97,9 +67,6 @@ class Mentions:
 
     tables: frozenset[str]
     columns: frozenset[str]
-    # Those whose type it fixes: PostgreSQL refuses to alter the type of a column a view
-    # or a trigger depends on.
-    typed: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -111,14 +78,6 @@ class BuiltPast:
     kinds: list[str] = field(default_factory=list)
     operations: list[Any] = field(default_factory=list)  # RunSQL run after the tables
     mentions: list[Mentions] = field(default_factory=list)
-    # A table its SQL names (as it was named then) -> its name now, for those renamed since.
-    renamed: dict[str, str] = field(default_factory=dict)
-
-    def rename_table(self, old: str, new: str) -> None:
-        """A later migration built from the state renames the table now called ``old``."""
-        for then in {table for named in self.mentions for table in named.tables}:
-            if self.renamed.get(then, then) == old:
-                self.renamed[then] = new
 
     @property
     def label(self) -> str:
@@ -225,8 +184,7 @@ def _mentions(node: ast.Node) -> Mentions | None:
                 return None
             if isinstance(last, ast.String):
                 columns.add(str(last.sval))
-    typed = columns if isinstance(node, (ast.ViewStmt, ast.CreateTrigStmt)) else set()
-    return Mentions(frozenset(tables), frozenset(columns), frozenset(typed))
+    return Mentions(frozenset(tables), frozenset(columns))
 
 
 # -- a later operation that changes what kept SQL names -------------------------------------
@@ -245,7 +203,7 @@ def touched(operation: Any, app_label: str, state: ProjectState
             operation.model_name if kind == "RenameIndex" else operation.name)
         if kind == "CreateModel":
             if not _without_table(operation.options):
-                yield Touch(table_for(app_label, operation.name, operation.options), None)
+                yield _db_table(app_label, operation.name, operation.options), None
         else:
             yield from _table_of(app_label, name, state)
     elif kind in _COLUMN_OPERATIONS:
@@ -255,33 +213,8 @@ def touched(operation: Any, app_label: str, state: ProjectState
         if old is None or model is None or _without_table(model.options):
             return
         if kind == "AlterField" and (old.primary_key or old.unique):
-            yield Touch(_EVERY_TABLE, None)  # its type reaches the columns that refer to it
-        retyped = kind == "AlterField" and _in_place_change(old, operation.field)
-        # A change kept SQL does not depend on still names the table (no column changed).
-        columns = frozenset() if retyped is None else frozenset({state_column(name, old)})
-        yield Touch(table_for(app_label, model.name, model.options), columns, bool(retyped))
-
-
-def _in_place_change(old: Any, new: Any) -> bool | None:
-    """How an AlterField from ``old`` to ``new`` reaches kept SQL on the column: None
-    when it changes nothing kept SQL depends on, True when it only changes a varchar's
-    length (indexes kept, as if built after), False when Django could drop, re-create
-    or rename something it finds by the column (``_alter_field``: an index, unique,
-    check, foreign key or primary key change, a relation, collation, comment, db default
-    or column name; anything not known to be harmless)."""
-    if old.primary_key or old.unique or old.is_relation or new.is_relation:
-        return False
-    _, old_path, old_args, old_kwargs = old.deconstruct()
-    _, new_path, new_args, new_kwargs = new.deconstruct()
-    if old_path != new_path or old_args != new_args:
-        return False
-    changed = {key for key in old_kwargs.keys() | new_kwargs.keys()
-               if old_kwargs.get(key) != new_kwargs.get(key)}
-    if not changed <= _IN_PLACE_ATTRIBUTES:
-        return False
-    if "max_length" in changed:
-        return old_path in _VARCHAR_FIELDS
-    return None
+            yield _EVERY_TABLE, None  # its type reaches the columns that refer to it
+        yield _db_table(app_label, model.name, model.options), frozenset({state_column(name, old)})
 
 
 def touched_replayed(operation: Any, app_label: str, state: ProjectState
@@ -291,11 +224,10 @@ def touched_replayed(operation: Any, app_label: str, state: ProjectState
     anything (a data migration nothing, as on the fast path)."""
     kind = type(operation).__name__
     if not type(operation).__module__.startswith(_KNOWN_MODULES):
-        yield Touch(_EVERY_TABLE, None)
+        yield _EVERY_TABLE, None
     elif kind == "RunSQL":
         names = _names_in(operation.sql)
-        yield from ([Touch(_EVERY_TABLE, None)] if names is None
-                    else (Touch(n, None) for n in names))
+        yield from ([(_EVERY_TABLE, None)] if names is None else ((n, None) for n in names))
         for inner in operation.state_operations:
             yield from touched(inner, app_label, state)
     elif kind == "SeparateDatabaseAndState":
@@ -321,18 +253,11 @@ def _names_in(sql: Any) -> set[str] | None:
     return names
 
 
-def renamed_mentions(mentions: Mentions, old: str, new: str) -> Mentions:
-    """``mentions`` after the table ``old`` is renamed to ``new``."""
-    if old not in mentions.tables:
-        return mentions
-    return Mentions((mentions.tables - {old}) | {new}, mentions.columns, mentions.typed)
-
-
 def conflicts(touches: Iterable[Touch],
               mentions: Mentions) -> bool:
-    for table, columns, retyped in touches:
+    for table, columns in touches:
         if table == _EVERY_TABLE or (table in mentions.tables and (
-                columns is None or columns & (mentions.typed if retyped else mentions.columns))):
+                columns is None or columns & mentions.columns)):
             return True
     return False
 
@@ -341,7 +266,7 @@ def _table_of(app_label: str, name: str, state: ProjectState
               ) -> Iterator[Touch]:
     model = state.models.get((app_label, name.lower()))
     if model is not None and not _without_table(model.options):
-        yield Touch(table_for(app_label, model.name, model.options), None)
+        yield _db_table(app_label, model.name, model.options), None
 
 
 def _without_table(options: dict[str, Any]) -> bool:
@@ -349,13 +274,7 @@ def _without_table(options: dict[str, Any]) -> bool:
     return options.get("managed", True) is False or bool(options.get("proxy"))
 
 
-def state_table(app_label: str, model: Any) -> str:
-    """A model state's table."""
-    return table_for(app_label, model.name, model.options)
-
-
-def table_for(app_label: str, name: str, options: dict[str, Any]) -> str:
-    """The table of a model named ``name`` with ``options``, as Django names it."""
+def _db_table(app_label: str, name: str, options: dict[str, Any]) -> str:
     from django.db.backends.utils import truncate_name
 
     table = options.get("db_table")
@@ -392,7 +311,7 @@ def _adds_described_columns(operation: Any, app_label: str, state: ProjectState,
         plain = _plain_column_type(inner.field, connection)
         if plain is None:
             return False
-        described[(table_for(app_label, model.name, model.options), column)] = plain
+        described[(_db_table(app_label, model.name, model.options), column)] = plain
     return described == added
 
 
@@ -461,31 +380,19 @@ def _plain_column_type(state_field: Any, connection: BaseDatabaseWrapper) -> str
 
 def run_after_tables(connection: BaseDatabaseWrapper, built: list[BuiltPast],
                      state: ProjectState) -> dict[str, str]:
-    """Run each blocker's kept SQL in history order, each in a savepoint, with the tables
-    it names that were renamed later under the names they had then; the label and error
-    of each one that failed (rolled back)."""
+    """Run each blocker's kept SQL in history order, each in a savepoint; the label and
+    error of each one that failed (rolled back)."""
     from django.db import DatabaseError, transaction
 
     failed: dict[str, str] = {}
     for past in built:
         if not past.operations:
             continue
-        renamed = [(now, then) for then, now in past.renamed.items() if now != then]
         try:
             with transaction.atomic(using=connection.alias), \
                     connection.schema_editor(atomic=False) as editor:
-                _rename_tables(editor, renamed)
                 for operation in past.operations:
                     operation.database_forwards(past.app_label, editor, state, state)
-                _rename_tables(editor, [(then, now) for now, then in reversed(renamed)])
         except DatabaseError as error:
             failed[past.label] = first_line(error)
     return failed
-
-
-def _rename_tables(editor: Any, renames: list[tuple[str, str]]) -> None:
-    """``ALTER TABLE ... RENAME TO`` each (name, to): the table only, as in history (its
-    indexes, triggers and the views on it follow it by OID)."""
-    for name, to in renames:
-        editor.execute(f"ALTER TABLE {editor.quote_name(name)} "
-                       f"RENAME TO {editor.quote_name(to)}")

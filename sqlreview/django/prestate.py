@@ -24,17 +24,15 @@ What the fast path cannot reproduce holds a migration back for exact replay:
 SQL of ``RunSQL`` that changes more than rows (an UPDATE on the fast path's
 empty tables changes nothing, as a ``RunPython``) and is not built past,
 ``SeparateDatabaseAndState`` (the database and the state disagree on purpose)
-unless its SQL adds exactly the columns its ``AddField`` describes, renames
-that cannot be followed (the database keeps the names from before a rename: a
-renamed field's indexes and a renamed table's keys, indexes and sequence are
-renamed back after the tables, see :mod:`sqlreview.django.renamed`; a renamed
-model with a many-to-many field is not), ``AlterField`` changes that add a
+unless its SQL adds exactly the columns its ``AddField`` describes, renames of
+models, tables, and of fields that carry an index or constraint (the database
+keeps the names from before the rename), ``AlterField`` changes that add a
 constraint under a name a new table would not get (``unique``, a primary key,
 a column's check), ``AddConstraintNotValid`` (a new table would get it
 validated), and operations sqlreview does not know. A ``RunSQL`` that only adds
 objects (an index, a view, a trigger...) is built past: its SQL runs after the
-tables, unless a later migration not depending on it changes what it names or it
-fails there (see :mod:`sqlreview.django.past`). Extensions and collations
+tables, unless a later migration changes what it names or it fails there
+(see :mod:`sqlreview.django.past`). Extensions and collations
 (``CreateExtension``, ``CreateCollation``) are created first. Data migrations
 (``RunPython``) are not run on the fast path: tables are empty. Models that
 Django never creates a table for (proxy, unmanaged, swapped-out) get none.
@@ -60,22 +58,11 @@ from sqlreview.django.past import (
     Touch,
     conflicts,
     judge,
-    renamed_mentions,
     run_after_tables,
     sql_texts,
     state_column,
     touched,
     touched_replayed,
-)
-from sqlreview.django.renamed import (
-    RenameBackFailed,
-    TableOrigins,
-    altered_field_problem,
-    has_table,
-    named_tables,
-    rename_tables_back,
-    renamed_table_names,
-    table_rename_problem,
 )
 from sqlreview.django.state import describe_operation, empty_state, project_state
 from sqlreview.errors import first_line
@@ -187,8 +174,6 @@ class FastPlan:
     # label -> why, for the migrations held back by their own operations (not by an ancestor)
     reasons: dict[str, str] = field(default_factory=dict)
     renames: list[FieldRename] = field(default_factory=list)
-    # What renamed tables left under an earlier name (see sqlreview.django.renamed).
-    tables: TableOrigins = field(default_factory=TableOrigins)
     # The blockers in ``fast``, in history order: their SQL runs after the tables.
     built_past: list[BuiltPast] = field(default_factory=list)
 
@@ -231,42 +216,28 @@ def _walk(selection: Selection, keys: list[MigrationKey],
     graph = selection.loader.graph
     state = empty_state(selection)
     renames: RenameMap = {}
-    origins = TableOrigins()
     plan = FastPlan()
     held: set[MigrationKey] = set()
     watched: list[tuple[str, Mentions]] = []  # what the built-past blockers so far name
     # What the held-back migrations so far change: replayed after the kept SQL that
     # comes after them in history.
     replayed_touches: list[tuple[str, list[Touch]]] = []
-    replayed_names: list[tuple[str, set[str]]] = []  # and the tables they name
     conflicting: dict[str, str] = {}
     for key in keys:
         migration = selection.migration(key)
         label = f"{key[0]}.{key[1]}"
         by_ancestor = any(parent.key in held for parent in graph.node_map[key].parents)
-        # A held-back migration's renames are not the fast path's.
-        trial = _Renames(dict(renames), origins.copy(), label, replayed_names, watched)
+        trial = dict(renames)  # a held-back migration's renames are not the fast path's
         reason = None
         past = BuiltPast(key, migration.app_label)
         found: dict[str, str] = {}
         touches: list[Touch] = []
-        names: set[str] = set()
-        for position, operation in enumerate(migration.operations):
-            trial.after_other_operations = any(
-                type(earlier).__name__ != "RunPython"
-                for earlier in migration.operations[:position])
-            touching = list(touched_replayed(operation, migration.app_label, state))
-            touches.extend(touching)
-            names |= named_tables(operation, migration.app_label, state, touching)
+        for operation in migration.operations:
+            touches.extend(touched_replayed(operation, migration.app_label, state))
             if not by_ancestor:
-                held_after, others = _held_after_blocker(
-                    operation, key, graph,
-                    _conflicts(operation, migration.app_label, state, label,
-                               [*watched, *((label, m) for m in past.mentions)]))
-                reason = reason or held_after
-                found.update(others)
+                found.update(_conflicts(operation, migration.app_label, state, label,
+                                        [*watched, *((label, m) for m in past.mentions)]))
             if reason is None and not by_ancestor:
-                trial.watched = [*watched, *((label, m) for m in past.mentions)]
                 reason = _why_not_state_described(operation, migration.app_label, state, trial)
                 if reason is not None and label in excluded:
                     reason = f"{reason} ({excluded[label]})"
@@ -283,31 +254,21 @@ def _walk(selection: Selection, keys: list[MigrationKey],
             except Exception as error:
                 reason = reason or f"its state change fails ({error})"
                 break
-        if reason is None and not by_ancestor and label in excluded:
-            reason = excluded[label]  # its renamed table's old names could not be given back
         if by_ancestor or reason is not None:
             held.add(key)
             plan.replayed.append(key)
             if reason is not None and not by_ancestor:
                 plan.reasons[label] = reason
             replayed_touches.append((label, touches))
-            replayed_names.append((label, names))
         else:
             plan.fast.append(key)
-            renames, origins = trial.fields, trial.tables
+            renames = trial
             conflicting.update(found)
             conflicting.update(_replayed_before(label, past.mentions, replayed_touches))
-            for old, new in trial.retabled:
-                # The kept SQL before it runs with the table under the name it had then.
-                watched = [(blocker, renamed_mentions(mentions, old, new))
-                           for blocker, mentions in watched]
-                for earlier in plan.built_past:
-                    earlier.rename_table(old, new)
             watched.extend((label, mentions) for mentions in past.mentions)
             if past.kinds:
                 plan.built_past.append(past)
     plan.renames = list(renames.values())
-    plan.tables = origins
     return plan, conflicting
 
 
@@ -322,29 +283,10 @@ def _replayed_before(label: str, mentions: list[Mentions],
     return {}
 
 
-def _held_after_blocker(operation: Any, key: MigrationKey, graph: Any,
-                        clashes: dict[str, str]) -> tuple[str | None, dict[str, str]]:
-    """Why the migration ``key`` is held back itself for ``clashes`` (its ``operation``
-    changes what SQL built past names), and the blockers held back instead. A migration
-    that depends on the blocker is replayed after the kept SQL, as in history, and holds
-    back less than the blocker would (its descendants are among the blocker's)."""
-    if not clashes:
-        return None, {}
-    label = f"{key[0]}.{key[1]}"
-    ancestors = {f"{app}.{name}" for app, name in graph.forwards_plan(key)} - {label}
-    depended = [blocker for blocker in clashes if blocker in ancestors]
-    others = {blocker: why for blocker, why in clashes.items() if blocker not in ancestors}
-    if not depended:
-        return None, others
-    return (f"{type(operation).__name__} of what the SQL built past in {depended[0]} names "
-            "(replayed after it)", others)
-
-
 def _conflicts(operation: Any, app_label: str, state: ProjectState, label: str,
                watched: list[tuple[str, Mentions]]) -> dict[str, str]:
-    """The built-past blockers whose SQL names what ``operation`` changes. A table rename
-    changes nothing they name: their SQL runs with the table under its name then."""
-    if not watched or type(operation).__name__ in ("RenameModel", "AlterModelTable"):
+    """The built-past blockers whose SQL names what ``operation`` changes."""
+    if not watched:
         return {}
     touches = list(touched(operation, app_label, state))
     why = (f"not built past: {type(operation).__name__} in {label} changes what its SQL "
@@ -355,22 +297,8 @@ def _conflicts(operation: Any, app_label: str, state: ProjectState, label: str,
 RenameMap = dict[tuple[str, str, str], FieldRename]
 
 
-@dataclass
-class _Renames:
-    """The renames followed so far, while one migration is judged."""
-
-    fields: RenameMap
-    tables: TableOrigins
-    label: str
-    replayed: list[tuple[str, set[str]]]  # the migrations held back so far, the tables they name
-    watched: list[tuple[str, Mentions]]  # what the blockers built past so far name
-    after_other_operations: bool = False  # of the migration, before the one judged
-    # (old, new) of each table the migration renames, for the SQL built past before it.
-    retabled: list[tuple[str, str]] = field(default_factory=list)
-
-
 def _why_not_state_described(operation: Any, app_label: str, state: ProjectState,
-                             trial: _Renames) -> str | None:
+                             renames: RenameMap) -> str | None:
     kind = type(operation).__name__
     if not type(operation).__module__.startswith(_KNOWN_MODULES):
         return f"custom operation {kind}"
@@ -379,9 +307,8 @@ def _why_not_state_described(operation: Any, app_label: str, state: ProjectState
         # django-taggit's 0002 was edited to add the index under the name its 0006 renames
         # to: the database has one index, the state describes two.
         return "RenameIndex to a name the state already has (an edited history)"
-    renames = trial.fields
     if kind in _STATE_DESCRIBED or kind in _HOISTED:
-        _forget_renames(operation, kind, app_label, trial)
+        _forget_renames(operation, kind, app_label, renames)
         return None
     if kind == "RunPython":
         return None  # data only: tables are empty either way
@@ -390,18 +317,10 @@ def _why_not_state_described(operation: Any, app_label: str, state: ProjectState
     if kind == "AlterField":
         if (app_label, operation.model_name_lower, operation.name) in renames:
             return "AlterField of a renamed field with an index or constraint"
-        return (_altered_field_problem(operation, app_label, state)
-                or altered_field_problem(trial.tables, operation, app_label,
-                                         _old_field(operation, app_label, state, operation.name)))
+        return _altered_field_problem(operation, app_label, state)
     if kind == "RenameField":
-        problem = _renamed_field_problem(operation, app_label, state, renames)
-        if problem is None:
-            trial.tables.rename_field(app_label, operation.model_name_lower,
-                                      operation.old_name, operation.new_name)
-        return problem
-    if kind in ("RenameModel", "AlterModelTable"):
-        return _renamed_table_problem(operation, kind, app_label, state, trial)
-    return kind  # SeparateDatabaseAndState, ...
+        return _renamed_field_problem(operation, app_label, state, renames)
+    return kind  # RenameModel, AlterModelTable, SeparateDatabaseAndState, ...
 
 
 # Statements that only change rows: on the fast path's empty tables they change nothing
@@ -483,39 +402,13 @@ def _renamed_field_problem(operation: Any, app_label: str, state: ProjectState,
     return None
 
 
-def _renamed_table_problem(operation: Any, kind: str, app_label: str, state: ProjectState,
-                           trial: _Renames) -> str | None:
-    """A renamed table keeps its objects' names: recorded, to be renamed back after
-    building (see :mod:`sqlreview.django.renamed`)."""
-    problem = table_rename_problem(operation, app_label, state, trial.after_other_operations,
-                                   trial.replayed)
-    if problem is not None:
-        return problem
-    name = (operation.old_name if kind == "RenameModel" else operation.name).lower()
-    model = state.models.get((app_label, name))
-    if model is None or not has_table(model):
-        return None  # nothing is renamed (or the state change will say what is wrong)
-    trial.tables.rename_table(operation, app_label, state, trial.label)
-    old, new = renamed_table_names(operation, app_label, state)
-    if old != new:
-        trial.retabled.append((old, new))
-    if kind == "RenameModel":
-        for key in [k for k in trial.fields if k[:2] == (app_label, name)]:
-            moved = dataclasses.replace(trial.fields.pop(key), model=operation.new_name_lower)
-            trial.fields[(app_label, moved.model, moved.field)] = moved
-    return None
-
-
-def _forget_renames(operation: Any, kind: str, app_label: str, trial: _Renames) -> None:
+def _forget_renames(operation: Any, kind: str, app_label: str, renames: RenameMap) -> None:
     """A field removed (or its model deleted) has no objects left to rename."""
-    renames = trial.fields
     if kind == "RemoveField":
         renames.pop((app_label, operation.model_name_lower, operation.name), None)
-        trial.tables.forget(app_label, operation.model_name_lower, operation.name)
     elif kind == "DeleteModel":
         for key in [k for k in renames if k[:2] == (app_label, operation.name_lower)]:
             del renames[key]
-        trial.tables.forget(app_label, operation.name_lower)
 
 
 # -- building ---------------------------------------------------------------------------
@@ -559,9 +452,10 @@ def prepare(
         try:
             fast_warnings, renamed = _build_fast(connection, built, plan, state)
         except _KeptSQLFailed as failure:
-            # Back to exact replay for those migrations (and what depends on them): the
+            # Back to exact replay for those blockers (and what depends on them): the
             # whole fast build was rolled back, so the next one starts empty again.
-            not_past.update(failure.failed)
+            not_past.update({label: f"not built past: its SQL failed after the tables "
+                                    f"({error})" for label, error in failure.failed.items()})
             continue
         break
     selection = built
@@ -591,10 +485,9 @@ _HELD_BACK_SHOWN = 20
 
 
 class _KeptSQLFailed(Exception):
-    """A built-past blocker's SQL failed after the tables, or a renamed table's old names
-    could not be given back: the fast build is undone."""
+    """A built-past blocker's SQL failed after the tables: the fast build is undone."""
 
-    def __init__(self, failed: dict[str, str]) -> None:  # label -> why it is replayed
+    def __init__(self, failed: dict[str, str]) -> None:
         super().__init__(", ".join(failed))
         self.failed = failed
 
@@ -625,17 +518,9 @@ def _build_fast_steps(connection: BaseDatabaseWrapper, selection: Selection, pla
     warnings = _hoist(connection, selection, plan.fast, state)
     _create_tables(connection, state, set(selection.loader.unmigrated_apps))
     renamed = _rename_back(connection, state, plan.renames)
-    try:
-        renamed += rename_tables_back(
-            connection, state, plan.tables,
-            {(r.app_label, r.model, r.field): r.original_column for r in plan.renames})
-    except RenameBackFailed as failure:
-        raise _KeptSQLFailed({failure.label: f"its renamed table's old names could not be "
-                                             f"given back ({failure.error})"}) from failure
     failed = run_after_tables(connection, plan.built_past, state)
     if failed:
-        raise _KeptSQLFailed({label: f"not built past: its SQL failed after the tables "
-                                     f"({error})" for label, error in failed.items()})
+        raise _KeptSQLFailed(failed)
     return warnings, renamed
 
 
@@ -794,11 +679,9 @@ def replay(
     return state, warnings
 
 
-# Raised whenever the pre-state built for the same files changes (2: hand SQL built past,
-# 3: renamed tables built from the state, 4: hand SQL built past a later table rename,
-# 5: built past a later AlterField that leaves what it names as it would be),
+# Raised whenever the pre-state built for the same files changes (2: hand SQL built past),
 # so that no cache entry of an earlier build is reused within one release.
-_BUILDER = 5
+_BUILDER = 2
 
 
 def cache_key(selection: Selection, keys: list[MigrationKey], server: ScratchServer,

@@ -10,10 +10,6 @@
   fast part, and after the kept SQL of the migrations that come after it in history);
 * ``late``: a view on ``early``'s table, in a migration that does not depend on
   ``early`` (held back: replayed after it, ``early`` would come first);
-* ``tag``: hand indexes (0002) on a column whose ``max_length`` a later migration
-  changes (0003: built from the state, PostgreSQL keeps the index as if built after)
-  and on one whose ``db_index`` it turns off (0004: held back, Django's ``AlterField``
-  drops every index it finds on the column, the hand one too);
 * ``mid``: a trigger calling ``early``'s function, in a migration that does not depend
   on ``early`` (built past, its SQL fails after the tables: back to exact replay).
 
@@ -119,8 +115,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [("shop", "0005_rename_code"), ("early", "0001_initial"),
-                    ("late", "0002_raw_view"), ("mid", "0002_memo_stamp"),
-                    ("tag", "0004_slug_unindexed")]
+                    ("late", "0002_raw_view"), ("mid", "0002_memo_stamp")]
     operations = [
         migrations.AlterField("item", "sku", models.CharField(max_length=40, db_index=True)),
         migrations.AddIndex("order", models.Index(fields=["quantity"], name="shop_qty_idx")),
@@ -195,59 +190,7 @@ class Migration(migrations.Migration):
     ]
 """
 
-TAG_0001 = """
-from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    initial = True
-    operations = [
-        migrations.CreateModel("Label", [
-            ("id", models.BigAutoField(primary_key=True)),
-            ("title", models.CharField(max_length=30)),
-            ("slug", models.CharField(max_length=30, db_index=True)),
-        ]),
-    ]
-"""
-
-TAG_0002 = """
-from django.db import migrations
-
-
-class Migration(migrations.Migration):
-    dependencies = [("tag", "0001_initial")]
-    operations = [
-        migrations.RunSQL([
-            "CREATE INDEX tag_label_title_hand ON tag_label (title) WHERE title <> ''",
-            "CREATE INDEX tag_label_slug_hand ON tag_label (slug)",
-        ], migrations.RunSQL.noop),
-    ]
-"""
-
-TAG_0003 = """
-from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    dependencies = [("tag", "0002_hand_indexes")]
-    operations = [
-        migrations.AlterField("label", "title",
-                              models.CharField(max_length=60, null=True, blank=True)),
-    ]
-"""
-
-TAG_0004 = """
-from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    dependencies = [("tag", "0003_longer_title")]
-    operations = [
-        migrations.AlterField("label", "slug", models.CharField(max_length=30)),
-    ]
-"""
-
-APPS = ("early", "late", "mid", "shop", "tag")
+APPS = ("early", "late", "mid", "shop")
 
 
 def write_past_project(root: Path) -> Path:
@@ -260,8 +203,4 @@ def write_past_project(root: Path) -> Path:
     files.update(app_files("early", {"0001_initial": EARLY_0001}))
     files.update(app_files("late", {"0001_initial": LATE_0001, "0002_raw_view": LATE_0002}))
     files.update(app_files("mid", {"0001_initial": MID_0001, "0002_memo_stamp": MID_0002}))
-    files.update(app_files("tag", {
-        "0001_initial": TAG_0001, "0002_hand_indexes": TAG_0002,
-        "0003_longer_title": TAG_0003, "0004_slug_unindexed": TAG_0004,
-    }))
     return write_files(root, files)

@@ -38,22 +38,14 @@ def test_the_fast_path_reports_what_it_built_past_and_what_it_held_back(
                                   "FUNCTION, CREATE TRIGGER, run after the tables",
         "shop.0003_item_stock": "SeparateDatabaseAndState: its SQL adds the columns its "
                                 "AddField describes, built from the state",
-        "shop.0004_code_index": "RunSQL: CREATE INDEX, run after the tables",
-        "tag.0002_hand_indexes": "RunSQL: CREATE INDEX, run after the tables",
     }
     held = built["held_back"]
     assert set(held) == {"early.0001_initial", "late.0002_raw_view", "mid.0002_memo_stamp",
-                         "shop.0005_rename_code", "tag.0004_slug_unindexed"}
-    # The index on shop_item.code keeps its name through the rename in 0005: 0005 depends on
-    # the hand SQL and is replayed after it (holding the SQL back would hold back 0005 too).
-    assert held["shop.0005_rename_code"] == (
-        "RenameField of what the SQL built past in shop.0004_code_index names (replayed "
-        "after it)")
-    # A longer varchar keeps the hand index on tag_label.title as if built after: 0003 is
-    # built from the state. Turning db_index off drops every index Django finds on slug.
-    assert held["tag.0004_slug_unindexed"] == (
-        "AlterField of what the SQL built past in tag.0002_hand_indexes names (replayed "
-        "after it)")
+                         "shop.0004_code_index"}
+    # The index on shop_item.code would keep its name through the rename in 0005.
+    assert held["shop.0004_code_index"] == (
+        "RunSQL (not built past: RenameField in shop.0005_rename_code changes what its SQL "
+        "names)")
     # early_raw is made by a migration replayed after the kept SQL: the view must wait.
     assert held["late.0002_raw_view"] == (
         "RunSQL (not built past: early.0001_initial changes what its SQL names and is "
@@ -62,9 +54,8 @@ def test_the_fast_path_reports_what_it_built_past_and_what_it_held_back(
     assert held["mid.0002_memo_stamp"] == (
         "RunSQL (not built past: its SQL failed after the tables (function early_stamp() "
         "does not exist))")
-    # shop 0001-0004, late 0001, mid 0001, tag 0001-0003
-    assert built["created_from_state"] == 9
-    assert built["replayed"] == 5  # early 0001, late 0002, mid 0002, shop 0005, tag 0004
+    assert built["created_from_state"] == 5  # shop 0001-0003, late 0001, mid 0001
+    assert built["replayed"] == 5  # early 0001, late 0002, mid 0002, shop 0004-0005
 
 
 def test_the_reviewed_sql_is_the_one_exact_replay_gives(project: Path,
@@ -93,8 +84,6 @@ def test_the_fast_catalog_is_the_exact_one_at_every_point(project: Path,
     assert fast["relations"]["shop_item_code_hand"]["index_columns"] == ["sku"]
     assert "view shop_item_names" in fast["others"]
     assert "trigger shop_order_touch" in fast["others"]
-    assert "tag_label_title_hand" in fast["relations"]
-    assert "tag_label_slug_hand" not in fast["relations"]
 
 
 def test_a_backend_whose_editor_refuses_transactions_is_built_and_undone_alike(
