@@ -212,10 +212,7 @@ def review_rendered(rendered: DjangoRender, args: argparse.Namespace, sizes: Siz
     if timeouts.any:
         review.settings.connection_timeouts = timeouts.to_json()
     review.settings.trace, review.settings.since = args.trace, args.since
-    built_from_production = bool(rendered.pre_state
-                                 and rendered.pre_state.get("built") == "production")
     # Replayed tables are empty: the sizes (--stats) are the snapshot's.
     return finish(review, sizes=sizes, config=project_config(args),
-                  deploy=DeployOutcome(plan, rendered.one_deploy, rendered.drifts,
-                                       show_drift=built_from_production),
+                  deploy=DeployOutcome(plan, rendered.one_deploy),
                   lock_timeout_alias=rendered.database)

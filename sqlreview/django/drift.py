@@ -13,7 +13,7 @@ fails, or does something else, in production.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlreview.pg.rules.input import SR007
@@ -127,7 +127,7 @@ def _without_name(text: str | None, name: str) -> str | None:
     return text[len(name) + 1:] if text.startswith(name + " ") else text
 
 
-def attach(section: Section, drifts: list[Drift]) -> None:
+def attach(section: Section, drifts: Sequence[Drift]) -> None:
     """SR007 in a reviewed migration the drift matters to: at high on each statement
     that names a drifted object (it fails, or does something else, in production), and
     once per table, at medium, on the first statement that locks a drifted table, for

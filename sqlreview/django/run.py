@@ -87,6 +87,10 @@ class DjangoRender:
     # Pre-state from production: where its schema differs from the migration files'.
     drifts: list[Drift] = field(default_factory=list)
 
+    @property
+    def built_from_production(self) -> bool:
+        return bool(self.pre_state and self.pre_state.get("built") == "production")
+
     def to_json(self) -> dict[str, Any]:
         return {
             "mode": self.mode,

@@ -12,7 +12,7 @@ files pin it):
 3. ``[tool.sqlreview] ignore``: after the sizes, so an ignored code stays
    ignored whatever the sizes made of its statement's risk.
 4. The deploy plan's step becomes each migration's phase (migrations only),
-   and the drift and the plan are recorded in the settings.
+   and the plan is recorded in the settings.
 5. ``finalize``: each statement's risk, graded once from what the steps
    before left: its base grade and the findings that count. No step before
    it writes a risk.
@@ -24,11 +24,10 @@ which fixes the order the JSON lists it in.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlreview.deploy import DeployPlan
-from sqlreview.django.drift import Drift
 from sqlreview.django.timeouts import report_lock_timeout_once
 from sqlreview.pg.rules import RULES
 from sqlreview.results import Level, Review, Section, StatementResult
@@ -64,12 +63,10 @@ class ProjectConfig:
 
 @dataclass(frozen=True)
 class DeployOutcome:
-    """A Django review's deploy plan and the drift found against production."""
+    """A Django review's deploy plan."""
 
     plan: DeployPlan
     one_deploy: bool  # the migrations ship together: the plan places them
-    drifts: list[Drift] = field(default_factory=list)
-    show_drift: bool = False  # the pre-state was built from production: list the drift
 
 
 def finish(review: Review, *, sizes: Sizes | None, config: ProjectConfig,
@@ -127,8 +124,6 @@ def suppress_section(section: Section, reasons: dict[str, str]) -> None:
 def apply_deploy(review: Review, deploy: DeployOutcome) -> None:
     if deploy.one_deploy:
         place_by_plan(review, deploy.plan)
-    if deploy.show_drift:
-        review.settings.drift = [item.to_json() for item in deploy.drifts]
     review.settings.deploy_plan = deploy.plan.to_json()
 
 

@@ -45,6 +45,8 @@ def build_review(rendered: DjangoRender, options: AnalyzerOptions) -> Review:
                     settings=RunSettings(mode=rendered.mode, database=rendered.database,
                                          scratch_server_version=rendered.server_version,
                                          pre_state=rendered.pre_state))
+    if rendered.built_from_production:
+        review.settings.drift = [item.to_json() for item in rendered.drifts]
     if rendered.mode == "replay":
         options = dataclasses.replace(options, replayed_schema=True)
     approximate = False
@@ -138,7 +140,7 @@ def analyze_migration(migration: RenderedMigration, options: AnalyzerOptions,
         attach_deploy(section, migration.deploy, operations)
     for result in section.statements:
         result.line = source.line_of(operations.get(result.index))
-    drift.attach(section, list(drifts))
+    drift.attach(section, drifts)
     apply_ignores(section, source, operations)
     if package is not None:
         _advise_whoever_upgrades(section)

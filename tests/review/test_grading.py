@@ -106,7 +106,7 @@ def _drifted_review(config: ProjectConfig) -> Review:
     review = review_of(rename)
     attach_drift(review.sections[0], [drifted])  # as the migration's analysis does
     return finish(review, sizes=None, config=config,
-                  deploy=DeployOutcome(plan, one_deploy=False, drifts=[drifted]))
+                  deploy=DeployOutcome(plan, one_deploy=False))
 
 
 def test_production_drift_counts_unless_ignored_like_any_code() -> None:
