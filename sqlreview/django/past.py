@@ -57,6 +57,14 @@ _WHOLE_TABLE_OPERATIONS = frozenset({
 _COLUMN_OPERATIONS = frozenset({"AlterField", "RemoveField", "RenameField"})
 _EVERY_TABLE = "*"  # a primary key's type change reaches every table that refers to it
 _KNOWN_MODULES = ("django.db.migrations.operations", "django.contrib.postgres.operations")
+
+
+def is_known_operation(operation: Any) -> bool:
+    """One of Django's own operations (migrations or contrib.postgres), whose effect on the
+    database the fast path can tell; a custom one may do anything."""
+    return type(operation).__module__.startswith(_KNOWN_MODULES)
+
+
 # A table an operation changes, and the columns it changes (None: the table itself).
 Touch = tuple[str, frozenset[str] | None]
 
@@ -223,7 +231,7 @@ def touched_replayed(operation: Any, app_label: str, state: ProjectState
     comes before it in history, changes: SQL anything it names, an unknown operation
     anything (a data migration nothing, as on the fast path)."""
     kind = type(operation).__name__
-    if not type(operation).__module__.startswith(_KNOWN_MODULES):
+    if not is_known_operation(operation):
         yield _EVERY_TABLE, None
     elif kind == "RunSQL":
         names = _names_in(operation.sql)

@@ -57,6 +57,7 @@ from sqlreview.django.past import (
     Mentions,
     Touch,
     conflicts,
+    is_known_operation,
     judge,
     run_after_tables,
     sql_texts,
@@ -138,7 +139,6 @@ _HOISTED = frozenset({
     "CryptoExtension", "HStoreExtension", "TrigramExtension", "UnaccentExtension",
     "CreateCollation",
 })
-_KNOWN_MODULES = ("django.db.migrations.operations", "django.contrib.postgres.operations")
 _AUTO_TYPES = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
 _CHECKED_TYPES = frozenset(
     {"PositiveIntegerField", "PositiveSmallIntegerField", "PositiveBigIntegerField"}
@@ -300,7 +300,7 @@ RenameMap = dict[tuple[str, str, str], FieldRename]
 def _why_not_state_described(operation: Any, app_label: str, state: ProjectState,
                              renames: RenameMap) -> str | None:
     kind = type(operation).__name__
-    if not type(operation).__module__.startswith(_KNOWN_MODULES):
+    if not is_known_operation(operation):
         return f"custom operation {kind}"
     if kind == "RenameIndex" and _has_index(state, app_label, operation.model_name_lower,
                                             operation.new_name):
