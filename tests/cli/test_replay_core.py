@@ -12,13 +12,12 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from sqlreview.scratch import ScratchServer
+from tests.support.catalogs import differences, fast_and_exact
 from tests.support.cli import SAMPLE, run_sqlreview
-from tests.support.django_driver import run_driver
 from tests.support.projects import write_files
 from tests.support.reviews import review, verdicts, write_synthetic
 
@@ -244,14 +243,6 @@ def test_a_database_that_accepts_and_never_answers_times_out(shaky_project: Path
 # -- the fast path builds the catalog exact replay builds ---------------------------------
 
 
-def _catalog_differences(fast: dict[str, Any], exact: dict[str, Any]) -> list[str]:
-    differences = []
-    for key in sorted(set(fast) | set(exact)):
-        if fast.get(key) != exact.get(key):
-            differences.append(f"{key}: fast {fast.get(key)} != exact {exact.get(key)}")
-    return differences
-
-
 @pytest.mark.parametrize("project_name", ["sample", "generated", "real-shaped"])
 def test_fast_pre_state_builds_the_catalog_exact_replay_builds(
     project_name: str, tmp_path: Path, pg_server: ScratchServer,
@@ -267,15 +258,11 @@ def test_fast_pre_state_builds_the_catalog_exact_replay_builds(
     else:
         project, settings, every = tmp_path, "synthproject.settings", 100
         write_synthetic(tmp_path, 300, "real")
-    compared = run_driver("prestate_catalogs", project=str(project), settings=settings,
-                          scratch_url=pg_server.url, every=every)
+    compared = fast_and_exact(project, settings, pg_server.url, every=every)
     assert compared
-    renamed = 0
-    for label, (fast, exact) in compared.items():
-        assert exact["built"]["created_from_state"] == 0
-        renamed += fast["built"].get("renamed_back", 0)
-        assert _catalog_differences(fast["relations"], exact["relations"]) == [], label
-        assert _catalog_differences(fast["others"], exact["others"]) == [], label
+    assert differences(compared) == []
+    assert all(exact["built"]["created_from_state"] == 0 for _, exact in compared.values())
+    renamed = sum(fast["built"].get("renamed_back", 0) for fast, _ in compared.values())
     if project_name == "real-shaped":
         assert any(f["built"].get("built_past") for f, _ in compared.values())
     if project_name == "generated":

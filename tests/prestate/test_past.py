@@ -11,7 +11,7 @@ import pytest
 
 from sqlreview.scratch import ScratchServer
 from tests.prestate.past_project import write_past_project
-from tests.support.django_driver import run_driver
+from tests.support.catalogs import differences, fast_and_exact
 from tests.support.projects import write_files
 from tests.support.reviews import review, verdicts
 
@@ -72,12 +72,9 @@ def test_the_fast_catalog_is_the_exact_one_at_every_point(project: Path,
                                                           pg_server: ScratchServer) -> None:
     """Relations with every index and constraint by name, views' text, functions,
     triggers and comments: the hand index on the renamed column once, under its name."""
-    compared = run_driver("prestate_catalogs", project=str(project), settings=SETTINGS,
-                          scratch_url=pg_server.url, every=1)
+    compared = fast_and_exact(project, SETTINGS, pg_server.url, every=1)
     assert len(compared) >= 10
-    for label, (fast, exact) in compared.items():
-        assert fast["relations"] == exact["relations"], label
-        assert fast["others"] == exact["others"], label
+    assert differences(compared) == []
     fast, _ = compared["shop.0006_sku_index"]
     assert "shop.0002_hand_objects" in fast["built"]["built_past"]
     assert "shop_item_code_hand" in fast["relations"]

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from sqlreview.scratch import ScratchServer
+from tests.support.catalogs import differences, fast_and_exact
 from tests.support.cli import ROOT, run_sqlreview
 from tests.support.django_driver import run_driver
 from tests.support.projects import write_files
@@ -157,10 +158,7 @@ def test_every_risk_is_explained(traced: dict[str, Any]) -> None:
 
 def test_the_fast_pre_state_has_the_catalog_of_the_exact_replay(
         project: Path, pg_server: ScratchServer) -> None:
-    compared = run_driver("prestate_catalogs", env=driver_env(project), project=str(project),
-                          settings="realproj.settings", scratch_url=pg_server.url, every=10,
-                          include_third_party=True)
+    compared = fast_and_exact(project, "realproj.settings", pg_server.url, every=10,
+                              env=driver_env(project), include_third_party=True)
     assert len(compared) >= 5
-    differing = [point for point, (fast, exact) in compared.items()
-                 if fast["relations"] != exact["relations"]]
-    assert differing == []
+    assert differences(compared) == []
