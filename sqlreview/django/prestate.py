@@ -494,9 +494,10 @@ class _KeptSQLFailed(Exception):
 
 def _build_fast(connection: BaseDatabaseWrapper, selection: Selection, plan: FastPlan,
                 state: ProjectState) -> tuple[list[str], int]:
-    """Build ``plan.fast`` from ``state`` in one transaction, the kept SQL of the blockers
-    built past last; its warnings and how many objects were renamed back. Raises
-    :class:`_KeptSQLFailed`, with everything rolled back, when kept SQL fails."""
+    """Build ``plan.fast`` from ``state`` in one transaction (where the backend's editor
+    allows one), the kept SQL of the blockers built past last; its warnings and how many
+    objects were renamed back. Raises :class:`_KeptSQLFailed`, with the scratch database
+    as it was before (rolled back, or emptied), when kept SQL fails."""
     from django.db import transaction
 
     if not plan.fast:
